@@ -1,0 +1,8 @@
+import { Command } from "commander";
+import { registerDemo } from "./demo";
+import { registerDoctor } from "./doctor";
+import { registerKernel } from "./kernel";
+import { registerLab } from "./lab";
+
+/** Every sub-command registers itself here, in the order `--help` lists them. */
+export const commands: ((program: Command) => void)[] = [registerDemo, registerKernel, registerLab, registerDoctor];
