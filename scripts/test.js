@@ -14,6 +14,8 @@ const step = (what, cmd, args) => {
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
 
+// A clean dist/ so that a deleted test cannot linger as a stale compiled file.
+fs.rmSync(path.join(root, "dist"), { recursive: true, force: true });
 step("compile", process.execPath, [require.resolve("typescript/bin/tsc"), "-p", root]);
 step("jupyter venv and kernel", process.execPath, [path.join(root, "bin", "ehr-msn.js"), "kernel", "setup"]);
 // Explicit file list: given a folder, Node 20's runner would also run the helpers in test/support.
