@@ -71,7 +71,11 @@ function python() {
 function fetchWheel(py) {
   const cacheDir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "ehr-msn", "wheels");
   const wheel = path.join(cacheDir, WHEEL.file);
-  if (fs.existsSync(wheel) && sha256(wheel) === WHEEL.sha256) { say(`step 1/4: wheel ${WHEEL.file} already cached`); return wheel; }
+  if (fs.existsSync(wheel) && sha256(wheel) === WHEEL.sha256) {
+    say(`step 1/4: wheel ${WHEEL.file} found in ${cacheDir}`);
+    say("step 2/4: sha256 verified");
+    return wheel;
+  }
   say(`step 1/4: pip download ${WHEEL.spec} --no-deps (about 270 MB)`);
   // The platform tags pin the exact file whose sha256 is known, whatever the local Python is.
   run(py, ["-m", "pip", "download", WHEEL.spec, "--no-deps", "--only-binary=:all:", "--python-version", "3.11",
