@@ -1,0 +1,125 @@
+/**
+ * The authors' model selection for downstream training: several runs (learning rate x schedule),
+ * at most `maxEpochs` epochs each, the validation macro AUROC after every epoch, the best epoch of
+ * each run kept (Lightning's ModelCheckpoint), the best of all runs restored for the one test pass.
+ * Shared by the linear probe (a head on fixed embeddings) and fine-tuning (encoder + head).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { InputError, describeValue } from "../util/errors";
+import { progress } from "../util/progress";
+import type { Matrix } from "./matrix";
+import { evaluate } from "./metrics";
+import { adam, setLearningRate } from "./head";
+import { EarlyStopping, PROTOCOL_RUNS, ReduceOnPlateau, checkRuns, cosineLr, type RunSpec } from "./schedule";
+
+/** What the protocol trains: its variables, a fresh start per run, an epoch, and validation scores. */
+export interface Learner {
+  /** Variables the optimizer updates (and the checkpoint saves). */
+  variables(): tf.Variable[];
+  /** Puts the initial weights back before run `run` (0-based). */
+  reset(run: number): void;
+  /** Trains one epoch with `optimizer`; returns the mean training loss. */
+  trainEpoch(optimizer: tf.Optimizer, epoch: number, run: number): Promise<number>;
+  /** Sigmoid scores of the validation rows, row-major [rows x labels]. */
+  validate(): Promise<Float32Array>;
+}
+
+export interface ProtocolOptions {
+  /** Runs to try (default `PROTOCOL_RUNS`: 3 cosine + early stopping, 2 reduce-on-plateau). */
+  runs?: readonly RunSpec[];
+  /** Epochs per run at most (default 50). */
+  maxEpochs?: number;
+  /** Early stopping patience in epochs (default 5). */
+  patience?: number;
+  /** Least improvement of the validation macro AUROC that resets the patience (default 1e-5, the authors' code). */
+  minDelta?: number;
+  /** ReduceLROnPlateau factor and patience (default 0.5 and 3). */
+  plateau?: { factor?: number; patience?: number };
+  quiet?: boolean;
+}
+
+/** One epoch of one run. */
+export interface EpochRecord {
+  epoch: number;
+  lr: number;
+  loss: number;
+  valAuroc: number;
+  valAuprc: number;
+}
+
+export interface RunRecord {
+  spec: RunSpec;
+  /** Epoch (0-based) with the best validation macro AUROC. */
+  bestEpoch: number;
+  bestValAuroc: number;
+  /** Epochs trained (fewer than maxEpochs when early stopping fired). */
+  epochs: number;
+  stoppedEarly: boolean;
+  history: EpochRecord[];
+}
+
+export interface ProtocolResult {
+  /** The run and epoch whose weights were restored (best validation macro AUROC over all runs). */
+  chosen: RunSpec & { run: number; epoch: number; valAuroc: number };
+  runs: RunRecord[];
+}
+
+/** Checks and fills the protocol options. */
+export function protocolSettings(opts: ProtocolOptions): Required<Omit<ProtocolOptions, "quiet">> & { quiet: boolean } {
+  const runs = opts.runs ?? PROTOCOL_RUNS;
+  checkRuns(runs);
+  const maxEpochs = opts.maxEpochs ?? 50;
+  if (!Number.isInteger(maxEpochs) || maxEpochs < 1) throw new InputError({ field: "maxEpochs", expected: "a positive whole number", found: describeValue(maxEpochs) });
+  const patience = opts.patience ?? 5;
+  if (!Number.isInteger(patience) || patience < 1) throw new InputError({ field: "patience", expected: "a positive whole number", found: describeValue(patience) });
+  return { runs, maxEpochs, patience, minDelta: opts.minDelta ?? 1e-5, plateau: opts.plateau ?? {}, quiet: opts.quiet ?? false };
+}
+
+/**
+ * Runs the protocol on `learner`, validating against `yVal`, and leaves the learner's variables at
+ * the best checkpoint of all runs.
+ */
+export async function runProtocol(learner: Learner, yVal: Matrix, opts: ProtocolOptions = {}, label = "probe"): Promise<ProtocolResult> {
+  const s = protocolSettings(opts);
+  const bar = progress(label, s.runs.length * s.maxEpochs, { unit: "epoch", quiet: s.quiet });
+  const runs: RunRecord[] = [];
+  let best: { snapshot: tf.Tensor[]; run: number; epoch: number; valAuroc: number } | undefined;
+  for (let r = 0; r < s.runs.length; r++) {
+    const spec = s.runs[r];
+    learner.reset(r);
+    const optimizer = adam(spec.lr);
+    const plateau = new ReduceOnPlateau(spec.lr, s.plateau);
+    const stopper = new EarlyStopping(s.patience, s.minDelta);
+    const record: RunRecord = { spec, bestEpoch: -1, bestValAuroc: -Infinity, epochs: 0, stoppedEarly: false, history: [] };
+    for (let epoch = 0; epoch < s.maxEpochs; epoch++) {
+      const lr = spec.scheduler === "cosine" ? cosineLr(spec.lr, epoch, s.maxEpochs) : plateau.lr;
+      setLearningRate(optimizer, lr);
+      const loss = await learner.trainEpoch(optimizer, epoch, r);
+      const val = evaluate(yVal, { names: yVal.names, values: await learner.validate() }, { quiet: true });
+      record.history.push({ epoch, lr, loss, valAuroc: val.macroAuroc, valAuprc: val.macroAuprc });
+      record.epochs = epoch + 1;
+      if (val.macroAuroc > record.bestValAuroc) {
+        record.bestValAuroc = val.macroAuroc;
+        record.bestEpoch = epoch;
+      }
+      if (!best || val.macroAuroc > best.valAuroc) {
+        best?.snapshot.forEach((t) => t.dispose());
+        best = { snapshot: learner.variables().map((v) => tf.keep(v.clone())), run: r, epoch, valAuroc: val.macroAuroc };
+      }
+      bar.tick(1, { run: r + 1, lr, loss, val_auroc: val.macroAuroc });
+      if (spec.scheduler === "reduce") plateau.step(val.macroAuroc);
+      if (spec.earlyStopping && stopper.step(val.macroAuroc)) {
+        record.stoppedEarly = epoch + 1 < s.maxEpochs;
+        bar.tick(s.maxEpochs - epoch - 1);
+        break;
+      }
+    }
+    optimizer.dispose();
+    runs.push(record);
+  }
+  bar.finish();
+  const chosen = best!;
+  tf.tidy(() => learner.variables().forEach((v, i) => v.assign(chosen.snapshot[i])));
+  chosen.snapshot.forEach((t) => t.dispose());
+  return { chosen: { ...s.runs[chosen.run], run: chosen.run, epoch: chosen.epoch, valAuroc: chosen.valAuroc }, runs };
+}
