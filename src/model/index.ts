@@ -1,0 +1,18 @@
+/** ViT, masking, projection heads, prototypes, MSN loss, EHR fusion, and ViT weights in safetensors. */
+export type { Encoder } from "./encoder";
+export { vit, vitConfig, VisionTransformer, VIT_SIZES } from "./vit";
+export type { VitOptions, VitConfig, VitSize, ForwardOptions } from "./vit";
+export { MsnModel } from "./msn";
+export type { MsnModelOptions, AnchorInputs } from "./msn";
+export { ProjectionHead } from "./heads";
+export type { ProjectionHeadOptions } from "./heads";
+export { msnLoss, prototypeProbabilities, sharpen, sinkhorn, meMax, targetProbabilities, l2Normalize, MSN_LOSS_DEFAULTS } from "./loss";
+export type { MsnLossOptions } from "./loss";
+export { randomTokenMask, batchTokenMask, maskTensor } from "./masking";
+export type { TokenMask, MaskCount } from "./masking";
+export { bicubicMatrix, bicubicGridMatrix } from "./bicubic";
+export { load, saveEncoder, VIT_CONFIG_KEY } from "./load";
+export type { LoadOptions } from "./load";
+export { readSafetensors, parseSafetensors, serializeSafetensors, writeSafetensors } from "./safetensors";
+export type { SafeTensor, SafeTensorsFile, TensorToWrite } from "./safetensors";
+export { Params } from "./params";
