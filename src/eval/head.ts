@@ -31,8 +31,8 @@ export class LinearHead {
     const w = init?.weight ?? Float32Array.from({ length: dim * k }, () => rng.range(-bound, bound));
     const b = init?.bias ?? Float32Array.from({ length: k }, () => rng.range(-bound, bound));
     const id = nextId++;
-    this.weight = tf.variable(tf.tensor2d(w, [dim, k]), true, `head/weight#${id}`);
-    this.bias = tf.variable(tf.tensor1d(b), true, `head/bias#${id}`);
+    this.weight = tf.tidy(() => tf.variable(tf.tensor2d(w, [dim, k]), true, `head/weight#${id}`));
+    this.bias = tf.tidy(() => tf.variable(tf.tensor1d(b), true, `head/bias#${id}`));
   }
 
   /** A head with the given trained weights (to apply a MIMIC-trained probe elsewhere). */

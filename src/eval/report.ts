@@ -1,0 +1,26 @@
+/**
+ * What every evaluation returns (linear probe, fine-tuning, external validation): per-label and
+ * macro AUROC / AUPRC with bootstrap CIs, the test labels and scores (for `compare` and tables),
+ * and a per-label table.
+ */
+import { bootstrapCi, type BootstrapOptions, type BootstrapResult, type Interval } from "./bootstrap";
+import type { NamedMatrix } from "./matrix";
+import { labelTable, type ResultsTable } from "./table";
+
+export interface EvalReport {
+  macro: { auroc: Interval; auprc: Interval };
+  perLabel: BootstrapResult["perLabel"];
+  /** The full bootstrap result (resample values, labels left out, settings). */
+  ci: BootstrapResult;
+  /** Test labels and sigmoid scores, row-major, in the order of the test rows. */
+  test: { yTrue: NamedMatrix; yScore: NamedMatrix };
+  /** Per-label table with the macro row, in the paper's format. */
+  table(): ResultsTable;
+}
+
+/** Bootstraps the test predictions and packs them into an `EvalReport`. */
+export function evalReport(yTrue: NamedMatrix, scores: Float32Array, opts: BootstrapOptions = {}): EvalReport {
+  const yScore = { names: yTrue.names, values: scores };
+  const ci = bootstrapCi(yTrue, yScore, opts);
+  return { macro: { auroc: ci.auroc, auprc: ci.auprc }, perLabel: ci.perLabel, ci, test: { yTrue, yScore }, table: () => labelTable(ci) };
+}
