@@ -1,0 +1,56 @@
+/**
+ * Small stand-ins for the eval tests: an encoder built from TF.js ops (a fixed random projection of
+ * 4x4-average-pooled pixels) and an in-memory image cache with the `ImageCache` interface.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { CachedImage, ImageCache } from "../../src/images/types";
+import type { Encoder } from "../../src/model/encoder";
+import { Rng } from "../../src/util/random";
+
+/** `embed` = tanh(avgPool4(images) · W), W fixed by the seed; the fingerprint changes with the seed. */
+export function projectionEncoder(opts: { imageSize: number; channels: number; dim: number; seed: number }): Encoder & { calls: number; dispose(): void } {
+  const { imageSize, channels, dim, seed } = opts;
+  const pooled = (imageSize / 4) ** 2 * channels;
+  const rng = new Rng(seed);
+  const w = tf.tensor2d(Float32Array.from({ length: pooled * dim }, () => rng.normal(0, 1 / Math.sqrt(pooled))), [pooled, dim]);
+  const enc = {
+    dim, imageSize, channels, calls: 0,
+    embed(images: tf.Tensor4D): tf.Tensor2D {
+      enc.calls++;
+      return tf.tidy(() => tf.tanh(tf.matMul(tf.avgPool(images, 4, 4, "valid").reshape([images.shape[0], pooled]), w)) as tf.Tensor2D);
+    },
+    fingerprint: () => `projection-${imageSize}-${channels}-${dim}-${seed}`,
+    dispose: () => w.dispose(),
+  };
+  return enc;
+}
+
+/** Images held in memory behind the `ImageCache` interface (what `images.buildCache` returns). */
+export function memoryCache(images: { id: string; split: string; image: CachedImage }[], dir: string): ImageCache & { reads: number } {
+  const splits = [...new Set(images.map((x) => x.split))];
+  const cache = {
+    dir, size: images.length, shortSide: images[0]?.image.height ?? 0, channels: images[0]?.image.channels ?? 1, splits, reads: 0,
+    report: { requested: images.length, stored: images.length, skipped: [], skippedByReason: { missing: 0, undecodable: 0 }, reused: false, buildSeconds: 0 },
+    id: (i: number) => images[i].id,
+    split: (i: number) => images[i].split,
+    indexOf: (id: string) => images.findIndex((x) => x.id === id),
+    indicesOf: (split: string) => Int32Array.from(images.flatMap((x, i) => (x.split === split ? [i] : []))),
+    shape: (i: number) => ({ width: images[i].image.width, height: images[i].image.height }),
+    get: (i: number) => images[i].image,
+    getBatch: (idx: ArrayLike<number>) => Array.from(idx, (i) => images[i].image),
+    readBatch: async (idx: ArrayLike<number>) => {
+      cache.reads++;
+      return Array.from(idx, (i) => images[i].image);
+    },
+    close: () => undefined,
+  };
+  return cache as ImageCache & { reads: number };
+}
+
+/** Cached images to a [B, S, S, C] tensor scaled to [0, 1] (the images are already S x S). */
+export function plainView(images: CachedImage[]): tf.Tensor4D {
+  const { width, height, channels } = images[0];
+  const data = new Float32Array(images.length * width * height * channels);
+  images.forEach((im, b) => data.set(Float32Array.from(im.data, (v) => v / 255), b * width * height * channels));
+  return tf.tensor4d(data, [images.length, height, width, channels]);
+}
