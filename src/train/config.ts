@@ -1,0 +1,179 @@
+/**
+ * Every hyperparameter of a pretraining run in one validated object. The defaults reproduce the
+ * authors' code (CXR-EHR-MSN); each place where it differs from the original MSN is a named option,
+ * and `preset: "msn"` switches all of them to the original's choices at once.
+ */
+import { MaskCount } from "../model/masking";
+import { VIT_SIZES, VitSize } from "../model/vit";
+import { describeValue, InputError } from "../util/errors";
+
+export interface PretrainConfig {
+  /** Defaults of the authors' code ("cxr-ehr-msn") or of the original MSN ("msn"); fields set explicitly win. */
+  preset: "cxr-ehr-msn" | "msn";
+
+  // --- encoder and views ---
+  /** ViT size: tiny 192 (6 heads, as the authors), small 384, base 768. */
+  vit: VitSize;
+  /** Attention heads (default: the size's; 3 gives DeiT-Tiny). */
+  heads?: number;
+  /** Overrides of the size's width, depth and MLP width (small test models). */
+  dim?: number;
+  layers?: number;
+  mlpDim?: number;
+  /** Side of the target and anchor views (224) and of the focal views (96); multiples of the patch. */
+  imageSize: number;
+  focalSize: number;
+  patch: number;
+  /** 3: grey replicated, as the authors; 1: one grey channel. */
+  channels: number;
+  /** Focal views per image (10). */
+  focalViews: number;
+
+  // --- heads, prototypes, EHR ---
+  numPrototypes: number;
+  /** Projection head hidden and output widths (default 4·D and D, the authors; 2048 and 256 in MSN). */
+  projHidden?: number;
+  projOut?: number;
+  /** Biases on the head's hidden Linear layers (false: lightly's head; true: MSN's). */
+  projHiddenBias: boolean;
+  /**
+   * "frozen": the prototypes keep their random initial values (the authors pass `prototypes.data` to
+   * the loss, so they never get a gradient); "trainable": trained, without weight decay (MSN).
+   */
+  prototypes: "frozen" | "trainable";
+  /** Width of the EHR vector (0: vanilla MSN without fusion); the cohort glue sets it from `features`. */
+  ehrIn: number;
+  /** Width of the EHR embedding f_ehr (128). */
+  ehrDim: number;
+
+  // --- token drop ---
+  maskRatio: number;
+  /** Which views drop tokens: "anchor-and-focal" (the authors) or "anchor" (the 224 anchor only, MSN). */
+  maskViews: "anchor-and-focal" | "anchor";
+  /** "per-sample": an independent mask per image (the authors); "per-batch": one permutation for the batch (MSN). */
+  maskSharing: "per-sample" | "per-batch";
+  /** Per-sample token count: "authors" (166/30 with the last-patch artefact) or "exact" (197/37 tokens drawn). */
+  maskCount: MaskCount;
+
+  // --- loss ---
+  temperature: number;
+  sharpenTemperature: number;
+  sinkhornIterations: number;
+  meMaxWeight: number;
+
+  // --- target encoder EMA ---
+  momentum: number;
+  /** "fixed" (the authors) or "linear" toward `momentumEnd` over `scheduleStretch` × the run (MSN). */
+  momentumSchedule: "fixed" | "linear";
+  momentumEnd: number;
+  /** "before-step": EMA at the start of each step, from the previous weights (the authors); "after-step" (MSN). */
+  emaTiming: "before-step" | "after-step";
+
+  // --- optimizer and schedule ---
+  lr: number;
+  minLr: number;
+  weightDecay: number;
+  /** "all": weight decay on every trained tensor (the authors); "weights": not on biases and norms (MSN). */
+  weightDecayOn: "all" | "weights";
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Cosine stepped per "epoch" (the authors) or per "step" (MSN). */
+  lrUnit: "epoch" | "step";
+  warmupEpochs: number;
+  warmupStartLr: number;
+  /** Length of the cosine (and of a linear EMA ramp) as a multiple of the run (1; MSN 1.25). */
+  scheduleStretch: number;
+
+  // --- run ---
+  epochs: number;
+  /** Images per micro-batch (the authors: 64). */
+  batchSize: number;
+  /** Micro-batches whose gradients are averaged per optimizer step (1). */
+  accumulate: number;
+  /** Seed of initial weights, masks and (through the data source) batch order and augmentation (24, as the authors). */
+  seed: number;
+  /** Write a checkpoint every this many optimizer steps (0: only at the end). */
+  checkpointEvery: number;
+  /** Checkpoints kept on disk (the newest ones). */
+  keepCheckpoints: number;
+}
+
+/** The authors' settings (CXR-EHR-MSN, spec §1-11). */
+export const AUTHORS_DEFAULTS: PretrainConfig = {
+  preset: "cxr-ehr-msn",
+  vit: "tiny", imageSize: 224, focalSize: 96, patch: 16, channels: 3, focalViews: 10,
+  numPrototypes: 1024, projHiddenBias: false, prototypes: "frozen", ehrIn: 0, ehrDim: 128,
+  maskRatio: 0.15, maskViews: "anchor-and-focal", maskSharing: "per-sample", maskCount: "authors",
+  temperature: 0.1, sharpenTemperature: 0.25, sinkhornIterations: 3, meMaxWeight: 1,
+  momentum: 0.996, momentumSchedule: "fixed", momentumEnd: 1, emaTiming: "before-step",
+  lr: 1e-4, minLr: 0, weightDecay: 1e-3, weightDecayOn: "all", beta1: 0.9, beta2: 0.999, eps: 1e-8,
+  lrUnit: "epoch", warmupEpochs: 0, warmupStartLr: 0, scheduleStretch: 1,
+  epochs: 100, batchSize: 64, accumulate: 1, seed: 24, checkpointEvery: 0, keepCheckpoints: 2,
+};
+
+/**
+ * What `preset: "msn"` changes (facebookresearch/msn `configs/pretrain/msn_vits16.yaml`). Not
+ * reproduced: its weight-decay schedule 0.04 → 0.4 (the decay stays at 0.04) and its gradient clipping.
+ */
+export const MSN_PRESET: Partial<PretrainConfig> = {
+  projHidden: 2048, projOut: 256, projHiddenBias: true, prototypes: "trainable",
+  maskViews: "anchor", maskSharing: "per-batch",
+  momentumSchedule: "linear", emaTiming: "after-step",
+  lr: 1e-3, minLr: 1e-6, weightDecay: 0.04, weightDecayOn: "weights",
+  lrUnit: "step", warmupEpochs: 15, warmupStartLr: 2e-4, scheduleStretch: 1.25,
+};
+
+/** The fields that decide the numbers of a run: a checkpoint must agree on all of them to be resumed. */
+export const RUN_DEFINING: readonly (keyof PretrainConfig)[] = (Object.keys(AUTHORS_DEFAULTS) as (keyof PretrainConfig)[])
+  .filter((k) => k !== "checkpointEvery" && k !== "keepCheckpoints")
+  .concat(["heads", "dim", "layers", "mlpDim", "projHidden", "projOut"]);
+
+const CHOICES: Partial<Record<keyof PretrainConfig, readonly string[]>> = {
+  preset: ["cxr-ehr-msn", "msn"], vit: Object.keys(VIT_SIZES), prototypes: ["frozen", "trainable"],
+  maskViews: ["anchor-and-focal", "anchor"], maskSharing: ["per-sample", "per-batch"], maskCount: ["authors", "exact"],
+  momentumSchedule: ["fixed", "linear"], emaTiming: ["before-step", "after-step"], weightDecayOn: ["all", "weights"], lrUnit: ["epoch", "step"],
+};
+
+const POSITIVE_INT: (keyof PretrainConfig)[] = ["imageSize", "focalSize", "patch", "channels", "numPrototypes", "ehrDim", "epochs", "batchSize", "accumulate", "keepCheckpoints", "heads", "dim", "layers", "mlpDim", "projHidden", "projOut"];
+const NON_NEGATIVE_INT: (keyof PretrainConfig)[] = ["focalViews", "ehrIn", "sinkhornIterations", "seed", "checkpointEvery"];
+const POSITIVE: (keyof PretrainConfig)[] = ["temperature", "lr", "scheduleStretch", "eps"];
+const NON_NEGATIVE: (keyof PretrainConfig)[] = ["sharpenTemperature", "meMaxWeight", "minLr", "weightDecay", "warmupEpochs", "warmupStartLr"];
+const UNIT_INTERVAL: (keyof PretrainConfig)[] = ["momentum", "momentumEnd", "beta1", "beta2"];
+
+/**
+ * The full configuration from the given fields: preset defaults, then the fields. Throws an
+ * InputError naming the first field that is unknown, of the wrong kind or out of range.
+ */
+export function pretrainConfig(given: Partial<PretrainConfig> = {}): PretrainConfig {
+  const known = new Set<string>([...Object.keys(AUTHORS_DEFAULTS), ...RUN_DEFINING]);
+  for (const k of Object.keys(given)) {
+    if (!known.has(k)) throw new InputError({ field: k, expected: "a pretraining option", found: `an unknown field "${k}"`, hint: `Known fields: ${[...known].sort().join(", ")}.` });
+  }
+  const preset = given.preset ?? "cxr-ehr-msn";
+  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<PretrainConfig>;
+  const c: PretrainConfig = { ...AUTHORS_DEFAULTS, ...(preset === "msn" ? MSN_PRESET : {}), ...defined };
+  const fail = (field: keyof PretrainConfig, expected: string): never => {
+    throw new InputError({ field, expected, found: describeValue(c[field]) });
+  };
+  for (const [k, options] of Object.entries(CHOICES) as [keyof PretrainConfig, readonly string[]][]) {
+    if (!options.includes(c[k] as string)) fail(k, `one of ${options.map((o) => `"${o}"`).join(", ")}`);
+  }
+  const num = (k: keyof PretrainConfig) => c[k] as number | undefined;
+  for (const k of POSITIVE_INT) if (c[k] !== undefined && !(Number.isInteger(num(k)) && num(k)! >= 1)) fail(k, "a positive integer");
+  for (const k of NON_NEGATIVE_INT) if (!(Number.isInteger(num(k)) && num(k)! >= 0)) fail(k, "a non-negative integer");
+  for (const k of POSITIVE) if (!(typeof c[k] === "number" && num(k)! > 0 && Number.isFinite(num(k)))) fail(k, "a positive number");
+  for (const k of NON_NEGATIVE) if (!(typeof c[k] === "number" && num(k)! >= 0 && Number.isFinite(num(k)))) fail(k, "a non-negative number");
+  for (const k of UNIT_INTERVAL) if (!(typeof c[k] === "number" && num(k)! >= 0 && num(k)! <= 1)) fail(k, "a number in [0, 1]");
+  if (!(c.maskRatio >= 0 && c.maskRatio < 1)) fail("maskRatio", "a number in [0, 1)");
+  if (c.imageSize % c.patch !== 0) fail("imageSize", `a multiple of the patch size ${c.patch}`);
+  if (c.focalSize % c.patch !== 0) fail("focalSize", `a multiple of the patch size ${c.patch}`);
+  if (c.batchSize < 2) {
+    throw new InputError({
+      field: "batchSize", expected: "at least 2", found: String(c.batchSize),
+      hint: "The projection heads normalise with batch statistics (BatchNorm1d in training mode), which needs 2 or more images per batch.",
+    });
+  }
+  if (c.warmupEpochs >= c.epochs * c.scheduleStretch && c.warmupEpochs > 0) fail("warmupEpochs", `fewer than the ${c.epochs} epochs of the run`);
+  return c;
+}
