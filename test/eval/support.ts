@@ -3,6 +3,8 @@
  * 4x4-average-pooled pixels) and an in-memory image cache with the `ImageCache` interface.
  */
 import * as tf from "@tensorflow/tfjs";
+import * as aq from "arquero";
+import type { LabelledDataset, SplitSelector } from "../../src/cohort/types";
 import type { CachedImage, ImageCache } from "../../src/images/types";
 import type { Encoder } from "../../src/model/encoder";
 import { Rng } from "../../src/util/random";
@@ -53,4 +55,31 @@ export function plainView(images: CachedImage[]): tf.Tensor4D {
   const data = new Float32Array(images.length * width * height * channels);
   images.forEach((im, b) => data.set(Float32Array.from(im.data, (v) => v / 255), b * width * height * channels));
   return tf.tensor4d(data, [images.length, height, width, channels]);
+}
+
+/** A labelled dataset over plain rows (dicom_id, subject_id, split and 0/1 labels), as `cohort.build` returns. */
+export function memoryDataset(rows: { dicom_id: string; subject_id: string; split: string; labels: number[] }[], names: string[]): LabelledDataset {
+  const cols: Record<string, unknown[]> = { dicom_id: [], subject_id: [], split: [], path: [] };
+  for (const n of names) cols[n] = [];
+  for (const r of rows) {
+    cols.dicom_id.push(r.dicom_id);
+    cols.subject_id.push(r.subject_id);
+    cols.split.push(r.split);
+    cols.path.push(`files/${r.dicom_id}.jpg`);
+    names.forEach((n, j) => cols[n].push(r.labels[j]));
+  }
+  const table = aq.table(cols);
+  const split = (name: SplitSelector) => table.filter(aq.escape((d: { split: string }) => d.split === name));
+  return {
+    table, labelNames: names,
+    report: { inputs: [], steps: [], dropped: {}, imputed: { view: 0, position: 0 }, options: {}, text: () => "" },
+    split,
+    labels: (name: SplitSelector) => {
+      const t = split(name);
+      const values = new Float32Array(t.numRows() * names.length);
+      names.forEach((n, j) => Array.from(t.array(n) as ArrayLike<number>).forEach((v, i) => { values[i * names.length + j] = v; }));
+      return { names, values };
+    },
+    toDanfo: () => { throw new Error("not needed in these tests"); },
+  };
 }

@@ -1,0 +1,64 @@
+/**
+ * From a labelled dataset (the MIMIC cohort, CheXpert, NIH-14) and an image cache to what evaluation
+ * trains on: for one split, the cache index of every row and the rows' labels, in the same order.
+ * Rows whose image is not in the cache (skipped at build time) are left out and counted.
+ */
+import type { LabelledDataset, SplitSelector } from "../cohort/types";
+import type { ImageCache } from "../images/types";
+import { InputError, describeValue } from "../util/errors";
+import type { NamedMatrix } from "./matrix";
+
+/** One split's rows that have an image in the cache. */
+export interface SplitRows {
+  split: string;
+  /** Cache index of each kept row. */
+  indices: Int32Array;
+  /** Labels of the kept rows, row-major. */
+  labels: NamedMatrix & { values: Float32Array };
+  /** Rows of the split in the dataset. */
+  rows: number;
+  /** Rows left out because their image is not in the cache. */
+  missing: number;
+}
+
+/**
+ * The column that identifies a row's image in the cache: `dicom_id` when the table has it (MIMIC,
+ * as the image cache is built from the cohort), else `path` (CheXpert, NIH-14).
+ */
+export function idColumnOf(dataset: LabelledDataset, idColumn?: string): string {
+  const names = dataset.table.columnNames();
+  const col = idColumn ?? (names.includes("dicom_id") ? "dicom_id" : "path");
+  if (!names.includes(col)) throw new InputError({ field: "idColumn", expected: `a column of the dataset (${names.join(", ")})`, found: describeValue(col) });
+  return col;
+}
+
+/** Rows of `split` matched to `cache` by `idColumn` (see `idColumnOf`); an empty result is an InputError. */
+export function splitRows(dataset: LabelledDataset, split: SplitSelector, cache: ImageCache, idColumn?: string, quiet = false): SplitRows {
+  const col = idColumnOf(dataset, idColumn);
+  const ids = dataset.split(split).array(col) as ArrayLike<unknown>;
+  const labels = dataset.labels(split);
+  const k = labels.names.length;
+  if (labels.values.length !== ids.length * k) {
+    throw new InputError({ field: `labels("${split}")`, expected: `${ids.length} rows of ${k} labels (one per row of the split)`, found: `${labels.values.length / k} rows` });
+  }
+  const kept: number[] = [];
+  const indices: number[] = [];
+  for (let r = 0; r < ids.length; r++) {
+    const i = cache.indexOf(String(ids[r]));
+    if (i >= 0) {
+      kept.push(r);
+      indices.push(i);
+    }
+  }
+  const missing = ids.length - kept.length;
+  if (kept.length === 0) {
+    throw new InputError({
+      field: `split "${split}"`, expected: "at least one row with an image in the cache",
+      found: ids.length === 0 ? "an empty split" : `none of its ${ids.length} images in the cache at ${cache.dir} (matched by ${col})`,
+    });
+  }
+  if (missing > 0 && !quiet) console.warn(`ehr-msn: ${missing} of ${ids.length} ${split} rows left out: their image is not in the cache (see the cache report)`);
+  const values = new Float32Array(kept.length * k);
+  kept.forEach((r, i) => values.set(labels.values.subarray(r * k, (r + 1) * k), i * k));
+  return { split, indices: Int32Array.from(indices), labels: { names: labels.names, values }, rows: ids.length, missing };
+}
