@@ -13,6 +13,8 @@ export interface SplitRows {
   split: string;
   /** Cache index of each kept row. */
   indices: Int32Array;
+  /** Position of each kept row in the split (the row of `dataset.split(name)`). */
+  positions: Int32Array;
   /** Labels of the kept rows, row-major. */
   labels: NamedMatrix & { values: Float32Array };
   /** Rows of the split in the dataset. */
@@ -60,5 +62,5 @@ export function splitRows(dataset: LabelledDataset, split: SplitSelector, cache:
   if (missing > 0 && !quiet) console.warn(`ehr-msn: ${missing} of ${ids.length} ${split} rows left out: their image is not in the cache (see the cache report)`);
   const values = new Float32Array(kept.length * k);
   kept.forEach((r, i) => values.set(labels.values.subarray(r * k, (r + 1) * k), i * k));
-  return { split, indices: Int32Array.from(indices), labels: { names: labels.names, values }, rows: ids.length, missing };
+  return { split, indices: Int32Array.from(indices), positions: Int32Array.from(kept), labels: { names: labels.names, values }, rows: ids.length, missing };
 }

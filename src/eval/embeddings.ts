@@ -7,14 +7,16 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
+import { loader } from "../images/loader";
 import type { CachedImage, ImageCache } from "../images/types";
 import type { Encoder } from "../model/encoder";
-import { InputError, describeValue } from "../util/errors";
+import { InputError } from "../util/errors";
 import { progress } from "../util/progress";
+import type { Rng } from "../util/random";
 import type { Points } from "../viz/points";
 
-/** A batch transform from cached images to the encoder's input, [B, S, S, C] float32. */
-export type ViewFn = (images: CachedImage[]) => tf.Tensor4D;
+/** A batch transform from cached images to the encoder's input, [B, S, S, C] float32; random ones draw from `rng`. */
+export type ViewFn = (images: CachedImage[], rng: Rng) => tf.Tensor4D;
 
 export interface EmbedOptions {
   encoder: Encoder;
@@ -29,6 +31,9 @@ export interface EmbedOptions {
   batchSize?: number;
   /** Folder of the embedding files (default `<cache.dir>/embeddings`); `false`: do not keep them. */
   dir?: string | false;
+  /** Seed and epoch of a random `view` (the loader gives each batch its own stream from them). */
+  seed?: number;
+  epoch?: number;
   /** Progress label (default "embed"). */
   label?: string;
   quiet?: boolean;
@@ -57,20 +62,14 @@ export function embeddingKey(o: Pick<EmbedOptions, "encoder" | "cache" | "indice
 
 /**
  * Embeds `indices` of `cache` with `encoder` (no gradient), `batchSize` images per pass, reading the
- * next batch from disk while the current one runs. Reuses the file of an earlier identical call.
+ * next batches from disk while the current one runs. Reuses the file of an earlier identical call.
  */
 export async function embedImages(opts: EmbedOptions): Promise<EmbeddingResult> {
-  const { encoder, cache, indices } = opts;
-  const batchSize = opts.batchSize ?? 64;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError({ field: "batchSize", expected: "a positive whole number", found: describeValue(batchSize) });
-  for (let k = 0; k < indices.length; k++) {
-    const i = indices[k];
-    if (!Number.isInteger(i) || i < 0 || i >= cache.size) {
-      throw new InputError({ field: "indices", row: k + 1, expected: `an image index of the cache (0 to ${cache.size - 1})`, found: describeValue(i) });
-    }
-  }
+  const { encoder, cache, indices, view } = opts;
   const n = indices.length;
   const dim = encoder.dim;
+  // The loader checks the indices and the batch size, and reads the next batches while one runs.
+  const batches = loader({ cache, indices, batchSize: opts.batchSize ?? 64, seed: opts.seed, epoch: opts.epoch, transform: (images, rng) => ({ x: view(images, rng) }) });
   const dir = opts.dir === false ? undefined : opts.dir ?? path.join(cache.dir, "embeddings");
   const file = dir ? path.join(dir, `${embeddingKey(opts)}.f32`) : undefined;
   if (file && fs.existsSync(file) && fs.statSync(file).size === n * dim * 4) {
@@ -80,21 +79,19 @@ export async function embedImages(opts: EmbedOptions): Promise<EmbeddingResult> 
   }
   const data = new Float32Array(n * dim);
   const bar = progress(opts.label ?? "embed", n, { unit: "img", quiet: opts.quiet });
-  const batchAt = (start: number) => Array.from({ length: Math.min(batchSize, n - start) }, (_, k) => indices[start + k]);
-  let next = n > 0 ? cache.readBatch(batchAt(0)) : undefined;
-  for (let start = 0; start < n; start += batchSize) {
-    const images = await next!;
-    next = start + batchSize < n ? cache.readBatch(batchAt(start + batchSize)) : undefined;
+  let done = 0;
+  for await (const { x } of batches) {
     const out = tf.tidy(() => {
-      const x = opts.view(images);
       if (x.shape[1] !== encoder.imageSize || x.shape[2] !== encoder.imageSize || x.shape[3] !== encoder.channels) {
         throw new InputError({ field: "view", expected: `images of [B, ${encoder.imageSize}, ${encoder.imageSize}, ${encoder.channels}] (the encoder's input)`, found: `[${x.shape}]` });
       }
       return encoder.embed(x);
     });
-    data.set(await out.data() as Float32Array, start * dim);
+    x.dispose();
+    data.set((await out.data()) as Float32Array, done * dim);
+    done += out.shape[0];
     out.dispose();
-    bar.tick(images.length);
+    bar.tick(out.shape[0]);
   }
   bar.finish();
   if (file && dir) {

@@ -11,34 +11,26 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { LabelledDataset } from "../cohort/types";
-import type { CachedImage, ImageCache } from "../images/types";
+import { loader, patientSubset } from "../images/loader";
+import type { EvalViewOptions, ImageCache, ProbeTrainOptions } from "../images/types";
 import type { Encoder } from "../model/encoder";
 import { InputError, describeValue } from "../util/errors";
 import { Rng } from "../util/random";
 import type { BootstrapOptions } from "./bootstrap";
 import { splitRows, type SplitRows } from "./dataset";
-import { embedImages, type ViewFn } from "./embeddings";
-import { LinearHead, epochBatches, maskedBce } from "./head";
+import { embedImages } from "./embeddings";
+import { LinearHead, maskedBce } from "./head";
 import { runProtocol, type Learner, type ProtocolOptions, type ProtocolResult } from "./protocol";
 import { evalReport, type EvalReport } from "./report";
 import type { RunSpec } from "./schedule";
 import { resultsTable, type ResultsTable } from "./table";
+import { encoderViews, type Views } from "./views";
 
 /** An encoder that can be trained: a differentiable forward pass and its variables (`model.vit`). */
 export interface TrainableEncoder extends Encoder {
   /** [B, H, W, C] -> [B, dim] class token, differentiable. */
   forward(images: tf.Tensor4D): tf.Tensor2D;
   variables(): tf.Variable[];
-}
-
-/** A random training transform (the authors: flip + affine + centre crop). */
-export type TrainViewFn = (images: CachedImage[], rng: Rng) => tf.Tensor4D;
-
-/** The evaluation and training transforms, and a key naming the evaluation one. */
-export interface Views {
-  eval: ViewFn;
-  evalKey: string;
-  train: TrainViewFn;
 }
 
 /**
@@ -63,6 +55,10 @@ export interface FinetuneOptions extends ProtocolOptions, BootstrapOptions {
   batchSize?: number;
   /** Leave out the last short training batch (default true, the authors' drop_last). */
   dropLast?: boolean;
+  /** Evaluation transform (default: resize 256, centre crop to the encoder's size, ImageNet statistics). */
+  view?: EvalViewOptions;
+  /** Training augmentation on top of `view` (default: the authors' flip 0.5, affine 45° / 0.15 / 0.85-1.15). */
+  trainView?: ProbeTrainOptions;
 }
 
 export interface FinetuneSubset {
@@ -91,7 +87,7 @@ export interface FinetuneResult {
 }
 
 /** Fine-tunes `encoder` on fractions of the training patients (see the file comment). */
-export async function finetuneWith(opts: FinetuneOptions, views: Views): Promise<FinetuneResult> {
+export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   const { encoder, cohort, cache } = opts;
   const fractions = opts.fractions ?? [0.01, 0.05, 0.1];
   fractions.forEach((f, i) => {
@@ -106,7 +102,9 @@ export async function finetuneWith(opts: FinetuneOptions, views: Views): Promise
   const train = splitRows(cohort, "train", cache, opts.idColumn, opts.quiet);
   const val = splitRows(cohort, "validate", cache, opts.idColumn, opts.quiet);
   const test = splitRows(cohort, "test", cache, opts.idColumn, opts.quiet);
-  const patients = trainPatients(cohort, train, cache, patientColumn, opts.idColumn);
+  const positions = cohort.split("train").array(patientColumn) as ArrayLike<unknown>;
+  const subjects = Array.from(train.positions, (p) => String(positions[p]));
+  const views = encoderViews(encoder, opts.view, opts.trainView);
   const seed = opts.seed ?? 0;
   const rng = new Rng(seed);
   const initial = encoder.variables().map((v) => tf.keep(v.clone()));
@@ -115,9 +113,12 @@ export async function finetuneWith(opts: FinetuneOptions, views: Views): Promise
     for (const fraction of fractions) {
       const done: FinetuneSubset[] = [];
       for (let s = 0; s < subsets; s++) {
-        const pick = samplePatients(patients, fraction, rng.fork(`fraction-${fraction}-subset-${s}`));
-        const r = await trainSubset(opts, views, initial, pick.rows, train, val, test, rng.fork(`train-${fraction}-${s}`), `finetune ${Math.round(fraction * 1000) / 10}% #${s + 1}`);
-        done.push({ fraction, subset: s, patients: pick.patients, images: pick.rows.length, ...r });
+        const subsetSeed = rng.fork(`fraction-${fraction}-subset-${s}`).nextUint32();
+        const chosen = patientSubset({ indices: train.indices, subjects, percent: 100 * fraction, seed: subsetSeed });
+        const inSubset = new Set(chosen);
+        const patients = new Set(subjects.filter((_, j) => inSubset.has(train.indices[j]))).size;
+        const r = await trainSubset(opts, views, initial, chosen, train, val, test, rng.fork(`train-${fraction}-${s}`), `finetune ${Math.round(fraction * 1000) / 10}% #${s + 1}`);
+        done.push({ fraction, subset: s, patients, images: chosen.length, ...r });
       }
       const best = done.reduce((b, x, i) => (x.chosen.valAuroc > done[b].chosen.valAuroc ? i : b), 0);
       out.push({ fraction, subsets: done, best, report: done[best].report });
@@ -132,43 +133,19 @@ export async function finetuneWith(opts: FinetuneOptions, views: Views): Promise
   }
 }
 
-/** Patient of every kept training row, grouped: patient -> positions in `train.indices`. */
-function trainPatients(cohort: LabelledDataset, train: SplitRows, cache: ImageCache, patientColumn: string, idColumn?: string): Map<string, number[]> {
-  const table = cohort.split("train");
-  const ids = table.array(idColumn ?? (table.columnNames().includes("dicom_id") ? "dicom_id" : "path")) as ArrayLike<unknown>;
-  const subject = table.array(patientColumn) as ArrayLike<unknown>;
-  const patientOfImage = new Map<number, string>();
-  for (let r = 0; r < ids.length; r++) {
-    const i = cache.indexOf(String(ids[r]));
-    if (i >= 0) patientOfImage.set(i, String(subject[r]));
-  }
-  const groups = new Map<string, number[]>();
-  train.indices.forEach((cacheIndex, pos) => {
-    const p = patientOfImage.get(cacheIndex)!;
-    const g = groups.get(p);
-    if (g) g.push(pos);
-    else groups.set(p, [pos]);
-  });
-  return groups;
-}
-
-/** round(fraction x patients) patients (at least one) drawn without replacement; their rows. */
-function samplePatients(groups: Map<string, number[]>, fraction: number, rng: Rng): { patients: number; rows: Int32Array } {
-  const keys = [...groups.keys()].sort();
-  const count = Math.max(1, Math.round(fraction * keys.length));
-  const order = rng.permutation(keys.length).subarray(0, count);
-  const rows = Array.from(order).flatMap((k) => groups.get(keys[k])!).sort((a, b) => a - b);
-  return { patients: count, rows: Int32Array.from(rows) };
-}
-
 async function trainSubset(
-  opts: FinetuneOptions, views: Views, initial: tf.Tensor[], rows: Int32Array,
+  opts: FinetuneOptions, views: Views, initial: tf.Tensor[], images: Int32Array,
   train: SplitRows, val: SplitRows, test: SplitRows, rng: Rng, label: string,
 ): Promise<{ chosen: ProtocolResult["chosen"]; runs: ProtocolResult["runs"]; report: EvalReport }> {
   const { encoder, cache } = opts;
   const names = train.labels.names;
   const k = names.length;
   const batchSize = opts.batchSize ?? 64;
+  const maxEpochs = opts.maxEpochs ?? 50;
+  const loaderSeed = rng.fork("loader").nextUint32();
+  // Row of each training image in train.labels, by cache index.
+  const rowOf = new Map<number, number>();
+  train.indices.forEach((i, row) => rowOf.set(i, row));
   const head = new LinearHead(encoder.dim, names, rng.fork("head"));
   const trainable = () => [...encoder.variables(), ...head.variables()];
   const scores = async (s: SplitRows) => {
@@ -186,25 +163,26 @@ async function trainSubset(
         fresh.dispose();
       },
       trainEpoch: async (optimizer, epoch, run) => {
-        const epochRng = rng.fork(`epoch-${run}-${epoch}`);
-        const batches = epochBatches(rows.length, batchSize, epochRng, opts.dropLast ?? true);
-        const read = (b: Int32Array) => cache.readBatch(Array.from(b, (p) => train.indices[rows[p]]));
-        let next = batches.length > 0 ? read(batches[0]) : undefined;
+        const batches = loader({
+          cache, indices: images, batchSize, shuffle: true, seed: loaderSeed, epoch: run * maxEpochs + epoch, dropLast: opts.dropLast ?? true,
+          transform: (imgs, r) => ({ x: views.train(imgs, r) }),
+        });
         let total = 0;
-        for (let b = 0; b < batches.length; b++) {
-          const images = await next!;
-          next = b + 1 < batches.length ? read(batches[b + 1]) : undefined;
-          const y = new Float32Array(batches[b].length * k);
-          batches[b].forEach((p, i) => y.set(train.labels.values.subarray(rows[p] * k, (rows[p] + 1) * k), i * k));
-          const loss = tf.tidy(() => {
-            const x = views.train(images, epochRng);
-            const yt = tf.tensor2d(y, [batches[b].length, k]);
-            return optimizer.minimize(() => maskedBce(head.logits(encoder.forward(x)), yt), true, trainable()) as tf.Scalar;
+        for await (const batch of batches) {
+          const y = new Float32Array(batch.indices.length * k);
+          batch.indices.forEach((i, j) => {
+            const row = rowOf.get(i)!;
+            y.set(train.labels.values.subarray(row * k, (row + 1) * k), j * k);
           });
+          const loss = tf.tidy(() => {
+            const yt = tf.tensor2d(y, [batch.indices.length, k]);
+            return optimizer.minimize(() => maskedBce(head.logits(encoder.forward(batch.x)), yt), true, trainable()) as tf.Scalar;
+          });
+          batch.x.dispose();
           total += (await loss.data())[0];
           loss.dispose();
         }
-        return batches.length > 0 ? total / batches.length : NaN;
+        return batches.batches > 0 ? total / batches.batches : NaN;
       },
       validate: () => scores(val),
     };

@@ -12,14 +12,20 @@
  * cost of a ViT forward pass over the training split per epoch.
  */
 import * as tf from "@tensorflow/tfjs";
+import type { LabelledDataset, SplitSelector } from "../cohort/types";
+import type { EvalViewOptions, ImageCache, ProbeTrainOptions } from "../images/types";
+import type { Encoder } from "../model/encoder";
 import { InputError, describeValue } from "../util/errors";
 import { Rng } from "../util/random";
 import type { Points } from "../viz/points";
 import type { BootstrapOptions } from "./bootstrap";
+import { splitRows, type SplitRows } from "./dataset";
+import { embedImages } from "./embeddings";
 import { LinearHead, epochBatches, headEpoch, type HeadWeights } from "./head";
 import { checkLabels, type NamedMatrix } from "./matrix";
 import { runProtocol, type Learner, type ProtocolOptions, type ProtocolResult } from "./protocol";
 import { evalReport, type EvalReport } from "./report";
+import { encoderViews } from "./views";
 
 /** Embeddings of one split ([n x dim], row-major) and their labels ([n x labels]). */
 export interface LabelledEmbeddings {
@@ -64,6 +70,76 @@ export interface ProbeResult extends EvalReport {
 
 /** Re-embeds the training images for an epoch (augmented views); the rows stay in the same order. */
 export type TrainEmbeddings = (epoch: number, run: number) => Promise<Float32Array>;
+
+/** Where the images come from, and how they are embedded (shared by `probe` and `externalValidation`). */
+export interface EmbedSource {
+  /** The frozen encoder (its class token is the embedding). */
+  encoder: Encoder;
+  /** The image cache holding the dataset's images (`images.buildCache`). */
+  cache: ImageCache;
+  /** Evaluation transform (default: resize 256, centre crop to the encoder's size, ImageNet statistics). */
+  view?: EvalViewOptions;
+  /** Column matching rows to cached images (default: dicom_id, else path). */
+  idColumn?: string;
+  /** Images per forward pass when embedding (default 64). */
+  embedBatchSize?: number;
+  /** Folder of the embedding files (default `<cache.dir>/embeddings`); false: keep none. */
+  embeddingsDir?: string | false;
+  quiet?: boolean;
+}
+
+export interface ProbeRunOptions extends EmbedSource, ProbeOptions {
+  /** MIMIC-CXR cohort, NIH-14 or any dataset with train / validate / test splits. */
+  cohort: LabelledDataset;
+  /**
+   * The authors' train-time augmentation of the probe (flip, affine): the training images are
+   * embedded again, augmented, every epoch. Default false: the head trains on cached embeddings.
+   */
+  augment?: boolean | ProbeTrainOptions;
+}
+
+/** A probe's result with how many rows of each split were evaluated and left out. */
+export interface CohortProbeResult extends ProbeResult {
+  rows: Record<ProbeSplit, { rows: number; missing: number }>;
+}
+
+/** The rows of a split and their embeddings (cached on disk unless `embeddingsDir` is false). */
+export async function embedSplit(src: EmbedSource, dataset: LabelledDataset, split: SplitSelector): Promise<{ rows: SplitRows; x: Points }> {
+  const rows = splitRows(dataset, split, src.cache, src.idColumn, src.quiet);
+  const views = encoderViews(src.encoder, src.view);
+  const x = await embedImages({
+    encoder: src.encoder, cache: src.cache, indices: rows.indices, view: views.eval, viewKey: views.evalKey,
+    batchSize: src.embedBatchSize, dir: src.embeddingsDir, label: `embed ${split}`, quiet: src.quiet,
+  });
+  return { rows, x: { data: x.data, n: x.n, dims: x.dims } };
+}
+
+/**
+ * The linear probe of a frozen encoder on a dataset: `probe({ encoder, cohort, cache })`. Embeds
+ * every split once (cached on disk, keyed by the encoder's weights), trains the head with the
+ * authors' protocol on the training embeddings, picks the best run and epoch on validation, and
+ * evaluates it on test with bootstrap CIs.
+ */
+export async function probe(opts: ProbeRunOptions): Promise<CohortProbeResult> {
+  const parts = {} as Record<ProbeSplit, { rows: SplitRows; x: Points }>;
+  for (const split of PROBE_SPLITS) parts[split] = await embedSplit(opts, opts.cohort, split);
+  const data = {} as ProbeData;
+  for (const split of PROBE_SPLITS) data[split] = { x: parts[split].x, y: parts[split].rows.labels };
+  let augment: TrainEmbeddings | undefined;
+  if (opts.augment) {
+    const views = encoderViews(opts.encoder, opts.view, opts.augment === true ? {} : opts.augment);
+    const maxEpochs = opts.maxEpochs ?? 50;
+    const seed = new Rng(opts.seed ?? 0).fork("augment").nextUint32();
+    augment = async (epoch, run) => (await embedImages({
+      encoder: opts.encoder, cache: opts.cache, indices: parts.train.rows.indices, view: views.train, viewKey: "augmented",
+      batchSize: opts.embedBatchSize, dir: false, seed, epoch: run * maxEpochs + epoch, quiet: true,
+    })).data;
+  }
+  const result = await trainProbe(data, opts, augment);
+  const rows = {} as CohortProbeResult["rows"];
+  for (const split of PROBE_SPLITS) rows[split] = { rows: parts[split].rows.rows, missing: parts[split].rows.missing };
+  return { ...result, rows };
+}
 
 /** Trains and evaluates a linear probe on precomputed embeddings. */
 export async function probeEmbeddings(data: ProbeData, opts: ProbeOptions = {}): Promise<ProbeResult> {

@@ -5,48 +5,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import * as backend from "../../src/backend";
-import { finetuneWith, type Views } from "../../src/eval/finetune";
+import { finetune } from "../../src/eval/finetune";
 import { splitRows } from "../../src/eval/dataset";
 import { vit } from "../../src/model/vit";
-import { Rng } from "../../src/util/random";
-import { memoryCache, memoryDataset, plainView } from "./support";
+import { brightHalves } from "./support";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-finetune-"));
-const NAMES = ["Left", "Top"];
 
-/** 16 x 16 grey images: label "Left" brightens the left half, "Top" the top half. */
-function world(seed: number) {
-  const rng = new Rng(seed);
-  const rows: { dicom_id: string; subject_id: string; split: string; labels: number[] }[] = [];
-  const images: { id: string; split: string; image: { width: number; height: number; channels: 1; data: Uint8Array } }[] = [];
-  const plan: [string, number][] = [["train", 40], ["validate", 12], ["test", 15]];
-  let p = 0;
-  for (const [split, patients] of plan) {
-    for (let q = 0; q < patients; q++, p++) {
-      for (let m = 0; m < 2; m++) {
-        const labels = [rng.bernoulli(0.4) ? 1 : 0, rng.bernoulli(0.3) ? 1 : 0];
-        const data = new Uint8Array(256);
-        for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) data[y * 16 + x] = Math.min(255, 40 + rng.int(80) + (labels[0] && x < 8 ? 110 : 0) + (labels[1] && y < 8 ? 110 : 0));
-        const id = `d${p}-${m}`;
-        rows.push({ dicom_id: id, subject_id: `s${p}`, split, labels });
-        images.push({ id, split, image: { width: 16, height: 16, channels: 1, data } });
-      }
-    }
-  }
-  // One validation image never made it into the cache: left out and counted.
-  const missing = rows.find((r) => r.split === "validate")!.dicom_id;
-  return { dataset: memoryDataset(rows, NAMES), cache: memoryCache(images.filter((x) => x.id !== missing), path.join(tmp, `c${seed}`)) };
-}
-
-const views: Views = {
-  eval: plainView,
-  evalKey: "plain",
-  // The authors' flip, as the random training transform.
-  train: (images, rng) => tf.tidy(() => {
-    const x = plainView(images);
-    return rng.bernoulli(0.5) ? (tf.reverse(x, 2) as tf.Tensor4D) : x;
-  }),
-};
+/** Images already 16 x 16: the evaluation view is an exact crop; mild augmentation for training. */
+const view = { resize: 16, crop: 16, channels: 1 as const, normalize: false as const };
+const trainView = { degrees: 10, translate: [0.05, 0.05] as const, scale: [0.95, 1.05] as const };
 
 before(async () => {
   await backend.init({ quiet: true });
@@ -54,24 +22,24 @@ before(async () => {
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test("splitRows: rows matched to the cache by dicom_id, the missing one counted", (t) => {
-  const { dataset, cache } = world(1);
+  const { dataset, cache } = brightHalves(1, tmp);
   const warn = t.mock.method(console, "warn", () => undefined);
   const v = splitRows(dataset, "validate", cache);
   assert.deepEqual([v.rows, v.missing, v.indices.length], [24, 1, 23]);
   assert.match(String(warn.mock.calls[0].arguments[0]), /1 of 24 validate rows left out: their image is not in the cache/);
-  assert.equal(cache.id(v.indices[0]), "d40-1");
+  assert.equal(cache.id(v.indices[0]), "d1-40-1");
   assert.deepEqual(Array.from(v.labels.values.subarray(0, 2)), Array.from(dataset.labels("validate").values.subarray(2, 4)));
 });
 
 test("fine-tuning on fractions of the training patients: learns, reports, leaves the encoder as it was", async () => {
-  const { dataset, cache } = world(2);
+  const { dataset, cache } = brightHalves(2, tmp);
   const encoder = vit({ dim: 16, layers: 1, heads: 2, imageSize: 16, patch: 4, channels: 1, seed: 3 });
   const print = encoder.fingerprint();
   const before = tf.memory().numTensors;
-  const r = await finetuneWith({
+  const r = await finetune({
     encoder, cohort: dataset, cache, fractions: [0.25, 1], subsets: 2, batchSize: 8, maxEpochs: 8, n: 100, seed: 4, quiet: true,
-    runs: [{ lr: 1e-2, scheduler: "cosine", earlyStopping: true }],
-  }, views);
+    runs: [{ lr: 1e-2, scheduler: "cosine", earlyStopping: true }], view, trainView,
+  });
   assert.equal(tf.memory().numTensors, before, "no tensor left behind");
   assert.equal(encoder.fingerprint(), print, "the encoder given is unchanged");
   assert.deepEqual(r.fractions.map((f) => f.fraction), [0.25, 1]);
@@ -93,9 +61,9 @@ test("fine-tuning on fractions of the training patients: learns, reports, leaves
 });
 
 test("fine-tuning input errors: a fraction out of range, an unknown patient column", async () => {
-  const { dataset, cache } = world(3);
+  const { dataset, cache } = brightHalves(3, tmp);
   const encoder = vit({ dim: 8, layers: 1, heads: 2, imageSize: 16, patch: 4, channels: 1 });
-  await assert.rejects(finetuneWith({ encoder, cohort: dataset, cache, fractions: [0], quiet: true }, views), /fractions\[0\]: expected a fraction of the training patients in \(0, 1\], found 0/);
-  await assert.rejects(finetuneWith({ encoder, cohort: dataset, cache, patientColumn: "patient", quiet: true }, views), /patientColumn: expected a column of the dataset \(dicom_id, subject_id, split, path, Left, Top\), found "patient"/);
+  await assert.rejects(finetune({ encoder, cohort: dataset, cache, fractions: [0], quiet: true }), /fractions\[0\]: expected a fraction of the training patients in \(0, 1\], found 0/);
+  await assert.rejects(finetune({ encoder, cohort: dataset, cache, patientColumn: "patient", quiet: true }), /patientColumn: expected a column of the dataset \(dicom_id, subject_id, split, path, Left, Top\), found "patient"/);
   encoder.dispose();
 });

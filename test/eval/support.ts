@@ -3,6 +3,7 @@
  * 4x4-average-pooled pixels) and an in-memory image cache with the `ImageCache` interface.
  */
 import * as tf from "@tensorflow/tfjs";
+import * as path from "node:path";
 import * as aq from "arquero";
 import type { LabelledDataset, SplitSelector } from "../../src/cohort/types";
 import type { CachedImage, ImageCache } from "../../src/images/types";
@@ -82,4 +83,31 @@ export function memoryDataset(rows: { dicom_id: string; subject_id: string; spli
     },
     toDanfo: () => { throw new Error("not needed in these tests"); },
   };
+}
+
+/**
+ * A dataset of 16 x 16 grey images where label "Left" brightens the left half and "Top" the top
+ * half: 40 / 12 / 15 patients in train / validate / test, 2 images each. One validation image is
+ * missing from the cache (left out and counted).
+ */
+export function brightHalves(seed: number, dir: string, names = ["Left", "Top"]): { dataset: LabelledDataset; cache: ImageCache & { reads: number } } {
+  const rng = new Rng(seed);
+  const rows: { dicom_id: string; subject_id: string; split: string; labels: number[] }[] = [];
+  const images: { id: string; split: string; image: CachedImage }[] = [];
+  const plan: [string, number][] = [["train", 40], ["validate", 12], ["test", 15]];
+  let p = 0;
+  for (const [split, patients] of plan) {
+    for (let q = 0; q < patients; q++, p++) {
+      for (let m = 0; m < 2; m++) {
+        const labels = [rng.bernoulli(0.4) ? 1 : 0, rng.bernoulli(0.3) ? 1 : 0];
+        const data = new Uint8Array(256);
+        for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) data[y * 16 + x] = Math.min(255, 40 + rng.int(80) + (labels[0] && x < 8 ? 110 : 0) + (labels[1] && y < 8 ? 110 : 0));
+        const id = `d${seed}-${p}-${m}`;
+        rows.push({ dicom_id: id, subject_id: `s${p}`, split, labels });
+        images.push({ id, split, image: { width: 16, height: 16, channels: 1, data } });
+      }
+    }
+  }
+  const missing = rows.find((r) => r.split === "validate")!.dicom_id;
+  return { dataset: memoryDataset(rows, names), cache: memoryCache(images.filter((x) => x.id !== missing), path.join(dir, `bright-${seed}`)) };
 }
