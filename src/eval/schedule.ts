@@ -6,6 +6,7 @@
  *   validation macro AUROC;
  * - early stopping: Lightning's EarlyStopping(mode "max", patience 5, min_delta 1e-5).
  */
+import { learningRate } from "../train/schedules";
 import { InputError, describeValue } from "../util/errors";
 
 /** One training run of the protocol. */
@@ -40,9 +41,9 @@ export function checkRuns(runs: readonly RunSpec[]): void {
   });
 }
 
-/** Learning rate of `epoch` (0-based) under CosineAnnealingLR(T_max = tMax, eta_min = 0). */
+/** Learning rate of `epoch` (0-based) under CosineAnnealingLR(T_max = tMax, eta_min = 0): the training layer's per-epoch cosine. */
 export function cosineLr(lr0: number, epoch: number, tMax: number): number {
-  return (lr0 * (1 + Math.cos((Math.PI * epoch) / tMax))) / 2;
+  return learningRate({ lr: lr0, minLr: 0, unit: "epoch", warmupEpochs: 0, warmupStartLr: 0, stretch: 1 }, { epoch, stepInEpoch: 0, epochs: tMax, stepsPerEpoch: 1 });
 }
 
 /** PyTorch's ReduceLROnPlateau in mode "max" with a relative threshold and no cooldown. */
