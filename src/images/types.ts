@@ -133,15 +133,18 @@ export interface MsnViewOptions extends ViewOptions {
   hflip?: number;
 }
 
-/** The 12 MSN views of a batch of B images, NHWC float32. The caller disposes them. */
-export interface MsnViews {
+/**
+ * The 12 MSN views of a batch of B images, NHWC float32. The caller disposes them (`tf.dispose(views)`;
+ * a type alias rather than an interface so that it is a `tf.TensorContainer`).
+ */
+export type MsnViews = {
   /** View 0 of each image: [B, 224, 224, C]. */
   target: tf.Tensor4D;
   /** View 1 of each image: [B, 224, 224, C]. */
   anchor: tf.Tensor4D;
   /** Views 2..11, view-major (all B images of focal view 0, then of focal view 1, ...): [10B, 96, 96, C]. */
   focal: tf.Tensor4D;
-}
+};
 
 export interface EvalViewOptions extends ViewOptions {
   /** Shorter side after the resize (default 256). */

@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InputError, describeValue } from "../util/errors";
 import type { Rng } from "../util/random";
-import { centreCropOffset, inverseAffine, randomAffineParams, randomResizedCropBox, type CropBox } from "./crops";
+import { centreCropOffset, inverseAffine, randomAffineParams, randomResizedCropBox, type AffineParams, type CropBox } from "./crops";
 import { resizedSize } from "./decode";
 import type { CachedImage, EvalViewOptions, MsnViewOptions, MsnViews, Normalization, NormalizationChoice, ProbeTrainOptions, ViewOptions } from "./types";
 
@@ -24,11 +24,14 @@ export const IMAGENET_STATS: Normalization = { mean: [0.485, 0.456, 0.406], std:
  */
 export const AUTHORS_EVAL_STATS: Normalization = { mean: [0.4884, 0.455, 0.4171], std: [0.2596, 0.253, 0.2556] };
 
+/** Per-channel affine map from 0..255 pixels to normalised values. */
+type Norm = { scale: number[]; offset: number[] };
+
 /**
  * Per-channel `scale` and `offset` such that `pixel * scale + offset` = (pixel / 255 - mean) / std.
  * With one channel, three-channel statistics are averaged (what a replicated grey pixel sees on average).
  */
-export function normalization(choice: NormalizationChoice | undefined, channels: 1 | 3): { scale: number[]; offset: number[] } {
+export function normalization(choice: NormalizationChoice | undefined, channels: 1 | 3): Norm {
   const stats = choice === undefined || choice === "imagenet" ? IMAGENET_STATS : choice === "authors-eval" ? AUTHORS_EVAL_STATS : choice === false ? { mean: [0], std: [1] } : choice;
   if (typeof stats !== "object" || !Array.isArray(stats.mean) || !Array.isArray(stats.std) || stats.mean.length !== stats.std.length || ![1, 3].includes(stats.mean.length) || stats.std.some((s) => !(s > 0))) {
     throw new InputError({ field: "normalize", expected: '"imagenet", "authors-eval", false or { mean, std } of 1 or 3 values with std > 0', found: describeValue(choice) });
@@ -66,31 +69,61 @@ export function msnViews(images: CachedImage[], rng: Rng, options: MsnViewOption
   checkSize("focalSize", o.focalSize);
   if (!Number.isInteger(o.focalViews) || o.focalViews < 0) throw new InputError({ field: "focalViews", expected: "a non-negative integer", found: describeValue(o.focalViews) });
   checkProbability("hflip", o.hflip);
-  const norm = normalization(options.normalize, channels);
   const B = images.length;
-  const canvas = packCanvas(images);
-  const random = new Float32Array(2 * B * 4), focal = new Float32Array(o.focalViews * B * 4);
+  const random: Crop[] = [], focal: Crop[] = [];
   for (let v = 0; v < 2 + o.focalViews; v++) {
-    const isRandom = v < 2;
     for (let b = 0; b < B; b++) {
       const img = images[b];
-      const box = randomResizedCropBox(img.width, img.height, isRandom ? o.randomScale : o.focalScale, o.ratio, rng);
-      const flip = rng.bernoulli(o.hflip);
-      const out = isRandom ? random : focal;
-      const row = isRandom ? v * B + b : (v - 2) * B + b;
-      out.set(cropBox(box, isRandom ? o.randomSize : o.focalSize, flip, canvas), row * 4);
+      const box = randomResizedCropBox(img.width, img.height, v < 2 ? o.randomScale : o.focalScale, o.ratio, rng);
+      (v < 2 ? random : focal).push({ image: b, box, flip: rng.bernoulli(o.hflip) });
     }
   }
+  const norm = normalization(options.normalize, channels);
+  const canvas = packCanvas(images);
   return tf.tidy(() => {
-    const pixels = tf.tensor4d(canvas.data, [B, canvas.height, canvas.width, inC]);
-    const ind = (n: number) => tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i % B), "int32");
-    const big = normalise(tf.image.cropAndResize(pixels, tf.tensor2d(random, [2 * B, 4]), ind(2 * B), [o.randomSize, o.randomSize]), norm);
-    const [target, anchor] = tf.split(big, 2, 0) as [tf.Tensor4D, tf.Tensor4D];
-    const small = o.focalViews > 0
-      ? normalise(tf.image.cropAndResize(pixels, tf.tensor2d(focal, [o.focalViews * B, 4]), ind(o.focalViews * B), [o.focalSize, o.focalSize]), norm)
-      : tf.zeros([0, o.focalSize, o.focalSize, channels]) as tf.Tensor4D;
+    const pixels = canvasTensor(canvas, images.length, inC);
+    const [target, anchor] = tf.split(cropResize(pixels, canvas, images, random, o.randomSize, norm), 2, 0) as [tf.Tensor4D, tf.Tensor4D];
+    const small = o.focalViews > 0 ? cropResize(pixels, canvas, images, focal, o.focalSize, norm) : (tf.zeros([0, o.focalSize, o.focalSize, channels]) as tf.Tensor4D);
     return { target, anchor, focal: small };
   });
+}
+
+/** One crop of a batch: which image, which box, and whether to flip it horizontally. */
+export interface Crop {
+  image: number;
+  box: CropBox;
+  flip: boolean;
+}
+
+/**
+ * torchvision's `resized_crop` (+ `hflip`) of each crop, resized to size x size, bilinear with
+ * half-pixel centres, in one `cropAndResize` call; then normalised. [crops.length, size, size, C].
+ */
+export function resizedCrops(images: CachedImage[], crops: readonly Crop[], size: number, options: ViewOptions = {}): tf.Tensor4D {
+  const inC = checkImages(images);
+  const channels = outChannels(options, inC);
+  checkSize("size", size);
+  const norm = normalization(options.normalize, channels);
+  const canvas = packCanvas(images);
+  return tf.tidy(() => cropResize(canvasTensor(canvas, images.length, inC), canvas, images, crops, size, norm));
+}
+
+/** The crops of `resizedCrops` on a canvas already uploaded (one `cropAndResize`). */
+function cropResize(pixels: tf.Tensor4D, canvas: Canvas, images: CachedImage[], crops: readonly Crop[], size: number, norm: Norm): tf.Tensor4D {
+  const boxes = new Float32Array(crops.length * 4), ind = new Int32Array(crops.length);
+  crops.forEach((c, k) => {
+    const { top, left, height, width } = c.box;
+    const img = images[c.image];
+    if (!img || !(top >= 0 && left >= 0 && height > 0 && width > 0 && top + height <= img.height && left + width <= img.width)) {
+      throw new InputError({ field: `crops[${k}]`, expected: "a box inside its image", found: `image ${c.image}, box ${JSON.stringify(c.box)}` });
+    }
+    // Output pixel k samples top + (k + 0.5) h / size - 0.5 (half-pixel centres, as PIL).
+    const y1 = top + (0.5 * height) / size - 0.5, y2 = top + ((size - 0.5) * height) / size - 0.5;
+    const x1 = left + (0.5 * width) / size - 0.5, x2 = left + ((size - 0.5) * width) / size - 0.5;
+    boxes.set(c.flip ? canvasBox(y1, y2, x2, x1, canvas) : canvasBox(y1, y2, x1, x2, canvas), k * 4);
+    ind[k] = c.image;
+  });
+  return normalise(tf.image.cropAndResize(pixels, tf.tensor2d(boxes, [crops.length, 4]), tf.tensor1d(ind, "int32"), [size, size]), norm);
 }
 
 /**
@@ -114,7 +147,7 @@ export function evalViews(images: CachedImage[], options: EvalViewOptions = {}):
     boxes.set(canvasBox((top + 0.5) * sy - 0.5, (top + crop - 0.5) * sy - 0.5, (left + 0.5) * sx - 0.5, (left + crop - 0.5) * sx - 0.5, canvas), b * 4);
   });
   return tf.tidy(() => {
-    const pixels = tf.tensor4d(canvas.data, [B, canvas.height, canvas.width, inC]);
+    const pixels = canvasTensor(canvas, B, inC);
     const ind = tf.tensor1d(Int32Array.from({ length: B }, (_, i) => i), "int32");
     return normalise(tf.image.cropAndResize(pixels, tf.tensor2d(boxes, [B, 4]), ind, [crop, crop]), norm);
   });
@@ -141,6 +174,23 @@ export function probeTrainViews(images: CachedImage[], rng: Rng, options: ProbeT
   if (!(degrees >= 0 && degrees <= 180)) throw new InputError({ field: "degrees", expected: "a number in 0..180", found: describeValue(degrees) });
   checkRange("translate", translate, 0, 1, true);
   checkRange("scale", scale, 0, Infinity);
+  const params = images.map((img) => {
+    const r = resizedSize(img.width, img.height, resize);
+    const flip = rng.bernoulli(hflip);
+    return { flip, affine: randomAffineParams(r.width, r.height, degrees, translate, scale, rng) };
+  });
+  return affineCrops(images, params, { ...options, resize, crop });
+}
+
+/**
+ * torchvision on PIL, with given parameters: Resize(resize), optional hflip, `affine` (nearest, fill
+ * 0, about the image centre), CenterCrop(crop); then normalised. One `tf.gather` for the batch.
+ */
+export function affineCrops(images: CachedImage[], params: readonly { flip: boolean; affine: AffineParams }[], options: EvalViewOptions = {}): tf.Tensor4D {
+  const inC = checkImages(images);
+  const channels = outChannels(options, inC);
+  const { resize, crop } = evalSizes(options);
+  if (params.length !== images.length) throw new InputError({ field: "params", expected: `one per image (${images.length})`, found: `${params.length}` });
   const norm = normalization(options.normalize, channels);
   const B = images.length;
   const canvas = packCanvas(images);
@@ -150,8 +200,8 @@ export function probeTrainViews(images: CachedImage[], rng: Rng, options: ProbeT
   images.forEach((img, b) => {
     const r = resizedSize(img.width, img.height, resize);
     const sy = img.height / r.height, sx = img.width / r.width;
-    const flip = rng.bernoulli(hflip);
-    const [a, bb, c, d, e, f] = inverseAffine(randomAffineParams(r.width, r.height, degrees, translate, scale, rng), r.width, r.height);
+    const { flip } = params[b];
+    const [a, bb, c, d, e, f] = inverseAffine(params[b].affine, r.width, r.height);
     const top = centreCropOffset(r.height, crop), left = centreCropOffset(r.width, crop);
     for (let k = 0; k < crop; k++) {
       const y = top + k + 0.5;
@@ -180,6 +230,10 @@ interface Canvas {
   width: number;
 }
 
+function canvasTensor(canvas: Canvas, B: number, C: number): tf.Tensor4D {
+  return tf.tensor4d(canvas.data, [B, canvas.height, canvas.width, C]);
+}
+
 function packCanvas(images: CachedImage[]): Canvas {
   let H = 0, W = 0;
   for (const im of images) {
@@ -204,20 +258,13 @@ function packCanvas(images: CachedImage[]): Canvas {
   return { data, height: H, width: W };
 }
 
-/** cropAndResize box (normalised [y1, x1, y2, x2]) of a crop box resized to `size`, flipped when `flip`. */
-function cropBox(box: CropBox, size: number, flip: boolean, canvas: Canvas): Float32Array {
-  const y1 = box.top + (0.5 * box.height) / size - 0.5, y2 = box.top + ((size - 0.5) * box.height) / size - 0.5;
-  const x1 = box.left + (0.5 * box.width) / size - 0.5, x2 = box.left + ((size - 0.5) * box.width) / size - 0.5;
-  return flip ? canvasBox(y1, y2, x2, x1, canvas) : canvasBox(y1, y2, x1, x2, canvas);
-}
-
 /** Image pixel positions of the first and last samples -> normalised canvas coordinates. */
 function canvasBox(y1: number, y2: number, x1: number, x2: number, canvas: Canvas): Float32Array {
   return Float32Array.of((y1 + 1) / (canvas.height - 1), (x1 + 1) / (canvas.width - 1), (y2 + 1) / (canvas.height - 1), (x2 + 1) / (canvas.width - 1));
 }
 
 /** [N, S, S, 1 or 3] pixels in 0..255 -> normalised, grey replicated to 3 channels by broadcasting when asked. */
-function normalise(px: tf.Tensor4D, norm: { scale: number[]; offset: number[] }): tf.Tensor4D {
+function normalise(px: tf.Tensor4D, norm: Norm): tf.Tensor4D {
   return px.mul(tf.tensor1d(norm.scale)).add(tf.tensor1d(norm.offset)) as tf.Tensor4D;
 }
 
