@@ -167,12 +167,14 @@ async function build(images: ImageSource[], dir: string, key: string, shortSide:
         } catch (e) {
           if (!(e instanceof BadImageError)) throw e;
           const skipped: SkippedImage = { id: im.id, path: im.path, split: im.split, reason: e.reason, message: e.message };
-          if (onBadImage === "error") throw badImageInput(skipped);
           return skipped;
         } finally {
           bar.tick();
         }
       });
+      // The first bad image in input order, whatever finished first.
+      const bad = decoded.find((d): d is SkippedImage => "reason" in d);
+      if (bad && onBadImage === "error") throw badImageInput(bad);
       const buffers: Buffer[][] = splits.map(() => []);
       decoded.forEach((d, j) => {
         const im = part[j];
