@@ -1,26 +1,87 @@
 /**
- * The few differentiable building blocks of the models, written on plain TF.js ops that have
- * gradients on every backend. Weights keep PyTorch's layout (a Linear weight is [out, in]) so that
- * reference weights load unchanged and gradients compare element by element.
+ * The differentiable building blocks of the models, on plain TF.js ops that have gradients on every
+ * backend. Weights keep PyTorch's layout (a Linear weight is [out, in]) so that reference weights load
+ * unchanged and gradients compare element by element.
+ *
+ * Linear, LayerNorm and GELU have their gradients written out with `tf.customGrad` (and the
+ * transformer block as a whole, in block.ts): derived op by op, TF.js keeps every input of every
+ * kernel alive until the backward pass (an add or a reshape keeps its inputs just for their shapes),
+ * and the gradient of every intermediate tensor until the backward pass ends. The golden tests check
+ * these gradients against PyTorch's autograd.
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../util/random";
 
-/** y = x · Wᵀ + b for x [N, in], W [out, in], b [out]. */
+type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
+type Save = (tensors: tf.Tensor[]) => void;
+
+const linearOp = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: Save) => {
+  save([x, w]);
+  return {
+    value: tf.add(tf.matMul(x, w, false, true), b),
+    gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor[]) => [tf.matMul(dy, ws as tf.Tensor2D), tf.matMul(dy, xs as tf.Tensor2D, true, false), tf.sum(dy, 0)],
+  };
+}) as unknown as CustomGradFunc);
+
+const linearNoBiasOp = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: Save) => {
+  save([x, w]);
+  return {
+    value: tf.matMul(x, w, false, true),
+    gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor[]) => [tf.matMul(dy, ws as tf.Tensor2D), tf.matMul(dy, xs as tf.Tensor2D, true, false)],
+  };
+}) as unknown as CustomGradFunc);
+
+/** y = x · Wᵀ + b for x [N, in], W [out, in], b [out] (nn.Linear). */
 export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
-  const y = tf.matMul(x, weight, false, true) as tf.Tensor2D;
-  return bias ? (tf.add(y, bias) as tf.Tensor2D) : y;
+  return (bias ? linearOp(x, weight, bias) : linearNoBiasOp(x, weight)) as tf.Tensor2D;
+}
+
+/** LayerNorm's forward pieces: the output and what its backward pass reads. */
+export function layerNormForward(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): { y: tf.Tensor; xhat: tf.Tensor; rstd: tf.Tensor } {
+  const xc = tf.sub(x, tf.mean(x, -1, true));
+  const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), eps));
+  const xhat = tf.mul(xc, rstd);
+  return { y: tf.add(tf.mul(xhat, weight), bias), xhat, rstd };
+}
+
+/** LayerNorm's gradients [dx, dweight, dbias] from the saved normalised input and inverse deviation. */
+export function layerNormBackward(dy: tf.Tensor, xhat: tf.Tensor, rstd: tf.Tensor, weight: tf.Tensor): tf.Tensor[] {
+  const rows = Array.from({ length: dy.rank - 1 }, (_, i) => i);
+  const dxhat = tf.mul(dy, weight);
+  const centred = tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(xhat, tf.mean(tf.mul(dxhat, xhat), -1, true)));
+  return [tf.mul(centred, rstd), tf.sum(tf.mul(dy, xhat), rows), tf.sum(dy, rows)];
 }
 
 /** LayerNorm over the last axis with a biased variance, as torch.nn.LayerNorm. */
 export function layerNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number): T {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), weight), bias) as T;
+  const op = tf.customGrad(((xIn: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: Save) => {
+    const { y, xhat, rstd } = layerNormForward(xIn, w, b, eps);
+    save([xhat, rstd, w]);
+    return { value: y, gradFunc: (dy: tf.Tensor, [xh, r, wt]: tf.Tensor[]) => tf.tidy(() => layerNormBackward(dy, xh, r, wt)) };
+  }) as unknown as CustomGradFunc);
+  return op(x, weight, bias) as T;
 }
+
+/** Φ(x), the standard normal CDF. */
+export function normalCdf(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1), 0.5);
+}
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/** d/dx x·Φ(x) = Φ(x) + x·φ(x), the derivative of the exact GELU. */
+export function geluDerivative(x: tf.Tensor): tf.Tensor {
+  return tf.add(normalCdf(x), tf.mul(x, tf.mul(tf.exp(tf.mul(tf.square(x), -0.5)), INV_SQRT_2PI)));
+}
+
+const geluOp = tf.customGrad(((x: tf.Tensor, save: Save) => {
+  save([x]);
+  return { value: tf.mul(x, normalCdf(x)), gradFunc: (dy: tf.Tensor, [xs]: tf.Tensor[]) => tf.tidy(() => tf.mul(dy, geluDerivative(xs))) };
+}) as unknown as CustomGradFunc);
 
 /** GELU with the exact erf form (torch.nn.GELU's default), not the tanh approximation. */
 export function gelu<T extends tf.Tensor>(x: T): T {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)) as T;
+  return geluOp(x) as T;
 }
 
 /**

@@ -164,12 +164,19 @@ export class MsnModel {
     });
   }
 
+  /** Sharpened, Sinkhorn-balanced target assignments [B, K] of the target views (no gradient). */
+  targetProbabilities(targetViews: tf.Tensor4D, lossOptions: MsnLossOptions = {}): tf.Tensor2D {
+    return tf.tidy(() => targetProbabilities(this.targetOutputs(targetViews), this.prototypes as tf.Tensor2D, lossOptions));
+  }
+
+  /** The MSN loss of the anchor side against precomputed target assignments; differentiable. */
+  anchorLoss(x: AnchorInputs, targetProbs: tf.Tensor2D, lossOptions: MsnLossOptions = {}): tf.Scalar {
+    return tf.tidy(() => msnLoss(this.anchorOutputs(x), { probabilities: targetProbs }, this.prototypes as tf.Tensor2D, lossOptions));
+  }
+
   /** The MSN loss of one batch; differentiable with respect to the anchor side (and the prototypes). */
   loss(targetViews: tf.Tensor4D, x: AnchorInputs, lossOptions: MsnLossOptions = {}): tf.Scalar {
-    return tf.tidy(() => {
-      const probs = targetProbabilities(this.targetOutputs(targetViews), this.prototypes as tf.Tensor2D, lossOptions);
-      return msnLoss(this.anchorOutputs(x), { probabilities: probs }, this.prototypes as tf.Tensor2D, lossOptions);
-    });
+    return tf.tidy(() => this.anchorLoss(x, this.targetProbabilities(targetViews, lossOptions), lossOptions));
   }
 
   dispose(): void {

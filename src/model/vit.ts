@@ -1,7 +1,7 @@
 /**
  * Vision Transformer with torchvision's layout (`torchvision.models.VisionTransformer`): patch
  * embedding, class token, learned position embedding, pre-norm blocks with nn.MultiheadAttention and
- * an exact-GELU MLP, LayerNorm eps 1e-6, and the class token after the final norm as the output.
+ * an exact-GELU MLP (block.ts), LayerNorm eps 1e-6, and the class token after the final norm as the output.
  *
  * Written so that it trains on every backend: the patch embedding is a reshape/transpose and a matMul
  * (no trainable conv2d), the class token a concat, and the position embedding of other grid sizes a
@@ -12,7 +12,8 @@ import { InputError } from "../util/errors";
 import { Rng } from "../util/random";
 import { bicubicGridMatrix } from "./bicubic";
 import type { Encoder } from "./encoder";
-import { gelu, init, layerNorm, linear } from "./layers";
+import { BlockWeights, transformerBlock } from "./block";
+import { init, layerNorm, linear } from "./layers";
 import { Params } from "./params";
 
 export type VitSize = "tiny" | "small" | "base";
@@ -152,7 +153,7 @@ export class VisionTransformer implements Encoder {
    * resampled position embedding.
    */
   forward(images: tf.Tensor4D, opts: ForwardOptions = {}): tf.Tensor2D {
-    const { dim: d, patch: p, channels: c, layers } = this.config;
+    const { dim: d, patch: p, channels: c, layers, heads } = this.config;
     const [b, h, w, ch] = images.shape;
     if (h !== w || h % p !== 0 || ch !== c) {
       throw new InputError({ field: "images", expected: `[batch, S, S, ${c}] with S a multiple of ${p}`, found: `shape [${images.shape}]` });
@@ -166,7 +167,12 @@ export class VisionTransformer implements Encoder {
       const cls = tf.tile(P.get("class_token"), [b, 1, 1]);
       let x = tf.add(tf.concat([cls, tokens], 1), this.positionEmbedding(side)) as tf.Tensor3D;
       if (opts.keep) x = keepTokens(x, opts.keep);
-      for (let i = 0; i < layers; i++) x = this.block(x, i, i === layers - 1);
+      for (let i = 0; i < layers; i++) {
+        const weights = layerParamNames(i).map((n) => P.get(n)) as unknown as BlockWeights;
+        const input = x;
+        // A tidy per block frees its temporaries at once (the gradient tape keeps what backward reads).
+        x = tf.tidy(() => transformerBlock(input, weights, { heads, eps: LN_EPS, clsOnly: i === layers - 1 }));
+      }
       // The last block returned the class token only; LayerNorm is per token.
       return layerNorm(x.reshape([b, d]) as tf.Tensor2D, P.get("encoder.ln.weight") as tf.Tensor1D, P.get("encoder.ln.bias") as tf.Tensor1D, LN_EPS);
     });
@@ -197,39 +203,6 @@ export class VisionTransformer implements Encoder {
     }
     const grid = tf.matMul(k, pos.slice([0, 1, 0], [1, n0, d]).reshape([n0, d]));
     return tf.concat([pos.slice([0, 0, 0], [1, 1, d]), grid.reshape([1, side * side, d])], 1) as tf.Tensor3D;
-  }
-
-  /**
-   * One pre-norm block: x + MHA(LN1(x)), then + MLP(LN2(x)). With `clsOnly` (the last block) only
-   * the class token's output is computed: it attends to every token, and nothing else is read.
-   */
-  private block(x: tf.Tensor3D, i: number, clsOnly: boolean): tf.Tensor3D {
-    const { dim: d, heads } = this.config;
-    const hd = d / heads;
-    const [b, t] = x.shape;
-    const g = (n: string) => this.params.get(n) as tf.Tensor;
-    const [ln1w, ln1b, inW, inB, outW, outB, ln2w, ln2b, w1, b1, w2, b2] = layerParamNames(i);
-    const h = layerNorm(x, g(ln1w) as tf.Tensor1D, g(ln1b) as tf.Tensor1D, LN_EPS).reshape([b * t, d]) as tf.Tensor2D;
-    let q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D;
-    let tq = t;
-    if (clsOnly) {
-      tq = 1;
-      const kv = linear(h, g(inW).slice([d, 0], [2 * d, d]) as tf.Tensor2D, g(inB).slice([d], [2 * d]) as tf.Tensor1D);
-      const kvh = kv.reshape([b, t, 2, heads, hd]).transpose([2, 0, 3, 1, 4]);
-      [k, v] = tf.unstack(kvh) as tf.Tensor4D[];
-      const hCls = h.reshape([b, t, d]).slice([0, 0, 0], [b, 1, d]).reshape([b, d]) as tf.Tensor2D;
-      q = linear(hCls, g(inW).slice([0, 0], [d, d]) as tf.Tensor2D, g(inB).slice([0], [d]) as tf.Tensor1D).reshape([b, 1, heads, hd]).transpose([0, 2, 1, 3]);
-      x = x.slice([0, 0, 0], [b, 1, d]);
-    } else {
-      const qkv = linear(h, g(inW) as tf.Tensor2D, g(inB) as tf.Tensor1D).reshape([b, t, 3, heads, hd]).transpose([2, 0, 3, 1, 4]);
-      [q, k, v] = tf.unstack(qkv) as tf.Tensor4D[];
-    }
-    const att = tf.softmax(tf.matMul(tf.mul(q, 1 / Math.sqrt(hd)), k, false, true));
-    const o = tf.matMul(att, v).transpose([0, 2, 1, 3]).reshape([b * tq, d]) as tf.Tensor2D;
-    x = tf.add(x, linear(o, g(outW) as tf.Tensor2D, g(outB) as tf.Tensor1D).reshape([b, tq, d]));
-    const h2 = layerNorm(x, g(ln2w) as tf.Tensor1D, g(ln2b) as tf.Tensor1D, LN_EPS).reshape([b * tq, d]) as tf.Tensor2D;
-    const m = gelu(linear(h2, g(w1) as tf.Tensor2D, g(b1) as tf.Tensor1D));
-    return tf.add(x, linear(m, g(w2) as tf.Tensor2D, g(b2) as tf.Tensor1D).reshape([b, tq, d]));
   }
 
   dispose(): void {

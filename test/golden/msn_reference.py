@@ -28,7 +28,7 @@ from safetensors.torch import save_file
 HERE = os.path.dirname(os.path.abspath(__file__))
 torch.manual_seed(24)
 
-D, LAYERS, HEADS, MLP, PATCH, CH = 32, 2, 2, 128, 4, 3
+D, LAYERS, HEADS, PATCH, CH = 32, 2, 2, 4, 3
 IMAGE, FOCAL, B, VIEWS = 56, 24, 4, 10
 K, EHR_IN, EHR_OUT = 16, 3, 128
 MASK_RATIO = 0.15
@@ -158,19 +158,20 @@ def msn_loss(anchors, targets, prototypes, tau=0.1, sharpen_t=0.25, iterations=3
 
 
 class CxrEhrMSN(nn.Module):
-    """The state dict and forward of CXR-EHR-MSN's CxrEhrMSN (training_step without the EMA update)."""
+    """The state dict and forward of CXR-EHR-MSN's CxrEhrMSN (training_step without the EMA update).
+    Defaults: the fixtures' tiny geometry; the benchmarks build ViT-Tiny (dim 192, 12 layers, 6 heads, patch 16)."""
 
-    def __init__(self, ehr_in):
+    def __init__(self, ehr_in, image=IMAGE, patch=PATCH, layers=LAYERS, heads=HEADS, dim=D, channels=CH, prototypes=K):
         super().__init__()
-        self.backbone = VisionTransformer(IMAGE, PATCH, LAYERS, HEADS, D, MLP, CH)
-        self.projection_head = MSNProjectionHead(D, 4 * D, D)
-        self.anchor_backbone = VisionTransformer(IMAGE, PATCH, LAYERS, HEADS, D, MLP, CH)
-        self.anchor_projection_head = MSNProjectionHead(D, 4 * D, D)
-        self.prototypes = nn.Linear(D, K, bias=False).weight
+        self.backbone = VisionTransformer(image, patch, layers, heads, dim, 4 * dim, channels)
+        self.projection_head = MSNProjectionHead(dim, 4 * dim, dim)
+        self.anchor_backbone = VisionTransformer(image, patch, layers, heads, dim, 4 * dim, channels)
+        self.anchor_projection_head = MSNProjectionHead(dim, 4 * dim, dim)
+        self.prototypes = nn.Linear(dim, prototypes, bias=False).weight
         self.ehr_in = ehr_in
         if ehr_in:
             self.f_ehr = nn.Linear(ehr_in, EHR_OUT)
-            self.ehr_cxr_project_g = nn.Linear(EHR_OUT + D, D)
+            self.ehr_cxr_project_g = nn.Linear(EHR_OUT + dim, dim)
 
     def forward(self, target, anchor, focal, ehr, anchor_keep, focal_keep):
         z_plus = self.projection_head(self.backbone(target))

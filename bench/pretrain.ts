@@ -1,0 +1,128 @@
+/**
+ * `npm run bench -- pretrain [--batch 16] [--steps 3] [--no-profile]`
+ *
+ * One CXR-EHR-MSN training step at the authors' geometry (ViT-Tiny, 1 target + 1 anchor view at
+ * 224 px, 10 focal views at 96 px, EHR fused, 1024 frozen prototypes) through `pretrainOnSource`
+ * on the tensorflow backend, and the same step in the PyTorch reference (bench/python/msn_pretrain.py)
+ * in the same run: images/s of each (all 12 views count), the ratio, peak memory, and a per-kernel
+ * profile of one TF.js step (`tf.profile`) saying where the time goes. Target: ratio 1.0.
+ */
+import * as tf from "@tensorflow/tfjs";
+import * as backend from "../src/backend";
+import { pretrainOnSource } from "../src/train/pretrain";
+import type { BatchSource, PretrainBatch } from "../src/train/source";
+import { referencePython, runPython } from "./support/python";
+import { median, peakRssMiB, printTable, writeResult } from "./support/report";
+
+const FEATURES = ["male", "female", "age_norm"];
+const FOCAL_VIEWS = 10;
+
+function arg(args: string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+}
+
+/** Random views of the benchmark's shapes; every batch is a copy of the same tensors. */
+function randomSource(batch: number, batches: number): { source: BatchSource; dispose(): void } {
+  const views: PretrainBatch = {
+    target: tf.randomNormal([batch, 224, 224, 3], 0, 1, "float32", 1) as tf.Tensor4D,
+    anchor: tf.randomNormal([batch, 224, 224, 3], 0, 1, "float32", 2) as tf.Tensor4D,
+    focal: tf.randomNormal([FOCAL_VIEWS * batch, 96, 96, 3], 0, 1, "float32", 3) as tf.Tensor4D,
+    ehr: tf.randomUniform([batch, FEATURES.length], 0, 1, "float32", 4) as tf.Tensor2D,
+  };
+  return {
+    source: {
+      batchesPerEpoch: batches, ehrFeatures: FEATURES, signature: "bench",
+      batch: () => ({ target: views.target.clone(), anchor: views.anchor.clone(), focal: views.focal.clone(), ehr: views.ehr!.clone() }),
+    },
+    dispose: () => tf.dispose(Object.values(views)),
+  };
+}
+
+const CONFIG = { vit: "tiny" as const, epochs: 1, focalViews: FOCAL_VIEWS };
+
+/** Seconds of each step of a run of `steps` + 1 steps (the first, warm-up, left out). */
+async function timeSteps(batch: number, steps: number): Promise<number[]> {
+  const { source, dispose } = randomSource(batch, steps + 1);
+  const stamps: number[] = [];
+  const t0 = performance.now();
+  const r = await pretrainOnSource({ ...CONFIG, batchSize: batch }, source, { quiet: true, callbacks: { onStep: () => { stamps.push(performance.now()); } } });
+  r.model.dispose();
+  dispose();
+  const ends = [t0, ...stamps];
+  return ends.slice(2).map((t, i) => (t - ends[i + 1]) / 1000);
+}
+
+/** Kernel time by kernel name over one training step (after a warm-up step), and the step's wall time. */
+async function profileStep(batch: number): Promise<{ wallMs: number; kernelMs: number; kernels: { kernel: string; calls: number; ms: number; share: number }[] }> {
+  const { source, dispose } = randomSource(batch, 2);
+  tf.env().set("CHECK_COMPUTATION_FOR_ERRORS", false);
+  let wallMs = 0;
+  let started = 0;
+  let firstKernel = 0;
+  // The profile being recorded (tf.profile has no public hook to mark a point in it).
+  const recorded = () => (tf.engine().state as unknown as { activeProfile: { kernels: unknown[] } }).activeProfile.kernels.length;
+  const info = await tf.profile(async () => {
+    const r = await pretrainOnSource({ ...CONFIG, batchSize: batch }, source, {
+      quiet: true,
+      callbacks: {
+        onStep: ({ step }) => {
+          if (step === 1) {
+            started = performance.now();
+            firstKernel = recorded();
+          } else {
+            wallMs = performance.now() - started;
+          }
+        },
+      },
+    });
+    r.model.dispose();
+  });
+  dispose();
+  const byName = new Map<string, { calls: number; ms: number }>();
+  const kernels = info.kernels.slice(firstKernel);
+  for (const k of kernels) {
+    const e = byName.get(k.name) ?? { calls: 0, ms: 0 };
+    e.calls++;
+    e.ms += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
+    byName.set(k.name, e);
+  }
+  const kernelMs = [...byName.values()].reduce((a, b) => a + b.ms, 0);
+  return {
+    wallMs, kernelMs,
+    kernels: [...byName.entries()].map(([kernel, e]) => ({ kernel, calls: e.calls, ms: e.ms, share: e.ms / kernelMs })).sort((a, b) => b.ms - a.ms),
+  };
+}
+
+export async function run(args: string[]): Promise<void> {
+  const batch = Number(arg(args, "batch", "16"));
+  const steps = Number(arg(args, "steps", "3"));
+  const info = await backend.init({ prefer: "tensorflow" });
+  const imagesPerStep = batch * (2 + FOCAL_VIEWS);
+  console.log(`MSN training step: ViT-Tiny (6 heads), batch ${batch} x (1 target + 1 anchor at 224 px + ${FOCAL_VIEWS} focal at 96 px), EHR on; ${info.name} backend, ${info.threads} threads`);
+
+  const times = await timeSteps(batch, steps);
+  const ours = { secondsPerStep: median(times), times, imagesPerSecond: imagesPerStep / median(times), peakRssMiB: peakRssMiB() };
+  const rows: Record<string, string | number | undefined>[] = [{ tool: `ehr-msn (${info.name})`, "s/step": ours.secondsPerStep, "images/s": ours.imagesPerSecond, "peak RSS MiB": ours.peakRssMiB }];
+  const result: Record<string, unknown> = { batch, steps, imagesPerStep, backend: info.name, threads: info.threads, ours };
+
+  const py = referencePython(["torch"]);
+  if (py.python) {
+    const ref = runPython(py.python, "msn_pretrain.py", [String(batch), String(steps), String(FEATURES.length), String(FOCAL_VIEWS)]) as { secondsPerStep: number; imagesPerSecond: number; peakRssMiB: number; threads: number; torch: string };
+    rows.push({ tool: `PyTorch ${ref.torch} (${ref.threads} threads)`, "s/step": ref.secondsPerStep, "images/s": ref.imagesPerSecond, "peak RSS MiB": ref.peakRssMiB });
+    result.reference = ref;
+    result.ratio = ours.imagesPerSecond / ref.imagesPerSecond;
+  } else {
+    console.log(`PyTorch reference skipped: ${py.reason}`);
+  }
+  printTable(rows);
+  if (result.ratio !== undefined) console.log(`ratio (ehr-msn images/s / PyTorch images/s): ${(result.ratio as number).toFixed(2)} (target 1.0)`);
+
+  if (!args.includes("--no-profile")) {
+    const p = await profileStep(batch);
+    console.log(`\nper-kernel profile of one step: ${p.kernelMs.toFixed(0)} ms in kernels, ${p.wallMs.toFixed(0)} ms wall (${(p.wallMs - p.kernelMs).toFixed(0)} ms outside kernels)`);
+    printTable(p.kernels.slice(0, 15).map((k) => ({ kernel: k.kernel, calls: k.calls, ms: k.ms, "%": 100 * k.share })));
+    result.profile = p;
+  }
+  writeResult("pretrain", result);
+}

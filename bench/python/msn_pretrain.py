@@ -1,0 +1,69 @@
+"""PyTorch side of `npm run bench -- pretrain`: one CXR-EHR-MSN training step (EMA update, target
+branch without gradient, masked anchor and focal branches with EHR fusion, MSN loss, backward, AdamW),
+timed with the reference model of test/golden/msn_reference.py built at ViT-Tiny size.
+
+usage: msn_pretrain.py BATCH STEPS EHR_IN FOCAL_VIEWS   -> prints one JSON line
+"""
+import json
+import os
+import resource
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "golden"))
+from msn_reference import CxrEhrMSN, msn_loss, random_token_mask  # noqa: E402
+
+
+def main():
+    batch, steps, ehr_in, focal_views = (int(a) for a in sys.argv[1:5])
+    torch.manual_seed(0)
+    model = CxrEhrMSN(ehr_in, image=224, patch=16, layers=12, heads=6, dim=192, channels=3, prototypes=1024)
+    model.anchor_backbone.load_state_dict(model.backbone.state_dict())
+    model.anchor_projection_head.load_state_dict(model.projection_head.state_dict())
+    for m in (model.backbone, model.projection_head):
+        m.requires_grad_(False)
+    model.prototypes.requires_grad_(False)  # the authors pass prototypes.data: frozen
+    trained = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(trained, lr=1e-4, weight_decay=1e-3)
+    target = torch.randn(batch, 3, 224, 224)
+    anchor = torch.randn(batch, 3, 224, 224)
+    focal = torch.randn(focal_views * batch, 3, 96, 96)
+    ehr = torch.rand(batch, max(ehr_in, 1))
+
+    def step():
+        with torch.no_grad():  # lightly update_momentum, before the step as the authors
+            for a, t in zip(list(model.anchor_backbone.parameters()) + list(model.anchor_projection_head.parameters()),
+                            list(model.backbone.parameters()) + list(model.projection_head.parameters())):
+                t.mul_(0.996).add_(a.detach(), alpha=0.004)
+            z_plus = model.projection_head(model.backbone(target))
+        a_keep = random_token_mask(batch, 196, 0.15)
+        f_keep = random_token_mask(focal_views * batch, 36, 0.15)
+        a = torch.cat([model.anchor_backbone(anchor, a_keep), model.anchor_backbone(focal, f_keep)], dim=0)
+        if ehr_in:
+            v = model.f_ehr(ehr).repeat((a.shape[0] // batch, 1))
+            a = model.ehr_cxr_project_g(torch.cat((a, v), 1))
+        loss = msn_loss(model.anchor_projection_head(a), z_plus, model.prototypes.data)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    step()  # warm-up
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    median = times[len(times) // 2]
+    print(json.dumps({
+        "secondsPerStep": median, "imagesPerSecond": batch * (2 + focal_views) / median, "times": times,
+        "threads": torch.get_num_threads(), "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "torch": torch.__version__,
+    }))
+
+
+if __name__ == "__main__":
+    main()
