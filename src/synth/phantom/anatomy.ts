@@ -129,7 +129,7 @@ function frontal(a: AnatomyInput, aspect: number, rng: Rng): Thorax {
   // Recumbent and AP films are taken at lower lung volumes: the domes sit higher.
   const lift = (a.recumbent ? 0.03 : 0) + (a.ap ? 0.012 : 0);
   const domeR = 0.6 + rng.normal(0, 0.012) - lift;
-  const domes = [domeR - 0.045 * a.atelectasis[0], domeR + 0.025 - 0.045 * a.atelectasis[1]];
+  const domes = [domeR - 0.06 * a.atelectasis[0], domeR + 0.025 - 0.06 * a.atelectasis[1]];
   const hilumY = 0.37 + rng.normal(0, 0.008);
   // Upper mediastinal half-width: AP films magnify it; an enlarged cardiomediastinum widens it.
   const mU = 0.042 * size + (a.ap ? 0.007 : 0) + (a.recumbent ? 0.004 : 0) + 0.055 * a.mediastinum;
@@ -263,7 +263,7 @@ function lateral(a: AnatomyInput, aspect: number, rng: Rng): Thorax {
   const lungs: LungField[] = [];
   for (let k = 0; k < 2; k++) {
     // The two lungs superimpose; the left hemidiaphragm (field 1) projects a little lower.
-    const dome = 0.56 + rng.normal(0, 0.01) - lift + 0.025 * k - 0.045 * a.atelectasis[k];
+    const dome = 0.56 + rng.normal(0, 0.01) - lift + 0.025 * k - 0.06 * a.atelectasis[k];
     const antCp = dome + 0.05, postCp = dome + 0.17 + 0.01 * k;
     const wall = sample(24, (t) => {
       const y = postCp - (postCp - apexY) * t;

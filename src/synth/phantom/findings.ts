@@ -49,7 +49,7 @@ function sides(rng: Rng, pBoth: number): number[] {
 /** Geometry changes, before the anatomy is drawn. Returns fracture sites for `drawFindings`. */
 export function prepareFindings(t: Thorax, sev: Severities, rng: Rng): { fractures: Pt[] } {
   const ptx = sev.Pneumothorax;
-  if (ptx > 0) t.lungs[sideOf(rng.fork("Pneumothorax"))].collapse = 1 - (0.08 + 0.3 * ptx);
+  if (ptx > 0) t.lungs[sideOf(rng.fork("Pneumothorax"))].collapse = 1 - (0.12 + 0.35 * ptx);
   const fractures: Pt[] = [];
   if (sev.Fracture > 0) fractures.push(...fractureRibs(t, sev.Fracture, rng.fork("fracture")));
   return { fractures };
@@ -202,9 +202,9 @@ function consolidation(sc: Scene, s: number, rng: Rng): void {
   const l = sc.t.lungs[k];
   const lobe = rng.choice([0.4, 0.2, 0.4]); // upper, middle (lingula), lower
   const v: [number, number] = lobe === 0 ? [0.15, 0.35] : lobe === 1 ? [0.45, 0.65] : [0.65, 0.85];
-  const o: [number, number] = lobe === 1 ? [0.1, 0.5] : [0.25, 0.75];
+  const o: [number, number] = lobe === 1 ? [0.15, 0.5] : [0.3, 0.8];
   const c = pointIn(l, rng, v, o);
-  const R = 0.06 + 0.06 * s;
+  const R = 0.08 + 0.07 * s;
   const frontal = sc.t.projection === "frontal";
   // Fissure: horizontal on the frontal film, oblique (through the hilum) on the lateral.
   const fissure = (q: Pt): number => {
@@ -236,24 +236,24 @@ function bronchograms(sc: Scene, hilum: Pt, c: Pt, R: number, n: number, rng: Rn
 function pneumonia(sc: Scene, s: number, rng: Rng): void {
   const k = rng.int(2);
   const l = sc.t.lungs[k];
-  const c = pointIn(l, rng, rng.bernoulli(0.75) ? [0.55, 0.85] : [0.2, 0.55], [0.2, 0.8]);
-  const n = 5 + rng.int(4);
+  const c = pointIn(l, rng, rng.bernoulli(0.75) ? [0.55, 0.85] : [0.2, 0.55], [0.35, 0.9]);
+  const n = 6 + rng.int(4);
   for (let i = 0; i < n; i++) {
-    const q = { x: c.x + rng.normal(0, 0.03), y: c.y + rng.normal(0, 0.025) };
-    sc.p.blob(sc.L.patho, q, rng.range(0.02, 0.035) * (0.8 + 0.4 * s), rng.range(0.22, 0.34) * (0.6 + 0.6 * s));
+    const q = { x: c.x + rng.normal(0, 0.035), y: c.y + rng.normal(0, 0.03) };
+    sc.p.blob(sc.L.patho, q, rng.range(0.025, 0.045) * (0.8 + 0.4 * s), rng.range(0.3, 0.45) * (0.7 + 0.5 * s));
   }
   bronchograms(sc, l.hilum, c, 0.05, 2, rng);
 }
 
 /** Lung opacity: multifocal patchy opacities in one or both lungs, mid and lower zones. */
 function lungOpacity(sc: Scene, s: number, rng: Rng): void {
-  for (const k of sides(rng, 0.5)) {
+  for (const k of sides(rng, 0.6)) {
     const l = sc.t.lungs[k];
-    const patches = 2 + rng.int(3);
+    const patches = 3 + rng.int(3);
     for (let j = 0; j < patches; j++) {
       const c = pointIn(l, rng, [0.3, 0.85], [0.15, 0.85]);
       for (let i = 0; i < 3; i++) {
-        sc.p.blob(sc.L.patho, { x: c.x + rng.normal(0, 0.015), y: c.y + rng.normal(0, 0.015) }, rng.range(0.015, 0.03), rng.range(0.2, 0.3) * (0.6 + 0.6 * s));
+        sc.p.blob(sc.L.patho, { x: c.x + rng.normal(0, 0.02), y: c.y + rng.normal(0, 0.02) }, rng.range(0.02, 0.035), rng.range(0.22, 0.32) * (0.6 + 0.6 * s));
       }
     }
   }
@@ -289,11 +289,11 @@ export function sideOf(findingRng: Rng): number {
 
 /** Lung lesion: one nodule (sometimes 2-3), or a mass when severe; round, well defined, lobulated. */
 function lesion(sc: Scene, s: number, rng: Rng): void {
-  const n = s > 0.85 ? 1 : 1 + (rng.bernoulli(0.3) ? 1 + rng.int(2) : 0);
+  const n = s > 0.85 ? 1 : 1 + rng.int(4);
   for (let i = 0; i < n; i++) {
     const k = rng.int(2);
     const c = pointIn(sc.t.lungs[k], rng, [0.1, 0.85], [0.15, 0.85], 0.03);
-    const r = s > 0.85 ? rng.range(0.03, 0.045) : rng.range(0.01, 0.02) * (0.7 + 0.6 * s);
+    const r = s > 0.85 ? rng.range(0.04, 0.065) : rng.range(0.012, 0.025) * (0.7 + 0.6 * s);
     const dens = 0.55 + 0.3 * s;
     sc.p.ellipse(sc.L.patho, c, r, r * rng.range(0.85, 1.1), dens, rng.range(0, Math.PI), 1.5);
     // A lobule on its edge.
@@ -314,9 +314,10 @@ function pleuralOther(sc: Scene, s: number, rng: Rng): void {
       const c = { x: a.x - l.outward * 0.008, y: a.y };
       sc.p.ellipse(sc.L.bone, c, rng.range(0.015, 0.03), 0.004, 0.3 + 0.2 * s, ang, 1.5);
     }
-    // Thickening along the lower chest wall, and a plaque on the diaphragm.
-    const lower = l.wall.slice(0, 10).map((q) => ({ x: q.x - l.outward * 0.006, y: q.y }));
-    sc.p.stroke(sc.L.patho, lower, 0.008 + 0.006 * s, 0.8);
+    // Thickening along the chest wall up to an apical cap, and a plaque on the diaphragm.
+    const thick = 0.012 + 0.014 * s;
+    const lining = l.wall.slice(0, -2).map((q) => ({ x: q.x - l.outward * thick * 0.4, y: q.y }));
+    sc.p.stroke(sc.L.patho, lining, thick, 0.8);
     const d = l.diaphragm;
     sc.p.stroke(sc.L.bone, d.slice(4, 9).map((q) => ({ x: q.x, y: q.y - 0.003 })), 0.004, 0.3 * s);
   }
@@ -350,18 +351,18 @@ function devices(sc: Scene, s: number, rng: Rng): void {
   for (const d of chosen) {
     if (d === "ett") {
       const tip = lerp(t.tracheaTop, t.carina, rng.range(0.7, 0.88));
-      p.stroke(D, [t.tracheaTop, tip], 0.016, 0.16);
+      p.stroke(D, [t.tracheaTop, tip], 0.02, 0.2);
       p.stroke(D, [{ x: t.tracheaTop.x + 0.006, y: t.tracheaTop.y }, { x: tip.x + 0.006, y: tip.y }], 0.003, 0.7);
     } else if (d === "ngt") {
       const st = t.stomach;
       const curl = [{ x: st.x + 0.03, y: st.y + 0.01 }, { x: st.x + 0.02, y: st.y + 0.04 }, { x: st.x - 0.01, y: st.y + 0.03 }];
-      p.stroke(D, [...t.oesophagus, ...curl], 0.005, 0.55);
+      p.stroke(D, [...t.oesophagus, ...curl], 0.008, 0.55);
     } else if (d === "cvc") {
       const mid = { x: (t.jugular.x + t.svc.x) / 2 - 0.01, y: (t.jugular.y + t.svc.y) / 2 };
-      p.stroke(D, bezier(t.jugular, mid, mid, t.svc, 10), 0.0045, 0.55);
+      p.stroke(D, bezier(t.jugular, mid, mid, t.svc, 10), 0.006, 0.55);
     } else if (d === "pacemaker") {
       const g = t.generatorSite;
-      p.ellipse(D, g, 0.035, 0.026, 0.85, 0.2, 1.5);
+      p.ellipse(D, g, 0.045, 0.032, 0.85, 0.2, 1.5);
       p.ellipse(D, { x: g.x + 0.01, y: g.y - 0.008 }, 0.012, 0.008, -0.3, 0.2, 1);
       p.stroke(D, bezier(g, { x: g.x - 0.1, y: g.y - 0.03 }, { x: t.svc.x, y: t.svc.y - 0.08 }, t.svc, 12), 0.004, 0.8);
       p.stroke(D, bezier(t.svc, { x: t.svc.x, y: t.svc.y + 0.1 }, { x: t.rvApex.x - 0.06, y: t.rvApex.y }, t.rvApex, 10), 0.004, 0.8);
@@ -370,7 +371,7 @@ function devices(sc: Scene, s: number, rng: Rng): void {
       const entry = l.wall[3];
       const top = lerp(l.hilum, l.wall[l.wall.length - 4], 0.7);
       const path = bezier({ x: entry.x + l.outward * 0.06, y: entry.y + 0.02 }, entry, { x: entry.x - l.outward * 0.02, y: (entry.y + top.y) / 2 }, top, 12);
-      p.stroke(D, path, 0.009, 0.3);
+      p.stroke(D, path, 0.012, 0.3);
       p.stroke(D, path, 0.0025, 0.6);
     }
   }
@@ -382,8 +383,8 @@ function electrodes(sc: Scene, rng: Rng): void {
   for (const c of sc.t.electrodeSites) {
     if (!rng.bernoulli(0.85)) continue;
     const q = { x: c.x + rng.normal(0, 0.01), y: c.y + rng.normal(0, 0.01) };
-    sc.p.ellipse(D, q, 0.012, 0.012, 0.18, 0, 1.5);
-    sc.p.ellipse(D, q, 0.0045, 0.0045, 0.6, 0, 1);
+    sc.p.ellipse(D, q, 0.018, 0.018, 0.22, 0, 1.5);
+    sc.p.ellipse(D, q, 0.006, 0.006, 0.6, 0, 1);
     const out = { x: q.x + rng.normal(0, 0.15), y: -0.05 };
     sc.p.stroke(D, bezier(q, { x: q.x + rng.normal(0, 0.05), y: q.y + 0.05 }, { x: out.x, y: q.y - 0.05 }, out, 10), 0.0025, 0.45);
   }

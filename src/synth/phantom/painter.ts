@@ -152,7 +152,8 @@ export class Painter {
         acc += run[c];
         cover[c] += acc;
       }
-      for (const [layer, value] of targets) {
+      for (let k = 0; k < targets.length; k++) {
+        const layer = targets[k][0], value = targets[k][1];
         for (let c = colStart; c <= colEnd; c++) if (cover[c] !== 0) layer[base + c] += value * cover[c];
       }
     }
@@ -182,7 +183,7 @@ export class Painter {
         let cov = 0.5 - ((Math.sqrt(u * u + v * v) - 1) * m) / soft;
         if (cov <= 0) continue;
         if (cov > 1) cov = 1;
-        for (const [layer, value] of targets) layer[base + col] += value * cov;
+        for (let k = 0; k < targets.length; k++) targets[k][0][base + col] += targets[k][1] * cov;
       }
     }
   }
@@ -210,27 +211,32 @@ export class Painter {
   /**
    * Adds a polyline of `width` (normalised). Lines thinner than a pixel keep their integrated
    * density (fainter, not thinner), so downsampled phantoms keep their devices and fissures.
+   * `core` adds a second, narrower band along the same line in the same pass (a bone's marrow,
+   * less dense than its cortex, is a negative core).
    */
-  stroke(layer: Layer, pts: readonly Pt[], width: number, value: number): void {
+  stroke(layer: Layer, pts: readonly Pt[], width: number, value: number, core?: { width: number; value: number }): void {
     if (pts.length < 2) return;
-    const q = pts.map((p) => this.toPixel(p));
-    let w = this.px(width);
-    let v = value;
+    let w = this.px(width), v = value;
     if (w < 1) {
       v *= w;
       w = 1;
     }
-    const half = w / 2;
+    const half = w / 2, coreHalf = core ? this.px(core.width) / 2 : 0, coreV = core ? core.value : 0;
+    // Scratch holds reach - distance (max over segments = reach - distance to the polyline), 0 untouched.
+    const reach = half + 1;
     const S = this.scratch, W = this.width;
     let bx0 = Infinity, by0 = Infinity, bx1 = -Infinity, by1 = -Infinity;
-    for (let k = 0; k + 1 < q.length; k++) {
-      const a = q[k], b = q[k + 1];
+    let prev = this.toPixel(pts[0]);
+    for (let k = 1; k < pts.length; k++) {
+      const a = prev, b = this.toPixel(pts[k]);
+      prev = b;
       const ex = b.x - a.x, ey = b.y - a.y;
       const len2 = ex * ex + ey * ey || 1e-12;
-      const x0 = Math.min(a.x, b.x) - half - 1, x1 = Math.max(a.x, b.x) + half + 1;
-      const y0 = Math.min(a.y, b.y) - half - 1, y1 = Math.max(a.y, b.y) + half + 1;
+      const x0 = Math.min(a.x, b.x) - reach, x1 = Math.max(a.x, b.x) + reach;
+      const y0 = Math.min(a.y, b.y) - reach, y1 = Math.max(a.y, b.y) + reach;
       bx0 = Math.min(bx0, x0); by0 = Math.min(by0, y0); bx1 = Math.max(bx1, x1); by1 = Math.max(by1, y1);
-      const { c0, c1, r0, r1 } = this.box(x0, y0, x1, y1);
+      const c0 = Math.max(0, Math.floor(x0)), c1 = Math.min(W - 1, Math.ceil(x1));
+      const r0 = Math.max(0, Math.floor(y0)), r1 = Math.min(this.height - 1, Math.ceil(y1));
       for (let row = r0; row <= r1; row++) {
         const y = row + 0.5;
         const base = row * W;
@@ -239,20 +245,26 @@ export class Painter {
           let t = ((x - a.x) * ex + (y - a.y) * ey) / len2;
           t = t < 0 ? 0 : t > 1 ? 1 : t;
           const dx = x - (a.x + t * ex), dy = y - (a.y + t * ey);
-          const cov = 0.5 - (Math.sqrt(dx * dx + dy * dy) - half);
-          if (cov > S[base + col]) S[base + col] = cov >= 1 ? 1 : cov;
+          const r = reach - Math.sqrt(dx * dx + dy * dy);
+          if (r > S[base + col]) S[base + col] = r;
         }
       }
     }
-    // Coverage is the max over segments (joints are not counted twice), then added once.
-    const { c0, c1, r0, r1 } = this.box(bx0, by0, bx1, by1);
+    const c0 = Math.max(0, Math.floor(bx0)), c1 = Math.min(W - 1, Math.ceil(bx1));
+    const r0 = Math.max(0, Math.floor(by0)), r1 = Math.min(this.height - 1, Math.ceil(by1));
     for (let row = r0; row <= r1; row++) {
       const base = row * W;
       for (let col = c0; col <= c1; col++) {
-        const s = S[base + col];
-        if (s !== 0) {
-          layer[base + col] += v * s;
-          S[base + col] = 0;
+        const r = S[base + col];
+        if (r === 0) continue;
+        S[base + col] = 0;
+        const d = reach - r;
+        let cov = 0.5 - (d - half);
+        if (cov <= 0) continue;
+        layer[base + col] += v * (cov > 1 ? 1 : cov);
+        if (coreV !== 0) {
+          cov = 0.5 - (d - coreHalf);
+          if (cov > 0) layer[base + col] += coreV * (cov > 1 ? 1 : cov);
         }
       }
     }

@@ -96,8 +96,7 @@ function drawAnatomy(sc: Scene, age: number, rng: Rng): void {
   spine(sc);
   for (const r of [...t.ribs, ...t.bones]) {
     // A band with brighter cortical edges: the marrow between them is less dense.
-    p.stroke(L.bone, r.pts, r.width, r.density);
-    p.stroke(L.bone, r.pts, r.width * 0.5, -0.35 * r.density);
+    p.stroke(L.bone, r.pts, r.width, r.density, { width: r.width * 0.5, value: -0.35 * r.density });
   }
   for (const pl of t.plates) p.polygon(L.bone, pl.pts, pl.density);
   calcification(sc, age, rng.fork("calcification"));
