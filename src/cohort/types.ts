@@ -89,6 +89,8 @@ export interface CohortOptions {
 /** One step of the build: rows before and after, and every row left out by reason. */
 export interface ReportStep {
   step: string;
+  /** The table whose rows are counted: "images" (the cohort's rows) or a MIMIC-IV table whose unusable rows are set aside. */
+  table: string;
   rowsIn: number;
   rowsOut: number;
   dropped: Record<string, number>;
@@ -98,7 +100,7 @@ export interface CohortReport {
   /** The files read and their row counts. */
   inputs: { file: string; rows: number }[];
   steps: ReportStep[];
-  /** Totals of `steps[].dropped` by reason. */
+  /** Totals of the images steps' `dropped`, by reason: every metadata row not in the cohort is counted here. */
   dropped: Record<string, number>;
   /** Values filled in by imputation. */
   imputed: { view: number; position: number };

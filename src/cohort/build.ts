@@ -1,0 +1,400 @@
+/**
+ * `cohort.build`: one row per MIMIC-CXR-JPG image with its split, 14 CheXpert labels and EHR fields
+ * from MIMIC-IV (msn-reference-spec §12-13), every row left out counted by reason.
+ *
+ * Steps, in order (each is a report step): patients (subject unknown to MIMIC-IV, missing gender),
+ * view and position codes (codes other than PA/AP/LATERAL/LL, Erect/Recumbent), labels (study without a
+ * CheXpert row), split (image missing from the split file), image files (when `checkImages`), stays
+ * (admissions and ICU stays by time; no row left out), impute (missing view / position).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as aq from "arquero";
+import { InputError, describeValue } from "../util/errors";
+import { CHEXPERT_LABELS } from "../util/labels";
+import { mapLabel } from "./labels";
+import { Rng } from "../util/random";
+import { progress } from "../util/progress";
+import { dayOfYmd, secondsOfStudyTime, SECONDS_PER_DAY } from "../synth/time";
+import type { Cohort, CohortOptions, ImputePolicy, RandomSplit, SplitName, StayMatch, UncertainPolicy } from "./types";
+import { SPLIT_NAMES } from "./types";
+import { CsvColumns, findCsv, readCsv } from "./csv";
+import { Reporter } from "./report";
+import { indexIntervals, matchAdmissions, matchIcu } from "./stays";
+import { fillForest, fillMode, POSITION_CODES, VIEW_CODES } from "./impute";
+import { age5Bin, AUTHORS_AGE_BOUNDS } from "./features";
+import { MimicCohort } from "./dataset";
+
+/** The options after defaults (what the report shows). */
+export interface ResolvedOptions {
+  mimicCxr: string;
+  mimicIv: string;
+  images: string;
+  imageLayout: "mimic" | "flat";
+  checkImages: boolean;
+  uncertain: UncertainPolicy;
+  impute: ImputePolicy;
+  stayMatch: StayMatch;
+  split: "official" | string | RandomSplit;
+  pretrainSplit: SplitName | "all";
+  ageBounds: "fixed" | "train" | { min: number; max: number };
+  seed: number;
+  imputeSample: number;
+}
+
+function oneOf<T extends string>(field: string, v: unknown, allowed: readonly T[], dflt: T): T {
+  if (v === undefined) return dflt;
+  if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
+  throw new InputError({ field, expected: `one of ${allowed.join(", ")}`, found: describeValue(v) });
+}
+
+/** Checks the options at the boundary and fills the defaults. */
+export function resolveOptions(o: CohortOptions): ResolvedOptions {
+  for (const field of ["mimicCxr", "mimicIv"] as const) {
+    const dir = o?.[field];
+    if (typeof dir !== "string" || dir === "") throw new InputError({ field, expected: "a folder path", found: describeValue(dir) });
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new InputError({ field, file: dir, expected: "an existing folder", found: "nothing there" });
+  }
+  const split = o.split ?? "official";
+  if (typeof split === "object") {
+    const ok = split && split.validate >= 0 && split.test >= 0 && split.validate + split.test < 1;
+    if (!ok) throw new InputError({ field: "split", expected: "{ validate, test } fractions >= 0 with a sum below 1", found: JSON.stringify(split) });
+  } else if (typeof split !== "string" || split === "") {
+    throw new InputError({ field: "split", expected: `"official", a split file path or { validate, test, seed }`, found: describeValue(split) });
+  }
+  const bounds = o.ageBounds ?? "fixed";
+  if (typeof bounds === "object" ? !(bounds && bounds.max > bounds.min) : bounds !== "fixed" && bounds !== "train") {
+    throw new InputError({ field: "ageBounds", expected: `"fixed", "train" or { min, max } with max > min`, found: JSON.stringify(bounds) });
+  }
+  const seed = o.seed ?? 24;
+  if (!Number.isInteger(seed)) throw new InputError({ field: "seed", expected: "an integer", found: describeValue(seed) });
+  const imputeSample = o.imputeSample ?? 20000;
+  if (!(Number.isInteger(imputeSample) && imputeSample >= 10)) throw new InputError({ field: "imputeSample", expected: "an integer >= 10", found: describeValue(imputeSample) });
+  return {
+    mimicCxr: path.resolve(o.mimicCxr),
+    mimicIv: path.resolve(o.mimicIv),
+    images: path.resolve(o.images ?? o.mimicCxr),
+    imageLayout: oneOf("imageLayout", o.imageLayout, ["mimic", "flat"], "mimic"),
+    checkImages: Boolean(o.checkImages),
+    uncertain: oneOf("uncertain", o.uncertain, ["zeros", "ones", "ignore"], "zeros"),
+    impute: oneOf("impute", o.impute, ["model", "mode", "drop"], "model"),
+    stayMatch: oneOf("stayMatch", o.stayMatch, ["date", "datetime", "last-admission"], "date"),
+    split,
+    pretrainSplit: oneOf("pretrainSplit", o.pretrainSplit, ["train", "validate", "test", "all"], "train"),
+    ageBounds: bounds,
+    seed,
+    imputeSample,
+  };
+}
+
+const VIEW_SET = new Set<string>(VIEW_CODES);
+const POSITION_SET = new Set<string>(POSITION_CODES);
+
+/** Builds the cohort from MIMIC-CXR-JPG and MIMIC-IV folders. */
+export async function build(options: CohortOptions): Promise<Cohort> {
+  const o = resolveOptions(options);
+  const bar = progress("cohort", 4, { unit: "step", quiet: options.quiet });
+  const rep = new Reporter();
+  const cxr = o.mimicCxr;
+  const iv = o.mimicIv;
+  const files = {
+    metadata: findCsv(cxr, ["mimic-cxr-2.0.0-metadata"], "the MIMIC-CXR-JPG metadata"),
+    chexpert: findCsv(cxr, ["mimic-cxr-2.0.0-chexpert"], "the MIMIC-CXR-JPG CheXpert labels"),
+    split: o.split === "official" ? findCsv(cxr, ["mimic-cxr-2.0.0-split"], "the MIMIC-CXR-JPG split") : typeof o.split === "string" ? existing(o.split, "split") : undefined,
+    patients: findCsv(iv, ["hosp/patients", "core/patients"], "MIMIC-IV patients"),
+    admissions: findCsv(iv, ["hosp/admissions", "core/admissions"], "MIMIC-IV admissions"),
+    icustays: findCsv(iv, ["icu/icustays"], "MIMIC-IV ICU stays"),
+  };
+  const [meta, chex, splitFile, pat, adm, icu] = await Promise.all([
+    readCsv(files.metadata, [
+      { name: "dicom_id", kind: "string" }, { name: "subject_id", kind: "number" }, { name: "study_id", kind: "number" },
+      { name: "StudyDate", kind: "number" }, { name: "StudyTime", kind: "number" }, { name: "ViewPosition", kind: "category" },
+      { name: "PatientOrientationCodeSequence_CodeMeaning", kind: "category" },
+    ]),
+    readCsv(files.chexpert, [{ name: "study_id", kind: "number" }, ...CHEXPERT_LABELS.map((name) => ({ name, kind: "label" as const }))]),
+    files.split ? readCsv(files.split, [{ name: "dicom_id", kind: "string" }, { name: "split", kind: "category" }]) : undefined,
+    readCsv(files.patients, [{ name: "subject_id", kind: "number" }, { name: "gender", kind: "category" }, { name: "anchor_age", kind: "number" }, { name: "anchor_year", kind: "number" }]),
+    readCsv(files.admissions, [
+      { name: "subject_id", kind: "number" }, { name: "hadm_id", kind: "number" }, { name: "admittime", kind: "timestamp" },
+      { name: "dischtime", kind: "timestamp" }, { name: "hospital_expire_flag", kind: "number" },
+    ]),
+    readCsv(files.icustays, [{ name: "subject_id", kind: "number" }, { name: "intime", kind: "timestamp" }, { name: "outtime", kind: "timestamp" }]),
+  ]);
+  for (const t of [meta, chex, splitFile, pat, adm, icu]) if (t) rep.input(t.file, t.rows);
+  bar.tick(1);
+
+  // Metadata: ids, study time, no duplicate dicom_id.
+  const n = meta.rows;
+  const dicom = meta.strings.dicom_id;
+  const subject = meta.numbers.subject_id;
+  const study = meta.numbers.study_id;
+  const ymd = meta.numbers.StudyDate;
+  const time = new Float64Array(n);
+  const seen = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    requireValue(meta, i, "dicom_id", dicom[i] !== "", dicom[i]);
+    requireValue(meta, i, "subject_id", Number.isInteger(subject[i]), subject[i]);
+    requireValue(meta, i, "study_id", Number.isInteger(study[i]), study[i]);
+    const d = dayOfYmd(ymd[i]);
+    if (Number.isNaN(d)) throw new InputError({ file: meta.file, row: i + 1, column: "StudyDate", expected: "a date YYYYMMDD", found: describeValue(ymd[i]) });
+    const sod = secondsOfStudyTime(meta.numbers.StudyTime[i]);
+    if (Number.isNaN(sod)) throw new InputError({ file: meta.file, row: i + 1, column: "StudyTime", expected: "a time HHMMSS[.fff]", found: describeValue(meta.numbers.StudyTime[i]) });
+    time[i] = d * SECONDS_PER_DAY + sod;
+    const prev = seen.get(dicom[i]);
+    if (prev !== undefined) throw new InputError({ file: meta.file, row: i + 1, column: "dicom_id", expected: "a dicom_id not seen before", found: `${JSON.stringify(dicom[i])}, already in row ${prev + 1}` });
+    seen.set(dicom[i], i);
+  }
+  const patientRow = keyIndex(pat, "subject_id");
+  const gender = pat.strings.gender;
+  gender.forEach((g, r) => {
+    if (g !== "M" && g !== "F" && g !== "") throw new InputError({ file: pat.file, row: r + 1, column: "gender", expected: "M, F or blank", found: describeValue(g) });
+  });
+  for (const c of ["anchor_age", "anchor_year"]) pat.numbers[c].forEach((v, r) => requireValue(pat, r, c, Number.isFinite(v), v));
+  const labelRow = keyIndex(chex, "study_id");
+  const splitOf = splitFile ? splitIndex(splitFile) : undefined;
+
+  let rows = Int32Array.from({ length: n }, (_, i) => i);
+  rows = rep.filter("patients", rows, (i) => {
+    const p = patientRow.get(subject[i]);
+    if (p === undefined) return "subject not in MIMIC-IV patients";
+    return gender[p] === "" ? "missing gender" : undefined;
+  });
+  const views = meta.strings.ViewPosition;
+  const positions = meta.strings.PatientOrientationCodeSequence_CodeMeaning;
+  rows = rep.filter("view and position codes", rows, (i) => {
+    if (views[i] !== "" && !VIEW_SET.has(views[i])) return `view code outside PA, AP, LATERAL, LL (${views[i]})`;
+    if (positions[i] !== "" && !POSITION_SET.has(positions[i])) return `position outside Erect, Recumbent (${positions[i]})`;
+    return undefined;
+  });
+  const labelIdx = new Int32Array(n);
+  rows = rep.filter("labels", rows, (i) => {
+    const r = labelRow.get(study[i]);
+    if (r === undefined) return "study without a CheXpert label row";
+    labelIdx[i] = r;
+    return undefined;
+  });
+  const split: (SplitName | undefined)[] = new Array(n);
+  if (splitOf) {
+    rows = rep.filter("split", rows, (i) => {
+      split[i] = splitOf.get(dicom[i]);
+      return split[i] ? undefined : "image not in the split file";
+    });
+  } else {
+    randomSplit(rows, subject, split, o.split as RandomSplit, o.seed);
+    rep.note("split (random, by patient)", "images", rows.length, rows.length);
+  }
+  const jpeg = new Array<string>(n);
+  for (const i of rows) jpeg[i] = imagePath(o, subject[i], study[i], dicom[i]);
+  if (o.checkImages) rows = rep.filter("image files", rows, (i) => (fs.existsSync(jpeg[i]) ? undefined : "image file missing"));
+  bar.tick(1);
+
+  // EHR fields.
+  const admKeep = usableIntervals(rep, "admissions", adm, "admittime", "dischtime");
+  adm.numbers.hospital_expire_flag.forEach((v, r) => {
+    if (v !== 0 && v !== 1) throw new InputError({ file: adm.file, row: r + 1, column: "hospital_expire_flag", expected: "0 or 1", found: describeValue(v) });
+  });
+  const icuKeep = usableIntervals(rep, "ICU stays", icu, "intime", "outtime");
+  const admIndex = indexIntervals(adm.numbers.subject_id, adm.numbers.admittime, adm.numbers.dischtime, admKeep);
+  const icuIndex = indexIntervals(icu.numbers.subject_id, icu.numbers.intime, icu.numbers.outtime, icuKeep);
+  const rowSubject = pick(rows, subject, Float64Array);
+  const rowTime = pick(rows, time, Float64Array);
+  const matched = matchAdmissions(admIndex, adm.numbers.hadm_id, rowSubject, rowTime, o.stayMatch);
+  const inIcu = matchIcu(icuIndex, rowSubject, rowTime, o.stayMatch);
+  const age = new Float64Array(n);
+  const male = new Uint8Array(n);
+  const icuFlag = new Uint8Array(n);
+  const died = new Uint8Array(n);
+  const hadm = new Array<number | null>(n);
+  rows.forEach((i, k) => {
+    const p = patientRow.get(subject[i])!;
+    age[i] = Math.floor(ymd[i] / 10000) - (pat.numbers.anchor_year[p] - pat.numbers.anchor_age[p]);
+    male[i] = gender[p] === "M" ? 1 : 0;
+    icuFlag[i] = inIcu[k];
+    died[i] = matched[k] >= 0 ? adm.numbers.hospital_expire_flag[matched[k]] : 0;
+    hadm[i] = matched[k] >= 0 ? adm.numbers.hadm_id[matched[k]] : null;
+  });
+  rep.note(`stays (${o.stayMatch})`, "images", rows.length, rows.length);
+  bar.tick(1);
+
+  // Missing view / position.
+  const viewCode = Int8Array.from(views, (v) => VIEW_CODES.indexOf(v as never));
+  const posCode = Int8Array.from(positions, (v) => POSITION_CODES.indexOf(v as never));
+  const viewMissing = Uint8Array.from(viewCode, (c) => (c < 0 ? 1 : 0));
+  const posMissing = Uint8Array.from(posCode, (c) => (c < 0 ? 1 : 0));
+  if (o.impute === "drop") {
+    rows = rep.filter("impute (drop)", rows, (i) =>
+      viewMissing[i] && posMissing[i] ? "missing view and position" : viewMissing[i] ? "missing view" : posMissing[i] ? "missing position" : undefined);
+  } else {
+    const train = rows.filter((i) => split[i] === "train");
+    const fitRows = train.some((i) => !viewMissing[i]) && train.some((i) => !posMissing[i]) ? train : rows;
+    for (const [name, codes] of [["view", viewCode], ["position", posCode]] as const) {
+      if (!fitRows.some((i) => codes[i] >= 0) && rows.some((i) => codes[i] < 0)) {
+        throw new InputError({ file: meta.file, column: name === "view" ? "ViewPosition" : "PatientOrientationCodeSequence_CodeMeaning", expected: `some known ${name} values to impute the missing ones from`, found: "none" });
+      }
+    }
+    if (o.impute === "mode") {
+      rep.imputed.view = fillMode(viewCode, rows, fitRows, VIEW_CODES.length);
+      rep.imputed.position = fillMode(posCode, rows, fitRows, POSITION_CODES.length);
+    } else {
+      const context = studyContext(rows, study, viewCode, posCode);
+      const base = (i: number) => [age5Bin(age[i]), male[i], icuFlag[i], died[i]];
+      const observedPos = Int8Array.from(posCode);
+      const observedView = Int8Array.from(viewCode);
+      rep.imputed.view = fillForest(viewCode, rows, fitRows, (i) => [observedPos[i] + 1, ...base(i), ...context.views(i)], { seed: o.seed, sample: o.imputeSample });
+      rep.imputed.position = fillForest(posCode, rows, fitRows, (i) => [observedView[i] + 1, ...base(i), ...context.positions(i)], { seed: o.seed + 1, sample: o.imputeSample });
+    }
+    rep.note(`impute (${o.impute})`, "images", rows.length, rows.length);
+  }
+  bar.tick(1);
+
+  // The table.
+  const columns: Record<string, ArrayLike<unknown>> = {
+    dicom_id: pick(rows, dicom, Array),
+    subject_id: pick(rows, subject, Float64Array),
+    study_id: pick(rows, study, Float64Array),
+    split: pick(rows, split, Array),
+    path: pick(rows, jpeg, Array),
+  };
+  const uncertainValue = mapLabel(-1, o.uncertain);
+  for (const name of CHEXPERT_LABELS) {
+    const col = chex.numbers[name];
+    const out = new Float32Array(rows.length);
+    for (let k = 0; k < rows.length; k++) {
+      const v = col[labelIdx[rows[k]]];
+      out[k] = v === 1 ? 1 : v === -1 ? uncertainValue : 0;
+    }
+    columns[name] = out;
+  }
+  Object.assign(columns, {
+    age: pick(rows, age, Float64Array),
+    sex: mapRows(rows, (i) => (male[i] ? "M" : "F")),
+    view: mapRows(rows, (i) => VIEW_CODES[viewCode[i]]),
+    position: mapRows(rows, (i) => POSITION_CODES[posCode[i]]),
+    icu: pick(rows, icuFlag, Uint8Array),
+    mortality: pick(rows, died, Uint8Array),
+    study_date: pick(rows, ymd, Float64Array),
+    hadm_id: pick(rows, hadm, Array),
+    view_imputed: pick(rows, viewMissing, Uint8Array),
+    position_imputed: pick(rows, posMissing, Uint8Array),
+  });
+  const table = aq.table(columns as Record<string, unknown[]>);
+  const bounds = ageBounds(o, table);
+  const report = rep.finish({ ...o });
+  bar.finish({ images: table.numRows() });
+  return new MimicCohort(table, report, bounds, o.pretrainSplit);
+}
+
+/** `src[rows[k]]` for every k, in a new array of the given kind. */
+function pick<T, A extends { [k: number]: T; length: number }>(rows: Int32Array, src: ArrayLike<T>, Kind: new (n: number) => A): A {
+  const out = new Kind(rows.length);
+  for (let k = 0; k < rows.length; k++) out[k] = src[rows[k]];
+  return out;
+}
+
+function mapRows<T>(rows: Int32Array, f: (row: number) => T): T[] {
+  const out = new Array<T>(rows.length);
+  for (let k = 0; k < rows.length; k++) out[k] = f(rows[k]);
+  return out;
+}
+
+function existing(file: string, field: string): string {
+  if (!fs.existsSync(file)) throw new InputError({ field, file, expected: "an existing split file", found: "nothing there" });
+  return path.resolve(file);
+}
+
+function requireValue(t: CsvColumns, row: number, column: string, ok: boolean, found: unknown): void {
+  if (!ok) throw new InputError({ file: t.file, row: row + 1, column, expected: "a value (an id or number)", found: describeValue(found) });
+}
+
+/** key -> row of a numeric key column; a duplicate key is an InputError. */
+function keyIndex(t: CsvColumns, column: string): Map<number, number> {
+  const col = t.numbers[column];
+  const m = new Map<number, number>();
+  for (let r = 0; r < col.length; r++) {
+    requireValue(t, r, column, Number.isInteger(col[r]), col[r]);
+    const prev = m.get(col[r]);
+    if (prev !== undefined) throw new InputError({ file: t.file, row: r + 1, column, expected: `a ${column} not seen before`, found: `${col[r]}, already in row ${prev + 1}` });
+    m.set(col[r], r);
+  }
+  return m;
+}
+
+function splitIndex(t: CsvColumns): Map<string, SplitName> {
+  const m = new Map<string, SplitName>();
+  const ids = t.strings.dicom_id;
+  const names = t.strings.split;
+  for (let r = 0; r < ids.length; r++) {
+    if (!(SPLIT_NAMES as readonly string[]).includes(names[r])) throw new InputError({ file: t.file, row: r + 1, column: "split", expected: SPLIT_NAMES.join(", "), found: describeValue(names[r]) });
+    if (m.has(ids[r])) throw new InputError({ file: t.file, row: r + 1, column: "dicom_id", expected: "a dicom_id not seen before", found: JSON.stringify(ids[r]) });
+    m.set(ids[r], names[r] as SplitName);
+  }
+  return m;
+}
+
+/** Patient-level random split: subjects shuffled with the seed, then test, validate, train. */
+function randomSplit(rows: Int32Array, subject: Float64Array, out: (SplitName | undefined)[], s: RandomSplit, seed: number): void {
+  const subjects = [...new Set(Array.from(rows, (i) => subject[i]))].sort((a, b) => a - b);
+  new Rng(s.seed ?? seed).shuffle(subjects);
+  const nTest = Math.round(s.test * subjects.length);
+  const nVal = Math.round(s.validate * subjects.length);
+  const of = new Map<number, SplitName>();
+  subjects.forEach((id, k) => of.set(id, k < nTest ? "test" : k < nTest + nVal ? "validate" : "train"));
+  for (const i of rows) out[i] = of.get(subject[i]);
+}
+
+/** Admissions / ICU stays usable for matching: both times present and in order; the others counted. */
+function usableIntervals(rep: Reporter, what: string, t: CsvColumns, startCol: string, endCol: string): Uint8Array {
+  const start = t.numbers[startCol];
+  const end = t.numbers[endCol];
+  const keep = new Uint8Array(t.rows);
+  const dropped: Record<string, number> = {};
+  for (let r = 0; r < t.rows; r++) {
+    const why = Number.isNaN(start[r]) ? `no ${startCol}` : Number.isNaN(end[r]) ? `no ${endCol}` : end[r] < start[r] ? `${endCol} before ${startCol}` : undefined;
+    if (why) dropped[why] = (dropped[why] ?? 0) + 1;
+    else keep[r] = 1;
+  }
+  const usable = keep.reduce((a, b) => a + b, 0);
+  rep.note(`usable ${what}`, what, t.rows, usable, dropped);
+  return keep;
+}
+
+function imagePath(o: ResolvedOptions, subject: number, study: number, dicom: string): string {
+  if (o.imageLayout === "flat") return path.join(o.images, `${dicom}.jpg`);
+  const p = `p${subject}`;
+  return `${o.images}${path.sep}files${path.sep}${p.slice(0, 3)}${path.sep}${p}${path.sep}s${study}${path.sep}${dicom}.jpg`;
+}
+
+/** For each image, which views / positions the other images of its study have (0/1 flags). */
+function studyContext(rows: Int32Array, study: Float64Array, viewCode: Int8Array, posCode: Int8Array) {
+  const views = new Map<number, number[]>();
+  const positions = new Map<number, number[]>();
+  for (const i of rows) {
+    if (viewCode[i] >= 0) (views.get(study[i]) ?? views.set(study[i], []).get(study[i])!).push(i);
+    if (posCode[i] >= 0) (positions.get(study[i]) ?? positions.set(study[i], []).get(study[i])!).push(i);
+  }
+  const flags = (m: Map<number, number[]>, codes: Int8Array, k: number, i: number) => {
+    const f = new Array(k).fill(0);
+    for (const j of m.get(study[i]) ?? []) if (j !== i) f[codes[j]] = 1;
+    return f;
+  };
+  return {
+    views: (i: number) => flags(views, viewCode, VIEW_CODES.length, i),
+    positions: (i: number) => flags(positions, posCode, POSITION_CODES.length, i),
+  };
+}
+
+function ageBounds(o: ResolvedOptions, table: aq.ColumnTable): { min: number; max: number } {
+  if (o.ageBounds === "fixed") return { ...AUTHORS_AGE_BOUNDS };
+  if (typeof o.ageBounds === "object") return { min: o.ageBounds.min, max: o.ageBounds.max };
+  const ages = table.array("age") as Float64Array;
+  const splits = table.array("split") as string[];
+  let min = Infinity;
+  let max = -Infinity;
+  ages.forEach((a, k) => {
+    if (splits[k] !== "train") return;
+    min = Math.min(min, a);
+    max = Math.max(max, a);
+  });
+  if (!(max > min)) throw new InputError({ field: "ageBounds", expected: `"train" bounds from at least two training ages`, found: min === Infinity ? "no training rows" : `a single age ${min}` });
+  return { min, max };
+}
