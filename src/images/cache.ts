@@ -45,7 +45,8 @@ export async function buildCache(opts: BuildCacheOptions): Promise<ImageCache> {
   const shortSide = opts.shortSide ?? 256;
   const channels = opts.channels ?? 1;
   const onBadImage = opts.onBadImage ?? "error";
-  const concurrency = opts.concurrency ?? os.availableParallelism();
+  // sharp decodes on libuv's 4 threads: a few images in flight per core keep the cores busy through file reads.
+  const concurrency = opts.concurrency ?? Math.max(4, 2 * os.availableParallelism());
   checkOptions(images, shortSide, channels, onBadImage, concurrency);
   const key = await contentKey(images, shortSide, channels);
   const existing = readIndex(dir);

@@ -33,7 +33,7 @@ export interface BuildCacheOptions {
   channels?: 1 | 3;
   /** Default "error": the first bad image raises an InputError naming its id and path. */
   onBadImage?: OnBadImage;
-  /** Images decoded at the same time (default: the number of cores). */
+  /** Images decoded at the same time (default: twice the number of cores, at least 4). */
   concurrency?: number;
   /** Draw no progress. */
   quiet?: boolean;
