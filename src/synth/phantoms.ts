@@ -73,15 +73,14 @@ export async function writePhantoms(specs: PhantomSpec[], opts: PhantomOptions =
       bar.tick();
     }
   } else {
-    await runWorkers(workerFile, specs, job, threads, () => bar.tick(CHUNK));
+    await runWorkers(workerFile, specs, job, threads, (n) => bar.tick(n));
   }
-  bar.set(specs.length);
   bar.finish();
   return { written: specs.length, seconds: (Date.now() - start) / 1000 };
 }
 
 /** Hands out chunks of specs to `threads` workers until all are written; the first failure rejects. */
-function runWorkers(file: string, specs: PhantomSpec[], job: { longSide: number; quality: number }, threads: number, onChunk: () => void): Promise<void> {
+function runWorkers(file: string, specs: PhantomSpec[], job: { longSide: number; quality: number }, threads: number, onChunk: (written: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     let next = 0;
     let running = threads;
@@ -107,12 +106,12 @@ function runWorkers(file: string, specs: PhantomSpec[], job: { longSide: number;
     for (let i = 0; i < threads; i++) {
       const w = new Worker(file);
       workers.push(w);
-      w.on("message", (m: { ok: true } | { ok: false; file: string; message: string }) => {
+      w.on("message", (m: { ok: true; written: number } | { ok: false; file: string; message: string }) => {
         if (!m.ok) {
           fail(new Error(`writing the phantom ${m.file} failed: ${m.message}`));
           return;
         }
-        onChunk();
+        onChunk(m.written);
         feed(w);
       });
       w.on("error", fail);

@@ -12,5 +12,5 @@ parentPort?.on("message", async (m: { specs: PhantomSpec[]; job: { longSide: num
       return;
     }
   }
-  parentPort?.postMessage({ ok: true });
+  parentPort?.postMessage({ ok: true, written: m.specs.length });
 });
