@@ -10,7 +10,7 @@
  * kept. The golden tests compare these gradients with PyTorch's autograd.
  */
 import * as tf from "@tensorflow/tfjs";
-import { geluDerivative, layerNormBackward, layerNormForward, normalCdf } from "./layers";
+import { geluDerivative, layerNormBackward, layerNormForward, normalCdf, sumRows } from "./layers";
 
 type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
 
@@ -49,7 +49,7 @@ const mergeHeads = (x: tf.Tensor, b: number, t: number) => x.transpose([0, 2, 1,
 /** y = x·Wᵀ + b for 2-D x. */
 const dense = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, true), b);
 
-const SAVED = 13;
+const SAVED = 14;
 
 function forward(x: tf.Tensor3D, w: BlockWeights, o: BlockOptions): { value: tf.Tensor3D; saved: tf.Tensor[] } {
   const [ln1w, ln1b, inW, inB, outW, outB, ln2w, ln2b, w1, b1, w2, b2] = w;
@@ -72,13 +72,14 @@ function forward(x: tf.Tensor3D, w: BlockWeights, o: BlockOptions): { value: tf.
   const ln2 = layerNormForward(x1, ln2w, ln2b, o.eps);
   const h2 = ln2.y.reshape([b * tq, d]);
   const z = dense(h2, w1, b1);
-  const gz = tf.mul(z, normalCdf(z));
+  const cdf = normalCdf(z);
+  const gz = tf.mul(z, cdf);
   const value = tf.add(x1, dense(gz, w2, b2).reshape([b, tq, d])) as tf.Tensor3D;
-  return { value, saved: [ln1.xhat, ln1.rstd, h, qh, kh, vh, att, attOut, ln2.xhat, ln2.rstd, h2, z, gz] };
+  return { value, saved: [ln1.xhat, ln1.rstd, h, qh, kh, vh, att, attOut, ln2.xhat, ln2.rstd, h2, z, cdf, gz] };
 }
 
 function backward(dy: tf.Tensor3D, s: tf.Tensor[], xShape: number[], o: BlockOptions): tf.Tensor[] {
-  const [xhat1, rstd1, h, qh, kh, vh, att, attOut, xhat2, rstd2, h2, z, gz] = s;
+  const [xhat1, rstd1, h, qh, kh, vh, att, attOut, xhat2, rstd2, h2, z, cdf, gz] = s;
   const [ln1w, , inW, , outW, , ln2w, , w1, , w2] = s.slice(SAVED) as unknown as BlockWeights;
   const [b, t, d] = xShape;
   const tq = o.clsOnly ? 1 : t;
@@ -86,16 +87,16 @@ function backward(dy: tf.Tensor3D, s: tf.Tensor[], xShape: number[], o: BlockOpt
   // MLP and its residual.
   const dm = dy.reshape([b * tq, d]);
   const dw2 = tf.matMul(dm, gz, true, false);
-  const db2 = tf.sum(dm, 0);
-  const dz = tf.mul(tf.matMul(dm, w2), geluDerivative(z));
+  const db2 = sumRows(dm);
+  const dz = tf.mul(tf.matMul(dm, w2), geluDerivative(z, cdf));
   const dw1 = tf.matMul(dz, h2, true, false);
-  const db1 = tf.sum(dz, 0);
+  const db1 = sumRows(dz);
   const [dx1Norm, dln2w, dln2b] = layerNormBackward(tf.matMul(dz, w1).reshape([b, tq, d]), xhat2, rstd2, ln2w);
   const dx1 = tf.add(dy, dx1Norm);
   // Attention output projection and its residual.
   const da = dx1.reshape([b * tq, d]);
   const dOutW = tf.matMul(da, attOut, true, false);
-  const dOutB = tf.sum(da, 0);
+  const dOutB = sumRows(da);
   const doh = splitHeads(tf.matMul(da, outW), b, tq, o.heads);
   // Scaled dot-product attention; softmax backward is att ⊙ (datt − Σ datt·att).
   const datt = tf.matMul(doh, vh, false, true);
@@ -107,7 +108,7 @@ function backward(dy: tf.Tensor3D, s: tf.Tensor[], xShape: number[], o: BlockOpt
   // The fused q/k/v projection.
   const dqkv = tf.concat([dq, dk, dv], -1).reshape([b * t, 3 * d]);
   const dInW = tf.matMul(dqkv, h, true, false);
-  const dInB = tf.sum(dqkv, 0);
+  const dInB = sumRows(dqkv);
   const [dxNorm, dln1w, dln1b] = layerNormBackward(tf.matMul(dqkv, inW).reshape([b, t, d]), xhat1, rstd1, ln1w);
   const dxRes = o.clsOnly ? tf.pad(dx1, [[0, 0], [0, t - 1], [0, 0]]) : dx1;
   return [tf.add(dxNorm, dxRes), dln1w, dln1b, dInW, dInB, dOutW, dOutB, dln2w, dln2b, dw1, db1, dw2, db2];
