@@ -42,7 +42,12 @@ export function loader<T extends object>(opts: LoaderOptions<T>): Loader<T> {
   const make = async (b: number): Promise<Batch<T>> => {
     const indices = order.slice(b * batchSize, Math.min(n, (b + 1) * batchSize));
     const imgs = await cache.readBatch(indices);
-    return { ...transform(imgs, new Rng(seed).fork(`batch:${epoch}:${b}`)), indices };
+    const out = transform(imgs, new Rng(seed).fork(`batch:${epoch}:${b}`));
+    if (out instanceof tf.Tensor || typeof out !== "object" || out === null) {
+      tf.dispose(out as tf.TensorContainer);
+      throw new InputError({ field: "transform", expected: "an object of named outputs, e.g. { x: tensor }", found: out instanceof tf.Tensor ? "a bare tensor" : describeValue(out) });
+    }
+    return { ...out, indices };
   };
   return {
     batches,

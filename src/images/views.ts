@@ -5,8 +5,11 @@
  * Crops are done by `tf.image.cropAndResize` on a padded batch "canvas": each image sits at (1, 1)
  * of a [B, Hmax + 2, Wmax + 2, C] tensor with a one-pixel replicated border, and each box is
  * placed so that output pixel k samples input position top + (k + 0.5) h / S - 0.5, the
- * half-pixel-centre convention of PIL and torchvision (bilinear; no antialiasing, see
- * docs in `msnViews`). Flips are boxes with x1 > x2, so they cost nothing.
+ * half-pixel-centre convention of PIL and torchvision. Flips are boxes with x1 > x2, so they cost
+ * nothing. Two differences from PIL's crop-then-resize remain (measured in
+ * test/images/views.test.ts): cropAndResize does not antialias when it shrinks (the MSN crops shrink
+ * by at most ~1.6x at a 256 px cache), and when it enlarges, the outermost output pixels blend in
+ * the image pixel just outside the box where PIL repeats the box's edge pixel.
  */
 import * as tf from "@tensorflow/tfjs";
 import { InputError, describeValue } from "../util/errors";
@@ -54,9 +57,7 @@ const MSN_DEFAULTS = {
  * view-major, as the authors concatenate them. Randomness is drawn view by view, image by image
  * (box, then flip), so the same `rng` state and batch give the same views.
  *
- * One `cropAndResize` per output size. Unlike PIL, cropAndResize does not antialias when it
- * shrinks; the crops here shrink by at most ~1.6x at a 256 px cache, where the difference is mild
- * (measured in test/images/views.test.ts against PIL).
+ * One `cropAndResize` per output size (see the file's header for how it compares with PIL).
  */
 export function msnViews(images: CachedImage[], rng: Rng, options: MsnViewOptions = {}): MsnViews {
   const o = { ...MSN_DEFAULTS, ...options };
@@ -130,7 +131,8 @@ function cropResize(pixels: tf.Tensor4D, canvas: Canvas, images: CachedImage[], 
 /**
  * The authors' evaluation transform: Resize(256) (shorter side) then CenterCrop(224), ToTensor,
  * Normalize (ImageNet by default; `normalize: "authors-eval"` for their code's statistics).
- * On a cache whose shorter side already is `resize`, this is an exact crop of the stored pixels.
+ * On a cache whose shorter side already is `resize`, this is an exact crop of the stored pixels;
+ * otherwise resize and crop are one bilinear sampling (without antialiasing).
  */
 export function evalViews(images: CachedImage[], options: EvalViewOptions = {}): tf.Tensor4D {
   const inC = checkImages(images);

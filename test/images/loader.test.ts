@@ -125,6 +125,13 @@ test("errors of a batch surface at that batch; bad options are InputErrors", asy
   assert.throws(() => loader({ cache, batchSize: 0, transform: firstPixels }), /batchSize: expected a positive integer, found 0/);
   assert.throws(() => loader({ cache, batchSize: 2, indices: [0, 8], transform: firstPixels }), /indices\[1\]: expected a cache index in 0\.\.7, found 8/);
   assert.throws(() => loader({ cache, batchSize: 2, indices: [0.5], transform: firstPixels }), InputError);
+  const bare = loader({ cache, batchSize: 2, transform: (imgs) => tf.zeros([imgs.length]) as unknown as { x: tf.Tensor } });
+  const before = tf.memory().numTensors;
+  await assert.rejects(async () => {
+    for await (const b of bare) tf.dispose(b as unknown as tf.TensorContainer);
+  }, /transform: expected an object of named outputs, e\.g\. \{ x: tensor \}, found a bare tensor/);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(tf.memory().numTensors, before);
 });
 
 test("patientSubset picks a percent of the training patients with all their images, reproducibly", () => {
