@@ -1,8 +1,9 @@
 /** Images: decoding, the resize cache, MSN and evaluation views as tensors, the batch loader. */
 export { buildCache, openCache } from "./cache";
 export { resizedSize } from "./decode";
-export { randomResizedCropBox, centreCropOffset, pyRound } from "./crops";
-export type { CropBox } from "./crops";
-export { msnViews, evalViews, probeTrainViews, normalization, IMAGENET_STATS, AUTHORS_EVAL_STATS } from "./views";
+export { randomResizedCropBox, randomAffineParams, centreCropOffset, pyRound } from "./crops";
+export type { CropBox, AffineParams } from "./crops";
+export { msnViews, evalViews, probeTrainViews, resizedCrops, affineCrops, normalization, IMAGENET_STATS, AUTHORS_EVAL_STATS } from "./views";
+export type { Crop } from "./views";
 export { loader, patientSubset } from "./loader";
 export type * from "./types";
