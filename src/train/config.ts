@@ -166,6 +166,7 @@ export function pretrainConfig(given: Partial<PretrainConfig> = {}): PretrainCon
   for (const k of NON_NEGATIVE) if (!(typeof c[k] === "number" && num(k)! >= 0 && Number.isFinite(num(k)))) fail(k, "a non-negative number");
   for (const k of UNIT_INTERVAL) if (!(typeof c[k] === "number" && num(k)! >= 0 && num(k)! <= 1)) fail(k, "a number in [0, 1]");
   if (!(c.maskRatio >= 0 && c.maskRatio < 1)) fail("maskRatio", "a number in [0, 1)");
+  if (c.channels !== 1 && c.channels !== 3) fail("channels", "1 (grey) or 3 (grey replicated to RGB, as the authors)");
   if (c.imageSize % c.patch !== 0) fail("imageSize", `a multiple of the patch size ${c.patch}`);
   if (c.focalSize % c.patch !== 0) fail("focalSize", `a multiple of the patch size ${c.patch}`);
   if (c.batchSize < 2) {

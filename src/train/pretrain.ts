@@ -6,8 +6,12 @@
  * exactly the weights of an uninterrupted one.
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
+import type { Cohort, SplitSelector } from "../cohort/types";
+import { buildCache } from "../images/cache";
+import type { ImageCache } from "../images/types";
 import { saveEncoder } from "../model/load";
 import { MsnLossOptions } from "../model/loss";
 import { batchTokenMask, maskTensor, randomTokenMask, TokenMask } from "../model/masking";
@@ -17,7 +21,8 @@ import { InputError } from "../util/errors";
 import { progress } from "../util/progress";
 import { Rng } from "../util/random";
 import { latestCheckpoint, readCheckpoint, writeCheckpoint } from "./checkpoint";
-import { PretrainConfig, pretrainConfig } from "./config";
+import { AUTHORS_DEFAULTS, PretrainConfig, pretrainConfig, RUN_DEFINING } from "./config";
+import { cohortSource } from "./data";
 import { AdamW } from "./optimizer";
 import { emaMomentum, learningRate } from "./schedules";
 import { BatchSource, PretrainBatch } from "./source";
@@ -88,6 +93,67 @@ export class TrainingDivergedError extends Error {
     );
     this.name = "TrainingDivergedError";
   }
+}
+
+export interface PretrainOptions extends Partial<PretrainConfig>, RunOptions {
+  /** The cohort to pretrain on (its `split`, default "pretrain"); or give `source`. */
+  cohort?: Cohort;
+  /** Any BatchSource instead of a cohort (synthetic data, tests). */
+  source?: BatchSource;
+  /** EHR features fused on the anchor side: a feature-set name ("socio-norm"), feature names (["age_norm", "sex"]), or [] for vanilla MSN (default). */
+  features?: string | readonly string[];
+  /** The cohort's split to train on (default "pretrain", the cohort's pretraining split). */
+  split?: SplitSelector;
+  /** An open image cache or its folder; built there from the cohort's images when absent (default `<dir>/image-cache`). */
+  cache?: ImageCache | string;
+  /** Shorter image side when the cache is built (default 256). */
+  cacheShortSide?: number;
+}
+
+/**
+ * Pretrains an (EHR-)MSN: `pretrain({ cohort, features: "socio-norm", vit: "tiny", epochs: 1 })`.
+ * Every hyperparameter of `PretrainConfig` may be given (validated before any work starts); the
+ * images come from the image cache (built when needed), the EHR vectors from `cohort.features`.
+ */
+export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
+  const { cohort, source, features, split, cache, cacheShortSide, dir, resume, callbacks, quiet } = options;
+  const known = new Set<string>([...Object.keys(AUTHORS_DEFAULTS), ...RUN_DEFINING]);
+  const given = Object.fromEntries(Object.entries(options).filter(([k]) => known.has(k))) as Partial<PretrainConfig>;
+  const unknown = Object.keys(options).filter((k) => !known.has(k) && !PRETRAIN_OPTION_KEYS.includes(k));
+  if (unknown.length > 0) throw new InputError({ field: unknown[0], expected: "a pretraining option", found: `an unknown field "${unknown[0]}"` });
+  if ((cohort === undefined) === (source === undefined)) {
+    throw new InputError({ field: "cohort", expected: "either `cohort` or `source`", found: cohort ? "both" : "neither" });
+  }
+  const run: RunOptions = { dir, resume, callbacks, quiet };
+  if (source) return pretrainOnSource(given, source, run);
+  const cfg = pretrainConfig(given);
+  const want = features ?? [];
+  // Checked before the (long) cache build: unknown features and a mismatching ehrIn fail here.
+  const width = Array.isArray(want) && want.length === 0 ? 0 : cohort!.features(want, split ?? "pretrain").names.length;
+  if (given.ehrIn !== undefined && given.ehrIn !== width) {
+    throw new InputError({ field: "ehrIn", expected: `${width}, the width of the features ${JSON.stringify(want)}`, found: String(given.ehrIn) });
+  }
+  const images = typeof cache === "object" ? cache : await cohortCache(cohort!, split ?? "pretrain", typeof cache === "string" ? cache : path.join(dir ?? path.join(os.tmpdir(), "ehr-msn"), "image-cache"), cacheShortSide ?? 256, quiet);
+  const data = cohortSource(cohort!, images, {
+    features: want, split, batchSize: cfg.batchSize, seed: cfg.seed,
+    views: { randomSize: cfg.imageSize, focalSize: cfg.focalSize, focalViews: cfg.focalViews, channels: cfg.channels as 1 | 3 },
+  });
+  if (!quiet && (data.missing > 0 || data.leftOutPerEpoch > 0)) {
+    console.warn(`pretrain: ${data.missing} image(s) of the split are not in the cache (see its report); ${data.leftOutPerEpoch} image(s) per epoch left out (a last batch of 1 cannot be batch-normalised).`);
+  }
+  return pretrainOnSource(given, data, run);
+}
+
+const PRETRAIN_OPTION_KEYS = ["cohort", "source", "features", "split", "cache", "cacheShortSide", "dir", "resume", "callbacks", "quiet"];
+
+/** The image cache of a cohort split's images in `dir` (reused when it was built from the same files). */
+async function cohortCache(cohort: Cohort, split: SplitSelector, dir: string, shortSide: number, quiet?: boolean): Promise<ImageCache> {
+  const t = cohort.split(split);
+  const ids = t.array("dicom_id") as ArrayLike<string>;
+  const paths = t.array("path") as ArrayLike<string>;
+  const splits = t.array("split") as ArrayLike<string>;
+  const images = Array.from({ length: ids.length }, (_, i) => ({ id: ids[i], path: paths[i], split: splits[i] }));
+  return buildCache({ images, dir, shortSide, channels: 1, quiet });
 }
 
 /** Trains on any BatchSource (the cohort glue and tests build one). */
