@@ -5,7 +5,6 @@
  * (seed, epoch, index), and checkpoints hold every other piece of state, so a resumed run reaches
  * exactly the weights of an uninterrupted one.
  */
-import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
@@ -13,6 +12,7 @@ import type { Cohort, SplitSelector } from "../cohort/types";
 import { buildCache } from "../images/cache";
 import type { ImageCache } from "../images/types";
 import { saveEncoder } from "../model/load";
+import { writeFileAtomic } from "../model/safetensors";
 import { MsnLossOptions } from "../model/loss";
 import { batchTokenMask, maskTensor, randomTokenMask, TokenMask } from "../model/masking";
 import { MsnModel } from "../model/msn";
@@ -243,7 +243,7 @@ export async function pretrainOnSource(given: Partial<PretrainConfig>, source: B
     if (run.dir) {
       encoderFile = path.join(run.dir, "encoder.safetensors");
       saveEncoder(model.target, encoderFile);
-      fs.writeFileSync(path.join(run.dir, "history.json"), JSON.stringify(history) + "\n");
+      writeFileAtomic(path.join(run.dir, "history.json"), JSON.stringify(history) + "\n");
     }
     optimizer.dispose();
     return {

@@ -97,13 +97,15 @@ test("the MSN loss (EHR-MSN and vanilla MSN) matches PyTorch within 1e-5", () =>
   vanilla.dispose();
 });
 
-test("gradients of every trained parameter (and of trainable prototypes) match PyTorch within 1e-4", () => {
+/** Loss and gradients of every trained parameter, checked against the fixture; returns the worst relative error. */
+function checkGradients(): { worst: number; count: number; zero: string[] } {
   const m = loadedModel();
   const { target, x } = batch();
   const trained = m.trainableParams(true);
   const expectedGrads = [...expected.keys()].filter((k) => k.startsWith("grad.")).map((k) => k.slice(5)).sort();
   assert.deepEqual(trained.map(([n]) => n).sort(), expectedGrads, "the trained parameters are the ones PyTorch differentiates");
   const { value, grads } = tf.variableGrads(() => m.loss(target, x), trained.map(([, v]) => v));
+  assertClose([value.dataSync()[0]], want("loss"), 1e-5, "loss");
   let scale = 0;
   for (const name of expectedGrads) for (const v of want(`grad.${name}`)) scale = Math.max(scale, Math.abs(v));
   let worst = 0;
@@ -121,9 +123,26 @@ test("gradients of every trained parameter (and of trainable prototypes) match P
     worst = Math.max(worst, assertClose(g.dataSync(), ref, 1e-4, `gradient of ${name}`));
   }
   assert.deepEqual(zero.sort(), ["anchor_backbone.encoder.ln.bias", "ehr_cxr_project_g.bias", "f_ehr.bias"]);
-  console.log(`  ${trained.length} gradients, worst relative error ${worst.toExponential(1)}; ${zero.length} analytically zero and ~0 here`);
   tf.dispose([value, ...Object.values(grads), target, ...Object.values(x)]);
   m.dispose();
+  return { worst, count: trained.length, zero };
+}
+
+test("gradients of every trained parameter (and of trainable prototypes) match PyTorch within 1e-4", () => {
+  const r = checkGradients();
+  console.log(`  ${r.count} gradients, worst relative error ${r.worst.toExponential(1)}; ${r.zero.length} analytically zero and ~0 here`);
+});
+
+test("the same model trains on the wasm and cpu backends: loss and gradients match PyTorch there too", { skip: process.env.EHR_MSN_BACKEND ? "EHR_MSN_BACKEND forces one backend" : false }, async () => {
+  try {
+    for (const name of ["wasm", "cpu"] as const) {
+      await backend.init({ prefer: name, quiet: true });
+      assert.equal(backend.info().name, name);
+      console.log(`  ${name}: worst gradient error ${checkGradients().worst.toExponential(1)}`);
+    }
+  } finally {
+    await backend.init({ quiet: true });
+  }
 });
 
 test("the 14x14 -> 6x6 position embedding equals lightly's bicubic interpolation", () => {
