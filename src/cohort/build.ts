@@ -18,12 +18,13 @@ import { progress } from "../util/progress";
 import { dayOfYmd, secondsOfStudyTime, SECONDS_PER_DAY } from "../synth/time";
 import type { Cohort, CohortOptions, ImputePolicy, RandomSplit, SplitName, StayMatch, UncertainPolicy } from "./types";
 import { SPLIT_NAMES } from "./types";
-import { CsvColumns, findCsv, readCsv } from "./csv";
+import { CsvColumns, findCsv, readCsv, readCsvFiles } from "./csv";
 import { Reporter } from "./report";
 import { indexIntervals, matchAdmissions, matchIcu } from "./stays";
 import { fillForest, fillMode, POSITION_CODES, VIEW_CODES } from "./impute";
 import { age5Bin, AUTHORS_AGE_BOUNDS } from "./features";
 import { MimicCohort } from "./dataset";
+import { jpegPath, PathColumn } from "./paths";
 
 /** The options after defaults (what the report shows). */
 export interface ResolvedOptions {
@@ -87,8 +88,6 @@ export function resolveOptions(o: CohortOptions): ResolvedOptions {
   };
 }
 
-const VIEW_SET = new Set<string>(VIEW_CODES);
-const POSITION_SET = new Set<string>(POSITION_CODES);
 
 /** Builds the cohort from MIMIC-CXR-JPG and MIMIC-IV folders. */
 export async function build(options: CohortOptions): Promise<Cohort> {
@@ -105,20 +104,24 @@ export async function build(options: CohortOptions): Promise<Cohort> {
     admissions: findCsv(iv, ["hosp/admissions", "core/admissions"], "MIMIC-IV admissions"),
     icustays: findCsv(iv, ["icu/icustays"], "MIMIC-IV ICU stays"),
   };
-  const [meta, chex, splitFile, pat, adm, icu] = await Promise.all([
-    readCsv(files.metadata, [
-      { name: "dicom_id", kind: "string" }, { name: "subject_id", kind: "number" }, { name: "study_id", kind: "number" },
-      { name: "StudyDate", kind: "number" }, { name: "StudyTime", kind: "number" }, { name: "ViewPosition", kind: "category" },
-      { name: "PatientOrientationCodeSequence_CodeMeaning", kind: "category" },
-    ]),
-    readCsv(files.chexpert, [{ name: "study_id", kind: "number" }, ...CHEXPERT_LABELS.map((name) => ({ name, kind: "label" as const }))]),
-    files.split ? readCsv(files.split, [{ name: "dicom_id", kind: "string" }, { name: "split", kind: "category" }]) : undefined,
-    readCsv(files.patients, [{ name: "subject_id", kind: "number" }, { name: "gender", kind: "category" }, { name: "anchor_age", kind: "number" }, { name: "anchor_year", kind: "number" }]),
-    readCsv(files.admissions, [
-      { name: "subject_id", kind: "number" }, { name: "hadm_id", kind: "number" }, { name: "admittime", kind: "timestamp" },
-      { name: "dischtime", kind: "timestamp" }, { name: "hospital_expire_flag", kind: "number" },
-    ]),
-    readCsv(files.icustays, [{ name: "subject_id", kind: "number" }, { name: "intime", kind: "timestamp" }, { name: "outtime", kind: "timestamp" }]),
+  const [meta, chex, pat, adm, icu, splitFile] = await readCsvFiles([
+    {
+      file: files.metadata, specs: [
+        { name: "dicom_id", kind: "string" }, { name: "subject_id", kind: "number" }, { name: "study_id", kind: "number" },
+        { name: "StudyDate", kind: "number" }, { name: "StudyTime", kind: "number" }, { name: "ViewPosition", kind: "category" },
+        { name: "PatientOrientationCodeSequence_CodeMeaning", kind: "category" },
+      ],
+    },
+    { file: files.chexpert, specs: [{ name: "study_id", kind: "number" }, ...CHEXPERT_LABELS.map((name) => ({ name, kind: "label" as const }))] },
+    { file: files.patients, specs: [{ name: "subject_id", kind: "number" }, { name: "gender", kind: "category" }, { name: "anchor_age", kind: "number" }, { name: "anchor_year", kind: "number" }] },
+    {
+      file: files.admissions, specs: [
+        { name: "subject_id", kind: "number" }, { name: "hadm_id", kind: "number" }, { name: "admittime", kind: "timestamp" },
+        { name: "dischtime", kind: "timestamp" }, { name: "hospital_expire_flag", kind: "number" },
+      ],
+    },
+    { file: files.icustays, specs: [{ name: "subject_id", kind: "number" }, { name: "intime", kind: "timestamp" }, { name: "outtime", kind: "timestamp" }] },
+    ...(files.split ? [{ file: files.split, specs: [{ name: "dicom_id", kind: "hash" as const }, { name: "split", kind: "category" as const }] }] : []),
   ]);
   for (const t of [meta, chex, splitFile, pat, adm, icu]) if (t) rep.input(t.file, t.rows);
   bar.tick(1);
@@ -130,7 +133,6 @@ export async function build(options: CohortOptions): Promise<Cohort> {
   const study = meta.numbers.study_id;
   const ymd = meta.numbers.StudyDate;
   const time = new Float64Array(n);
-  const seen = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     requireValue(meta, i, "dicom_id", dicom[i] !== "", dicom[i]);
     requireValue(meta, i, "subject_id", Number.isInteger(subject[i]), subject[i]);
@@ -140,30 +142,29 @@ export async function build(options: CohortOptions): Promise<Cohort> {
     const sod = secondsOfStudyTime(meta.numbers.StudyTime[i]);
     if (Number.isNaN(sod)) throw new InputError({ file: meta.file, row: i + 1, column: "StudyTime", expected: "a time HHMMSS[.fff]", found: describeValue(meta.numbers.StudyTime[i]) });
     time[i] = d * SECONDS_PER_DAY + sod;
-    const prev = seen.get(dicom[i]);
-    if (prev !== undefined) throw new InputError({ file: meta.file, row: i + 1, column: "dicom_id", expected: "a dicom_id not seen before", found: `${JSON.stringify(dicom[i])}, already in row ${prev + 1}` });
-    seen.set(dicom[i], i);
   }
+  checkUnique(meta, "dicom_id");
   const patientRow = keyIndex(pat, "subject_id");
-  const gender = pat.strings.gender;
-  gender.forEach((g, r) => {
-    if (g !== "M" && g !== "F" && g !== "") throw new InputError({ file: pat.file, row: r + 1, column: "gender", expected: "M, F or blank", found: describeValue(g) });
-  });
+  const gender = recode(pat, "gender", ["F", "M"], "M, F or blank");
   for (const c of ["anchor_age", "anchor_year"]) pat.numbers[c].forEach((v, r) => requireValue(pat, r, c, Number.isFinite(v), v));
   const labelRow = keyIndex(chex, "study_id");
-  const splitOf = splitFile ? splitIndex(splitFile) : undefined;
 
   let rows = Int32Array.from({ length: n }, (_, i) => i);
+  const patient = new Int32Array(n);
   rows = rep.filter("patients", rows, (i) => {
     const p = patientRow.get(subject[i]);
     if (p === undefined) return "subject not in MIMIC-IV patients";
-    return gender[p] === "" ? "missing gender" : undefined;
+    patient[i] = p;
+    return gender[p] < 0 ? "missing gender" : undefined;
   });
-  const views = meta.strings.ViewPosition;
-  const positions = meta.strings.PatientOrientationCodeSequence_CodeMeaning;
+  // Codes: the index in VIEW_CODES / POSITION_CODES, -1 blank, -2 another value.
+  const viewCode = recode(meta, "ViewPosition", VIEW_CODES);
+  const posCode = recode(meta, "PatientOrientationCodeSequence_CodeMeaning", POSITION_CODES);
+  const viewText = meta.categories.ViewPosition;
+  const posText = meta.categories.PatientOrientationCodeSequence_CodeMeaning;
   rows = rep.filter("view and position codes", rows, (i) => {
-    if (views[i] !== "" && !VIEW_SET.has(views[i])) return `view code outside PA, AP, LATERAL, LL (${views[i]})`;
-    if (positions[i] !== "" && !POSITION_SET.has(positions[i])) return `position outside Erect, Recumbent (${positions[i]})`;
+    if (viewCode[i] === -2) return `view code outside PA, AP, LATERAL, LL (${viewText.values[viewText.codes[i]]})`;
+    if (posCode[i] === -2) return `position outside Erect, Recumbent (${posText.values[posText.codes[i]]})`;
     return undefined;
   });
   const labelIdx = new Int32Array(n);
@@ -173,19 +174,19 @@ export async function build(options: CohortOptions): Promise<Cohort> {
     labelIdx[i] = r;
     return undefined;
   });
-  const split: (SplitName | undefined)[] = new Array(n);
-  if (splitOf) {
+  // Split codes: the index in SPLIT_NAMES.
+  const split = new Int8Array(n).fill(-1);
+  if (splitFile) {
+    const of = await splitCodes(splitFile, meta);
     rows = rep.filter("split", rows, (i) => {
-      split[i] = splitOf.get(dicom[i]);
-      return split[i] ? undefined : "image not in the split file";
+      split[i] = of(i);
+      return split[i] >= 0 ? undefined : "image not in the split file";
     });
   } else {
     randomSplit(rows, subject, split, o.split as RandomSplit, o.seed);
     rep.note("split (random, by patient)", "images", rows.length, rows.length);
   }
-  const jpeg = new Array<string>(n);
-  for (const i of rows) jpeg[i] = imagePath(o, subject[i], study[i], dicom[i]);
-  if (o.checkImages) rows = rep.filter("image files", rows, (i) => (fs.existsSync(jpeg[i]) ? undefined : "image file missing"));
+  if (o.checkImages) rows = rep.filter("image files", rows, (i) => (fs.existsSync(jpegPath(o.images, o.imageLayout, subject[i], study[i], dicom[i])) ? undefined : "image file missing"));
   bar.tick(1);
 
   // EHR fields.
@@ -206,9 +207,9 @@ export async function build(options: CohortOptions): Promise<Cohort> {
   const died = new Uint8Array(n);
   const hadm = new Array<number | null>(n);
   rows.forEach((i, k) => {
-    const p = patientRow.get(subject[i])!;
+    const p = patient[i];
     age[i] = Math.floor(ymd[i] / 10000) - (pat.numbers.anchor_year[p] - pat.numbers.anchor_age[p]);
-    male[i] = gender[p] === "M" ? 1 : 0;
+    male[i] = gender[p];
     icuFlag[i] = inIcu[k];
     died[i] = matched[k] >= 0 ? adm.numbers.hospital_expire_flag[matched[k]] : 0;
     hadm[i] = matched[k] >= 0 ? adm.numbers.hadm_id[matched[k]] : null;
@@ -217,15 +218,17 @@ export async function build(options: CohortOptions): Promise<Cohort> {
   bar.tick(1);
 
   // Missing view / position.
-  const viewCode = Int8Array.from(views, (v) => VIEW_CODES.indexOf(v as never));
-  const posCode = Int8Array.from(positions, (v) => POSITION_CODES.indexOf(v as never));
-  const viewMissing = Uint8Array.from(viewCode, (c) => (c < 0 ? 1 : 0));
-  const posMissing = Uint8Array.from(posCode, (c) => (c < 0 ? 1 : 0));
+  const viewMissing = new Uint8Array(n);
+  const posMissing = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    viewMissing[i] = viewCode[i] < 0 ? 1 : 0;
+    posMissing[i] = posCode[i] < 0 ? 1 : 0;
+  }
   if (o.impute === "drop") {
     rows = rep.filter("impute (drop)", rows, (i) =>
       viewMissing[i] && posMissing[i] ? "missing view and position" : viewMissing[i] ? "missing view" : posMissing[i] ? "missing position" : undefined);
   } else {
-    const train = rows.filter((i) => split[i] === "train");
+    const train = rows.filter((i) => split[i] === TRAIN);
     const fitRows = train.some((i) => !viewMissing[i]) && train.some((i) => !posMissing[i]) ? train : rows;
     for (const [name, codes] of [["view", viewCode], ["position", posCode]] as const) {
       if (!fitRows.some((i) => codes[i] >= 0) && rows.some((i) => codes[i] < 0)) {
@@ -248,12 +251,11 @@ export async function build(options: CohortOptions): Promise<Cohort> {
   bar.tick(1);
 
   // The table.
-  const columns: Record<string, ArrayLike<unknown>> = {
-    dicom_id: pick(rows, dicom, Array),
-    subject_id: pick(rows, subject, Float64Array),
-    study_id: pick(rows, study, Float64Array),
-    split: pick(rows, split, Array),
-    path: pick(rows, jpeg, Array),
+  const ids = { dicom_id: pick(rows, dicom, Array), subject_id: pick(rows, subject, Float64Array), study_id: pick(rows, study, Float64Array) };
+  const columns: Record<string, ArrayLike<unknown> | PathColumn> = {
+    ...ids,
+    split: mapRows(rows, (i) => SPLIT_NAMES[split[i]]),
+    path: new PathColumn(o.images, o.imageLayout, ids.subject_id, ids.study_id, ids.dicom_id),
   };
   const uncertainValue = mapLabel(-1, o.uncertain);
   for (const name of CHEXPERT_LABELS) {
@@ -282,6 +284,26 @@ export async function build(options: CohortOptions): Promise<Cohort> {
   const report = rep.finish({ ...o });
   bar.finish({ images: table.numRows() });
   return new MimicCohort(table, report, bounds, o.pretrainSplit);
+}
+
+const TRAIN = SPLIT_NAMES.indexOf("train");
+
+/**
+ * Each row's index of a category column's value in `vocabulary`: -1 for blank, -2 for another value,
+ * or, when `expected` is given, an InputError at the first row with another value.
+ */
+function recode(t: CsvColumns, column: string, vocabulary: readonly string[], expected?: string): Int8Array {
+  const { codes, values } = t.categories[column];
+  const map = Int8Array.from(values, (v, c) => {
+    const k = vocabulary.indexOf(v);
+    if (k >= 0) return k;
+    if (v === "") return -1;
+    if (expected) throw new InputError({ file: t.file, row: codes.indexOf(c) + 1, column, expected, found: describeValue(v) });
+    return -2;
+  });
+  const out = new Int8Array(codes.length);
+  for (let i = 0; i < codes.length; i++) out[i] = map[codes[i]];
+  return out;
 }
 
 /** `src[rows[k]]` for every k, in a new array of the given kind. */
@@ -319,27 +341,64 @@ function keyIndex(t: CsvColumns, column: string): Map<number, number> {
   return m;
 }
 
-function splitIndex(t: CsvColumns): Map<string, SplitName> {
-  const m = new Map<string, SplitName>();
-  const ids = t.strings.dicom_id;
-  const names = t.strings.split;
-  for (let r = 0; r < ids.length; r++) {
-    if (!(SPLIT_NAMES as readonly string[]).includes(names[r])) throw new InputError({ file: t.file, row: r + 1, column: "split", expected: SPLIT_NAMES.join(", "), found: describeValue(names[r]) });
-    if (m.has(ids[r])) throw new InputError({ file: t.file, row: r + 1, column: "dicom_id", expected: "a dicom_id not seen before", found: JSON.stringify(ids[r]) });
-    m.set(ids[r], names[r] as SplitName);
+/**
+ * An InputError at the first repeated value of a `string` column. Hashes first (a typed-array sort),
+ * strings only where two hashes agree.
+ */
+function checkUnique(t: CsvColumns, column: string): void {
+  const sorted = t.hashes[column].slice().sort();
+  for (let k = 1; k < sorted.length; k++) {
+    if (sorted[k] !== sorted[k - 1]) continue;
+    const seen = new Map<string, number>();
+    t.strings[column].forEach((v, r) => {
+      const prev = seen.get(v);
+      if (prev !== undefined) throw new InputError({ file: t.file, row: r + 1, column, expected: `a ${column} not seen before`, found: `${JSON.stringify(v)}, already in row ${prev + 1}` });
+      seen.set(v, r);
+    });
+    return;
   }
-  return m;
+}
+
+/**
+ * The split code of metadata row i (-1 when the file does not list its dicom_id); the split file's
+ * values must be train, validate or test and its dicom_ids unique. MIMIC's split file lists the
+ * images in the metadata's order, which the dicom_id hashes show without making strings; only a file
+ * in another order is read again with its dicom_ids and indexed.
+ */
+async function splitCodes(t: CsvColumns, meta: CsvColumns): Promise<(i: number) => number> {
+  const code = recode(t, "split", SPLIT_NAMES, SPLIT_NAMES.join(", "));
+  code.forEach((c, r) => {
+    if (c < 0) throw new InputError({ file: t.file, row: r + 1, column: "split", expected: SPLIT_NAMES.join(", "), found: "an empty string" });
+  });
+  const ours = t.hashes.dicom_id;
+  const theirs = meta.hashes.dicom_id;
+  let aligned = ours.length === theirs.length;
+  for (let i = 0; aligned && i < ours.length; i++) aligned = ours[i] === theirs[i];
+  // Aligned with the metadata (whose dicom_ids are unique): nothing more to check or index.
+  if (aligned) return (i) => code[i];
+  const ids = (await readCsv(t.file, [{ name: "dicom_id", kind: "string" }])).strings.dicom_id;
+  const index = new Map<string, number>();
+  ids.forEach((id, r) => {
+    const prev = index.get(id);
+    if (prev !== undefined) throw new InputError({ file: t.file, row: r + 1, column: "dicom_id", expected: "a dicom_id not seen before", found: `${JSON.stringify(id)}, already in row ${prev + 1}` });
+    index.set(id, r);
+  });
+  const metaIds = meta.strings.dicom_id;
+  return (i) => {
+    const r = index.get(metaIds[i]);
+    return r === undefined ? -1 : code[r];
+  };
 }
 
 /** Patient-level random split: subjects shuffled with the seed, then test, validate, train. */
-function randomSplit(rows: Int32Array, subject: Float64Array, out: (SplitName | undefined)[], s: RandomSplit, seed: number): void {
+function randomSplit(rows: Int32Array, subject: Float64Array, out: Int8Array, s: RandomSplit, seed: number): void {
   const subjects = [...new Set(Array.from(rows, (i) => subject[i]))].sort((a, b) => a - b);
   new Rng(s.seed ?? seed).shuffle(subjects);
   const nTest = Math.round(s.test * subjects.length);
   const nVal = Math.round(s.validate * subjects.length);
-  const of = new Map<number, SplitName>();
-  subjects.forEach((id, k) => of.set(id, k < nTest ? "test" : k < nTest + nVal ? "validate" : "train"));
-  for (const i of rows) out[i] = of.get(subject[i]);
+  const of = new Map<number, number>();
+  subjects.forEach((id, k) => of.set(id, SPLIT_NAMES.indexOf(k < nTest ? "test" : k < nTest + nVal ? "validate" : "train")));
+  for (const i of rows) out[i] = of.get(subject[i])!;
 }
 
 /** Admissions / ICU stays usable for matching: both times present and in order; the others counted. */
@@ -356,12 +415,6 @@ function usableIntervals(rep: Reporter, what: string, t: CsvColumns, startCol: s
   const usable = keep.reduce((a, b) => a + b, 0);
   rep.note(`usable ${what}`, what, t.rows, usable, dropped);
   return keep;
-}
-
-function imagePath(o: ResolvedOptions, subject: number, study: number, dicom: string): string {
-  if (o.imageLayout === "flat") return path.join(o.images, `${dicom}.jpg`);
-  const p = `p${subject}`;
-  return `${o.images}${path.sep}files${path.sep}${p.slice(0, 3)}${path.sep}${p}${path.sep}s${study}${path.sep}${dicom}.jpg`;
 }
 
 /** For each image, which views / positions the other images of its study have (0/1 flags). */

@@ -2,30 +2,39 @@
  * Reading the columns a cohort needs from MIMIC's CSV files (`.csv` or `.csv.gz`).
  *
  * Hand-written rather than `aq.loadCSV`: on the full-size tables (377k images, 400k admissions)
- * arquero's reader takes 4.2 s and pandas' C reader 2.5 s (bench/cohort.ts), while this one gunzips
- * on zlib's thread pool (all files at once), parses only the requested columns straight from the
- * bytes, and turns numbers, timestamps and labels into typed arrays without making strings. The
- * tables it returns are plain columns that `aq.table` takes as they are.
+ * arquero's reader takes 4.2 s where pandas' C reader takes 2.5 s, and the cohort bench
+ * (bench/cohort.ts) asks for 3x pandas. This one gunzips on zlib's thread pool, parses only the
+ * requested columns straight from the bytes into typed arrays (numbers, timestamps, labels, and
+ * category codes: no string per row), and reads the files without text columns in a worker thread
+ * while the main thread reads the others. Its columns go to `aq.table` as they are.
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import { promisify } from "util";
-import { InputError } from "../util/errors";
-import { parseTimestamp } from "../synth/time";
+import { Worker } from "worker_threads";
+import { InputError, InputErrorDetails } from "../util/errors";
+import { parseTimestampBytes } from "../synth/time";
 
 const gunzip = promisify(zlib.gunzip);
 
 /**
- * `string`: text (blank = ""); `category`: text with few distinct values (interned: one string per
- * value, not per row); `number`: a float (blank = NaN); `timestamp`: seconds of
+ * `string`: text (blank = ""), with its `hash` too; `hash`: only a 53-bit hash of the text (to compare
+ * keys across files without making strings); `category`: text with few distinct values, as codes into
+ * a list of values; `number`: a float (blank = NaN); `timestamp`: seconds of
  * `YYYY-MM-DD[ HH:MM:SS]` (blank = NaN); `label`: a CheXpert value 1, 0, -1 (blank = NaN).
  */
-export type ColumnKind = "string" | "category" | "number" | "timestamp" | "label";
+export type ColumnKind = "string" | "hash" | "category" | "number" | "timestamp" | "label";
 
 export interface ColumnSpec {
   name: string;
   kind: ColumnKind;
+}
+
+/** A category column: `values[codes[row]]` is the text of a row (codes in order of first appearance). */
+export interface Category {
+  codes: Int32Array;
+  values: string[];
 }
 
 export interface CsvColumns {
@@ -34,7 +43,54 @@ export interface CsvColumns {
   /** Every column of the file's header, in order. */
   header: string[];
   strings: Record<string, string[]>;
+  /** 53-bit hashes of the `string` and `hash` columns' bytes. */
+  hashes: Record<string, Float64Array>;
   numbers: Record<string, Float64Array>;
+  categories: Record<string, Category>;
+}
+
+export interface CsvJob {
+  file: string;
+  specs: readonly ColumnSpec[];
+}
+
+/**
+ * Reads several files at once, in two threads: files without `string` columns (whose columns are
+ * typed arrays, moved back without copying) may go to a worker thread, balanced by file size with
+ * the files read here. Same results as `readCsv` on each, in the order given; an InputError in the
+ * worker is raised here as it was.
+ */
+export async function readCsvFiles(jobs: readonly CsvJob[]): Promise<CsvColumns[]> {
+  const script = path.join(__dirname, "csvWorker.js");
+  const size = jobs.map((j) => (fs.existsSync(j.file) ? fs.statSync(j.file).size : 0));
+  const offload = jobs.map(() => false);
+  let here = 0;
+  let there = 0;
+  for (const k of jobs.map((_, k) => k).sort((a, b) => size[b] - size[a])) {
+    const movable = !jobs[k].specs.some((s) => s.kind === "string");
+    if (movable && there < here) {
+      offload[k] = true;
+      there += size[k];
+    } else {
+      here += size[k];
+    }
+  }
+  if (!offload.includes(true) || !fs.existsSync(script)) return Promise.all(jobs.map((j) => readCsv(j.file, j.specs)));
+  const worker = new Worker(script, { workerData: jobs.filter((_, k) => offload[k]) });
+  const fromWorker = new Promise<CsvColumns[]>((resolve, reject) => {
+    worker.once("message", (m: { tables?: CsvColumns[]; inputError?: InputErrorDetails; error?: string }) => {
+      if (m.tables) resolve(m.tables);
+      else reject(m.inputError ? new InputError(m.inputError) : new Error(m.error));
+    });
+    worker.once("error", reject);
+  });
+  try {
+    const local = await Promise.all(jobs.filter((_, k) => !offload[k]).map((j) => readCsv(j.file, j.specs)));
+    const remote = await fromWorker;
+    return jobs.map((_, k) => (offload[k] ? remote : local).shift()!);
+  } finally {
+    void worker.terminate();
+  }
 }
 
 /**
@@ -66,7 +122,7 @@ async function readBytes(file: string): Promise<Buffer> {
   }
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
-      return await gunzip(raw);
+      return await gunzip(raw, { chunkSize: 1 << 20 });
     } catch (e) {
       throw new InputError({ file, expected: "a complete gzip file", found: `a gzip error (${(e as Error).message})` });
     }
@@ -88,10 +144,9 @@ export async function readCsv(file: string, specs: readonly ColumnSpec[]): Promi
 
 /** Parses CSV bytes (exported for tests). */
 export function parseCsv(buf: Buffer, file: string, specs: readonly ColumnSpec[]): CsvColumns {
-  let pos = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
-  // Header.
+  const start = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
   const header: string[] = [];
-  pos = scanRow(buf, pos, (s, e, quoted) => header.push(text(buf, s, e, quoted)));
+  const { pos } = scan(buf, start, file, { header });
   if (header.length === 0 || (header.length === 1 && header[0] === "")) {
     throw new InputError({ file, expected: "a CSV header line", found: "an empty file" });
   }
@@ -110,87 +165,141 @@ export function parseCsv(buf: Buffer, file: string, specs: readonly ColumnSpec[]
   let capacity = 1;
   for (let i = buf.indexOf(LF, pos); i >= 0; i = buf.indexOf(LF, i + 1)) capacity++;
   const strings: Record<string, string[]> = {};
+  const hashes: Record<string, Float64Array> = {};
   const numbers: Record<string, Float64Array> = {};
-  const isText = (k: ColumnKind) => k === "string" || k === "category";
+  const interners: Record<string, Interner> = {};
   for (const spec of specs) {
-    if (isText(spec.kind)) strings[spec.name] = [];
+    if (spec.kind === "string") strings[spec.name] = [];
+    if (spec.kind === "string" || spec.kind === "hash") hashes[spec.name] = new Float64Array(capacity);
+    else if (spec.kind === "category") interners[spec.name] = new Interner(buf, capacity);
     else numbers[spec.name] = new Float64Array(capacity);
   }
-  const sinks = wanted.map((spec) => (spec ? (isText(spec.kind) ? strings[spec.name] : numbers[spec.name]) : undefined));
-  const interners = wanted.map((spec) => (spec?.kind === "category" ? new Interner(buf) : undefined));
+  const { rows } = scan(buf, pos, file, {
+    columns: {
+      names: header,
+      kinds: Int8Array.from(wanted, (spec) => (spec ? KIND_CODE[spec.kind] : SKIP)),
+      strings: wanted.map((spec) => (spec ? strings[spec.name] : undefined)),
+      hashes: wanted.map((spec) => (spec ? hashes[spec.name] : undefined)),
+      numbers: wanted.map((spec) => (spec ? numbers[spec.name] : undefined)),
+      interners: wanted.map((spec) => (spec ? interners[spec.name] : undefined)),
+    },
+  });
+  for (const k of Object.keys(numbers)) numbers[k] = numbers[k].subarray(0, rows);
+  for (const k of Object.keys(hashes)) hashes[k] = hashes[k].subarray(0, rows);
+  const categories: Record<string, Category> = {};
+  for (const [k, c] of Object.entries(interners)) categories[k] = { codes: c.codes.subarray(0, rows), values: c.values };
+  return { file, rows, header, strings, hashes, numbers, categories };
+}
+
+/** Where the fields go: the header's names (first row only), or per-column sinks by kind. */
+type Target =
+  | { header: string[] }
+  | { columns: { names: string[]; kinds: Int8Array; strings: (string[] | undefined)[]; hashes: (Float64Array | undefined)[]; numbers: (Float64Array | undefined)[]; interners: (Interner | undefined)[] } };
+
+/**
+ * One pass over the rows from `pos` (blank lines skipped, as pandas does); a field is [s, e),
+ * unquoted or between quotes (then "" stands for "). Returns where it stopped and the rows read.
+ */
+function scan(buf: Buffer, pos: number, file: string, target: Target): { pos: number; rows: number } {
+  const n = buf.length;
+  const cols = "columns" in target ? target.columns : undefined;
+  const nFields = cols ? cols.names.length : Infinity;
   let row = 0;
-  let field = 0;
-  const onField = (s: number, e: number, quoted: boolean) => {
-    if (field < header.length) {
-      const spec = wanted[field];
-      if (spec) {
-        const sink = sinks[field]!;
-        if (spec.kind === "string") (sink as string[]).push(text(buf, s, e, quoted));
-        else if (spec.kind === "category") (sink as string[]).push(interners[field]!.get(s, e, quoted));
-        else (sink as Float64Array)[row] = parseValue(buf, s, e, spec, file, row + 1);
-      }
-    }
-    field++;
-  };
-  while (pos < buf.length) {
+  while (pos < n) {
     if (buf[pos] === LF || (buf[pos] === CR && buf[pos + 1] === LF)) {
-      pos += buf[pos] === CR ? 2 : 1; // blank line: skipped, as pandas does
+      pos += buf[pos] === CR ? 2 : 1;
       continue;
     }
-    field = 0;
-    pos = scanRow(buf, pos, onField);
-    if (field !== header.length) {
-      throw new InputError({ file, row: row + 1, expected: `${header.length} fields (as in the header)`, found: `${field}` });
+    let field = 0;
+    for (;;) {
+      let s = pos;
+      let e: number;
+      let quoted = false;
+      if (buf[pos] === QUOTE) {
+        quoted = true;
+        s = pos + 1;
+        let i = s;
+        for (;;) {
+          const q = buf.indexOf(QUOTE, i);
+          if (q < 0) { i = n; break; }
+          if (buf[q + 1] === QUOTE) { i = q + 2; continue; }
+          i = q;
+          break;
+        }
+        e = i;
+        pos = Math.min(i + 1, n);
+        // Text after a closing quote belongs to no field: skip to the separator, as lenient readers do.
+        while (pos < n && buf[pos] !== COMMA && buf[pos] !== LF && buf[pos] !== CR) pos++;
+      } else {
+        let i = pos;
+        while (i < n) {
+          const c = buf[i];
+          if (c === COMMA || c === LF || c === CR) break;
+          i++;
+        }
+        e = i;
+        pos = i;
+      }
+      if (!cols) (target as { header: string[] }).header.push(text(buf, s, e, quoted));
+      else if (field < nFields) {
+        const kind = cols.kinds[field];
+        if (kind === STRING || kind === HASH) {
+          cols.hashes[field]![row] = hash53(buf, s, e);
+          if (kind === STRING) cols.strings[field]!.push(text(buf, s, e, quoted));
+        }
+        else if (kind === CATEGORY) cols.interners[field]!.codes[row] = cols.interners[field]!.code(s, e, quoted);
+        else if (kind !== SKIP) cols.numbers[field]![row] = parseValue(buf, s, e, kind, cols.names[field], file, row + 1);
+      }
+      field++;
+      if (pos < n && buf[pos] === COMMA) {
+        pos++;
+        if (pos < n) continue;
+        if (!cols) (target as { header: string[] }).header.push("");
+        field++; // a trailing comma at the very end: one more, empty field
+      }
+      break;
+    }
+    if (pos < n) pos += buf[pos] === CR && buf[pos + 1] === LF ? 2 : 1;
+    if (!cols) return { pos, rows: 1 };
+    if (field !== nFields) {
+      throw new InputError({ file, row: row + 1, expected: `${nFields} fields (as in the header)`, found: `${field}` });
     }
     row++;
   }
-  for (const k of Object.keys(numbers)) numbers[k] = numbers[k].subarray(0, row);
-  return { file, rows: row, header, strings, numbers };
+  return { pos, rows: row };
 }
 
-/** Calls `onField(start, end, quoted)` for each field of the row at `pos`; returns the start of the next row. */
-function scanRow(buf: Buffer, pos: number, onField: (s: number, e: number, quoted: boolean) => void): number {
-  const n = buf.length;
-  for (;;) {
-    if (pos < n && buf[pos] === QUOTE) {
-      let i = pos + 1;
-      for (;;) {
-        const q = buf.indexOf(QUOTE, i);
-        if (q < 0) { i = n; break; }
-        if (buf[q + 1] === QUOTE) { i = q + 2; continue; }
-        i = q;
-        break;
-      }
-      onField(pos + 1, Math.min(i, n), true);
-      pos = i + 1;
-    } else {
-      let i = pos;
-      while (i < n) {
-        const c = buf[i];
-        if (c === COMMA || c === LF || c === CR) break;
-        i++;
-      }
-      onField(pos, i, false);
-      pos = i;
-    }
-    if (pos >= n) return n;
-    const c = buf[pos];
-    if (c === COMMA) { pos++; if (pos >= n) { onField(n, n, false); return n; } continue; }
-    if (c === CR && buf[pos + 1] === LF) return pos + 2;
-    if (c === LF || c === CR) return pos + 1;
-    // Text after a closing quote: keep it in the field, as lenient readers do.
-    const next = buf.indexOf(COMMA, pos);
-    pos = next < 0 ? n : next;
+const SKIP = 0;
+const STRING = 1;
+const CATEGORY = 2;
+const NUMBER = 3;
+const TIMESTAMP = 4;
+const LABEL = 5;
+const HASH = 6;
+const KIND_CODE: Record<ColumnKind, number> = { string: STRING, hash: HASH, category: CATEGORY, number: NUMBER, timestamp: TIMESTAMP, label: LABEL };
+
+/** Two 32-bit FNV-1a-style hashes of the bytes (different primes), as one 53-bit number. */
+function hash53(buf: Buffer, s: number, e: number): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = s; i < e; i++) {
+    a = Math.imul(a ^ buf[i], 0x01000193);
+    b = Math.imul(b ^ buf[i], 0x5bd1e995);
   }
+  return (a >>> 0) * 2097152 + ((b >>> 0) >>> 11);
 }
 
-/** One string per distinct byte sequence (keyed by length, first and last byte, then compared). */
+/** Codes of a category column: one code per distinct byte sequence (keyed by length, first and last byte, then compared). */
 class Interner {
-  private readonly seen = new Map<number, { start: number; value: string }[]>();
+  readonly values: string[] = [];
+  readonly codes: Int32Array;
+  private readonly seen = new Map<number, { start: number; code: number }[]>();
 
-  constructor(private readonly buf: Buffer) {}
+  constructor(private readonly buf: Buffer, capacity: number) {
+    this.codes = new Int32Array(capacity);
+  }
 
-  get(s: number, e: number, quoted: boolean): string {
+  code(s: number, e: number, quoted: boolean): number {
     const buf = this.buf;
     const len = e - s;
     const key = len === 0 ? 0 : len * 65536 + buf[s] * 256 + buf[e - 1];
@@ -198,15 +307,15 @@ class Interner {
     if (list) {
       outer: for (const c of list) {
         for (let i = 1; i < len - 1; i++) if (buf[c.start + i] !== buf[s + i]) continue outer;
-        return c.value;
+        return c.code;
       }
     } else {
       list = [];
       this.seen.set(key, list);
     }
-    const value = text(buf, s, e, quoted);
-    list.push({ start: s, value });
-    return value;
+    const code = this.values.push(text(buf, s, e, quoted)) - 1;
+    list.push({ start: s, code });
+    return code;
   }
 }
 
@@ -216,21 +325,22 @@ function text(buf: Buffer, s: number, e: number, quoted: boolean): string {
 }
 
 /** A number, timestamp or label from the bytes [s, e); blank is NaN; anything unparsable an InputError. */
-function parseValue(buf: Buffer, s: number, e: number, spec: ColumnSpec, file: string, row: number): number {
+function parseValue(buf: Buffer, s: number, e: number, kind: number, column: string, file: string, row: number): number {
   if (s === e) return NaN;
-  if (spec.kind === "timestamp") {
-    const t = parseTimestamp(buf.toString("latin1", s, e));
-    if (Number.isNaN(t)) throw bad(buf, s, e, spec, file, row, "a timestamp YYYY-MM-DD HH:MM:SS");
+  if (kind === TIMESTAMP) {
+    const t = parseTimestampBytes(buf, s, e);
+    if (Number.isNaN(t)) throw bad(buf, s, e, column, file, row, "a timestamp YYYY-MM-DD HH:MM:SS");
     return t;
   }
   const v = parseNumber(buf, s, e);
-  if (Number.isNaN(v)) throw bad(buf, s, e, spec, file, row, spec.kind === "label" ? "1.0, 0.0, -1.0 or blank" : "a number");
-  if (spec.kind === "label" && v !== 1 && v !== 0 && v !== -1) throw bad(buf, s, e, spec, file, row, "1.0, 0.0, -1.0 or blank");
+  if (Number.isNaN(v) || (kind === LABEL && v !== 1 && v !== 0 && v !== -1)) {
+    throw bad(buf, s, e, column, file, row, kind === LABEL ? "1.0, 0.0, -1.0 or blank" : "a number");
+  }
   return v;
 }
 
-function bad(buf: Buffer, s: number, e: number, spec: ColumnSpec, file: string, row: number, expected: string): InputError {
-  return new InputError({ file, row, column: spec.name, expected, found: JSON.stringify(buf.toString("utf8", s, Math.min(e, s + 60))) });
+function bad(buf: Buffer, s: number, e: number, column: string, file: string, row: number, expected: string): InputError {
+  return new InputError({ file, row, column, expected, found: JSON.stringify(buf.toString("utf8", s, Math.min(e, s + 60))) });
 }
 
 /** Decimal numbers without strings (sign, digits, point, digits); anything else goes through Number(). */

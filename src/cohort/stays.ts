@@ -12,27 +12,38 @@ import { SECONDS_PER_DAY } from "../synth/time";
 export interface IntervalIndex {
   start: Float64Array;
   end: Float64Array;
-  /** Row indices sorted by subject, then start. */
+  /** Row indices grouped by subject (in file order within a subject). */
   order: Int32Array;
-  /** subject_id -> [from, to) in `order`. */
-  bySubject: Map<number, [number, number]>;
+  /** subject_id -> its group k: rows order[first[k]] .. order[first[k + 1] - 1]. */
+  group: Map<number, number>;
+  first: Int32Array;
 }
 
-/** Groups the rows whose `keep` is set by subject (rows left out are the ones already counted as unusable). */
+/**
+ * Groups the rows whose `keep` is set by subject (rows left out are the ones already counted as
+ * unusable), by counting sort: matching scans all of a subject's intervals, so no order is needed within.
+ */
 export function indexIntervals(subject: Float64Array, start: Float64Array, end: Float64Array, keep: Uint8Array): IntervalIndex {
-  const rows: number[] = [];
-  for (let i = 0; i < subject.length; i++) if (keep[i]) rows.push(i);
-  rows.sort((a, b) => subject[a] - subject[b] || start[a] - start[b]);
-  const order = Int32Array.from(rows);
-  const bySubject = new Map<number, [number, number]>();
-  for (let k = 0; k < order.length; ) {
-    const s = subject[order[k]];
-    let j = k + 1;
-    while (j < order.length && subject[order[j]] === s) j++;
-    bySubject.set(s, [k, j]);
-    k = j;
+  const slot = new Map<number, number>();
+  const counts: number[] = [];
+  const slotOf = new Int32Array(subject.length).fill(-1);
+  for (let i = 0; i < subject.length; i++) {
+    if (!keep[i]) continue;
+    let k = slot.get(subject[i]);
+    if (k === undefined) {
+      k = counts.length;
+      slot.set(subject[i], k);
+      counts.push(0);
+    }
+    counts[k]++;
+    slotOf[i] = k;
   }
-  return { start, end, order, bySubject };
+  const first = new Int32Array(counts.length + 1);
+  for (let k = 0; k < counts.length; k++) first[k + 1] = first[k] + counts[k];
+  const order = new Int32Array(first[counts.length]);
+  const fill = first.slice(0, counts.length);
+  for (let i = 0; i < subject.length; i++) if (slotOf[i] >= 0) order[fill[slotOf[i]]++] = i;
+  return { start, end, order, group: slot, first };
 }
 
 const day = (t: number) => Math.floor(t / SECONDS_PER_DAY);
@@ -49,13 +60,13 @@ export function matchAdmissions(
 ): Int32Array {
   const out = new Int32Array(subject.length).fill(-1);
   for (let i = 0; i < subject.length; i++) {
-    const range = adm.bySubject.get(subject[i]);
-    if (!range) continue;
+    const g = adm.group.get(subject[i]);
+    if (g === undefined) continue;
     const t = time[i];
     const d = day(t);
     let best = -1;
     let bestIn = false;
-    for (let k = range[0]; k < range[1]; k++) {
+    for (let k = adm.first[g]; k < adm.first[g + 1]; k++) {
       const a = adm.order[k];
       const inTime = adm.start[a] <= t && t <= adm.end[a];
       const holds = rule === "date" ? day(adm.start[a]) <= d && d <= day(adm.end[a]) : rule === "datetime" ? inTime : true;
@@ -75,11 +86,11 @@ export function matchAdmissions(
 export function matchIcu(icu: IntervalIndex, subject: ArrayLike<number>, time: ArrayLike<number>, rule: StayMatch): Uint8Array {
   const out = new Uint8Array(subject.length);
   for (let i = 0; i < subject.length; i++) {
-    const range = icu.bySubject.get(subject[i]);
-    if (!range) continue;
+    const g = icu.group.get(subject[i]);
+    if (g === undefined) continue;
     const t = time[i];
     const d = day(t);
-    for (let k = range[0]; k < range[1]; k++) {
+    for (let k = icu.first[g]; k < icu.first[g + 1]; k++) {
       const s = icu.order[k];
       if (rule === "datetime" ? icu.start[s] <= t && t <= icu.end[s] : day(icu.start[s]) <= d && d <= day(icu.end[s])) {
         out[i] = 1;

@@ -51,7 +51,7 @@ export function dayOfYmd(ymd: number): number {
   const y = Math.floor(ymd / 10000);
   const m = Math.floor(ymd / 100) % 100;
   const d = ymd % 100;
-  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return NaN;
+  if (m < 1 || m > 12 || d < 1 || (d > 28 && d > daysInMonth(y, m))) return NaN;
   return daysFromCivil(y, m, d);
 }
 
@@ -81,28 +81,35 @@ export function formatDate(t: number): string {
  * does not parse.
  */
 export function parseTimestamp(s: string): number {
-  if (s.length < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return NaN;
-  const y = digits(s, 0, 4);
-  const m = digits(s, 5, 7);
-  const d = digits(s, 8, 10);
-  if (!(m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m))) return NaN;
+  return parseTimestampBytes(Buffer.from(s, "latin1"), 0, s.length);
+}
+
+/** `parseTimestamp` of the bytes [from, to) (the CSV reader parses without making strings). */
+export function parseTimestampBytes(b: Uint8Array, from: number, to: number): number {
+  const len = to - from;
+  if (len < 10 || b[from + 4] !== 45 || b[from + 7] !== 45) return NaN;
+  const y = digits(b, from, from + 4);
+  const m = digits(b, from + 5, from + 7);
+  const d = digits(b, from + 8, from + 10);
+  if (!(m >= 1 && m <= 12 && d >= 1 && (d <= 28 || d <= daysInMonth(y, m)))) return NaN;
   let sod = 0;
-  if (s.length > 10) {
-    if (s.length < 19 || (s[10] !== " " && s[10] !== "T") || s[13] !== ":" || s[16] !== ":") return NaN;
-    const hh = digits(s, 11, 13);
-    const mm = digits(s, 14, 16);
-    const ss = digits(s, 17, 19);
+  if (len > 10) {
+    const sep = b[from + 10];
+    if (len !== 19 || (sep !== 32 && sep !== 84) || b[from + 13] !== 58 || b[from + 16] !== 58) return NaN;
+    const hh = digits(b, from + 11, from + 13);
+    const mm = digits(b, from + 14, from + 16);
+    const ss = digits(b, from + 17, from + 19);
     if (!(hh < 24 && mm < 60 && ss < 61)) return NaN;
     sod = hh * 3600 + mm * 60 + ss;
   }
   return daysFromCivil(y, m, d) * DAY + sod;
 }
 
-/** The integer written in s[from, to) (ASCII digits only), NaN otherwise. */
-function digits(s: string, from: number, to: number): number {
+/** The integer written in b[from, to) (ASCII digits only), NaN otherwise. */
+function digits(b: Uint8Array, from: number, to: number): number {
   let v = 0;
   for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i) - 48;
+    const c = b[i] - 48;
     if (c < 0 || c > 9) return NaN;
     v = v * 10 + c;
   }

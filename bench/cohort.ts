@@ -1,0 +1,83 @@
+/**
+ * `npm run bench -- cohort [--repeats N] [--dir DIR]`: builds the cohort from full-size synthetic
+ * MIMIC tables (377,110 images; generated once into DIR) with ehr-msn and with pandas
+ * (bench/python/cohort_pandas.py) on the same files, and prints times, the ratio and peak memory.
+ * Each side runs in its own process, so each peak RSS is its own.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { spawnSync } from "child_process";
+import { generate, synthPaths } from "../src/synth";
+import { packageRoot } from "../src/util/paths";
+import { median, printTable, writeResult } from "./support/report";
+import { referencePython, runPython } from "./support/python";
+
+/** Runs `code` in a fresh Node process and parses the JSON line it prints last. */
+function runNode(code: string): Record<string, unknown> {
+  const r = spawnSync(process.execPath, ["-e", code], { cwd: packageRoot(), encoding: "utf8", env: { ...process.env, EHR_MSN_QUIET: "1" }, maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`node side failed (exit ${r.status}):\n${r.stderr.slice(-3000)}`);
+  const lines = r.stdout.trim().split("\n");
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+export async function run(args: string[]): Promise<void> {
+  const arg = (name: string, dflt: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+  const repeats = Number(arg("--repeats", "3"));
+  const dir = path.resolve(arg("--dir", path.join(os.tmpdir(), "ehr-msn-bench-synth-mimic")));
+  const { mimicCxr, mimicIv } = synthPaths(dir, "v2");
+  let synthSeconds: number | undefined;
+  if (!fs.existsSync(path.join(dir, "synth.json"))) {
+    console.log(`generating the full-size synthetic MIMIC tables in ${dir} ...`);
+    synthSeconds = (await generate({ dir, scale: "mimic", seed: 1, quiet: true })).seconds;
+    console.log(`  done in ${synthSeconds.toFixed(1)} s`);
+  }
+  const lib = JSON.stringify(path.join(packageRoot(), "dist", "src", "cohort"));
+  const opts = (impute: string) => JSON.stringify({ mimicCxr, mimicIv, impute, quiet: true });
+  const ours = runNode(`
+    const { build } = require(${lib});
+    (async () => {
+      const seconds = [];
+      let c;
+      for (let i = 0; i < ${repeats}; i++) { const t = process.hrtime.bigint(); c = await build(${opts("mode")}); seconds.push(Number(process.hrtime.bigint() - t) / 1e9); }
+      console.log(JSON.stringify({ seconds, rows: c.table.numRows(), dropped: c.report.dropped, peak_rss_mib: process.resourceUsage().maxRSS / 1024 }));
+    })();`);
+  const model = runNode(`
+    const { build } = require(${lib});
+    (async () => {
+      const t = process.hrtime.bigint(); const c = await build(${opts("model")});
+      console.log(JSON.stringify({ seconds: [Number(process.hrtime.bigint() - t) / 1e9], rows: c.table.numRows(), imputed: c.report.imputed, peak_rss_mib: process.resourceUsage().maxRSS / 1024 }));
+    })();`);
+  // Why the imputation forest is our own: ml-random-forest's fit time on 1,000 rows (bench for forest.ts).
+  const forest = runNode(`
+    const { RandomForestClassifier } = require("ml-random-forest");
+    const { RandomForest } = require(${lib});
+    const { Rng } = require(${JSON.stringify(path.join(packageRoot(), "dist", "src", "util", "random"))});
+    const rng = new Rng(3);
+    const make = (n) => { const x = [], y = []; for (let i = 0; i < n; i++) { const r = [rng.int(3), rng.int(17), rng.int(2), rng.int(2), rng.int(2), rng.int(2), rng.int(2), rng.int(2)]; x.push(r); y.push(r[0] === 2 && r[3] ? 0 : rng.int(4)); } return { x, y }; };
+    const small = make(1000), large = make(20000);
+    let t = Date.now();
+    new RandomForestClassifier({ nEstimators: 20, seed: 24, maxFeatures: 0.6, replacement: false, useSampleBagging: true, noOOB: true, treeOptions: { maxDepth: 8, minNumSamples: 5 } }).train(small.x, small.y);
+    const mlrf = (Date.now() - t) / 1000;
+    t = Date.now();
+    new RandomForest({ trees: 50, maxDepth: 12, seed: 24 }).fit(large.x, large.y);
+    console.log(JSON.stringify({ mlrf_1000x20: mlrf, ours_20000x50: (Date.now() - t) / 1000 }));`);
+
+  const py = referencePython(["pandas"]);
+  const ref = py.python ? runPython(py.python, "cohort_pandas.py", [mimicCxr, mimicIv, String(repeats)]) : undefined;
+  if (!ref) console.log(`pandas side skipped: ${py.reason}`);
+  const t = median(ours.seconds as number[]);
+  const tp = ref ? median(ref.seconds as number[]) : undefined;
+  if (ref && ref.rows !== ours.rows) throw new Error(`the two sides disagree: ${ours.rows} rows here, ${ref.rows} in pandas`);
+  console.log(`\ncohort of ${ours.rows} images from ${mimicCxr} (median of ${repeats} builds; impute "mode", stays by date)\n`);
+  printTable([
+    { side: "ehr-msn cohort.build (impute mode)", seconds: t, "peak MiB": Math.round(ours.peak_rss_mib as number), "x faster than pandas": tp ? tp / t : undefined },
+    { side: "pandas 3 reference (impute mode)", seconds: tp, "peak MiB": ref ? Math.round(ref.peak_rss_mib as number) : undefined },
+    { side: "ehr-msn cohort.build (impute model, 1 run)", seconds: (model.seconds as number[])[0], "peak MiB": Math.round(model.peak_rss_mib as number) },
+  ]);
+  console.log(`\nimputation forest fit: ml-random-forest 1,000 rows x 20 trees ${forest.mlrf_1000x20} s; ours 20,000 rows x 50 trees ${forest.ours_20000x50} s`);
+  writeResult("cohort", {
+    images: ours.rows, repeats, synthSeconds, ours, model, pandas: ref, forest,
+    medianSeconds: { ours: t, pandas: tp }, speedup: tp ? tp / t : undefined,
+  });
+}
