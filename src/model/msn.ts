@@ -64,8 +64,6 @@ export class MsnModel {
     // The authors deep-copy the target modules: both sides start equal.
     this.anchor = new VisionTransformer({ ...options.vit, seed }, "anchor_backbone");
     this.anchorHead = new ProjectionHead(headOpts, "anchor_projection_head");
-    this.target.params.setTrainable(false);
-    this.targetHead.params.setTrainable(false);
     const k = options.numPrototypes ?? 1024;
     const ehrIn = (this.ehrIn = options.ehrIn ?? 0);
     for (const [field, v] of [["numPrototypes", k], ["ehrIn", ehrIn], ["ehrDim", options.ehrDim ?? 128]] as const) {
@@ -116,7 +114,11 @@ export class MsnModel {
     for (const [prefix, p] of modules) p.load(values, source, prefix);
   }
 
-  /** The parameters the optimizer trains: anchor encoder and head, EHR fusion, and the prototypes if asked. */
+  /**
+   * The parameters the optimizer trains: anchor encoder and head, EHR fusion, and the prototypes if
+   * asked. The target side is frozen by being left out here (its variables stay trainable, so the
+   * exported target encoder can be fine-tuned as it is).
+   */
   trainableParams(prototypes: boolean): [string, tf.Variable][] {
     return this.namedParams().filter(([n]) => n.startsWith("anchor_") || n.startsWith("f_ehr.") || n.startsWith("ehr_cxr_project_g.") || (prototypes && n === "prototypes"));
   }

@@ -44,11 +44,6 @@ export class Params {
     return [...this.vars.values()];
   }
 
-  /** Sets every variable's `trainable` flag (what `tf.variableGrads` without a list differentiates). */
-  setTrainable(trainable: boolean): void {
-    for (const v of this.vars.values()) v.trainable = trainable;
-  }
-
   /**
    * Copies `values[prefix + name]` into each variable. Every parameter must be present with its exact
    * shape; the error names the source, the tensor, and what was expected. Nothing is assigned on error.

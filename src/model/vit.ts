@@ -142,7 +142,7 @@ export class VisionTransformer implements Encoder {
     P.add("encoder.ln.bias", [d], init.zeros(d));
   }
 
-  /** The trainable variables (for fine-tuning: pass them to `tf.variableGrads`). */
+  /** Every weight, as trainable variables (for fine-tuning: `tf.variableGrads(loss, vit.variables())`). */
   variables(): tf.Variable[] {
     return this.params.variables();
   }

@@ -84,13 +84,18 @@ test("gradient accumulation averages the micro-batch gradients: 2 identical micr
   two.model.dispose();
 });
 
-test("the run folder gets the exported encoder (loadable, equal to the target encoder) and the history", async () => {
+test("the run folder gets the exported encoder (loadable, equal to the target encoder) and the history; the encoder fine-tunes", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pretrain-"));
   const r = await pretrainOnSource({ ...TINY, epochs: 1 }, syntheticSource(), { dir, quiet: true });
   const enc = load(r.encoderFile!);
   assert.equal(enc.fingerprint(), r.encoder.fingerprint());
   assert.equal(enc.config.heads, 2);
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "history.json"), "utf8")), r.history);
+  // The target encoder can be fine-tuned as it is: every weight gets a gradient.
+  const x = tf.randomNormal([2, 16, 16, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+  const { value, grads } = tf.variableGrads(() => tf.tidy(() => r.encoder.forward(x).square().mean() as tf.Scalar), r.encoder.variables());
+  assert.equal(Object.keys(grads).length, r.encoder.variables().length);
+  tf.dispose([x, value, ...Object.values(grads)]);
   enc.dispose();
   r.model.dispose();
 });
