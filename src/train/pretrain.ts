@@ -186,7 +186,6 @@ export async function pretrainOnSource(given: Partial<PretrainConfig>, source: B
     }
     const t0 = Date.now();
     const bar = progress("pretrain", totalSteps - start, { unit: "step", quiet: run.quiet });
-    const imagesPerBatch = cfg.batchSize * (2 + cfg.focalViews);
     let images = 0;
     const lossOptions: MsnLossOptions = { temperature: cfg.temperature, sharpenTemperature: cfg.sharpenTemperature, sinkhornIterations: cfg.sinkhornIterations, meMaxWeight: cfg.meMaxWeight };
     const varList = trained.map(([, v]) => v);
@@ -210,7 +209,7 @@ export async function pretrainOnSource(given: Partial<PretrainConfig>, source: B
         } finally {
           tf.dispose(Object.values(batch));
         }
-        images += imagesPerBatch;
+        images += batch.target.shape[0] * (2 + cfg.focalViews);
       }
       const n = last - first;
       const loss = lossSum / n;
