@@ -4,9 +4,10 @@
  * (`{ name: { dtype, shape, data_offsets: [begin, end] }, __metadata__?: { key: string } }`),
  * then the raw little-endian tensor bytes.
  *
- * Written here rather than taken from npm: the registry offers no maintained JavaScript package for
- * the format, and the format is small enough to implement and check completely (every offset,
- * length and dtype is validated, so a truncated or corrupt file is refused with the reason).
+ * Written here rather than taken from npm: the npm registry list available to this project has no
+ * maintained JavaScript package for the format, and the format is small enough to implement and check
+ * completely (every offset, length and dtype is validated, so a truncated or corrupt file is refused
+ * with the reason).
  */
 import * as fs from "fs";
 import { InputError } from "../util/errors";
