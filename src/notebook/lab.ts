@@ -50,11 +50,19 @@ export async function startLab(opts: LabOptions): Promise<LabServer> {
   const token = crypto.randomBytes(24).toString("hex");
   const port = await freePort();
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-lab-"));
+  // No news prompt or update check (nothing goes over the network, nothing covers the page), and
+  // a notebook's own kernel starts without a "Select Kernel" dialog.
+  const settings = (plugin: string, values: Record<string, unknown>) => {
+    const file = path.join(home, "settings", "@jupyterlab", plugin);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(values));
+  };
+  settings("apputils-extension/notification.jupyterlab-settings", { fetchNews: "false", checkForUpdates: false });
+  settings("notebook-extension/tracker.jupyterlab-settings", { autoStartDefaultKernel: true });
   const args = [
     "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", `--port=${port}`, "--ServerApp.port_retries=0",
     `--IdentityProvider.token=${token}`, `--ServerApp.root_dir=${path.resolve(opts.rootDir)}`,
     `--LabApp.workspaces_dir=${path.join(home, "workspaces")}`, `--LabApp.user_settings_dir=${path.join(home, "settings")}`,
-    // Offline: no update check, no news feed.
     "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.news_url=None",
   ];
   if (process.getuid?.() === 0) args.push("--allow-root");
