@@ -179,11 +179,13 @@ export async function pretrainOnSource(given: Partial<PretrainConfig>, source: B
   let start = 0;
   let lastCheckpoint: string | undefined;
   try {
-    if (run.resume) {
-      if (!run.dir) throw new InputError({ field: "resume", expected: "a run folder (`dir`) to resume from", found: "none" });
-      lastCheckpoint = latestCheckpoint(run.dir);
-      if (lastCheckpoint) start = restore(lastCheckpoint, cfg, source.signature, model, optimizer, history);
+    if (run.resume && !run.dir) throw new InputError({ field: "resume", expected: "a run folder (`dir`) to resume from", found: "none" });
+    lastCheckpoint = run.dir ? latestCheckpoint(run.dir) : undefined;
+    if (lastCheckpoint && !run.resume) {
+      // A new run would interleave its checkpoints with the old ones (and a later resume would pick the old).
+      throw new InputError({ field: "dir", expected: "a folder without checkpoints for a new run", found: `checkpoints of an earlier run (${lastCheckpoint})`, hint: "Pass resume: true to continue that run, or choose another folder." });
     }
+    if (lastCheckpoint) start = restore(lastCheckpoint, cfg, source.signature, model, optimizer, history);
     const t0 = Date.now();
     const bar = progress("pretrain", totalSteps - start, { unit: "step", quiet: run.quiet });
     let images = 0;

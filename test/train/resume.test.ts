@@ -95,6 +95,8 @@ test("a checkpoint of another configuration or other data is refused, naming wha
     e instanceof InputError && /layers 2 there but 3 now/.test(e.message) && /lr 0\.001 there but 0\.0005 now/.test(e.message));
   await assert.rejects(pretrainOnSource(run, syntheticSource({ seed: 9 }), { dir, resume: true, quiet: true }),
     /expected a checkpoint of a run on this data \(synthetic\(images=32, seed=9\)\), found one on synthetic\(images=32, seed=1\)/);
+  // A new run (no resume) in a folder with checkpoints is refused rather than mixed with them.
+  await assert.rejects(pretrainOnSource(run, syntheticSource(), { dir, quiet: true }), /dir: expected a folder without checkpoints for a new run, found checkpoints of an earlier run/);
   // The right configuration resumes; checkpointEvery may change.
   const ok = await pretrainOnSource({ ...run, checkpointEvery: 1 }, syntheticSource(), { dir, resume: true, quiet: true });
   assert.equal(ok.resumedFrom, 4);
