@@ -23,7 +23,7 @@ export interface SynthOptions {
   seed?: number;
   /** Also write a phantom radiograph per image (default false). */
   images?: boolean;
-  /** Long side of the phantoms in pixels (default: the phantom writer's, 512). */
+  /** Long side of the phantoms in pixels (default and checks: the phantom writer's, 512). */
   imageLongSide?: number;
   /** MIMIC-IV layout: `v2` (hosp/, default) or `v1` (core/, as the authors' MIMIC-IV 1.0). */
   layout?: MimicIvLayout;
@@ -95,6 +95,7 @@ export function phantomSpecs(pop: Population, mimicCxr: string): PhantomSpec[] {
       age: s.age,
       icu: s.icu === 1,
       seed: im.seed,
+      anatomySeed: p.anatomySeed,
     };
   });
 }
@@ -129,6 +130,5 @@ function resolve(opts: SynthOptions): Resolved {
   if (layout !== "v2" && layout !== "v1") throw bad("layout", `"v2" or "v1"`, layout);
   const f = opts.splitFractions ?? { validate: 0.04, test: 0.1 };
   if (!(f.validate >= 0 && f.test >= 0 && f.validate + f.test < 1)) throw bad("splitFractions", "validate and test fractions >= 0 with a sum below 1", `${f.validate} and ${f.test}`);
-  if (opts.imageLongSide !== undefined && !(Number.isInteger(opts.imageLongSide) && opts.imageLongSide >= 32)) throw bad("imageLongSide", "an integer >= 32", opts.imageLongSide);
   return { dir: path.resolve(opts.dir), counts, seed, images: Boolean(opts.images), layout, gzip: opts.gzip ?? true, splitFractions: f };
 }

@@ -46,6 +46,8 @@ export interface Patient {
   /** Time of death, NaN when alive at the end of follow-up. */
   death: number;
   frailty: number;
+  /** Seed of the patient's anatomy in the phantoms (the same for all its images). */
+  anatomySeed: number;
   /** Indices into `admissions`, in time order. */
   admissions: number[];
   /** Start and end of the imaging window. */
@@ -130,7 +132,7 @@ export interface PopulationOptions {
   splitFractions: { validate: number; test: number };
 }
 
-/** Rates of the rare cases; each is planted at least once when the population has room for it. */
+/** Rates of the rare cases; each is planted at least once in a population of 20 or more candidates. */
 const RATES = {
   notInPatients: 0.0025, // imaged subjects unknown to MIMIC-IV (the authors lost 889 images to this)
   blankGender: 0.0005,
@@ -189,9 +191,13 @@ function pick<T>(rng: Rng, pool: T[], k: number): T[] {
   return copy.slice(0, n);
 }
 
-/** How many of a rare case to plant among `pool` candidates: the rate, but at least one. */
+/**
+ * How many of a rare case to plant among `pool` candidates: the rate, but at least one once there
+ * are 20 candidates (so that small test cohorts have every case and tiny ones are not all cases).
+ */
 function rareCount(rate: number, pool: number): number {
-  return pool === 0 ? 0 : Math.min(pool, Math.max(1, Math.round(rate * pool)));
+  const n = Math.round(rate * pool);
+  return pool < 20 ? n : Math.min(pool, Math.max(1, n));
 }
 
 function lognormal(rng: Rng, median: number, sigma: number): number {
@@ -204,6 +210,7 @@ function exponential(rng: Rng, mean: number): number {
 
 function makePatients(rng: Rng, counts: SynthCounts, edges: Record<string, number>): Patient[] {
   const ids = uniqueIds(rng, counts.patients, 10000000, 20000000);
+  const anatomy = rng.fork("anatomy");
   const imagedIdx = new Set(pick(rng, Array.from({ length: counts.patients }, (_, i) => i), counts.imagedPatients));
   const patients: Patient[] = ids.map((subjectId, i) => {
     const imaged = imagedIdx.has(i);
@@ -216,7 +223,7 @@ function makePatients(rng: Rng, counts: SynthCounts, edges: Record<string, numbe
     return {
       subjectId, gender, genderWritten: gender, inPatientsFile: true, imaged, anchorAge, anchorYear,
       anchorYearGroup: YEAR_GROUPS[rng.choice([0.15, 0.4, 0.4, 0.05])],
-      death: NaN, frailty: rng.normal(), admissions: [],
+      death: NaN, frailty: rng.normal(), anatomySeed: anatomy.nextUint32(), admissions: [],
       windowStart, windowEnd: windowStart + Math.round(lognormal(rng, 700, 0.6)) * DAY, split: "train",
     };
   });
@@ -490,7 +497,7 @@ function makeImages(rng: Rng, studies: Study[], total: number, edges: Record<str
     }
   });
   const blankViews = images.filter(() => rng.bernoulli(RATES.blankView));
-  if (!blankViews.length && images.length) blankViews.push(images[rng.int(images.length)]);
+  if (!blankViews.length && images.length >= 20) blankViews.push(images[rng.int(images.length)]);
   for (const im of blankViews) im.viewWritten = "";
   const others = pick(rng, images.filter((im) => im.viewWritten !== ""), rareCount(RATES.otherView, images.length));
   for (const im of others) im.viewWritten = OTHER_VIEWS[im.view][rng.int(OTHER_VIEWS[im.view].length)];
