@@ -20,10 +20,10 @@ export class LabelledTable implements LabelledDataset {
    */
   constructor(readonly table: ColumnTable, readonly labelNames: readonly string[], readonly report: CohortReport, readonly pretrainSplit: SplitName | "all" = "train") {}
 
-  /** The rows of a split, in table order; "pretrain" is `pretrainSplit` ("all": every row). */
+  /** The rows of a split, in table order; "pretrain" is `pretrainSplit`; "all" every row. */
   split(name: SplitSelector): ColumnTable {
-    if (name !== "pretrain" && !(SPLIT_NAMES as readonly string[]).includes(name)) {
-      throw new InputError({ field: "split", expected: `one of ${[...SPLIT_NAMES, "pretrain"].join(", ")}`, found: describeValue(name) });
+    if (name !== "pretrain" && name !== "all" && !(SPLIT_NAMES as readonly string[]).includes(name)) {
+      throw new InputError({ field: "split", expected: `one of ${[...SPLIT_NAMES, "pretrain", "all"].join(", ")}`, found: describeValue(name) });
     }
     const which = name === "pretrain" ? this.pretrainSplit : name;
     if (which === "all") return this.table;

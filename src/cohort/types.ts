@@ -9,8 +9,8 @@ import type { DataFrame } from "danfojs-node";
 export type SplitName = "train" | "validate" | "test";
 export const SPLIT_NAMES: readonly SplitName[] = ["train", "validate", "test"];
 
-/** A split, or the images pretraining may see (`pretrainSplit`). */
-export type SplitSelector = SplitName | "pretrain";
+/** A split, the images pretraining may see (`pretrainSplit`), or every row ("all"). */
+export type SplitSelector = SplitName | "pretrain" | "all";
 
 /**
  * What an uncertain CheXpert label (-1.0) becomes: `zeros` (the authors' U-Zeros, default), `ones`, or
