@@ -1,6 +1,6 @@
 /**
- * How the synthetic findings depend on the EHR: the one place that says it (docs/synthetic-cohort.md
- * describes the whole generator and repeats this table).
+ * How the synthetic findings depend on the EHR: the one place that holds the numbers
+ * (docs/synthetic-cohort.md describes the whole generator and says this in words).
  *
  * Each of the 13 pathologies of a study is present with probability
  * `sigmoid(bias + sum of coefficient x predictor)`, with the predictors of the study:

@@ -10,6 +10,7 @@ import { civilFromDays, dayOf, daysFromCivil, SECONDS_PER_DAY } from "./time";
 
 const DAY = SECONDS_PER_DAY;
 const HOUR = 3600;
+const MAX_WINDOW = 6 * 365 * DAY;
 
 /** MIMIC's sizes: MIMIC-IV 2.2 patients, and MIMIC-CXR-JPG 2.0.0 imaged patients, studies, images. */
 export const MIMIC_COUNTS = { patients: 299712, imagedPatients: 65379, studies: 227835, images: 377110 } as const;
@@ -224,7 +225,7 @@ function makePatients(rng: Rng, counts: SynthCounts, edges: Record<string, numbe
       subjectId, gender, genderWritten: gender, inPatientsFile: true, imaged, anchorAge, anchorYear,
       anchorYearGroup: YEAR_GROUPS[rng.choice([0.15, 0.4, 0.4, 0.05])],
       death: NaN, frailty: rng.normal(), anatomySeed: anatomy.nextUint32(), admissions: [],
-      windowStart, windowEnd: windowStart + Math.round(lognormal(rng, 700, 0.6)) * DAY, split: "train",
+      windowStart, windowEnd: windowStart + Math.min(MAX_WINDOW, Math.round(lognormal(rng, 700, 0.6)) * DAY), split: "train",
     };
   });
   const imaged = patients.filter((p) => p.imaged);
@@ -245,7 +246,9 @@ function makeStays(rng: Rng, patients: Patient[], edges: Record<string, number>)
     // Imaged patients are admitted more often: 20% never, else 1 + geometric (mean 2.1 overall).
     const n = p.imaged ? (rng.bernoulli(0.2) ? 0 : 1 + Math.min(29, Math.floor(exponential(rng, 1.7)))) : (rng.bernoulli(0.35) ? 0 : 1 + Math.floor(exponential(rng, 1.3)));
     let t = p.windowStart + exponential(rng, 60 * DAY);
-    for (let k = 0; k < n; k++) {
+    // MIMIC-CXR spans 2011-2016: a patient's stays and studies fit in six years.
+    const last = p.windowStart + MAX_WINDOW;
+    for (let k = 0; k < n && t < last; k++) {
       const los = Math.max(6 * HOUR, lognormal(rng, 4 * DAY, 0.8));
       const type = ADMISSION_TYPES[rng.choice([0.35, 0.15, 0.15, 0.12, 0.1, 0.08, 0.05])];
       const admit = Math.round(t / 60) * 60;
@@ -254,7 +257,7 @@ function makeStays(rng: Rng, patients: Patient[], edges: Record<string, number>)
       admissions.push({ hadmId: 0, patient: pi, admit, disch, expire: 0, type, edreg: NaN, icu: [] });
       t = disch + DAY + exponential(rng, 150 * DAY);
     }
-    if (p.admissions.length) p.windowEnd = Math.max(p.windowEnd, admissions[p.admissions[p.admissions.length - 1]].disch + 30 * DAY);
+    if (p.admissions.length) p.windowEnd = Math.max(p.windowEnd, admissions[p.admissions[p.admissions.length - 1]].disch);
   }
   // Overlapping admissions: the next one starts before the previous one is discharged.
   const followers: [Admission, Admission][] = [];
