@@ -15,40 +15,40 @@ const op = aq.op;
  */
 export function summarize(table: ColumnTable, labelNames: readonly string[], categorical: readonly string[]): CohortSummary {
   const has = (c: string) => table.columnNames().includes(c);
-  const used = table.select(["split", "study_id", "subject_id", "age", ...labelNames, ...categorical].filter(has));
-  const withAll = used.derive({ split: () => "all" }).concat(used);
-  const bySplit = withAll.groupby("split");
-  const counts = bySplit
-    .rollup({
-      images: op.count(),
-      studies: has("study_id") ? op.distinct("study_id") : op.count(),
-      patients: has("subject_id") ? op.distinct("subject_id") : op.count(),
-    })
-    .objects() as { split: string; images: number; studies: number; patients: number }[];
+  // Each measure per split, then over the whole table as "all".
+  const both = (f: (t: ColumnTable, keys: string[]) => ColumnTable): Record<string, unknown>[] => [
+    ...(f(table.groupby("split"), ["split"]).objects() as Record<string, unknown>[]),
+    ...(f(table, []).objects() as Record<string, unknown>[]).map((r) => ({ ...r, split: "all" })),
+  ];
+  const counts = both((t) => t.rollup({
+    images: op.count(),
+    studies: has("study_id") ? op.distinct("study_id") : op.count(),
+    patients: has("subject_id") ? op.distinct("subject_id") : op.count(),
+  })) as { split: string; images: number; studies: number; patients: number }[];
   const splits: CohortSummary["splits"] = {};
   for (const r of counts) splits[r.split] = { images: r.images, studies: r.studies, patients: r.patients };
 
   const labels: CohortSummary["labels"] = [];
-  const splitCol = withAll.array("split") as string[];
+  const splitCol = table.array("split") as string[];
   for (const label of labelNames) {
-    const col = withAll.array(label) as ArrayLike<number>;
-    const acc = new Map<string, { positive: number; ignored: number; n: number }>();
+    const col = table.array(label) as ArrayLike<number>;
+    const acc = new Map<string, { positive: number; ignored: number; n: number }>([["all", { positive: 0, ignored: 0, n: 0 }]]);
     for (let i = 0; i < col.length; i++) {
       const a = acc.get(splitCol[i]) ?? acc.set(splitCol[i], { positive: 0, ignored: 0, n: 0 }).get(splitCol[i])!;
-      a.n++;
-      if (col[i] === 1) a.positive++;
-      else if (col[i] === IGNORE_LABEL) a.ignored++;
+      for (const x of [a, acc.get("all")!]) {
+        x.n++;
+        if (col[i] === 1) x.positive++;
+        else if (col[i] === IGNORE_LABEL) x.ignored++;
+      }
     }
     for (const [split, a] of acc) labels.push({ label, split, positive: a.positive, ignored: a.ignored, prevalence: a.n > a.ignored ? a.positive / (a.n - a.ignored) : NaN });
   }
 
-  const age = has("age")
-    ? (bySplit.rollup({ mean: op.mean("age"), sd: op.stdev("age"), min: op.min("age"), max: op.max("age") }).objects() as CohortSummary["features"]["age"])
-    : [];
+  const age = has("age") ? (both((t) => t.rollup({ mean: op.mean("age"), sd: op.stdev("age"), min: op.min("age"), max: op.max("age") })) as CohortSummary["features"]["age"]) : [];
   const cat: CohortSummary["features"]["counts"] = {};
   for (const c of categorical.filter(has)) {
     cat[c] = {};
-    for (const r of withAll.groupby("split", c).count().objects() as Record<string, unknown>[]) {
+    for (const r of both((t, keys) => (keys.length ? table.groupby("split", c) : table.groupby(c)).count())) {
       const v = String(r[c]);
       (cat[c][v] ??= {})[r.split as string] = r.count as number;
     }
