@@ -155,7 +155,8 @@ function curveGrid(kind: "roc" | "pr", input: ScoredLabels | readonly ScoredLabe
       ...baseLayout(opts.title ?? (kind === "roc" ? "ROC curves per label" : "Precision-recall curves per label")),
       ...grid.layout,
       annotations,
-      legend: { orientation: "h", x: 0, y: -0.06, yanchor: "top" },
+      // Above the panels, right of the title: below them it would collide with the axis titles.
+      legend: { orientation: "h", x: 1, xanchor: "right", y: 0.995, yanchor: "top", yref: "container" },
       height: 240 * rows + 140,
     },
     config: { responsive: true, displaylogo: false },

@@ -52,7 +52,7 @@ export function forestPlot(rows: readonly ForestRow[], opts: ForestOptions = {})
         x: [r.value], y: [r.model], xaxis: panel.x, yaxis: panel.y,
         marker: { color: colors.get(r.model), size: 9, symbol: r.significant ? "star" : "circle" },
         error_x: { type: "data", symmetric: false, array: [r.hi - r.value], arrayminus: [r.value - r.lo], color: colors.get(r.model), thickness: 1.5, width: 4 },
-        hovertemplate: `${escapeText(r.model)} · ${escapeText(metric)}<br>${r.value.toFixed(3)} (${r.lo.toFixed(3)}, ${r.hi.toFixed(3)})${r.significant ? " ∗" : ""}<extra></extra>`,
+        hovertemplate: `${escapeText(r.model)} · ${escapeText(metric)}<br>${r.value.toFixed(3)} (${r.lo.toFixed(3)}, ${r.hi.toFixed(3)})${r.significant ? " ★ significant" : ""}<extra></extra>`,
       });
     }
     const ref = opts.reference !== undefined ? here.find((r) => r.model === opts.reference) : undefined;
@@ -74,7 +74,7 @@ export function forestPlot(rows: readonly ForestRow[], opts: ForestOptions = {})
       ...baseLayout(opts.title ?? "AUROC and AUPRC with confidence intervals"),
       ...grid.layout,
       annotations: significant
-        ? [...annotations, { text: `∗ star: significant vs ${escapeText(opts.reference ?? "the reference")}`, showarrow: false, xref: "paper", yref: "paper", x: 1, y: -0.15, xanchor: "right", font: { size: 11, color: "#555" } }]
+        ? [...annotations, { text: `★ significant vs ${escapeText(opts.reference ?? "the reference")}`, showarrow: false, xref: "paper", yref: "paper", x: 1, y: 1, yshift: 22, xanchor: "right", yanchor: "bottom", font: { size: 11, color: "#555" } }]
         : annotations,
       shapes,
       showlegend: false,

@@ -97,10 +97,17 @@ export function asFigure(x: unknown): Figure | undefined {
   return undefined;
 }
 
-/** Whether `x` is a table (arquero, danfo, or a non-empty array of plain row objects). */
-export function isTable(x: unknown): x is ArqueroLike | DanfoLike | readonly Record<string, unknown>[] {
+/**
+ * Whether `x` is a table: arquero, danfo, a non-empty array of plain row objects, or a plain object
+ * of columns (arrays of one length).
+ */
+export function isTable(x: unknown): x is TableInput {
   if (isArqueroLike(x) || isDanfoLike(x)) return true;
-  return Array.isArray(x) && x.length > 0 && x.every((r) => r !== null && typeof r === "object" && !Array.isArray(r));
+  if (Array.isArray(x)) return x.length > 0 && x.every((r) => r !== null && typeof r === "object" && !Array.isArray(r));
+  if (x === null || typeof x !== "object" || Object.getPrototypeOf(x) !== Object.prototype) return false;
+  const cols = Object.values(x);
+  const isColumn = (c: unknown) => Array.isArray(c) || (ArrayBuffer.isView(c) && !(c instanceof DataView));
+  return cols.length > 0 && cols.every(isColumn) && cols.every((c) => (c as ArrayLike<unknown>).length === (cols[0] as ArrayLike<unknown>).length);
 }
 
 interface TableView {

@@ -88,9 +88,11 @@ export function labelPrevalence(input: TableInput | LabelMatrix, opts: Prevalenc
   };
 }
 
+/** A label matrix has exactly `names` (strings) and `values`; a table of columns has other keys. */
 function isLabelMatrix(x: unknown): x is LabelMatrix {
   const m = x as LabelMatrix;
-  return typeof m === "object" && m !== null && Array.isArray(m.names) && typeof (m.values as ArrayLike<number>)?.length === "number" && !Array.isArray(m.values as unknown);
+  return typeof m === "object" && m !== null && !Array.isArray(m) && Object.keys(m).sort().join() === "names,values"
+    && Array.isArray(m.names) && m.names.every((l) => typeof l === "string") && typeof m.values?.length === "number";
 }
 
 function readLabels(input: TableInput | LabelMatrix, opts: PrevalenceOptions) {

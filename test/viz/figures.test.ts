@@ -107,6 +107,8 @@ test("label prevalence: positives among known labels, uncertain ones counted apa
   // The same labels as a row-major matrix with the splits beside it.
   const m = labelPrevalence({ names: ["Atelectasis", "Edema"], values: Float32Array.from([1, 0, 0, 0, IGNORE_LABEL, 0, 1, 1, 0, 1, 0, 0]) }, { splits: table.split });
   assert.deepEqual(m.data.map((t) => t.x), f.data.map((t) => t.x));
+  const plain = labelPrevalence({ names: ["Atelectasis", "Edema"], values: [1, 0, 0, 0, IGNORE_LABEL, 0, 1, 1, 0, 1, 0, 0] }, { splits: table.split });
+  assert.deepEqual(plain.data.map((t) => t.x), f.data.map((t) => t.x));
   assert.throws(() => labelPrevalence({ Edema: [0, 2] }), (e: unknown) => e instanceof InputError && /row 2/.test(e.message) && /Edema/.test(e.message));
 });
 
@@ -166,7 +168,7 @@ test("forest plot: a panel per metric, intervals as error bars, the reference as
   const err = age.error_x as { array: number[]; arrayminus: number[] };
   assert.ok(Math.abs(err.array[0] - 0.003) < 1e-12 && Math.abs(err.arrayminus[0] - 0.004) < 1e-12);
   assert.equal((age.marker as { symbol: string }).symbol, "star");
-  assert.match(String(age.hovertemplate), /0\.728 \(0\.724, 0\.731\) ∗/);
+  assert.match(String(age.hovertemplate), /0\.728 \(0\.724, 0\.731\) ★ significant/);
   const shapes = f.layout.shapes as { x0: number; xref: string }[];
   assert.deepEqual(shapes.map((s) => [s.xref, s.x0]), [["x", 0.708], ["x2", 0.272]]);
   assert.equal(axisTitle(f, "xaxis2"), "AUPRC (95% CI)");
