@@ -122,7 +122,9 @@ async function readBytes(file: string): Promise<Buffer> {
   }
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
-      return await gunzip(raw, { chunkSize: 1 << 20 });
+      // One output chunk of the size the gzip trailer gives (ISIZE): no copy to join chunks.
+      const size = raw.length >= 18 ? raw.readUInt32LE(raw.length - 4) : 0;
+      return await gunzip(raw, { chunkSize: Math.min(Math.max(size + 1, 1 << 16), 1 << 30) });
     } catch (e) {
       throw new InputError({ file, expected: "a complete gzip file", found: `a gzip error (${(e as Error).message})` });
     }
@@ -161,40 +163,65 @@ export function parseCsv(buf: Buffer, file: string, specs: readonly ColumnSpec[]
     }
     wanted[i] = spec;
   }
-  // Upper bound on the rows, for the typed arrays.
-  let capacity = 1;
-  for (let i = buf.indexOf(LF, pos); i >= 0; i = buf.indexOf(LF, i + 1)) capacity++;
-  const strings: Record<string, string[]> = {};
-  const hashes: Record<string, Float64Array> = {};
-  const numbers: Record<string, Float64Array> = {};
-  const interners: Record<string, Interner> = {};
-  for (const spec of specs) {
-    if (spec.kind === "string") strings[spec.name] = [];
-    if (spec.kind === "string" || spec.kind === "hash") hashes[spec.name] = new Float64Array(capacity);
-    else if (spec.kind === "category") interners[spec.name] = new Interner(buf, capacity);
-    else numbers[spec.name] = new Float64Array(capacity);
-  }
-  const { rows } = scan(buf, pos, file, {
-    columns: {
-      names: header,
-      kinds: Int8Array.from(wanted, (spec) => (spec ? KIND_CODE[spec.kind] : SKIP)),
-      strings: wanted.map((spec) => (spec ? strings[spec.name] : undefined)),
-      hashes: wanted.map((spec) => (spec ? hashes[spec.name] : undefined)),
-      numbers: wanted.map((spec) => (spec ? numbers[spec.name] : undefined)),
-      interners: wanted.map((spec) => (spec ? interners[spec.name] : undefined)),
-    },
+  const cols: Columns = {
+    names: header,
+    kinds: Int8Array.from(wanted, (spec) => (spec ? KIND_CODE[spec.kind] : SKIP)),
+    capacity: estimateRows(buf, pos),
+    strings: wanted.map((spec) => (spec?.kind === "string" ? [] : undefined)),
+    hashes: [],
+    numbers: [],
+    interners: wanted.map((spec) => (spec?.kind === "category" ? new Interner(buf) : undefined)),
+  };
+  cols.hashes = wanted.map((spec) => (spec?.kind === "string" || spec?.kind === "hash" ? new Float64Array(cols.capacity) : undefined));
+  cols.numbers = wanted.map((spec) => (spec && ["number", "timestamp", "label"].includes(spec.kind) ? new Float64Array(cols.capacity) : undefined));
+  for (const it of cols.interners) it?.grow(cols.capacity);
+  const { rows } = scan(buf, pos, file, { columns: cols });
+  const out: CsvColumns = { file, rows, header, strings: {}, hashes: {}, numbers: {}, categories: {} };
+  wanted.forEach((spec, f) => {
+    if (!spec) return;
+    if (cols.strings[f]) out.strings[spec.name] = cols.strings[f]!;
+    if (cols.hashes[f]) out.hashes[spec.name] = cols.hashes[f]!.subarray(0, rows);
+    if (cols.numbers[f]) out.numbers[spec.name] = cols.numbers[f]!.subarray(0, rows);
+    const it = cols.interners[f];
+    if (it) out.categories[spec.name] = { codes: it.codes.subarray(0, rows), values: it.values };
   });
-  for (const k of Object.keys(numbers)) numbers[k] = numbers[k].subarray(0, rows);
-  for (const k of Object.keys(hashes)) hashes[k] = hashes[k].subarray(0, rows);
-  const categories: Record<string, Category> = {};
-  for (const [k, c] of Object.entries(interners)) categories[k] = { codes: c.codes.subarray(0, rows), values: c.values };
-  return { file, rows, header, strings, hashes, numbers, categories };
+  return out;
+}
+
+/** Rows expected after `pos`, from the line length of the first 64 KB (the arrays grow if it is short). */
+function estimateRows(buf: Buffer, pos: number): number {
+  const end = Math.min(buf.length, pos + 65536);
+  let lines = 0;
+  for (let i = buf.indexOf(LF, pos); i >= 0 && i < end; i = buf.indexOf(LF, i + 1)) lines++;
+  return lines === 0 ? 16 : Math.ceil(((buf.length - pos) * lines) / (end - pos) * 1.05) + 16;
+}
+
+/** The per-column sinks of `scan`, by field index; typed arrays grow by half when `capacity` is reached. */
+interface Columns {
+  names: string[];
+  kinds: Int8Array;
+  capacity: number;
+  strings: (string[] | undefined)[];
+  hashes: (Float64Array | undefined)[];
+  numbers: (Float64Array | undefined)[];
+  interners: (Interner | undefined)[];
+}
+
+function grow(cols: Columns): void {
+  cols.capacity = Math.ceil(cols.capacity * 1.5) + 16;
+  const bigger = (a: Float64Array | undefined) => {
+    if (!a) return undefined;
+    const b = new Float64Array(cols.capacity);
+    b.set(a);
+    return b;
+  };
+  cols.hashes = cols.hashes.map(bigger);
+  cols.numbers = cols.numbers.map(bigger);
+  for (const it of cols.interners) it?.grow(cols.capacity);
 }
 
 /** Where the fields go: the header's names (first row only), or per-column sinks by kind. */
-type Target =
-  | { header: string[] }
-  | { columns: { names: string[]; kinds: Int8Array; strings: (string[] | undefined)[]; hashes: (Float64Array | undefined)[]; numbers: (Float64Array | undefined)[]; interners: (Interner | undefined)[] } };
+type Target = { header: string[] } | { columns: Columns };
 
 /**
  * One pass over the rows from `pos` (blank lines skipped, as pandas does); a field is [s, e),
@@ -211,6 +238,7 @@ function scan(buf: Buffer, pos: number, file: string, target: Target): { pos: nu
       continue;
     }
     let field = 0;
+    if (cols && row >= cols.capacity) grow(cols);
     for (;;) {
       let s = pos;
       let e: number;
@@ -292,11 +320,15 @@ function hash53(buf: Buffer, s: number, e: number): number {
 /** Codes of a category column: one code per distinct byte sequence (keyed by length, first and last byte, then compared). */
 class Interner {
   readonly values: string[] = [];
-  readonly codes: Int32Array;
+  codes = new Int32Array(0);
   private readonly seen = new Map<number, { start: number; code: number }[]>();
 
-  constructor(private readonly buf: Buffer, capacity: number) {
-    this.codes = new Int32Array(capacity);
+  constructor(private readonly buf: Buffer) {}
+
+  grow(capacity: number): void {
+    const c = new Int32Array(capacity);
+    c.set(this.codes);
+    this.codes = c;
   }
 
   code(s: number, e: number, quoted: boolean): number {

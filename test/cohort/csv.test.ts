@@ -80,3 +80,13 @@ test("readCsvFiles: the worker thread returns the same columns, and its InputErr
   await assert.rejects(readCsvFiles([jobs[0], { file: path.join(dir, "bad.csv"), specs: [{ name: "n", kind: "number" }] }]),
     (e: unknown) => e instanceof InputError && /bad\.csv, row 1, column "n": expected a number, found "x"/.test(e.message));
 });
+
+test("columns grow past the row estimate (long lines first, short ones after)", () => {
+  const long = Array.from({ length: 100 }, (_, i) => `${i},${"x".repeat(1000)}`);
+  const short = Array.from({ length: 20000 }, (_, i) => `${100 + i},y`);
+  const t = parse(["n,s", ...long, ...short].join("\n"), [{ name: "n", kind: "number" }, { name: "s", kind: "category" }]);
+  assert.equal(t.rows, 20100);
+  assert.deepEqual(Array.from(t.numbers.n), Array.from({ length: 20100 }, (_, i) => i));
+  assert.equal(t.categories.s.codes[20099], 1);
+  assert.deepEqual(t.categories.s.values, ["x".repeat(1000), "y"]);
+});
