@@ -99,10 +99,10 @@ export async function startLab(opts: LabOptions): Promise<LabServer> {
       if (child.exitCode !== null) throw new Error(`JupyterLab exited with code ${child.exitCode}:\n${output.slice(-3000)}`);
       if (Date.now() > deadline) throw new Error(`JupyterLab did not answer within ${opts.timeoutMs ?? 60_000} ms:\n${output.slice(-3000)}`);
       try {
-        const r = await fetch(`${url}/api/status`, { headers: { Authorization: `token ${token}` } });
+        const r = await fetch(`${url}/api/status`, { headers: { Authorization: `token ${token}` }, signal: AbortSignal.timeout(5000) });
         if (r.ok) break;
       } catch {
-        // Not listening yet.
+        // Not listening (or not answering) yet.
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

@@ -30,6 +30,8 @@ export interface EhrDistributionOptions {
   features?: readonly EhrFeature[];
   /** Column holding the split; default "split". Without such a column all rows form one group. */
   splitColumn?: string;
+  /** The table's column for a feature when it is not named like the feature, e.g. { view: "ViewPosition" }. */
+  columnNames?: Partial<Record<EhrFeature, string>>;
   /** `percent` of each split's images (default: splits of different sizes compare), or `count`. */
   normalize?: "percent" | "count";
   /** Width of an age bin: default 5 years, or 0.05 when ages are normalised to [0, 1]. */
@@ -65,7 +67,7 @@ export function ehrDistributions(table: TableInput | readonly EhrRow[], opts: Eh
   const annotations: Record<string, unknown>[] = [];
   features.forEach((feature, k) => {
     const panel = grid.panels[k];
-    const values = requireColumn(cols, feature);
+    const values = requireColumn(cols, opts.columnNames?.[feature] ?? feature);
     const { categories, counts, missing } = feature === "age" ? binAges(values, opts.ageBin, splitOf) : countCategories(values, feature, splitOf);
     for (const split of splits) {
       const c = categories.map((cat) => counts.get(`${split}\u0000${cat}`) ?? 0);

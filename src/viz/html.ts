@@ -183,6 +183,7 @@ export function renderHtml(x: unknown, opts: RenderOptions = {}): string {
     if (typeof r.toHTML === "function") return String(r.toHTML());
     if (typeof r.html === "function") return String(r.html());
     if (typeof r.summary === "function") return renderHtml(r.summary(), opts);
+    if (typeof r.text === "function") return `<pre style="white-space:pre-wrap">${escapeHtml(String(r.text()))}</pre>`;
     if (Object.getPrototypeOf(r) === Object.prototype) {
       const rows = Object.entries(r).map(([k, v]) => `<tr><th style="text-align:left">${escapeHtml(k)}</th><td>${escapeHtml(typeof v === "object" && v !== null ? JSON.stringify(v) : cell(v))}</td></tr>`);
       return `<table class="ehr-msn-table">${rows.join("")}</table>`;

@@ -156,6 +156,8 @@ function resolveOptions(opts: TsneOptions, n: number): Resolved {
   if (typeof init === "string" ? !["pca", "random"].includes(init) : !Array.isArray(init)) {
     throw new InputError({ field: "init", expected: '"pca", "random" or n rows of [x, y]', found: describeValue(init) });
   }
+  // Checked before the neighbour search, which can take a minute.
+  if (Array.isArray(init) && init.length !== n) throw new InputError({ field: "init", expected: `${n} rows (one per point)`, found: `${init.length}` });
   return {
     perplexity, seed: opts.seed ?? 0, maxIter, earlyExaggeration, exaggerationIter, learningRate, theta,
     method: resolvedMethod, init, workers, minGradNorm: opts.minGradNorm ?? 1e-7, quiet: opts.quiet,
@@ -166,9 +168,9 @@ function resolveOptions(opts: TsneOptions, n: number): Resolved {
 async function initialEmbedding(p: Points, o: Resolved): Promise<Float64Array> {
   const n = p.n;
   if (Array.isArray(o.init)) {
-    const given = toPoints(o.init as number[][], 2, "init");
-    if (given.n !== n) throw new InputError({ field: "init", expected: `${n} rows (one per point)`, found: `${given.n}` });
-    return Float64Array.from(given.data);
+    const rows = o.init as number[][];
+    toPoints(rows, 2, "init"); // checks: finite numbers, two per row
+    return Float64Array.from(rows.flatMap((r) => [r[0], r[1]]));
   }
   if (o.init === "pca" && p.dims >= 2) {
     const Y = await pcaProject(p, 2, o.seed);

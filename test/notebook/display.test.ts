@@ -103,6 +103,12 @@ test("inside tslab: one output per figure, plotly.js once per session, tables an
 
     show({ html: () => "<b>1,000 images</b>", text: () => "1,000 images" });
     assert.deepEqual(k.sent[3].msg.data, { "text/html": "<b>1,000 images</b>", "text/plain": "1,000 images" });
+    // A cohort report renders itself as text only: shown preformatted.
+    show({ steps: [], text: () => "read 3 files\n2 rows dropped: no <view>" });
+    k.sent.splice(4, 1).forEach((s) => assert.deepEqual(s.msg.data, {
+      "text/html": '<pre style="white-space:pre-wrap">read 3 files\n2 rows dropped: no &lt;view&gt;</pre>',
+      "text/plain": "read 3 files\n2 rows dropped: no <view>",
+    }));
     show({ summary: () => ({ images: 10, patients: 4 }) });
     assert.match(String(k.sent[4].msg.data["text/html"]), /<th style="text-align:left">images<\/th><td>10<\/td>/);
 

@@ -76,6 +76,8 @@ test("EHR distributions read an arquero table the same way, and counts on reques
   assert.equal(counts.data.length, 2);
   assert.deepEqual(counts.data[0].y, [3, 3]);
   assert.equal(axisTitle(counts, "yaxis"), "images");
+  const renamed = ehrDistributions(rows.map(({ view, ...r }) => ({ ...r, ViewPosition: view })), { columnNames: { view: "ViewPosition" }, features: ["view"] });
+  assert.deepEqual(renamed.data[0].x, ["PA", "AP", "LATERAL"]);
 });
 
 test("EHR distributions: bad values and missing columns raise InputError with row and column", () => {
