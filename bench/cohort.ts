@@ -37,10 +37,16 @@ export async function run(args: string[]): Promise<void> {
   const ours = runNode(`
     const { build } = require(${lib});
     (async () => {
-      const seconds = [];
+      const seconds = [], cpu = [];
       let c;
-      for (let i = 0; i < ${repeats}; i++) { const t = process.hrtime.bigint(); c = await build(${opts("mode")}); seconds.push(Number(process.hrtime.bigint() - t) / 1e9); }
-      console.log(JSON.stringify({ seconds, rows: c.table.numRows(), dropped: c.report.dropped, peak_rss_mib: process.resourceUsage().maxRSS / 1024 }));
+      for (let i = 0; i < ${repeats}; i++) {
+        const t = process.hrtime.bigint(), u = process.cpuUsage();
+        c = await build(${opts("mode")});
+        seconds.push(Number(process.hrtime.bigint() - t) / 1e9);
+        const d = process.cpuUsage(u);
+        cpu.push((d.user + d.system) / 1e6);
+      }
+      console.log(JSON.stringify({ seconds, cpu, rows: c.table.numRows(), dropped: c.report.dropped, peak_rss_mib: process.resourceUsage().maxRSS / 1024 }));
     })();`);
   const model = runNode(`
     const { build } = require(${lib});
@@ -70,14 +76,19 @@ export async function run(args: string[]): Promise<void> {
   const tp = ref ? median(ref.seconds as number[]) : undefined;
   if (ref && ref.rows !== ours.rows) throw new Error(`the two sides disagree: ${ours.rows} rows here, ${ref.rows} in pandas`);
   console.log(`\ncohort of ${ours.rows} images from ${mimicCxr} (median of ${repeats} builds; impute "mode", stays by date)\n`);
+  const cpu = median(ours.cpu as number[]);
+  const cpuPandas = ref ? median(ref.cpu as number[]) : undefined;
+  // CPU seconds (all threads) next to wall seconds: on a shared machine the wall time depends on
+  // what else runs; pandas uses one thread, the build two (reading in a worker thread).
   printTable([
-    { side: "ehr-msn cohort.build (impute mode)", seconds: t, "peak MiB": Math.round(ours.peak_rss_mib as number), "x faster than pandas": tp ? tp / t : undefined },
-    { side: "pandas 3 reference (impute mode)", seconds: tp, "peak MiB": ref ? Math.round(ref.peak_rss_mib as number) : undefined },
+    { side: "ehr-msn cohort.build (impute mode)", seconds: t, "cpu seconds": cpu, "peak MiB": Math.round(ours.peak_rss_mib as number), "x faster than pandas": tp ? tp / t : undefined },
+    { side: "pandas 3 reference (impute mode)", seconds: tp, "cpu seconds": cpuPandas, "peak MiB": ref ? Math.round(ref.peak_rss_mib as number) : undefined },
     { side: "ehr-msn cohort.build (impute model, 1 run)", seconds: (model.seconds as number[])[0], "peak MiB": Math.round(model.peak_rss_mib as number) },
   ]);
+  console.log(`\nload average during the run: ${os.loadavg().map((x) => x.toFixed(1)).join(", ")} on ${os.cpus().length} cores`);
   console.log(`\nimputation forest fit: ml-random-forest 1,000 rows x 20 trees ${forest.mlrf_1000x20} s; ours 20,000 rows x 50 trees ${forest.ours_20000x50} s`);
   writeResult("cohort", {
     images: ours.rows, repeats, synthSeconds, ours, model, pandas: ref, forest,
-    medianSeconds: { ours: t, pandas: tp }, speedup: tp ? tp / t : undefined,
+    medianSeconds: { ours: t, pandas: tp }, medianCpuSeconds: { ours: cpu, pandas: cpuPandas }, speedup: tp ? tp / t : undefined, loadAverage: os.loadavg(),
   });
 }
