@@ -335,7 +335,7 @@ function keyIndex(t: CsvColumns, column: string): Map<number, number> {
   for (let r = 0; r < col.length; r++) {
     requireValue(t, r, column, Number.isInteger(col[r]), col[r]);
     const prev = m.get(col[r]);
-    if (prev !== undefined) throw new InputError({ file: t.file, row: r + 1, column, expected: `a ${column} not seen before`, found: `${col[r]}, already in row ${prev + 1}` });
+    if (prev !== undefined) throw new InputError({ file: t.file, row: r + 1, column, expected: `a ${column} not seen before`, found: `the ${column} of row ${prev + 1}` });
     m.set(col[r], r);
   }
   return m;
@@ -352,7 +352,7 @@ function checkUnique(t: CsvColumns, column: string): void {
     const seen = new Map<string, number>();
     t.strings[column].forEach((v, r) => {
       const prev = seen.get(v);
-      if (prev !== undefined) throw new InputError({ file: t.file, row: r + 1, column, expected: `a ${column} not seen before`, found: `${JSON.stringify(v)}, already in row ${prev + 1}` });
+      if (prev !== undefined) throw new InputError({ file: t.file, row: r + 1, column, expected: `a ${column} not seen before`, found: `the ${column} of row ${prev + 1}` });
       seen.set(v, r);
     });
     return;
@@ -380,7 +380,7 @@ async function splitCodes(t: CsvColumns, meta: CsvColumns): Promise<(i: number) 
   const index = new Map<string, number>();
   ids.forEach((id, r) => {
     const prev = index.get(id);
-    if (prev !== undefined) throw new InputError({ file: t.file, row: r + 1, column: "dicom_id", expected: "a dicom_id not seen before", found: `${JSON.stringify(id)}, already in row ${prev + 1}` });
+    if (prev !== undefined) throw new InputError({ file: t.file, row: r + 1, column: "dicom_id", expected: "a dicom_id not seen before", found: `the dicom_id of row ${prev + 1}` });
     index.set(id, r);
   });
   const metaIds = meta.strings.dicom_id;

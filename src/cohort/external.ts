@@ -40,8 +40,8 @@ export async function chexpert(opts: ChexpertOptions): Promise<LabelledDataset> 
     t.strings.Path.forEach((p, r) => {
       if (p === "") throw new InputError({ file, row: r + 1, column: "Path", expected: "an image path", found: "an empty string" });
       const prev = seen.get(p);
-      if (prev) throw new InputError({ file, row: r + 1, column: "Path", expected: "a path not seen before", found: `${JSON.stringify(p)}, already in ${prev}` });
-      seen.set(p, path.basename(file));
+      if (prev) throw new InputError({ file, row: r + 1, column: "Path", expected: "a path not seen before", found: `the Path of ${prev}` });
+      seen.set(p, `${path.basename(file)} row ${r + 1}`);
       const rel = p.split("/");
       if (/^chexpert/i.test(rel[0])) rel.shift();
       cols.dicom_id.push(p);
@@ -87,7 +87,7 @@ export async function nih(opts: NihOptions): Promise<LabelledDataset> {
   const patient = t.numbers["Patient ID"];
   const index = new Map<string, number>();
   names.forEach((name, r) => {
-    if (index.has(name)) throw new InputError({ file: entry, row: r + 1, column: "Image Index", expected: "an image name not seen before", found: JSON.stringify(name) });
+    if (index.has(name)) throw new InputError({ file: entry, row: r + 1, column: "Image Index", expected: "an image name not seen before", found: `the Image Index of row ${index.get(name)! + 1}` });
     index.set(name, r);
   });
   const unlisted = [...testList, ...trainVal].filter((n) => !index.has(n)).length;

@@ -91,8 +91,10 @@ export class RandomForest {
       const left = new Float64Array(k);
       let nLeft = 0;
       for (let b = 0; b < maxBin; b++) {
-        for (let c = 0; c < k; c++) left[c] += hist[b * k + c];
-        nLeft = left.reduce((a, v) => a + v, 0);
+        for (let c = 0; c < k; c++) {
+          left[c] += hist[b * k + c];
+          nLeft += hist[b * k + c];
+        }
         const nRight = idx.length - nLeft;
         if (nLeft < (this.opts.minLeaf ?? 5) || nRight < (this.opts.minLeaf ?? 5)) continue;
         const right = total.map((v, c) => v - left[c]);

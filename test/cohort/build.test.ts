@@ -8,7 +8,7 @@ import { build } from "../../src/cohort";
 import { InputError } from "../../src/util/errors";
 import type { CohortOptions } from "../../src/cohort";
 import { CHEXPERT_LABELS, IGNORE_LABEL } from "../../src/util/labels";
-import { ADMISSIONS, chexpertRows, HADM, METADATA, writeHandmade } from "./handmade";
+import { ADMISSIONS, chexpertRows, HADM, METADATA, PATIENTS, writeHandmade } from "./handmade";
 
 const dirs = writeHandmade();
 const opts = (o: Partial<CohortOptions> = {}): CohortOptions => ({ ...dirs, quiet: true, impute: "mode", ...o });
@@ -243,7 +243,7 @@ test("bad input: missing file, missing column, bad values, duplicates, bad optio
   const bad = (row: number, col: number, v: string | number) => METADATA.map((r, k) => (k === row ? r.map((x, j) => (j === col ? v : x)) : r));
   await rejects({ metadata: bad(2, 3, "2150-03-12") }, /metadata\.csv\.gz, row 3, column "StudyDate": expected a number, found "2150-03-12"/);
   await rejects({ metadata: bad(2, 3, 21501312) }, /row 3, column "StudyDate": expected a date YYYYMMDD, found 21501312/);
-  await rejects({ metadata: bad(3, 0, "d01") }, /row 4, column "dicom_id": expected a dicom_id not seen before, found "d01", already in row 1/);
+  await rejects({ metadata: bad(3, 0, "d01") }, /row 4, column "dicom_id": expected a dicom_id not seen before, found the dicom_id of row 1\.$/);
   await rejects({ admissions: ADMISSIONS.map((r, k) => (k === 1 ? [r[0], r[1], "06/01/2150 08:00", r[3], r[4]] : r)) },
     /admissions\.csv\.gz, row 2, column "admittime": expected a timestamp YYYY-MM-DD HH:MM:SS, found "06\/01\/2150 08:00"/);
   const rowsWithBadLabel = chexpertRows().map((r, k) => (k === 0 ? r.map((x, j) => (j === 2 ? "2.0" : x)) : r));
@@ -251,4 +251,15 @@ test("bad input: missing file, missing column, bad values, duplicates, bad optio
   await rejects({ split: METADATA.map((m) => [m[0], m[2], m[1], "val"]) }, /split\.csv\.gz, row 1, column "split": expected train, validate, test, found "val"/);
   await assert.rejects(build({ ...dirs, uncertain: "maybe" as never }), /uncertain: expected one of zeros, ones, ignore, found "maybe"/);
   await assert.rejects(build({ ...dirs, mimicIv: "/nonexistent/mimic-iv" }), /mimicIv: expected an existing folder/);
+});
+
+test("a split file in another order is matched by dicom_id; its duplicates and the patients' are InputErrors", async () => {
+  const splitRows = METADATA.filter((m) => m[0] !== "d15").map((m) => [m[0], m[2], m[1], m[1] === 10000002 ? "test" : m[1] === 10000005 ? "validate" : "train"]);
+  const reversed = await build({ ...writeHandmade({ split: [...splitRows].reverse() }), quiet: true, impute: "mode" });
+  const base = await build(opts());
+  assert.deepEqual(reversed.table.array("split"), base.table.array("split"));
+  assert.deepEqual(reversed.report.dropped, base.report.dropped);
+  const dup = [...splitRows].reverse().concat([splitRows[0]]);
+  await assert.rejects(build({ ...writeHandmade({ split: dup }), quiet: true }), /split\.csv\.gz, row 15, column "dicom_id": expected a dicom_id not seen before, found the dicom_id of row 14\./);
+  await assert.rejects(build({ ...writeHandmade({ patients: [...PATIENTS, PATIENTS[0]] }), quiet: true }), /patients\.csv\.gz, row 5, column "subject_id": expected a subject_id not seen before, found the subject_id of row 1\./);
 });

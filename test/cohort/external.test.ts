@@ -45,7 +45,7 @@ test("CheXpert: a folder without label files, or a repeated path, is an InputErr
   const dir = tmp();
   writeChexpert(dir);
   fs.appendFileSync(path.join(dir, "train.csv"), `CheXpert-v1.0-small/train/patient00001/study1/view1_frontal.jpg,Female,68,Frontal,AP,${labelCells({})}\n`);
-  await assert.rejects(chexpert({ dir }), (e: unknown) => e instanceof InputError && /train\.csv, row 4, column "Path": expected a path not seen before/.test(e.message));
+  await assert.rejects(chexpert({ dir }), (e: unknown) => e instanceof InputError && /train\.csv, row 4, column "Path": expected a path not seen before, found the Path of train\.csv row 1\.$/.test(e.message));
 });
 
 function writeNih(dir: string, findings = "Effusion|Pneumothorax"): void {
