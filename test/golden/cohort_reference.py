@@ -14,7 +14,10 @@ way a pandas user would (vectorised merges, no row loops), from the same MIMIC f
 - missing view / position filled with the training split's mode (ties: alphabetical) or dropped;
 - labels: blank -> 0, uncertain -1 -> 0 (zeros), 1 (ones) or -1 (ignore).
 
-Usage (writes the golden fixtures of test/cohort/golden.test.ts):
+Usage (writes the golden fixtures of test/cohort/golden.test.ts from the synthetic tables in
+test/golden/cohort_input, which were written by
+`ehr-msn synth --out test/golden/cohort_input --patients 500 --seed 7`, then synth.json and
+synth-truth.csv.gz removed):
     python test/golden/cohort_reference.py write-fixtures
 """
 import gzip
