@@ -18,7 +18,7 @@ import { progress } from "../util/progress";
 import { dayOfYmd, secondsOfStudyTime, SECONDS_PER_DAY } from "../synth/time";
 import type { Cohort, CohortOptions, ImputePolicy, RandomSplit, SplitName, StayMatch, UncertainPolicy } from "./types";
 import { SPLIT_NAMES } from "./types";
-import { CsvColumns, findCsv, readCsv, readCsvFiles } from "./csv";
+import { ColumnSpec, CsvColumns, findCsv, readCsv } from "./csv";
 import { Reporter } from "./report";
 import { indexIntervals, matchAdmissions, matchIcu } from "./stays";
 import { fillForest, fillMode, POSITION_CODES, VIEW_CODES } from "./impute";
@@ -104,7 +104,7 @@ export async function build(options: CohortOptions): Promise<Cohort> {
     admissions: findCsv(iv, ["hosp/admissions", "core/admissions"], "MIMIC-IV admissions"),
     icustays: findCsv(iv, ["icu/icustays"], "MIMIC-IV ICU stays"),
   };
-  const [meta, chex, pat, adm, icu, splitFile] = await readCsvFiles([
+  const jobs: { file: string; specs: ColumnSpec[] }[] = [
     {
       file: files.metadata, specs: [
         { name: "dicom_id", kind: "string" }, { name: "subject_id", kind: "number" }, { name: "study_id", kind: "number" },
@@ -122,7 +122,8 @@ export async function build(options: CohortOptions): Promise<Cohort> {
     },
     { file: files.icustays, specs: [{ name: "subject_id", kind: "number" }, { name: "intime", kind: "timestamp" }, { name: "outtime", kind: "timestamp" }] },
     ...(files.split ? [{ file: files.split, specs: [{ name: "dicom_id", kind: "hash" as const }, { name: "split", kind: "category" as const }] }] : []),
-  ]);
+  ];
+  const [meta, chex, pat, adm, icu, splitFile] = await Promise.all(jobs.map((j) => readCsv(j.file, j.specs)));
   for (const t of [meta, chex, splitFile, pat, adm, icu]) if (t) rep.input(t.file, t.rows);
   bar.tick(1);
 

@@ -3,17 +3,17 @@
  *
  * Hand-written rather than `aq.loadCSV`: on the full-size tables (377k images, 400k admissions)
  * arquero's reader takes 4.2 s where pandas' C reader takes 2.5 s, and the cohort bench
- * (bench/cohort.ts) asks for 3x pandas. This one gunzips on zlib's thread pool, parses only the
- * requested columns straight from the bytes into typed arrays (numbers, timestamps, labels, and
- * category codes: no string per row), and reads the files without text columns in a worker thread
- * while the main thread reads the others. Its columns go to `aq.table` as they are.
+ * (bench/cohort.ts) asks for 3x pandas. This one gunzips on zlib's thread pool (all files at once),
+ * and parses only the requested columns straight from the bytes into typed arrays (numbers,
+ * timestamps, labels, category codes and key hashes: no string per row but for `string` columns).
+ * Its columns go to `aq.table` as they are. (Reading half of the files in a worker thread was tried:
+ * on the 2 busy cores of the bench machine it cost 10% more, the worker's parser starting cold.)
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import { promisify } from "util";
-import { Worker } from "worker_threads";
-import { InputError, InputErrorDetails } from "../util/errors";
+import { InputError } from "../util/errors";
 import { parseTimestampBytes } from "../synth/time";
 
 const gunzip = promisify(zlib.gunzip);
@@ -47,50 +47,6 @@ export interface CsvColumns {
   hashes: Record<string, Float64Array>;
   numbers: Record<string, Float64Array>;
   categories: Record<string, Category>;
-}
-
-export interface CsvJob {
-  file: string;
-  specs: readonly ColumnSpec[];
-}
-
-/**
- * Reads several files at once, in two threads: files without `string` columns (whose columns are
- * typed arrays, moved back without copying) may go to a worker thread, balanced by file size with
- * the files read here. Same results as `readCsv` on each, in the order given; an InputError in the
- * worker is raised here as it was.
- */
-export async function readCsvFiles(jobs: readonly CsvJob[]): Promise<CsvColumns[]> {
-  const script = path.join(__dirname, "csvWorker.js");
-  const size = jobs.map((j) => (fs.existsSync(j.file) ? fs.statSync(j.file).size : 0));
-  const offload = jobs.map(() => false);
-  let here = 0;
-  let there = 0;
-  for (const k of jobs.map((_, k) => k).sort((a, b) => size[b] - size[a])) {
-    const movable = !jobs[k].specs.some((s) => s.kind === "string");
-    if (movable && there < here) {
-      offload[k] = true;
-      there += size[k];
-    } else {
-      here += size[k];
-    }
-  }
-  if (!offload.includes(true) || !fs.existsSync(script)) return Promise.all(jobs.map((j) => readCsv(j.file, j.specs)));
-  const worker = new Worker(script, { workerData: jobs.filter((_, k) => offload[k]) });
-  const fromWorker = new Promise<CsvColumns[]>((resolve, reject) => {
-    worker.once("message", (m: { tables?: CsvColumns[]; inputError?: InputErrorDetails; error?: string }) => {
-      if (m.tables) resolve(m.tables);
-      else reject(m.inputError ? new InputError(m.inputError) : new Error(m.error));
-    });
-    worker.once("error", reject);
-  });
-  try {
-    const local = await Promise.all(jobs.filter((_, k) => !offload[k]).map((j) => readCsv(j.file, j.specs)));
-    const remote = await fromWorker;
-    return jobs.map((_, k) => (offload[k] ? remote : local).shift()!);
-  } finally {
-    void worker.terminate();
-  }
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The CSV reader: quoting, line endings, blank lines, typed columns, category codes, hashes, gzip,
- * errors naming file / row / column, and the two-thread reader giving the same columns.
+ * errors naming file / row / column, growing columns.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { parseCsv, readCsv, readCsvFiles, findCsv } from "../../src/cohort/csv";
+import { parseCsv, readCsv, findCsv } from "../../src/cohort/csv";
 import { InputError } from "../../src/util/errors";
 
 const parse = (text: string, specs: Parameters<typeof parseCsv>[2]) => parseCsv(Buffer.from(text, "utf8"), "t.csv", specs);
@@ -58,27 +58,6 @@ test("gzip is recognised by its bytes; a .gz name with plain bytes is an error; 
   await assert.rejects(readCsv(path.join(dir, "b.csv.gz"), []), /expected gzip data \(the name ends in \.gz\), found plain bytes/);
   assert.equal(findCsv(dir, ["a"], "A"), path.join(dir, "a.csv.gz"));
   assert.throws(() => findCsv(dir, ["hosp/c", "core/c"], "the c table"), (e: unknown) => e instanceof InputError && e.message.includes(path.join(dir, "core/c.csv")));
-});
-
-test("readCsvFiles: the worker thread returns the same columns, and its InputErrors", async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-csv-"));
-  const big = ["id,n,c", ...Array.from({ length: 5000 }, (_, i) => `id${i},${i},${i % 3 ? "A" : "B"}`)].join("\n");
-  fs.writeFileSync(path.join(dir, "s.csv"), big);
-  fs.writeFileSync(path.join(dir, "n.csv.gz"), zlib.gzipSync(big));
-  const jobs = [
-    { file: path.join(dir, "s.csv"), specs: [{ name: "id", kind: "string" as const }] },
-    { file: path.join(dir, "n.csv.gz"), specs: [{ name: "n", kind: "number" as const }, { name: "c", kind: "category" as const }, { name: "id", kind: "hash" as const }] },
-  ];
-  const [s, n] = await readCsvFiles(jobs);
-  const direct = await readCsv(jobs[1].file, jobs[1].specs);
-  assert.equal(s.strings.id[4999], "id4999");
-  assert.deepEqual(Array.from(n.numbers.n), Array.from(direct.numbers.n));
-  assert.deepEqual(Array.from(n.categories.c.codes), Array.from(direct.categories.c.codes));
-  assert.deepEqual(n.categories.c.values, ["B", "A"]);
-  assert.deepEqual(Array.from(n.hashes.id), Array.from(s.hashes.id));
-  fs.writeFileSync(path.join(dir, "bad.csv"), "n\nx\n");
-  await assert.rejects(readCsvFiles([jobs[0], { file: path.join(dir, "bad.csv"), specs: [{ name: "n", kind: "number" }] }]),
-    (e: unknown) => e instanceof InputError && /bad\.csv, row 1, column "n": expected a number, found "x"/.test(e.message));
 });
 
 test("columns grow past the row estimate (long lines first, short ones after)", () => {
