@@ -15,12 +15,13 @@ const op = aq.op;
  */
 export function summarize(table: ColumnTable, labelNames: readonly string[], categorical: readonly string[]): CohortSummary {
   const has = (c: string) => table.columnNames().includes(c);
-  // Each measure per split, then over the whole table as "all".
-  const both = (f: (t: ColumnTable, keys: string[]) => ColumnTable): Record<string, unknown>[] => [
-    ...(f(table.groupby("split"), ["split"]).objects() as Record<string, unknown>[]),
-    ...(f(table, []).objects() as Record<string, unknown>[]).map((r) => ({ ...r, split: "all" })),
+  // Each measure per split, then over the whole table as "all" (`by` gets the grouping columns).
+  const both = (f: (by: string[]) => ColumnTable): Record<string, unknown>[] => [
+    ...(f(["split"]).objects() as Record<string, unknown>[]),
+    ...(f([]).objects() as Record<string, unknown>[]).map((r) => ({ ...r, split: "all" })),
   ];
-  const counts = both((t) => t.rollup({
+  const grouped = (by: string[]) => (by.length ? table.groupby(by) : table);
+  const counts = both((by) => grouped(by).rollup({
     images: op.count(),
     studies: has("study_id") ? op.distinct("study_id") : op.count(),
     patients: has("subject_id") ? op.distinct("subject_id") : op.count(),
@@ -44,11 +45,11 @@ export function summarize(table: ColumnTable, labelNames: readonly string[], cat
     for (const [split, a] of acc) labels.push({ label, split, positive: a.positive, ignored: a.ignored, prevalence: a.n > a.ignored ? a.positive / (a.n - a.ignored) : NaN });
   }
 
-  const age = has("age") ? (both((t) => t.rollup({ mean: op.mean("age"), sd: op.stdev("age"), min: op.min("age"), max: op.max("age") })) as CohortSummary["features"]["age"]) : [];
+  const age = has("age") ? (both((by) => grouped(by).rollup({ mean: op.mean("age"), sd: op.stdev("age"), min: op.min("age"), max: op.max("age") })) as CohortSummary["features"]["age"]) : [];
   const cat: CohortSummary["features"]["counts"] = {};
   for (const c of categorical.filter(has)) {
     cat[c] = {};
-    for (const r of both((t, keys) => (keys.length ? table.groupby("split", c) : table.groupby(c)).count())) {
+    for (const r of both((by) => table.groupby([...by, c]).count())) {
       const v = String(r[c]);
       (cat[c][v] ??= {})[r.split as string] = r.count as number;
     }
