@@ -88,7 +88,6 @@ export function resolveOptions(o: CohortOptions): ResolvedOptions {
   };
 }
 
-
 /** Builds the cohort from MIMIC-CXR-JPG and MIMIC-IV folders. */
 export async function build(options: CohortOptions): Promise<Cohort> {
   const o = resolveOptions(options);
