@@ -149,7 +149,7 @@ export async function build(options: CohortOptions): Promise<Cohort> {
   for (const c of ["anchor_age", "anchor_year"]) pat.numbers[c].forEach((v, r) => requireValue(pat, r, c, Number.isFinite(v), v));
   const labelRow = keyIndex(chex, "study_id");
 
-  let rows = Int32Array.from({ length: n }, (_, i) => i);
+  let rows: Int32Array = Int32Array.from({ length: n }, (_, i) => i);
   const patient = new Int32Array(n);
   rows = rep.filter("patients", rows, (i) => {
     const p = patientRow.get(subject[i]);
