@@ -1,8 +1,25 @@
 /**
  * ehr-msn: EHR-augmented Masked Siamese Networks for chest X-ray representation learning.
- * The public surface; each name is a layer (see DESIGN.md).
+ *
+ * The public surface, one namespace per layer (DESIGN.md), plus the verbs used most in notebooks:
+ *
+ *   import { backend, synth, cohort, pretrain, probe, metrics, viz, show } from "ehr-msn";
  */
 export * as backend from "./backend";
+export * as synth from "./synth";
+export * as cohort from "./cohort";
+export * as images from "./images";
+export * as model from "./model";
+export * as train from "./train";
+export * as evaluation from "./eval";
+export * as viz from "./viz";
+export * as notebook from "./notebook";
+
+export { pretrain } from "./train";
+export { probe, finetune, externalValidation, resultsTable, metrics } from "./eval";
+export { show } from "./notebook";
+
 export { InputError } from "./util/errors";
 export { Rng } from "./util/random";
 export { progress, setProgressRenderer } from "./util/progress";
+export { CHEXPERT_LABELS, NIH_LABELS, IGNORE_LABEL } from "./util/labels";
