@@ -46,8 +46,9 @@ export function embeddingLike(n: number, seed = 2024): Float32Array {
 
 interface SizeResult {
   n: number;
-  ours: { seconds: number; kl: number; trust: number; klReported: number; workers: number; timings: Record<string, number> };
-  sklearn?: { seconds: number; kl: number; trust: number; klReported: number; threads: number };
+  /** The machine's 1-minute load average when each side started (other work on the machine slows both). */
+  ours: { seconds: number; kl: number; trust: number; klReported: number; workers: number; timings: Record<string, number>; load: number };
+  sklearn?: { seconds: number; kl: number; trust: number; klReported: number; threads: number; load: number };
   trustMethod: string;
 }
 
@@ -69,6 +70,7 @@ export async function run(args: string[]): Promise<void> {
       const X = embeddingLike(n);
       const data = path.join(tmp, `x-${n}.f32`);
       fs.writeFileSync(data, Buffer.from(X.buffer, X.byteOffset, X.byteLength));
+      const ourLoad = os.loadavg()[0];
       const t0 = performance.now();
       const r = await runTsne(X, { dims: DIMS, perplexity: 30, seed: 0 });
       const seconds = (performance.now() - t0) / 1000;
@@ -77,6 +79,7 @@ export async function run(args: string[]): Promise<void> {
       console.log(`ehr-msn: ${seconds.toFixed(1)} s on ${r.workers} worker threads (neighbours ${(r.timings.neighborsMs / 1000).toFixed(1)} s, optimisation ${(r.timings.optimizeMs / 1000).toFixed(1)} s), KL estimate ${r.kl.toFixed(4)}`);
       let sk: { seconds: number; kl: number; threads: number } | undefined;
       const skFile = path.join(tmp, `sklearn-${n}.f64`);
+      const skLoad = os.loadavg()[0];
       if (withSklearn && python) {
         sk = runPython(python, "tsne_sklearn.py", [data, String(n), String(DIMS), skFile], { timeoutMs: 4 * 3600_000 }) as typeof sk;
         console.log(`scikit-learn: ${sk!.seconds.toFixed(1)} s on ${sk!.threads} threads, KL estimate ${sk!.kl.toFixed(4)}`);
@@ -86,8 +89,8 @@ export async function run(args: string[]): Promise<void> {
         : { kl: [NaN, NaN], trust: [NaN, NaN], trustMethod: "not measured" };
       results.push({
         n,
-        ours: { seconds, kl: quality.kl[0], trust: quality.trust[0], klReported: r.kl, workers: r.workers, timings: r.timings },
-        sklearn: sk ? { seconds: sk.seconds, kl: quality.kl[1], trust: quality.trust[1], klReported: sk.kl, threads: sk.threads } : undefined,
+        ours: { seconds, kl: quality.kl[0], trust: quality.trust[0], klReported: r.kl, workers: r.workers, timings: r.timings, load: ourLoad },
+        sklearn: sk ? { seconds: sk.seconds, kl: quality.kl[1], trust: quality.trust[1], klReported: sk.kl, threads: sk.threads, load: skLoad } : undefined,
         trustMethod: quality.trustMethod,
       });
     }
@@ -96,8 +99,8 @@ export async function run(args: string[]): Promise<void> {
   }
   console.log("\nKL: scikit-learn's P (perplexity 30, 91 neighbours) and the exact Q, the same script for both embeddings.");
   printTable(results.flatMap((s) => [
-    { n: s.n, tool: "ehr-msn", "time s": s.ours.seconds, KL: s.ours.kl, "trust k=10": s.ours.trust },
-    ...(s.sklearn ? [{ n: s.n, tool: "scikit-learn", "time s": s.sklearn.seconds, KL: s.sklearn.kl, "trust k=10": s.sklearn.trust }] : []),
+    { n: s.n, tool: "ehr-msn", "time s": s.ours.seconds, KL: s.ours.kl, "trust k=10": s.ours.trust, "load at start": s.ours.load },
+    ...(s.sklearn ? [{ n: s.n, tool: "scikit-learn", "time s": s.sklearn.seconds, KL: s.sklearn.kl, "trust k=10": s.sklearn.trust, "load at start": s.sklearn.load }] : []),
   ]));
   const verdicts = results.filter((s) => s.sklearn).map((s) => {
     const sk = s.sklearn!;

@@ -72,7 +72,7 @@ export function mimeBundle(x: unknown, opts: ShowOptions = {}): MimeBundle {
   if (fig) {
     return {
       "application/vnd.plotly.v1+json": { data: fig.data, layout: fig.layout, config: fig.config ?? {} },
-      "text/html": figureHtml(fig, { id: newPlotId(), includePlotly: opts.inlinePlotly ?? false }),
+      "text/html": figureHtml(fig, { includePlotly: opts.inlinePlotly ?? false }),
       "text/plain": figureText(fig),
     };
   }

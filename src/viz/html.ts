@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as util from "util";
 import { randomBytes } from "crypto";
 import { Figure, isFigure } from "./figure";
-import { ArqueroLike, columnsOf, DanfoLike, isArqueroLike, isDanfoLike, isIdColumn, TableInput } from "./table";
+import { columnsOf, isArqueroLike, isDanfoLike, isIdColumn, TableInput } from "./table";
 
 export interface RenderOptions {
   /** Rows shown of a table; default 20. */

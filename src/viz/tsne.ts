@@ -86,7 +86,7 @@ export async function runTsne(points: PointsInput, opts: TsneOptions = {}): Prom
   let P: SparseP | Float64Array;
   if (o.method === "exact") {
     const d2 = new Float64Array(p.n * p.n);
-    await forEachDistanceBlock(p, (start, rows, block) => d2.set(block, start * p.n));
+    await forEachDistanceBlock(p, (start, _rows, block) => d2.set(block, start * p.n));
     neighborsMs = Date.now() - t0;
     P = jointDense(d2, p.n, o.perplexity);
     affinitiesMs = Date.now() - t0 - neighborsMs;

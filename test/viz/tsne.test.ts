@@ -61,7 +61,7 @@ test("exact joint probabilities over all pairs equal scikit-learn's _joint_proba
   const g = golden.exact;
   const p = toPoints(g.X);
   const d2 = new Float64Array(p.n * p.n);
-  await forEachDistanceBlock(p, (start, rows, block) => d2.set(block, start * p.n));
+  await forEachDistanceBlock(p, (start, _rows, block) => d2.set(block, start * p.n));
   const P = jointDense(d2, p.n, g.perplexity);
   let k = 0;
   for (let i = 0; i < p.n; i++) {
