@@ -5,6 +5,9 @@
 // already loads. Never fails the install: on any error the library falls back to wasm, and
 // `ehr-msn doctor` reads the outcome written to node_modules/.ehr-msn/provision.json.
 "use strict";
+// package.json depends on it under the alias "tfjs-node" (and "tfjs-node-gpu"): danfojs-node also asks for
+// "@tensorflow/tfjs-node", which our overrides point at plain @tensorflow/tfjs, so that loading danfo never
+// loads TensorFlow's C library (nor fails where it cannot load).
 const fs = require("fs");
 const path = require("path");
 const os = require("os");
@@ -33,13 +36,13 @@ function record(outcome, detail) {
 }
 
 function tfjsNodeDir() {
-  try { return path.dirname(require.resolve("@tensorflow/tfjs-node/package.json", { paths: [root] })); }
+  try { return path.dirname(require.resolve("tfjs-node/package.json", { paths: [root] })); }
   catch { return undefined; }
 }
 
 /** Loads tfjs-node in a child process so a crashing binding cannot take the install down. */
 function tfjsNodeLoads() {
-  const r = spawnSync(process.execPath, ["-e", "require('@tensorflow/tfjs-node')"], { cwd: root, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["-e", "require('tfjs-node')"], { cwd: root, encoding: "utf8" });
   return { ok: r.status === 0, error: (r.stderr || "").trim().split("\n").slice(-3).join(" ") };
 }
 
@@ -131,7 +134,7 @@ function main() {
   if (process.env.EHR_MSN_SKIP_PROVISION) { say("tensorflow provisioning skipped (EHR_MSN_SKIP_PROVISION is set)"); return; }
   const dir = tfjsNodeDir();
   if (!dir) {
-    record("absent", "@tensorflow/tfjs-node is not installed (optional dependency left out)");
+    record("absent", "@tensorflow/tfjs-node (alias tfjs-node) is not installed (optional dependency left out)");
     say("tensorflow backend: @tensorflow/tfjs-node is not installed; the library will use wasm");
     return;
   }

@@ -132,12 +132,13 @@ function loadTfjsNode(name: "tensorflow-gpu" | "tensorflow"): string | undefined
   if (name === "tensorflow-gpu" && !gpuPresent()) return NO_GPU;
   // Quiets TensorFlow's C++ warnings at run time (its two load-time notes are printed regardless).
   process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
-  const pkg = name === "tensorflow-gpu" ? "@tensorflow/tfjs-node-gpu" : "@tensorflow/tfjs-node";
+  // Installed under these aliases (package.json): see scripts/provision-tensorflow.js for why.
+  const pkg = name === "tensorflow-gpu" ? "tfjs-node-gpu" : "tfjs-node";
   try {
     require(pkg);
   } catch (e) {
     const msg = firstLine(e);
-    return /Cannot find module '@tensorflow\/tfjs-node/.test(msg) ? `${pkg} is not installed` : `${pkg} does not load (${msg})`;
+    return /Cannot find module 'tfjs-node/.test(msg) ? `@tensorflow/${pkg} is not installed` : `@tensorflow/${pkg} does not load (${msg})`;
   }
   nodeVariant = name;
   return undefined;

@@ -36,7 +36,7 @@ export async function pcaProject(p: Points, components: number, seed = 0): Promi
 export function leadingEigenvectors(C: Float64Array, d: number, c: number, seed = 0): Float64Array {
   const b = Math.min(d, c + OVERSAMPLE);
   const rng = new Rng(seed);
-  let Q = new Float64Array(d * b);
+  let Q: Float64Array = new Float64Array(d * b);
   for (let i = 0; i < Q.length; i++) Q[i] = rng.normal();
   orthonormalise(Q, d, b);
   for (let it = 0; it < POWER_ITERATIONS; it++) {
