@@ -89,20 +89,26 @@ export function resolveOptions(o: CohortOptions): ResolvedOptions {
 }
 
 /** Builds the cohort from MIMIC-CXR-JPG and MIMIC-IV folders. */
+/**
+ * The MIMIC files `build` reads, found in the two folders (`.csv.gz` or `.csv`, MIMIC-IV v2 `hosp/`
+ * or v1 `core/`); a missing one is an InputError naming what was looked for.
+ */
+export function findInputs(mimicCxr: string, mimicIv: string, split: CohortOptions["split"] = "official") {
+  return {
+    metadata: findCsv(mimicCxr, ["mimic-cxr-2.0.0-metadata"], "the MIMIC-CXR-JPG metadata"),
+    chexpert: findCsv(mimicCxr, ["mimic-cxr-2.0.0-chexpert"], "the MIMIC-CXR-JPG CheXpert labels"),
+    split: split === "official" ? findCsv(mimicCxr, ["mimic-cxr-2.0.0-split"], "the MIMIC-CXR-JPG split") : typeof split === "string" ? existing(split, "split") : undefined,
+    patients: findCsv(mimicIv, ["hosp/patients", "core/patients"], "MIMIC-IV patients"),
+    admissions: findCsv(mimicIv, ["hosp/admissions", "core/admissions"], "MIMIC-IV admissions"),
+    icustays: findCsv(mimicIv, ["icu/icustays"], "MIMIC-IV ICU stays"),
+  };
+}
+
 export async function build(options: CohortOptions): Promise<Cohort> {
   const o = resolveOptions(options);
   const bar = progress("cohort", 4, { unit: "step", quiet: options.quiet });
   const rep = new Reporter();
-  const cxr = o.mimicCxr;
-  const iv = o.mimicIv;
-  const files = {
-    metadata: findCsv(cxr, ["mimic-cxr-2.0.0-metadata"], "the MIMIC-CXR-JPG metadata"),
-    chexpert: findCsv(cxr, ["mimic-cxr-2.0.0-chexpert"], "the MIMIC-CXR-JPG CheXpert labels"),
-    split: o.split === "official" ? findCsv(cxr, ["mimic-cxr-2.0.0-split"], "the MIMIC-CXR-JPG split") : typeof o.split === "string" ? existing(o.split, "split") : undefined,
-    patients: findCsv(iv, ["hosp/patients", "core/patients"], "MIMIC-IV patients"),
-    admissions: findCsv(iv, ["hosp/admissions", "core/admissions"], "MIMIC-IV admissions"),
-    icustays: findCsv(iv, ["icu/icustays"], "MIMIC-IV ICU stays"),
-  };
+  const files = findInputs(o.mimicCxr, o.mimicIv, o.split);
   const jobs: { file: string; specs: ColumnSpec[] }[] = [
     {
       file: files.metadata, specs: [

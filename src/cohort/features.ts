@@ -2,6 +2,7 @@
  * EHR feature encodings and the authors' feature sets (msn-reference-spec §12.3-12.4): column names and
  * orders exactly as in their prep notebook, so `ehr_in` and column meaning match their CSVs.
  */
+import { didYouMean } from "../util/closest";
 import { InputError } from "../util/errors";
 import type { Matrix } from "./types";
 
@@ -70,6 +71,7 @@ export function resolveFeatures(spec: string | readonly string[]): FeatureBlock[
       throw new InputError({
         field: "features", expected: `a feature set (${Object.keys(FEATURE_SETS).join(", ")}) or a feature (${Object.keys(FEATURE_BLOCKS).join(", ")})`,
         found: JSON.stringify(raw),
+        hint: didYouMean(raw, [...Object.keys(FEATURE_SETS), ...Object.keys(FEATURE_BLOCKS), ...Object.keys(ALIASES)]),
       });
     }
     for (const b of blocks) if (!out.includes(b)) out.push(b);

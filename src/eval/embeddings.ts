@@ -14,6 +14,7 @@ import { InputError } from "../util/errors";
 import { progress } from "../util/progress";
 import type { Rng } from "../util/random";
 import type { Points } from "../viz/points";
+import { ensure as ensureBackend } from "../backend/init";
 
 /** A batch transform from cached images to the encoder's input, [B, S, S, C] float32; random ones draw from `rng`. */
 export type ViewFn = (images: CachedImage[], rng: Rng) => tf.Tensor4D;
@@ -65,6 +66,7 @@ export function embeddingKey(o: Pick<EmbedOptions, "encoder" | "cache" | "indice
  * next batches from disk while the current one runs. Reuses the file of an earlier identical call.
  */
 export async function embedImages(opts: EmbedOptions): Promise<EmbeddingResult> {
+  await ensureBackend();
   const { encoder, cache, indices, view } = opts;
   const n = indices.length;
   const dim = encoder.dim;

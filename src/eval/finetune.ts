@@ -25,6 +25,7 @@ import { evalReport, type EvalReport } from "./report";
 import type { RunSpec } from "./schedule";
 import { resultsTable, type ResultsTable } from "./table";
 import { encoderViews, type Views } from "./views";
+import { ensure as ensureBackend } from "../backend/init";
 
 /** An encoder that can be trained: a differentiable forward pass and its variables (`model.vit`). */
 export interface TrainableEncoder extends Encoder {
@@ -88,6 +89,7 @@ export interface FinetuneResult {
 
 /** Fine-tunes `encoder` on fractions of the training patients (see the file comment). */
 export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
+  await ensureBackend();
   const { encoder, cohort, cache } = opts;
   const fractions = opts.fractions ?? [0.01, 0.05, 0.1];
   fractions.forEach((f, i) => {

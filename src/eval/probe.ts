@@ -26,6 +26,7 @@ import { checkLabels, type NamedMatrix } from "./matrix";
 import { runProtocol, type Learner, type ProtocolOptions, type ProtocolResult } from "./protocol";
 import { evalReport, type EvalReport } from "./report";
 import { encoderViews } from "./views";
+import { ensure as ensureBackend } from "../backend/init";
 
 /** Embeddings of one split ([n x dim], row-major) and their labels ([n x labels]). */
 export interface LabelledEmbeddings {
@@ -148,6 +149,7 @@ export async function probeEmbeddings(data: ProbeData, opts: ProbeOptions = {}):
 
 /** `probeEmbeddings`, optionally with training embeddings renewed every epoch (`augment`). */
 export async function trainProbe(data: ProbeData, opts: ProbeOptions, augment?: TrainEmbeddings, label = "probe"): Promise<ProbeResult> {
+  await ensureBackend();
   const { dim, names } = checkProbeData(data);
   const batchSize = opts.batchSize ?? 64;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError({ field: "batchSize", expected: "a positive whole number", found: describeValue(batchSize) });

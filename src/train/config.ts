@@ -5,6 +5,7 @@
  */
 import { MaskCount } from "../model/masking";
 import { VIT_SIZES, VitSize } from "../model/vit";
+import { didYouMean } from "../util/closest";
 import { describeValue, InputError } from "../util/errors";
 
 export interface PretrainConfig {
@@ -148,7 +149,7 @@ const UNIT_INTERVAL: (keyof PretrainConfig)[] = ["momentum", "momentumEnd", "bet
 export function pretrainConfig(given: Partial<PretrainConfig> = {}): PretrainConfig {
   const known = new Set<string>([...Object.keys(AUTHORS_DEFAULTS), ...RUN_DEFINING]);
   for (const k of Object.keys(given)) {
-    if (!known.has(k)) throw new InputError({ field: k, expected: "a pretraining option", found: `an unknown field "${k}"`, hint: `Known fields: ${[...known].sort().join(", ")}.` });
+    if (!known.has(k)) throw new InputError({ field: k, expected: "a pretraining option", found: `an unknown field "${k}"`, hint: didYouMean(k, [...known]) ?? `Known fields: ${[...known].sort().join(", ")}.` });
   }
   const preset = given.preset ?? "cxr-ehr-msn";
   const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<PretrainConfig>;

@@ -26,6 +26,7 @@ import { cohortSource } from "./data";
 import { AdamW } from "./optimizer";
 import { emaMomentum, learningRate } from "./schedules";
 import { BatchSource, PretrainBatch } from "./source";
+import { ensure as ensureBackend } from "../backend/init";
 
 export interface StepInfo {
   /** Optimizer steps done so far (1-based after the first). */
@@ -158,6 +159,7 @@ async function cohortCache(cohort: Cohort, split: SplitSelector, dir: string, sh
 
 /** Trains on any BatchSource (the cohort glue and tests build one). */
 export async function pretrainOnSource(given: Partial<PretrainConfig>, source: BatchSource, run: RunOptions = {}): Promise<PretrainResult> {
+  await ensureBackend();
   const ehrIn = source.ehrFeatures.length;
   if (given.ehrIn !== undefined && given.ehrIn !== ehrIn) {
     throw new InputError({ field: "ehrIn", expected: `${ehrIn}, the number of EHR features of the data (${source.ehrFeatures.join(", ") || "none"})`, found: String(given.ehrIn) });

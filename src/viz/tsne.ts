@@ -18,6 +18,7 @@ import { pcaProject } from "./pca";
 import { PointsInput, toPoints, toRows, Points } from "./points";
 import { BarnesHut, combineForces, entropyTerm, exactGradient } from "./tsneGradient";
 import type { WorkerSetup } from "./tsneWorker";
+import { ensure as ensureBackend } from "../backend/init";
 
 export interface TsneOptions {
   /** Length of a flat Float32Array/Float64Array point; not needed for rows. */
@@ -78,6 +79,7 @@ export async function tsne(points: PointsInput, opts: TsneOptions = {}): Promise
 
 /** `tsne` with the details: the flat embedding, the final KL divergence, timings. */
 export async function runTsne(points: PointsInput, opts: TsneOptions = {}): Promise<TsneResult> {
+  await ensureBackend();
   const p = toPoints(points, opts.dims);
   const o = resolveOptions(opts, p.n);
   const t0 = Date.now();

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import * as aq from "arquero";
+import { withConfigFile } from "../configFile";
 import { Command, Option } from "commander";
 import { build, CohortOptions } from "../../cohort";
 import { CHEXPERT_LABELS } from "../../util/labels";
@@ -57,12 +58,11 @@ const num = (name: string) => (v: string) => {
 
 /** `ehr-msn cohort`: the cohort as a CSV, one row per image. */
 export function registerCohort(program: Command): void {
-  program
-    .command("cohort")
+  withConfigFile(program.command("cohort"))
     .description("build the cohort from MIMIC-CXR-JPG and MIMIC-IV and write one CSV row per image (dicom_id, split, 14 labels, age, sex, view, position, icu, mortality)")
-    .requiredOption("--mimic-cxr <dir>", "MIMIC-CXR-JPG 2.0.0 folder (mimic-cxr-2.0.0-metadata.csv(.gz), -chexpert, -split)")
-    .requiredOption("--mimic-iv <dir>", "MIMIC-IV folder (hosp/ and icu/, or core/ and icu/)")
-    .requiredOption("--out <file>", "CSV to write (.csv, or .csv.gz to compress)")
+    .option("--mimic-cxr <dir>", "(required) MIMIC-CXR-JPG 2.0.0 folder (mimic-cxr-2.0.0-metadata.csv(.gz), -chexpert, -split)")
+    .option("--mimic-iv <dir>", "(required) MIMIC-IV folder (hosp/ and icu/, or core/ and icu/)")
+    .option("--out <file>", "(required) CSV to write (.csv, or .csv.gz to compress)")
     .option("--images <dir>", "root of the JPEGs (default: --mimic-cxr)")
     .addOption(new Option("--image-layout <l>", "mimic: files/pXX/pN/sN/<dicom_id>.jpg; flat: <dicom_id>.jpg").choices(["mimic", "flat"]))
     .option("--check-images", "leave out (and count) images whose JPEG is missing")
@@ -80,6 +80,7 @@ export function registerCohort(program: Command): void {
     .option("--report <file>", "write the build report (rows in and out per step, rows left out by reason) as JSON")
     .option("--quiet", "no progress display")
     .action(async (flags: CohortFlags) => {
+      if (!flags.out) throw new InputError({ field: "--out", expected: "the CSV file to write", found: "nothing" });
       const c = await build(cohortOptions(flags));
       const cols = ["dicom_id", "split", ...(flags.path ? ["path"] : []), ...CHEXPERT_LABELS, "age", "sex", "view", "position", "icu", "mortality"];
       let table = c.table.select(cols);

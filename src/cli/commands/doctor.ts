@@ -1,9 +1,9 @@
+import { withConfigFile } from "../configFile";
 import { Command } from "commander";
 import { doctor } from "../../backend";
 
 export function registerDoctor(program: Command): void {
-  program
-    .command("doctor")
+  withConfigFile(program.command("doctor"))
     .description("check which compute backends run here, and say why the others do not and what to do")
     .option("--json", "print the checks as JSON")
     .action((opts: { json?: boolean }) => {

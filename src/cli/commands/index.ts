@@ -1,10 +1,10 @@
 import { Command } from "commander";
-import { registerDemo } from "./demo";
 import { registerDoctor } from "./doctor";
 import { registerKernel } from "./kernel";
 import { registerLab } from "./lab";
 import { registerSynth } from "./synth";
 import { registerCohort } from "./cohort";
+import { registerStudy } from "./study";
 
 /** Every sub-command registers itself here, in the order `--help` lists them. */
-export const commands: ((program: Command) => void)[] = [registerDemo, registerKernel, registerLab, registerDoctor, registerSynth, registerCohort];
+export const commands: ((program: Command) => void)[] = [registerSynth, registerCohort, registerStudy, registerKernel, registerLab, registerDoctor];

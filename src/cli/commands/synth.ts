@@ -1,3 +1,4 @@
+import { withConfigFile } from "../configFile";
 import { Command, Option } from "commander";
 import { generate, SynthOptions } from "../../synth";
 import { InputError } from "../../util/errors";
@@ -41,10 +42,9 @@ const fraction = (name: string) => (v: string) => {
 
 /** `ehr-msn synth`: synthetic MIMIC-IV and MIMIC-CXR-JPG tables (and phantom JPEGs with --images). */
 export function registerSynth(program: Command): void {
-  program
-    .command("synth")
+  withConfigFile(program.command("synth"))
     .description("write a synthetic MIMIC-IV + MIMIC-CXR-JPG dataset (real file and column names), optionally with phantom JPEGs")
-    .requiredOption("--out <dir>", "folder to write (mimic-cxr-jpg/2.0.0/ and mimiciv/<version>/ go under it)")
+    .option("--out <dir>", "folder to write (required) (mimic-cxr-jpg/2.0.0/ and mimiciv/<version>/ go under it)")
     .option("--patients <n>", "imaged patients (default 500; MIMIC-IV gets ~4.6x as many patients)", int("--patients"))
     .option("--scale <s>", `"mimic" for MIMIC's full size (377,110 images), or a fraction of it; overrides --patients`)
     .option("--seed <n>", "random seed (default 1)", int("--seed"))

@@ -1,0 +1,137 @@
+import * as path from "path";
+import { Command, Option } from "commander";
+import { DEMO_CONFIG, mergeConfig, Study, TABLE3_MODELS } from "../../pipeline";
+import { report as writeReport } from "../../viz/report";
+import { InputError } from "../../util/errors";
+import { readConfigFile } from "../configFile";
+
+/** Flags shared by the study commands; each overrides the same field of the config file. */
+interface StudyFlags {
+  config?: string;
+  name?: string;
+  runsDir?: string;
+  seed?: number;
+  synth?: number;
+  mimicCxr?: string;
+  mimicIv?: string;
+  features?: string;
+  vit?: string;
+  epochs?: number;
+  batchSize?: number;
+  imageSize?: number;
+  model?: string;
+}
+
+const int = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new InputError({ field: flag, expected: "an integer", found: JSON.stringify(v) });
+  return n;
+};
+
+function studyOptions(cmd: Command): Command {
+  return cmd
+    .option("--config <file>", "the study configuration (JSON or YAML; see README \"Configuration\"); flags win over it")
+    .option("--name <run>", "run folder name under --runs-dir (default: the config's, else the command's)")
+    .option("--runs-dir <dir>", "where run folders go (default runs)")
+    .option("--seed <n>", "one seed for data, pretraining, probes and t-SNE", int("--seed"))
+    .option("--synth <patients>", "use a synthetic cohort of this many imaged patients (written into the run folder)", int("--synth"))
+    .option("--mimic-cxr <dir>", "MIMIC-CXR-JPG 2.0.0 folder (with --mimic-iv)")
+    .option("--mimic-iv <dir>", "MIMIC-IV folder (hosp/ + icu/ or core/ + icu/)")
+    .option("--features <spec>", "train one model with these EHR features (a feature set such as socio-norm, names joined by commas, or none)")
+    .addOption(new Option("--vit <size>", "ViT size").choices(["tiny", "small", "base"]))
+    .option("--epochs <n>", "pretraining epochs", int("--epochs"))
+    .option("--batch-size <n>", "pretraining batch size", int("--batch-size"))
+    .option("--image-size <px>", "side of the target and anchor views", int("--image-size"));
+}
+
+/** The study's configuration: a preset, then the config file, then the flags. */
+function openStudy(preset: Record<string, unknown>, flags: StudyFlags): Study {
+  const fromFile = flags.config ? readConfigFile(flags.config) : {};
+  const fromFlags: Record<string, unknown> = { name: flags.name, runsDir: flags.runsDir, seed: flags.seed };
+  if (flags.synth !== undefined && (flags.mimicCxr || flags.mimicIv)) {
+    throw new InputError({ field: "--synth", expected: "either --synth or --mimic-cxr/--mimic-iv", found: "both" });
+  }
+  if (flags.synth !== undefined) fromFlags.data = { synth: { patients: flags.synth, imageLongSide: 512 } };
+  if (flags.mimicCxr || flags.mimicIv) fromFlags.data = { mimicCxr: flags.mimicCxr, mimicIv: flags.mimicIv };
+  if (flags.features !== undefined) {
+    const features = flags.features === "none" ? [] : flags.features.includes(",") ? flags.features.split(",").map((x) => x.trim()) : flags.features;
+    fromFlags.models = [{ name: Array.isArray(features) && features.length === 0 ? "MSN" : `MSN+${flags.features.replace(/,/g, "+")}`, features }];
+    fromFlags.baseline = (fromFlags.models as { name: string }[])[0].name;
+  }
+  const pretrain = { vit: flags.vit, epochs: flags.epochs, batchSize: flags.batchSize, imageSize: flags.imageSize };
+  if (Object.values(pretrain).some((v) => v !== undefined)) fromFlags.pretrain = pretrain;
+  return Study.open(mergeConfig(preset, fromFile, fromFlags), flags.config);
+}
+
+/** Runs `body` on the study and always frees it. */
+async function withStudy(preset: Record<string, unknown>, flags: StudyFlags, body: (s: Study) => Promise<void>): Promise<void> {
+  const study = openStudy(preset, flags);
+  console.log(`run folder: ${study.folder.dir}`);
+  try {
+    await body(study);
+  } finally {
+    await study.close();
+  }
+}
+
+function models(study: Study, only?: string): string[] {
+  return only ? [study.model(only).name] : study.config.models.map((m) => m.name);
+}
+
+async function runWhole(study: Study): Promise<void> {
+  const r = await study.run();
+  console.log(`\n${r.table.columns.join(" | ")}\n${r.table.rows.map((row) => row.join(" | ")).join("\n")}\n${r.table.note}`);
+  console.log(`\nreport: ${r.report}`);
+}
+
+/** `ehr-msn pretrain | probe | finetune | tsne | report | demo | sweep`: stages of one study run folder. */
+export function registerStudy(program: Command): void {
+  studyOptions(program.command("pretrain"))
+    .description("pretrain the study's encoders (vanilla MSN and EHR-MSN), resuming from the run folder's checkpoints")
+    .option("--model <name>", "only this model of the study")
+    .action((flags: StudyFlags) => withStudy({ name: "study" }, flags, async (study) => {
+      for (const name of models(study, flags.model)) {
+        await study.encoder(name);
+        console.log(`${name}: ${path.join(study.folder.dir, "models", name, "encoder.safetensors")}`);
+      }
+    }));
+
+  studyOptions(program.command("probe"))
+    .description("linear probes of the study's encoders (the authors' protocol), the results table with CIs and the tests against the baseline")
+    .action((flags: StudyFlags) => withStudy({ name: "study" }, flags, async (study) => {
+      const table = await study.table();
+      console.log(`${table.columns.join(" | ")}\n${table.rows.map((row) => row.join(" | ")).join("\n")}\n${table.note}`);
+      console.log(`\nresults: ${path.join(study.folder.dir, "results.csv")}`);
+    }));
+
+  studyOptions(program.command("finetune"))
+    .description("fine-tune the encoders on 1%, 5% and 10% of the training patients (several random subsets each)")
+    .option("--model <name>", "only this model of the study")
+    .action((flags: StudyFlags) => withStudy({ name: "study" }, flags, async (study) => {
+      for (const name of models(study, flags.model)) {
+        const r = await study.finetune(name);
+        const t = r.table();
+        console.log(`\n${name}\n${t.columns.join(" | ")}\n${t.rows.map((row) => row.join(" | ")).join("\n")}`);
+      }
+    }));
+
+  studyOptions(program.command("tsne"))
+    .description("t-SNE of single-label training images per model (the paper's Figure 3), written to tsne.html")
+    .action((flags: StudyFlags) => withStudy({ name: "study" }, flags, async (study) => {
+      const fig = await study.tsneFigure();
+      if (!fig) throw new InputError({ field: "tsne", expected: "a t-SNE configuration and enough single-label images", found: "t-SNE switched off or too few images" });
+      console.log(`figure: ${writeReport({ title: "t-SNE of single-label samples", sections: [fig], file: study.folder.file("tsne.html") })}`);
+    }));
+
+  studyOptions(program.command("report"))
+    .description("every stage of the study, then report.html (cohort, EHR distributions, loss curves, results with CIs and tests, t-SNE)")
+    .action((flags: StudyFlags) => withStudy({ name: "study" }, flags, runWhole));
+
+  studyOptions(program.command("demo"))
+    .description("the study end to end on ~2,000 synthetic images with a small ViT: vanilla MSN vs MSN with demographics, written to runs/demo/report.html")
+    .action((flags: StudyFlags) => withStudy(DEMO_CONFIG as Record<string, unknown>, flags, runWhole));
+
+  studyOptions(program.command("sweep"))
+    .description("pretraining and probing for every feature set of the paper's Table 3 (or the config's models), one results table; resumes where it stopped")
+    .action((flags: StudyFlags) => withStudy({ name: "sweep", models: TABLE3_MODELS }, flags, runWhole));
+}

@@ -1,0 +1,225 @@
+/**
+ * The configuration of a study: where the data comes from, how the cohort is built, how each model
+ * is pretrained and judged. One validated object (a JSON or YAML file fills it); every mistake is
+ * found here, before any long work starts, and named by its path in the file (`pretrain.epochs`).
+ */
+import * as fs from "fs";
+import type { CohortOptions } from "../cohort/types";
+import { findInputs, resolveFeatures, resolveOptions } from "../cohort";
+import type { RunSpec } from "../eval/schedule";
+import type { PretrainConfig } from "../train/config";
+import { pretrainConfig } from "../train/config";
+import { didYouMean } from "../util/closest";
+import { describeValue, InputError } from "../util/errors";
+
+/** One pretrained encoder of the study: a name and the EHR features fused during pretraining ([] = vanilla MSN). */
+export interface ModelSpec {
+  name: string;
+  features: string | string[];
+}
+
+export interface StudyConfig {
+  /** Run folder name: everything goes to `<runsDir>/<name>/`. */
+  name: string;
+  runsDir: string;
+  /** One seed for the synthetic data, pretraining, probes and t-SNE (each stage derives its own stream). */
+  seed: number;
+  /** Synthetic data (`synth`) written into the run folder, or the user's MIMIC folders. */
+  data: { synth: { patients: number; imageLongSide: number } } | { mimicCxr: string; mimicIv: string; images?: string; imageLayout?: "mimic" | "flat" };
+  /** `cohort.build` options other than the folders. */
+  cohort: Omit<CohortOptions, "mimicCxr" | "mimicIv" | "images" | "imageLayout" | "quiet">;
+  /** Shorter side of the cached images (256, as the authors' evaluation resize). */
+  cacheShortSide: number;
+  /** Pretraining hyperparameters shared by every model (the authors' defaults for what is not given). */
+  pretrain: Partial<PretrainConfig>;
+  models: ModelSpec[];
+  /** The model the others are tested against (default: the first). */
+  baseline: string;
+  probe: { runs?: RunSpec[]; maxEpochs: number; patience: number; bootstrap: number; augment: boolean };
+  finetune: { fractions: number[]; subsets: number; maxEpochs: number; patience: number };
+  /** t-SNE of single-label training samples (the paper's Figure 3), or false. */
+  tsne: false | { perplexity: number; maxPoints: number };
+}
+
+/** The paper's Table 3: vanilla MSN and every EHR feature set, singles then groups. */
+export const TABLE3_MODELS: ModelSpec[] = [
+  { name: "MSN", features: [] },
+  { name: "MSN+sex", features: "sex" },
+  { name: "MSN+age", features: "age_norm" },
+  { name: "MSN+view", features: "view" },
+  { name: "MSN+position", features: "position" },
+  { name: "MSN+ICU", features: "icu" },
+  { name: "MSN+mortality", features: "mortality" },
+  { name: "MSN+demographics", features: "socio-norm" },
+  { name: "MSN+scan", features: "image_meta" },
+  { name: "MSN+inpatient", features: "clinical" },
+  { name: "MSN+demographics+scan", features: "socio-age-norm-image-meta" },
+  { name: "MSN+demographics+inpatient", features: "socio-age-norm-clinical" },
+  { name: "MSN+scan+inpatient", features: "image-meta-clinical" },
+  { name: "MSN+all", features: "all-age-norm" },
+];
+
+export const STUDY_DEFAULTS: StudyConfig = {
+  name: "study",
+  runsDir: "runs",
+  seed: 1,
+  data: { synth: { patients: 500, imageLongSide: 512 } },
+  cohort: {},
+  cacheShortSide: 256,
+  pretrain: {},
+  models: [TABLE3_MODELS[0], TABLE3_MODELS[7]],
+  baseline: "MSN",
+  probe: { maxEpochs: 50, patience: 5, bootstrap: 1000, augment: false },
+  finetune: { fractions: [0.01, 0.05, 0.1], subsets: 5, maxEpochs: 50, patience: 5 },
+  tsne: { perplexity: 30, maxPoints: 5000 },
+};
+
+/**
+ * The demo: about 2,000 synthetic images, vanilla MSN against MSN with demographics, on a ViT
+ * small enough for a 2-core machine (ViT-Tiny width and heads, 6 blocks, 112 px views with 48 px
+ * focal views), so that the whole study finishes in minutes. Only sizes differ from the authors.
+ */
+export const DEMO_CONFIG: Partial<StudyConfig> = {
+  name: "demo",
+  data: { synth: { patients: 350, imageLongSide: 384 } },
+  cacheShortSide: 128,
+  pretrain: { vit: "tiny", layers: 6, imageSize: 112, focalSize: 48, batchSize: 32, epochs: 4, lr: 5e-4, checkpointEvery: 20 },
+  models: [TABLE3_MODELS[0], TABLE3_MODELS[7]],
+  probe: { maxEpochs: 50, patience: 5, bootstrap: 1000, augment: false },
+  tsne: { perplexity: 30, maxPoints: 2000 },
+};
+
+const TOP_KEYS = Object.keys(STUDY_DEFAULTS);
+
+/**
+ * The full, checked configuration: defaults, then `given` (e.g. a preset), then `overrides`
+ * (e.g. a config file, then flags). `file` names the config file in error messages.
+ */
+export function studyConfig(given: Record<string, unknown>, file?: string): StudyConfig {
+  const err = (field: string, expected: string, found: unknown, hint?: string) => new InputError({ file, field, expected, found: describeValue(found), hint });
+  unknownKeys(given, TOP_KEYS, "", file);
+  const c = { ...STUDY_DEFAULTS, ...given } as StudyConfig;
+
+  if (typeof c.name !== "string" || !/^[A-Za-z0-9._-]+$/.test(c.name)) throw err("name", "a run name of letters, digits, '.', '_' and '-'", c.name);
+  if (typeof c.runsDir !== "string" || c.runsDir === "") throw err("runsDir", "a folder path", c.runsDir);
+  if (!Number.isInteger(c.seed)) throw err("seed", "an integer", c.seed);
+  if (!Number.isInteger(c.cacheShortSide) || c.cacheShortSide < 16) throw err("cacheShortSide", "an integer of at least 16 pixels", c.cacheShortSide);
+
+  c.data = checkData(c.data, file);
+  unknownKeys(c.cohort as Record<string, unknown>, ["uncertain", "impute", "stayMatch", "split", "pretrainSplit", "ageBounds", "seed", "imputeSample", "checkImages"], "cohort.", file);
+  // The cohort's own checks (policies, split, bounds) on a stand-in for the folders checked above.
+  withPrefix("cohort.", file, () => resolveOptions({ ...c.cohort, mimicCxr: ".", mimicIv: "." }));
+
+  if (c.pretrain === null || typeof c.pretrain !== "object") throw err("pretrain", "a mapping of pretraining options", c.pretrain);
+  withPrefix("pretrain.", file, () => pretrainConfig(c.pretrain));
+  if ("ehrIn" in c.pretrain) throw err("pretrain.ehrIn", "no value (each model's features decide it)", c.pretrain.ehrIn);
+
+  if (!Array.isArray(c.models) || c.models.length === 0) throw err("models", "a list of { name, features }", c.models);
+  const names = new Set<string>();
+  c.models.forEach((m, i) => {
+    const at = `models[${i}]`;
+    if (m === null || typeof m !== "object") throw err(at, "{ name, features }", m);
+    unknownKeys(m as unknown as Record<string, unknown>, ["name", "features"], `${at}.`, file);
+    if (typeof m.name !== "string" || !/^[A-Za-z0-9+._-]+$/.test(m.name)) throw err(`${at}.name`, "a model name of letters, digits, '+', '.', '_' and '-'", m.name);
+    if (names.has(m.name)) throw err(`${at}.name`, "a name no other model has", m.name);
+    names.add(m.name);
+    const f = m.features;
+    if (!(typeof f === "string" || (Array.isArray(f) && f.every((x) => typeof x === "string")))) throw err(`${at}.features`, "a feature-set name, a list of feature names, or [] for vanilla MSN", f);
+    if (!(Array.isArray(f) && f.length === 0)) withPrefix(`${at}.`, file, () => resolveFeatures(f));
+  });
+  c.baseline = given.baseline === undefined ? c.models[0].name : c.baseline;
+  if (!names.has(c.baseline)) throw err("baseline", `one of the models (${[...names].join(", ")})`, c.baseline, didYouMean(String(c.baseline), [...names]));
+
+  c.probe = { ...STUDY_DEFAULTS.probe, ...objectAt(c.probe, "probe", file) };
+  unknownKeys(c.probe, ["runs", "maxEpochs", "patience", "bootstrap", "augment"], "probe.", file);
+  positiveInt(c.probe.maxEpochs, "probe.maxEpochs", file);
+  positiveInt(c.probe.patience, "probe.patience", file);
+  positiveInt(c.probe.bootstrap, "probe.bootstrap", file);
+  if (typeof c.probe.augment !== "boolean") throw err("probe.augment", "true or false", c.probe.augment);
+
+  c.finetune = { ...STUDY_DEFAULTS.finetune, ...objectAt(c.finetune, "finetune", file) };
+  unknownKeys(c.finetune, ["fractions", "subsets", "maxEpochs", "patience"], "finetune.", file);
+  if (!Array.isArray(c.finetune.fractions) || c.finetune.fractions.length === 0 || !c.finetune.fractions.every((x) => typeof x === "number" && x > 0 && x <= 1)) {
+    throw err("finetune.fractions", "a list of fractions in (0, 1]", c.finetune.fractions);
+  }
+  positiveInt(c.finetune.subsets, "finetune.subsets", file);
+  positiveInt(c.finetune.maxEpochs, "finetune.maxEpochs", file);
+  positiveInt(c.finetune.patience, "finetune.patience", file);
+
+  if (c.tsne !== false) {
+    c.tsne = { ...(STUDY_DEFAULTS.tsne as object), ...objectAt(c.tsne, "tsne", file) } as StudyConfig["tsne"] & object;
+    unknownKeys(c.tsne, ["perplexity", "maxPoints"], "tsne.", file);
+    if (!(typeof c.tsne.perplexity === "number" && c.tsne.perplexity > 1)) throw err("tsne.perplexity", "a number above 1", c.tsne.perplexity);
+    positiveInt(c.tsne.maxPoints, "tsne.maxPoints", file);
+  }
+  return c;
+}
+
+/** Merges config layers: later layers win, nested sections (`pretrain`, `probe`, ...) merge key by key. */
+export function mergeConfig(...layers: Record<string, unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer)) {
+      if (v === undefined) continue;
+      const prev = out[k];
+      const mergeable = (x: unknown) => x !== null && typeof x === "object" && !Array.isArray(x);
+      out[k] = mergeable(prev) && mergeable(v) && k !== "data" ? { ...(prev as object), ...(v as object) } : v;
+    }
+  }
+  return out;
+}
+
+function checkData(data: unknown, file?: string): StudyConfig["data"] {
+  const d = objectAt(data, "data", file);
+  if ("synth" in d) {
+    unknownKeys(d, ["synth"], "data.", file);
+    const s = { patients: 500, imageLongSide: 512, ...objectAt(d.synth, "data.synth", file) } as { patients: number; imageLongSide: number };
+    unknownKeys(s, ["patients", "imageLongSide"], "data.synth.", file);
+    positiveInt(s.patients, "data.synth.patients", file);
+    positiveInt(s.imageLongSide, "data.synth.imageLongSide", file);
+    return { synth: s };
+  }
+  unknownKeys(d, ["mimicCxr", "mimicIv", "images", "imageLayout"], "data.", file);
+  for (const k of ["mimicCxr", "mimicIv"] as const) {
+    const dir = d[k];
+    if (typeof dir !== "string" || dir === "") {
+      throw new InputError({ file, field: `data.${k}`, expected: "a folder path (or `data.synth` for synthetic data)", found: describeValue(dir) });
+    }
+    if (!fs.existsSync(dir)) {
+      throw new InputError({ file, field: `data.${k}`, expected: "an existing folder", found: `nothing at ${dir}`, hint: "Point it at your MIMIC download, or use `data: { synth: { patients: 500 } }`." });
+    }
+  }
+  // The MIMIC files themselves (metadata, labels, split, patients, admissions, ICU stays), named when missing.
+  withPrefix("data.", file, () => findInputs(d.mimicCxr as string, d.mimicIv as string));
+  return d as StudyConfig["data"];
+}
+
+function objectAt(v: unknown, field: string, file?: string): Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new InputError({ file, field, expected: "a mapping of options", found: describeValue(v) });
+  return v as Record<string, unknown>;
+}
+
+function unknownKeys(o: object, known: readonly string[], prefix: string, file?: string): void {
+  for (const k of Object.keys(o)) {
+    if (!known.includes(k)) {
+      throw new InputError({ file, field: `${prefix}${k}`, expected: `one of ${known.map((x) => prefix + x).join(", ")}`, found: `the unknown option "${k}"`, hint: didYouMean(k, known) });
+    }
+  }
+}
+
+function positiveInt(v: unknown, field: string, file?: string): void {
+  if (!(Number.isInteger(v) && (v as number) >= 1)) throw new InputError({ file, field, expected: "a positive integer", found: describeValue(v) });
+}
+
+/** Runs a layer's own validation and puts the section's path (and the file) in front of the field it names. */
+function withPrefix<T>(prefix: string, file: string | undefined, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof InputError) {
+      const d = e.details;
+      throw new InputError({ ...d, file: d.file ?? file, field: d.field !== undefined ? `${prefix}${d.field}` : d.field });
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,374 @@
+/**
+ * A study: synthetic or MIMIC data -> cohort -> image cache -> one pretrained encoder per model ->
+ * linear probes -> significance tests -> results table -> t-SNE -> report, kept in one run folder.
+ * Every stage is cached there (data, image cache, checkpoints, embeddings, probe results), so a
+ * stopped study resumes where it stopped and a finished stage is never computed twice; the same
+ * config and seed give the same numbers.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as backend from "../backend";
+import { build as buildCohort } from "../cohort/build";
+import type { Cohort } from "../cohort/types";
+import { embedSplit, probe as runProbe } from "../eval/probe";
+import { finetune as runFinetune, FinetuneResult } from "../eval/finetune";
+import { resultsTable, ResultsTable, TableEntry } from "../eval/table";
+import { compare, Comparison } from "../eval/compare";
+import type { Interval } from "../eval/bootstrap";
+import type { ProtocolResult } from "../eval/protocol";
+import { buildCache } from "../images/cache";
+import type { EvalViewOptions, ImageCache } from "../images/types";
+import { load as loadEncoder } from "../model/load";
+import type { VisionTransformer } from "../model/vit";
+import { generate as generateSynth } from "../synth/generate";
+import { synthPaths } from "../synth/write";
+import { pretrain as runPretrain, PretrainCallbacks } from "../train/pretrain";
+import { pretrainConfig } from "../train/config";
+import { ehrDistributions } from "../viz/ehr";
+import { forestPlot } from "../viz/forest";
+import type { Figure } from "../viz/figure";
+import { labelPrevalence } from "../viz/prevalence";
+import { report as writeReport } from "../viz/report";
+import { FIGURE3_GROUPS, singleLabels, tsneFigure } from "../viz/scatter";
+import { TrainingCurves } from "../viz/training";
+import { tsne } from "../viz/tsne";
+import { InputError } from "../util/errors";
+import { Rng } from "../util/random";
+import { ModelSpec, StudyConfig, studyConfig } from "./config";
+import { RunFolder } from "./runFolder";
+
+/** What a probe leaves for the later stages (table, tests, figures); kept as probe.json. */
+export interface ProbeSummary {
+  model: string;
+  /** The encoder's fingerprint and the probe settings: a probe of other weights or settings is never reused. */
+  encoder: string;
+  settings: string;
+  chosen: ProtocolResult["chosen"];
+  macro: { auroc: Interval; auprc: Interval };
+  perLabel: { name: string; auroc: Interval | null; auprc: Interval | null; positives: number; negatives: number }[];
+  test: { names: string[]; yTrue: number[]; yScore: number[] };
+}
+
+export interface StudyResults {
+  table: ResultsTable;
+  comparisons: { model: string; comparison: Comparison }[];
+  probes: ProbeSummary[];
+  report?: string;
+}
+
+/** The settings that stored data, caches and checkpoints depend on. */
+const RESULT_DEFINING = ["data", "cohort", "cacheShortSide", "pretrain", "seed"] as const;
+
+export class Study {
+  readonly folder: RunFolder;
+  private cohortPromise?: Promise<Cohort>;
+  private cachePromise?: Promise<ImageCache>;
+  private readonly encoders = new Map<string, VisionTransformer>();
+  private readonly probes = new Map<string, ProbeSummary>();
+
+  private constructor(readonly config: StudyConfig) {
+    this.folder = new RunFolder(config.runsDir, config.name);
+  }
+
+  /**
+   * Checks the configuration (before any work) and opens its run folder. What the stored results
+   * depend on (data, cohort, image cache, pretraining, seed, each model's features) must match the
+   * study already in the folder, so results never mix; evaluation settings and added models may change.
+   */
+  static open(given: Record<string, unknown>, file?: string): Study {
+    const config = studyConfig(given, file);
+    const study = new Study(config);
+    const before = study.folder.readJson<StudyConfig>("config.json");
+    if (before) {
+      const differs: string[] = RESULT_DEFINING.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(config[k]));
+      for (const m of config.models) {
+        const old = before.models.find((x) => x.name === m.name);
+        if (old && JSON.stringify(old.features) !== JSON.stringify(m.features)) differs.push(`features of model ${m.name}`);
+      }
+      if (differs.length > 0) {
+        throw new InputError({
+          file: path.join(study.folder.dir, "config.json"), field: differs[0],
+          expected: "the settings of the study already in this run folder", found: `a different ${differs.join(", ")}`,
+          hint: `Give the study another name (--name), or delete ${study.folder.dir} to start it again.`,
+        });
+      }
+    }
+    study.folder.writeJson("config.json", config);
+    return study;
+  }
+
+  /** The MIMIC folders: the user's, or synthetic ones written (once) into the run folder. */
+  async data(): Promise<{ mimicCxr: string; mimicIv: string; images?: string; imageLayout?: "mimic" | "flat" }> {
+    const d = this.config.data;
+    if (!("synth" in d)) return d;
+    const dir = this.folder.folder("data");
+    const paths = synthPaths(dir, "v2");
+    const stamp = { patients: d.synth.patients, imageLongSide: d.synth.imageLongSide, seed: this.config.seed };
+    const done = this.folder.readJson<typeof stamp>("data/done.json");
+    if (JSON.stringify(done) !== JSON.stringify(stamp)) {
+      await generateSynth({ dir, patients: stamp.patients, seed: stamp.seed, images: true, imageLongSide: stamp.imageLongSide });
+      this.folder.writeJson("data/done.json", stamp);
+    }
+    return { mimicCxr: paths.mimicCxr, mimicIv: paths.mimicIv };
+  }
+
+  /** The cohort (built once per session; its report and summary are kept in the run folder). */
+  cohort(): Promise<Cohort> {
+    this.cohortPromise ??= (async () => {
+      const c = await buildCohort({ ...this.config.cohort, ...(await this.data()) });
+      this.folder.writeJson("cohort-report.json", { ...c.report, text: c.report.text() });
+      const s = c.summary();
+      this.folder.writeJson("cohort-summary.json", { splits: s.splits, labels: s.labels, features: s.features });
+      return c;
+    })();
+    return this.cohortPromise;
+  }
+
+  /** Every image of the cohort in one cache (reused when its inputs and settings are unchanged). */
+  cache(): Promise<ImageCache> {
+    this.cachePromise ??= (async () => {
+      const t = (await this.cohort()).split("all");
+      const ids = t.array("dicom_id") as ArrayLike<string>;
+      const paths = t.array("path") as ArrayLike<string>;
+      const splits = t.array("split") as ArrayLike<string>;
+      const images = Array.from({ length: ids.length }, (_, i) => ({ id: ids[i], path: paths[i], split: splits[i] }));
+      // buildCache reuses the cache when its inputs and settings have not changed.
+      return buildCache({ images, dir: this.folder.folder("image-cache"), shortSide: this.config.cacheShortSide, channels: 1 });
+    })();
+    return this.cachePromise;
+  }
+
+  model(name: string): ModelSpec {
+    const m = this.config.models.find((x) => x.name === name);
+    if (!m) throw new InputError({ field: "model", expected: `one of ${this.config.models.map((x) => x.name).join(", ")}`, found: JSON.stringify(name) });
+    return m;
+  }
+
+  /** Pretraining settings of the study (its seed unless `pretrain.seed` is given). */
+  pretrainSettings() {
+    return pretrainConfig({ seed: this.config.seed, ...this.config.pretrain });
+  }
+
+  /**
+   * The pretrained target encoder of a model: trained (or resumed from its last checkpoint) in
+   * `models/<name>/`, or read from there when that run has finished.
+   */
+  async encoder(name: string, callbacks?: PretrainCallbacks): Promise<VisionTransformer> {
+    const known = this.encoders.get(name);
+    if (known) return known;
+    const spec = this.model(name);
+    const dir = this.folder.folder(path.join("models", name));
+    const file = path.join(dir, "encoder.safetensors");
+    if (!fs.existsSync(file)) {
+      const [cohort, cache] = [await this.cohort(), await this.cache()];
+      const onStep = callbacks?.onStep;
+      const result = await runPretrain({
+        seed: this.config.seed, ...this.config.pretrain, cohort, cache, features: spec.features, dir, resume: true,
+        callbacks: {
+          ...callbacks,
+          onStep: async (s) => {
+            this.folder.appendMetric({ stage: "pretrain", model: name, step: s.step, epoch: s.epoch, loss: s.loss, lr: s.lr });
+            await onStep?.(s);
+          },
+        },
+      });
+      result.model.dispose();
+    }
+    const vit = loadEncoder(file);
+    this.encoders.set(name, vit);
+    return vit;
+  }
+
+  /** Loss per step of a model's pretraining (from its run folder). */
+  history(name: string): { loss: number[]; lr: number[] } | undefined {
+    return this.folder.readJson(path.join("models", name, "history.json"));
+  }
+
+  /** Evaluation transform for the encoder's size: the authors' resize 256 / crop 224, scaled. */
+  evalView(): EvalViewOptions {
+    return { resize: Math.round((this.pretrainSettings().imageSize * 256) / 224) };
+  }
+
+  /** The linear probe of a model (the authors' protocol), kept as models/<name>/probe.json. */
+  async probe(name: string): Promise<ProbeSummary> {
+    const cached = this.probes.get(name);
+    if (cached) return cached;
+    const encoder = await this.encoder(name);
+    const file = path.join("models", name, "probe.json");
+    const stored = this.folder.readJson<ProbeSummary>(file);
+    const settings = JSON.stringify({ ...this.config.probe, seed: this.config.seed, view: this.evalView() });
+    if (stored && stored.encoder === encoder.fingerprint() && stored.settings === settings) {
+      this.probes.set(name, stored);
+      return stored;
+    }
+    const p = this.config.probe;
+    const r = await runProbe({
+      encoder, cohort: await this.cohort(), cache: await this.cache(), view: this.evalView(),
+      embeddingsDir: this.folder.folder("embeddings"),
+      runs: p.runs, maxEpochs: p.maxEpochs, patience: p.patience, augment: p.augment, n: p.bootstrap, seed: this.config.seed,
+    });
+    const summary: ProbeSummary = {
+      model: name, encoder: encoder.fingerprint(), settings, chosen: r.chosen, macro: r.macro, perLabel: r.perLabel,
+      test: { names: [...r.test.yTrue.names], yTrue: Array.from(r.test.yTrue.values), yScore: Array.from(r.test.yScore.values) },
+    };
+    this.folder.writeJson(file, summary);
+    this.folder.appendMetric({ stage: "probe", model: name, auroc: r.macro.auroc, auprc: r.macro.auprc, chosen: r.chosen });
+    this.probes.set(name, summary);
+    return summary;
+  }
+
+  /** Every model against the baseline on the same test set: paired bootstrap and DeLong. */
+  async comparisons(): Promise<{ model: string; comparison: Comparison }[]> {
+    const base = await this.probe(this.config.baseline);
+    const out: { model: string; comparison: Comparison }[] = [];
+    for (const m of this.config.models) {
+      if (m.name === this.config.baseline) continue;
+      const comparison = compare(scored(base), scored(await this.probe(m.name)), { n: this.config.probe.bootstrap, seed: this.config.seed, quiet: true });
+      out.push({ model: m.name, comparison });
+    }
+    return out;
+  }
+
+  /** The paper's table: macro AUROC and AUPRC with 95% CIs, marked where better than the baseline. */
+  async table(): Promise<ResultsTable> {
+    const entries: TableEntry[] = [];
+    for (const m of this.config.models) entries.push({ model: m.name, test: scored(await this.probe(m.name)) });
+    const table = resultsTable(entries, { baseline: this.config.baseline, n: this.config.probe.bootstrap, seed: this.config.seed, quiet: true });
+    fs.writeFileSync(this.folder.file("results.csv"), table.csv());
+    return table;
+  }
+
+  /**
+   * The paper's Figure 3: t-SNE of the training images that carry exactly one label, one panel per
+   * model and label group, the same images for every model (at most `tsne.maxPoints`, drawn with the seed).
+   */
+  async tsneFigure(): Promise<Figure | undefined> {
+    const t = this.config.tsne;
+    if (t === false) return undefined;
+    const cohort = await this.cohort();
+    const cache = await this.cache();
+    const models = [];
+    let labels: (string | null)[] | undefined;
+    let pick: Int32Array | undefined;
+    for (const m of this.config.models) {
+      const encoder = await this.encoder(m.name);
+      const { rows, x } = await embedSplit({ encoder, cache, view: this.evalView(), embeddingsDir: this.folder.folder("embeddings") }, cohort, "train");
+      if (!pick) {
+        const groupLabels = FIGURE3_GROUPS.flatMap((g) => g.labels);
+        const single = singleLabels(rows.labels).map((l) => (l !== null && groupLabels.includes(l) ? l : null));
+        const candidates = single.flatMap((l, i) => (l === null ? [] : [i]));
+        const order = new Rng(this.config.seed).fork("tsne-sample").permutation(candidates.length);
+        pick = Int32Array.from(Array.from(order.subarray(0, Math.min(t.maxPoints, candidates.length)), (k) => candidates[k])).sort();
+        labels = Array.from(pick, (i) => single[i]);
+      }
+      if (pick.length <= t.perplexity * 3) return undefined;
+      const data = new Float32Array(pick.length * x.dims);
+      pick.forEach((r, i) => data.set(x.data.subarray(r * x.dims, (r + 1) * x.dims), i * x.dims));
+      models.push({ name: m.name, xy: await tsne(data, { dims: x.dims, perplexity: t.perplexity, seed: this.config.seed }) });
+    }
+    return tsneFigure({ models, labels: labels! });
+  }
+
+  /** Low-data fine-tuning of a model's encoder on fractions of the training patients. */
+  async finetune(name: string): Promise<FinetuneResult> {
+    const f = this.config.finetune;
+    const r = await runFinetune({
+      encoder: await this.encoder(name), cohort: await this.cohort(), cache: await this.cache(), view: this.evalView(),
+      fractions: f.fractions, subsets: f.subsets, maxEpochs: f.maxEpochs, patience: f.patience, n: this.config.probe.bootstrap, seed: this.config.seed,
+    });
+    const rows = r.fractions.map((x) => ({ fraction: x.fraction, best: x.best, auroc: x.report.macro.auroc, auprc: x.report.macro.auprc }));
+    this.folder.writeJson(path.join("models", name, "finetune.json"), rows);
+    for (const row of rows) this.folder.appendMetric({ stage: "finetune", model: name, ...row });
+    return r;
+  }
+
+  /** Every stage, then report.html: the whole study. */
+  async run(): Promise<StudyResults> {
+    for (const m of this.config.models) await this.probe(m.name);
+    const comparisons = await this.comparisons();
+    const table = await this.table();
+    const probes = await Promise.all(this.config.models.map((m) => this.probe(m.name)));
+    const file = await this.report(table, comparisons);
+    return { table, comparisons, probes, report: file };
+  }
+
+  /** report.html: cohort, EHR distributions, loss curves, results with CIs and tests, t-SNE. No ids. */
+  async report(table?: ResultsTable, comparisons?: { model: string; comparison: Comparison }[]): Promise<string> {
+    const cohort = await this.cohort();
+    table ??= await this.table();
+    comparisons ??= await this.comparisons();
+    const info = await backend.ensure();
+    const probes = await Promise.all(this.config.models.map((m) => this.probe(m.name)));
+    const curves = new TrainingCurves({ title: "Pretraining loss (MSN loss per optimizer step)", panels: [this.config.models.map((m) => m.name)] });
+    for (const m of this.config.models) this.history(m.name)?.loss.forEach((l, i) => curves.append(i + 1, { [m.name]: l }));
+    // Stars where the table marks a significant improvement over the baseline (p < 0.05).
+    const base = table.cells.find((c) => c.model === this.config.baseline)!;
+    const better = (p: number | undefined, x: Interval, b: Interval) => p !== undefined && p < 0.05 && x.estimate > b.estimate;
+    const forest = forestPlot(table.cells.flatMap((c) => [
+      { model: c.model, metric: "AUROC", value: c.auroc.estimate, lo: c.auroc.lower, hi: c.auroc.upper, significant: better(c.pAuroc, c.auroc, base.auroc) },
+      { model: c.model, metric: "AUPRC", value: c.auprc.estimate, lo: c.auprc.lower, hi: c.auprc.upper, significant: better(c.pAuprc, c.auprc, base.auprc) },
+    ]), { reference: this.config.baseline, title: "Test macro AUROC and AUPRC with 95% CIs" });
+    const tsneFig = await this.tsneFigure();
+    const pretrainCfg = this.pretrainSettings();
+    return writeReport({
+      title: `ehr-msn study "${this.config.name}"`,
+      file: this.folder.file("report.html"),
+      sections: [
+        { heading: "Cohort" },
+        `${"synth" in this.config.data ? "Synthetic MIMIC-shaped cohort with phantom radiographs" : "MIMIC-CXR-JPG with MIMIC-IV"}; images per split, label prevalence and EHR features below. Every row left out of the cohort is counted by reason in cohort-report.json.`,
+        cohort.summary(),
+        ehrDistributions(cohort.table, { title: "EHR features by split (the paper's Appendix B)" }),
+        labelPrevalence(cohort.table, { title: "Label prevalence by split" }),
+        { heading: "Pretraining" },
+        `${this.config.models.length} encoders: ViT-${pretrainCfg.vit} (${pretrainCfg.dim ?? "default"} width, ${pretrainCfg.layers ?? "default"} blocks), ${pretrainCfg.imageSize} px views and ${pretrainCfg.focalViews} focal views of ${pretrainCfg.focalSize} px, batch ${pretrainCfg.batchSize}, ${pretrainCfg.epochs} epochs, on the ${info.name} backend. Features fused on the anchor side: ${this.config.models.map((m) => `${m.name}: ${featureText(m.features)}`).join("; ")}.`,
+        curves.finish(),
+        { heading: "Linear evaluation" },
+        `Macro AUROC and AUPRC on the test split with 95% bootstrap intervals (${this.config.probe.bootstrap} resamples). ${table.note}`,
+        table,
+        forest,
+        comparisonText(comparisons, this.config.baseline),
+        probeChoices(probes),
+        ...(tsneFig ? [{ heading: "Embeddings" }, "t-SNE of training images with a single label among the twelve of the paper's Figure 3, the same images for every model.", tsneFig] : []),
+        { heading: "Settings" },
+        { html: `<pre>${escapeHtml(JSON.stringify({ ...this.config, backend: info }, null, 2))}</pre>` },
+      ],
+    });
+  }
+
+  /** Frees the encoders and closes the image cache. */
+  async close(): Promise<void> {
+    for (const e of this.encoders.values()) e.dispose();
+    this.encoders.clear();
+    if (this.cachePromise) (await this.cachePromise).close();
+  }
+}
+
+function scored(p: ProbeSummary): { yTrue: { names: string[]; values: number[] }; yScore: { names: string[]; values: number[] } } {
+  return { yTrue: { names: p.test.names, values: p.test.yTrue }, yScore: { names: p.test.names, values: p.test.yScore } };
+}
+
+function featureText(f: string | string[]): string {
+  return Array.isArray(f) ? (f.length === 0 ? "none (vanilla MSN)" : f.join(", ")) : f;
+}
+
+function comparisonText(comparisons: { model: string; comparison: Comparison }[], baseline: string): string {
+  if (comparisons.length === 0) return "";
+  const lines = comparisons.map(({ model, comparison: c }) => {
+    const d = c.macro;
+    const delong = d.auroc.delong ? `DeLong p = ${fmtP(d.auroc.delong.p)}, ` : "";
+    return `${model} - ${baseline}: AUROC ${signed(d.auroc.diff)} (${signed(d.auroc.lower)}, ${signed(d.auroc.upper)}), ${delong}bootstrap p = ${fmtP(d.auroc.pBootstrap)}; ` +
+      `AUPRC ${signed(d.auprc.diff)} (${signed(d.auprc.lower)}, ${signed(d.auprc.upper)}), bootstrap p = ${fmtP(d.auprc.pBootstrap)}.`;
+  });
+  return `Differences against ${baseline} on the same test images (paired bootstrap intervals, DeLong's test for AUROC):\n\n${lines.join("\n")}`;
+}
+
+function probeChoices(probes: ProbeSummary[]): string {
+  const runs = probes.map(({ model, chosen: c }) =>
+    `${model}: Adam lr ${c.lr}, ${c.scheduler === "cosine" ? "cosine" : "reduce-on-plateau"}${c.earlyStopping ? " with early stopping" : ""}, epoch ${c.epoch} (validation macro AUROC ${c.valAuroc.toFixed(3)})`);
+  return `Probe chosen on validation macro AUROC among the runs of the authors' protocol: ${runs.join("; ")}.`;
+}
+
+const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(3)}`;
+const fmtP = (p: number) => (p < 0.001 ? "< 0.001" : p.toFixed(3));
+const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
