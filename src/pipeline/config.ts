@@ -83,7 +83,7 @@ export const DEMO_CONFIG: Partial<StudyConfig> = {
   name: "demo",
   data: { synth: { patients: 350, imageLongSide: 384 } },
   cacheShortSide: 128,
-  pretrain: { vit: "tiny", layers: 6, imageSize: 112, focalSize: 48, batchSize: 32, epochs: 4, lr: 5e-4, checkpointEvery: 20 },
+  pretrain: { vit: "tiny", layers: 6, imageSize: 112, focalSize: 48, batchSize: 32, epochs: 6, lr: 5e-4, checkpointEvery: 20 },
   models: [TABLE3_MODELS[0], TABLE3_MODELS[7]],
   probe: { maxEpochs: 50, patience: 5, bootstrap: 1000, augment: false },
   tsne: { perplexity: 30, maxPoints: 2000 },
