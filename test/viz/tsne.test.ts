@@ -15,8 +15,8 @@ import { umap } from "../../src/viz/umap";
 
 process.env.EHR_MSN_QUIET = "1";
 
-/** scikit-learn 1.9.1's pieces on small fixed data (test/viz/golden/tsne_golden.py). */
-const golden = JSON.parse(fs.readFileSync(path.join(packageRoot(), "test", "viz", "golden", "tsne.json"), "utf8"));
+/** scikit-learn 1.9.1's pieces on small fixed data (test/golden/tsne_reference.py). */
+const golden = JSON.parse(fs.readFileSync(path.join(packageRoot(), "test", "golden", "tsne_fixture.json"), "utf8"));
 
 const flat = (rows: number[][]) => Float64Array.from(rows.flat());
 

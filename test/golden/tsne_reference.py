@@ -1,7 +1,7 @@
-"""Writes test/viz/golden/tsne.json: scikit-learn's t-SNE pieces on small fixed data, for the
+"""Writes test/golden/tsne_fixture.json: scikit-learn's t-SNE pieces on small fixed data, for the
 TypeScript tests (which read this file and never need Python).
 
-Run from the repository root: .venv-ref/bin/python test/viz/golden/tsne_golden.py
+Run from the repository root: .venv-ref/bin/python test/golden/tsne_reference.py
 (scikit-learn 1.9.1, numpy; see test/golden/requirements.txt).
 """
 import json
@@ -15,7 +15,7 @@ from sklearn.manifold import TSNE, trustworthiness
 from sklearn.manifold._t_sne import _joint_probabilities, _joint_probabilities_nn, _kl_divergence, _kl_divergence_bh
 from sklearn.neighbors import NearestNeighbors
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tsne.json")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tsne_fixture.json")
 
 
 def clustered(rng, n, d, k, spread):
