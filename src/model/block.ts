@@ -10,7 +10,7 @@
  * kept. The golden tests compare these gradients with PyTorch's autograd.
  */
 import * as tf from "@tensorflow/tfjs";
-import { geluDerivative, layerNormBackward, layerNormForward, normalCdf, sumRows } from "./layers";
+import { erfGelu, erfGeluDerivative, layerNormBackward, layerNormForward, sumRows } from "./layers";
 
 type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
 
@@ -71,27 +71,28 @@ function forward(x: tf.Tensor3D, w: BlockWeights, o: BlockOptions): { value: tf.
   const x1 = tf.add(xRes, dense(attOut, outW, outB).reshape([b, tq, d]));
   const ln2 = layerNormForward(x1, ln2w, ln2b, o.eps);
   const h2 = ln2.y.reshape([b * tq, d]);
-  const z = dense(h2, w1, b1);
-  const cdf = normalCdf(z);
-  const gz = tf.mul(z, cdf);
-  const value = tf.add(x1, dense(gz, w2, b2).reshape([b, tq, d])) as tf.Tensor3D;
-  return { value, saved: [ln1.xhat, ln1.rstd, h, qh, kh, vh, att, attOut, ln2.xhat, ln2.rstd, h2, z, cdf, gz] };
+  // The MLP computes GELU(z)·W2ᵀ as g(u)·(W2/√2)ᵀ with u = z/√2 = h2·(W1/√2)ᵀ + b1/√2 (see erfGelu):
+  // the 1/√2 factors scale the small weights instead of taking passes over [tokens, mlpDim].
+  const u = dense(h2, tf.mul(w1, Math.SQRT1_2), tf.mul(b1, Math.SQRT1_2));
+  const { g, ope } = erfGelu(u);
+  const value = tf.add(x1, dense(g, tf.mul(w2, Math.SQRT1_2), b2).reshape([b, tq, d])) as tf.Tensor3D;
+  return { value, saved: [ln1.xhat, ln1.rstd, h, qh, kh, vh, att, attOut, ln2.xhat, ln2.rstd, h2, u, ope, g] };
 }
 
 function backward(dy: tf.Tensor3D, s: tf.Tensor[], xShape: number[], o: BlockOptions): tf.Tensor[] {
-  const [xhat1, rstd1, h, qh, kh, vh, att, attOut, xhat2, rstd2, h2, z, cdf, gz] = s;
+  const [xhat1, rstd1, h, qh, kh, vh, att, attOut, xhat2, rstd2, h2, u, ope, g] = s;
   const [ln1w, , inW, , outW, , ln2w, , w1, , w2] = s.slice(SAVED) as unknown as BlockWeights;
   const [b, t, d] = xShape;
   const tq = o.clsOnly ? 1 : t;
   const scale = 1 / Math.sqrt(d / o.heads);
   // MLP and its residual.
   const dm = dy.reshape([b * tq, d]);
-  const dw2 = tf.matMul(dm, gz, true, false);
+  const dw2 = tf.mul(tf.matMul(dm, g, true, false), Math.SQRT1_2);
   const db2 = sumRows(dm);
-  const dz = tf.mul(tf.matMul(dm, w2), geluDerivative(z, cdf));
-  const dw1 = tf.matMul(dz, h2, true, false);
-  const db1 = sumRows(dz);
-  const [dx1Norm, dln2w, dln2b] = layerNormBackward(tf.matMul(dz, w1).reshape([b, tq, d]), xhat2, rstd2, ln2w);
+  const du = tf.mul(tf.matMul(dm, tf.mul(w2, Math.SQRT1_2)), erfGeluDerivative(u, ope));
+  const dw1 = tf.mul(tf.matMul(du, h2, true, false), Math.SQRT1_2);
+  const db1 = tf.mul(sumRows(du), Math.SQRT1_2);
+  const [dx1Norm, dln2w, dln2b] = layerNormBackward(tf.matMul(du, tf.mul(w1, Math.SQRT1_2)).reshape([b, tq, d]), xhat2, rstd2, ln2w);
   const dx1 = tf.add(dy, dx1Norm);
   // Attention output projection and its residual.
   const da = dx1.reshape([b * tq, d]);

@@ -71,22 +71,30 @@ export function layerNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, bias: 
   return op(x, weight, bias) as T;
 }
 
-/** Φ(x), the standard normal CDF. */
-export function normalCdf(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1), 0.5);
+/**
+ * The exact GELU in the variable u = x/√2, where x·Φ(x) = u·(1 + erf u)/√2: `g` = u·(1 + erf u) and
+ * `ope` = 1 + erf u (what the derivative reads). Three passes over the tensor; callers fold the two
+ * 1/√2 factors into the weights around it (block.ts) instead of spending passes on them.
+ */
+export function erfGelu(u: tf.Tensor): { g: tf.Tensor; ope: tf.Tensor } {
+  const ope = tf.add(tf.erf(u), 1);
+  return { g: tf.mul(u, ope), ope };
 }
 
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+/** ln(2/√π): (2/√π)·exp(−u²) is computed as exp(ln(2/√π) − u²), one pass fewer. */
+const LN_2_OVER_SQRT_PI = Math.log(2 / Math.sqrt(Math.PI));
 
-/** d/dx x·Φ(x) = Φ(x) + x·φ(x), the derivative of the exact GELU, from x and Φ(x). */
-export function geluDerivative(x: tf.Tensor, cdf: tf.Tensor): tf.Tensor {
-  return tf.add(cdf, tf.mul(tf.mul(x, INV_SQRT_2PI), tf.exp(tf.mul(tf.square(x), -0.5))));
+/** d/du u·(1 + erf u) = 1 + erf u + (2/√π)·u·exp(−u²), from u and `ope` = 1 + erf u. */
+export function erfGeluDerivative(u: tf.Tensor, ope: tf.Tensor): tf.Tensor {
+  return tf.add(ope, tf.mul(u, tf.exp(tf.sub(LN_2_OVER_SQRT_PI, tf.square(u)))));
 }
 
 const geluOp = tf.customGrad(((x: tf.Tensor, save: Save) => {
-  const cdf = normalCdf(x);
-  save([x, cdf]);
-  return { value: tf.mul(x, cdf), gradFunc: (dy: tf.Tensor, [xs, c]: tf.Tensor[]) => tf.tidy(() => tf.mul(dy, geluDerivative(xs, c))) };
+  const u = tf.mul(x, Math.SQRT1_2);
+  const { g, ope } = erfGelu(u);
+  save([u, ope]);
+  // x·Φ(x) = g/√2, and d/dx = (dg/du)·(du/dx)/√2 = (dg/du)/2.
+  return { value: tf.mul(g, Math.SQRT1_2), gradFunc: (dy: tf.Tensor, [us, o]: tf.Tensor[]) => tf.tidy(() => tf.mul(tf.mul(dy, 0.5), erfGeluDerivative(us, o))) };
 }) as unknown as CustomGradFunc);
 
 /** GELU with the exact erf form (torch.nn.GELU's default), not the tanh approximation. */
