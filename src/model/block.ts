@@ -10,7 +10,7 @@
  * kept. The golden tests compare these gradients with PyTorch's autograd.
  */
 import * as tf from "@tensorflow/tfjs";
-import { erfGelu, erfGeluDerivative, layerNormBackward, layerNormForward, sumRows } from "./layers";
+import { erfGelu, erfGeluDerivative, normalizeRows, normalizeRowsBackward, sumRows } from "./layers";
 
 type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
 
@@ -49,68 +49,103 @@ const mergeHeads = (x: tf.Tensor, b: number, t: number) => x.transpose([0, 2, 1,
 /** y = x·Wᵀ + b for 2-D x. */
 const dense = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, true), b);
 
-const SAVED = 14;
+/**
+ * A LayerNorm's affine (γ, β) and a per-output scale r folded into the Linear (W, b) that reads it:
+ * r ⊙ (W·(x̂ ⊙ γ + β) + b) = x̂·W'ᵀ + b' with W' = r ⊙ W ⊙ γ and b' = r ⊙ (b + W·β). `wb` is [W' | b'],
+ * applied to the normalised rows with a column of ones appended, so that one matMul does the norm's
+ * scale and shift and the Linear's bias: passes over [tokens, out] and [tokens, in] saved for a few
+ * small ops on the weights.
+ */
+function foldAffine(w: tf.Tensor, b: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, r: tf.Tensor): { w: tf.Tensor2D; wb: tf.Tensor2D } {
+  const wf = tf.mul(tf.mul(w, r), gamma) as tf.Tensor2D;
+  const bf = tf.mul(tf.add(b.reshape([-1, 1]), tf.matMul(w as tf.Tensor2D, beta.reshape([-1, 1]) as tf.Tensor2D)), r);
+  return { w: wf, wb: tf.concat([wf, bf], 1) as tf.Tensor2D };
+}
+
+/**
+ * [dW, db, dγ, dβ] from the gradient of the folded [W' | b'] (see foldAffine): with G, g its columns
+ * scaled by r, dW = G ⊙ γ + g·βᵀ, db = g, dγ = Σ_out G ⊙ W, dβ = gᵀ·W.
+ */
+function unfoldGrads(dwb: tf.Tensor2D, w: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, r: tf.Tensor): tf.Tensor[] {
+  const [out, inPlusOne] = dwb.shape;
+  const [gw, gb] = tf.split(tf.mul(dwb, r), [inPlusOne - 1, 1], 1);
+  return [
+    tf.add(tf.mul(gw, gamma), tf.matMul(gb as tf.Tensor2D, beta.reshape([1, -1]) as tf.Tensor2D)),
+    gb.reshape([out]),
+    sumRows(tf.mul(gw, w)),
+    tf.matMul(gb as tf.Tensor2D, w as tf.Tensor2D, true, false).reshape([-1]),
+  ];
+}
+
+/** The rows of x [B, T, D] normalised, as [B·T, D] and with a column of ones appended [B·T, D + 1]. */
+function normalized(x: tf.Tensor, eps: number): { xhat: tf.Tensor2D; xhat1: tf.Tensor2D; rstd: tf.Tensor } {
+  const d = x.shape[x.rank - 1];
+  const { xhat, rstd } = normalizeRows(x.reshape([-1, d]), eps);
+  return { xhat: xhat as tf.Tensor2D, xhat1: tf.concat([xhat, tf.ones([xhat.shape[0], 1])], 1) as tf.Tensor2D, rstd };
+}
+
+/** Output scales of the fused q/k/v projection: the attention's 1/√(D/H) goes into the q rows. */
+const qkvScale = (d: number, heads: number) => tf.concat([tf.fill([d, 1], 1 / Math.sqrt(d / heads)), tf.ones([2 * d, 1])]);
+
+const SAVED = 17;
 
 function forward(x: tf.Tensor3D, w: BlockWeights, o: BlockOptions): { value: tf.Tensor3D; saved: tf.Tensor[] } {
   const [ln1w, ln1b, inW, inB, outW, outB, ln2w, ln2b, w1, b1, w2, b2] = w;
   const [b, t, d] = x.shape;
   const tq = o.clsOnly ? 1 : t;
-  const scale = 1 / Math.sqrt(d / o.heads);
-  const ln1 = layerNormForward(x, ln1w, ln1b, o.eps);
-  const h = ln1.y.reshape([b * t, d]);
-  const qkv = dense(h, inW, inB).reshape([b, t, 3 * d]);
+  const n1 = normalized(x, o.eps);
+  const inF = foldAffine(inW, inB, ln1w, ln1b, qkvScale(d, o.heads));
+  const qkv = tf.matMul(n1.xhat1, inF.wb, false, true).reshape([b, t, 3 * d]);
   const [qAll, k, v] = tf.split(qkv, 3, -1);
   // With clsOnly, the class token's query (the k and v of every token are still needed).
   const q = o.clsOnly ? qAll.slice([0, 0, 0], [b, 1, d]) : qAll;
-  const qh = tf.mul(splitHeads(q, b, tq, o.heads), scale);
+  // q is already scaled by 1/√(D/H) (qkvScale).
+  const qh = splitHeads(q, b, tq, o.heads);
   const kh = splitHeads(k, b, t, o.heads);
   const vh = splitHeads(v, b, t, o.heads);
   const att = tf.softmax(tf.matMul(qh, kh, false, true));
   const attOut = mergeHeads(tf.matMul(att, vh), b, tq).reshape([b * tq, d]);
   const xRes = o.clsOnly ? x.slice([0, 0, 0], [b, 1, d]) : x;
   const x1 = tf.add(xRes, dense(attOut, outW, outB).reshape([b, tq, d]));
-  const ln2 = layerNormForward(x1, ln2w, ln2b, o.eps);
-  const h2 = ln2.y.reshape([b * tq, d]);
-  // The MLP computes GELU(z)·W2ᵀ as g(u)·(W2/√2)ᵀ with u = z/√2 = h2·(W1/√2)ᵀ + b1/√2 (see erfGelu):
-  // the 1/√2 factors scale the small weights instead of taking passes over [tokens, mlpDim].
-  const u = dense(h2, tf.mul(w1, Math.SQRT1_2), tf.mul(b1, Math.SQRT1_2));
+  const n2 = normalized(x1, o.eps);
+  // The MLP computes GELU(z)·W2ᵀ as g(u)·(W2/√2)ᵀ with u = z/√2 (see erfGelu): the 1/√2 factors
+  // scale the small weights instead of taking passes over [tokens, mlpDim].
+  const mlpF = foldAffine(w1, b1, ln2w, ln2b, tf.scalar(Math.SQRT1_2));
+  const u = tf.matMul(n2.xhat1, mlpF.wb, false, true);
   const { g, ope } = erfGelu(u);
-  const value = tf.add(x1, dense(g, tf.mul(w2, Math.SQRT1_2), b2).reshape([b, tq, d])) as tf.Tensor3D;
-  return { value, saved: [ln1.xhat, ln1.rstd, h, qh, kh, vh, att, attOut, ln2.xhat, ln2.rstd, h2, u, ope, g] };
+  const w2s = tf.mul(w2, Math.SQRT1_2);
+  const value = tf.add(x1, dense(g, w2s, b2).reshape([b, tq, d])) as tf.Tensor3D;
+  return { value, saved: [n1.xhat, n1.xhat1, n1.rstd, inF.w, qh, kh, vh, att, attOut, n2.xhat, n2.xhat1, n2.rstd, mlpF.w, u, ope, g, w2s] };
 }
 
 function backward(dy: tf.Tensor3D, s: tf.Tensor[], xShape: number[], o: BlockOptions): tf.Tensor[] {
-  const [xhat1, rstd1, h, qh, kh, vh, att, attOut, xhat2, rstd2, h2, u, ope, g] = s;
-  const [ln1w, , inW, , outW, , ln2w, , w1, , w2] = s.slice(SAVED) as unknown as BlockWeights;
+  const [xhat1, xa1, rstd1, inWf, qh, kh, vh, att, attOut, xhat2, xa2, rstd2, w1f, u, ope, g, w2s] = s;
+  const [ln1w, ln1b, inW, , outW, , ln2w, ln2b, w1] = s.slice(SAVED) as unknown as BlockWeights;
   const [b, t, d] = xShape;
   const tq = o.clsOnly ? 1 : t;
-  const scale = 1 / Math.sqrt(d / o.heads);
   // MLP and its residual.
   const dm = dy.reshape([b * tq, d]);
   const dw2 = tf.mul(tf.matMul(dm, g, true, false), Math.SQRT1_2);
   const db2 = sumRows(dm);
-  const du = tf.mul(tf.matMul(dm, tf.mul(w2, Math.SQRT1_2)), erfGeluDerivative(u, ope));
-  const dw1 = tf.mul(tf.matMul(du, h2, true, false), Math.SQRT1_2);
-  const db1 = tf.mul(sumRows(du), Math.SQRT1_2);
-  const [dx1Norm, dln2w, dln2b] = layerNormBackward(tf.matMul(du, tf.mul(w1, Math.SQRT1_2)).reshape([b, tq, d]), xhat2, rstd2, ln2w);
-  const dx1 = tf.add(dy, dx1Norm);
+  const du = tf.mul(tf.matMul(dm, w2s), erfGeluDerivative(u, ope));
+  const [dw1, db1, dln2w, dln2b] = unfoldGrads(tf.matMul(du, xa2, true, false), w1, ln2w, ln2b, tf.scalar(Math.SQRT1_2));
+  const dx1 = tf.add(dy, normalizeRowsBackward(tf.matMul(du, w1f), xhat2, rstd2).reshape([b, tq, d]));
   // Attention output projection and its residual.
   const da = dx1.reshape([b * tq, d]);
   const dOutW = tf.matMul(da, attOut, true, false);
   const dOutB = sumRows(da);
   const doh = splitHeads(tf.matMul(da, outW), b, tq, o.heads);
-  // Scaled dot-product attention; softmax backward is att ⊙ (datt − Σ datt·att).
+  // Scaled dot-product attention (q pre-scaled); softmax backward is att ⊙ (datt − Σ datt·att).
   const datt = tf.matMul(doh, vh, false, true);
   const ds = tf.mul(att, tf.sub(datt, tf.sum(tf.mul(datt, att), -1, true)));
-  let dq = mergeHeads(tf.mul(tf.matMul(ds, kh), scale), b, tq);
+  let dq = mergeHeads(tf.matMul(ds, kh), b, tq);
   const dk = mergeHeads(tf.matMul(ds, qh, true, false), b, t);
   const dv = mergeHeads(tf.matMul(att, doh, true, false), b, t);
   if (o.clsOnly) dq = tf.pad(dq, [[0, 0], [0, t - 1], [0, 0]]);
-  // The fused q/k/v projection.
+  // The fused q/k/v projection with the first LayerNorm folded in.
   const dqkv = tf.concat([dq, dk, dv], -1).reshape([b * t, 3 * d]);
-  const dInW = tf.matMul(dqkv, h, true, false);
-  const dInB = sumRows(dqkv);
-  const [dxNorm, dln1w, dln1b] = layerNormBackward(tf.matMul(dqkv, inW).reshape([b, t, d]), xhat1, rstd1, ln1w);
+  const [dInW, dInB, dln1w, dln1b] = unfoldGrads(tf.matMul(dqkv, xa1, true, false), inW, ln1w, ln1b, qkvScale(d, o.heads));
+  const dxNorm = normalizeRowsBackward(tf.matMul(dqkv, inWf), xhat1, rstd1).reshape([b, t, d]);
   const dxRes = o.clsOnly ? tf.pad(dx1, [[0, 0], [0, t - 1], [0, 0]]) : dx1;
   return [tf.add(dxNorm, dxRes), dln1w, dln1b, dInW, dInB, dOutW, dOutB, dln2w, dln2b, dw1, db1, dw2, db2];
 }

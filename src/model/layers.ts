@@ -46,19 +46,27 @@ export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D):
   return (bias ? linearOp(x, weight, bias) : linearNoBiasOp(x, weight)) as tf.Tensor2D;
 }
 
-/** LayerNorm's forward pieces: the output and what its backward pass reads. */
-export function layerNormForward(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): { y: tf.Tensor; xhat: tf.Tensor; rstd: tf.Tensor } {
+/** Rows normalised over the last axis (biased variance): x̂ = (x − mean)·rstd, and rstd. */
+export function normalizeRows(x: tf.Tensor, eps: number): { xhat: tf.Tensor; rstd: tf.Tensor } {
   const xc = tf.sub(x, tf.mean(x, -1, true));
   const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), eps));
-  const xhat = tf.mul(xc, rstd);
+  return { xhat: tf.mul(xc, rstd), rstd };
+}
+
+/** The gradient of x from that of x̂ = normalizeRows(x): rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)). */
+export function normalizeRowsBackward(dxhat: tf.Tensor, xhat: tf.Tensor, rstd: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(xhat, tf.mean(tf.mul(dxhat, xhat), -1, true))), rstd);
+}
+
+/** LayerNorm's forward pieces: the output and what its backward pass reads. */
+export function layerNormForward(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): { y: tf.Tensor; xhat: tf.Tensor; rstd: tf.Tensor } {
+  const { xhat, rstd } = normalizeRows(x, eps);
   return { y: tf.add(tf.mul(xhat, weight), bias), xhat, rstd };
 }
 
 /** LayerNorm's gradients [dx, dweight, dbias] from the saved normalised input and inverse deviation. */
 export function layerNormBackward(dy: tf.Tensor, xhat: tf.Tensor, rstd: tf.Tensor, weight: tf.Tensor): tf.Tensor[] {
-  const dxhat = tf.mul(dy, weight);
-  const centred = tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(xhat, tf.mean(tf.mul(dxhat, xhat), -1, true)));
-  return [tf.mul(centred, rstd), sumRows(tf.mul(dy, xhat)), sumRows(dy)];
+  return [normalizeRowsBackward(tf.mul(dy, weight), xhat, rstd), sumRows(tf.mul(dy, xhat)), sumRows(dy)];
 }
 
 /** LayerNorm over the last axis with a biased variance, as torch.nn.LayerNorm. */
