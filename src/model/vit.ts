@@ -164,7 +164,8 @@ export class VisionTransformer implements Encoder {
       // Patch vectors in (channel, row, column) order, the layout of conv_proj.weight [D, C, p, p].
       const patches = images.reshape([b, side, p, side, p, c]).transpose([0, 1, 3, 5, 2, 4]).reshape([b * side * side, c * p * p]) as tf.Tensor2D;
       const tokens = linear(patches, P.get("conv_proj.weight").reshape([d, c * p * p]), P.get("conv_proj.bias") as tf.Tensor1D).reshape([b, side * side, d]);
-      const cls = tf.tile(P.get("class_token"), [b, 1, 1]);
+      // A broadcast rather than tf.tile: the gradient of tile is two kernels per image, that of mul one sum.
+      const cls = tf.mul(tf.ones([b, 1, 1]), P.get("class_token"));
       let x = tf.add(tf.concat([cls, tokens], 1), this.positionEmbedding(side)) as tf.Tensor3D;
       if (opts.keep) x = keepTokens(x, opts.keep);
       for (let i = 0; i < layers; i++) {
