@@ -42,9 +42,15 @@ export function transformerBlock(x: tf.Tensor3D, weights: BlockWeights, o: Block
   return op(x, ...weights) as tf.Tensor3D;
 }
 
-/** Head split [B, T, D] -> [B, H, T, D/H] and back. */
-const splitHeads = (x: tf.Tensor, b: number, t: number, h: number) => x.reshape([b, t, h, -1]).transpose([0, 2, 1, 3]);
-const mergeHeads = (x: tf.Tensor, b: number, t: number) => x.transpose([0, 2, 1, 3]).reshape([b, t, -1]);
+/**
+ * Attention runs on 5-D [1, B, H, T, D/H] tensors: q, k and v come out of one transpose of the fused
+ * projection [B, T, 3, H, D/H] -> [3, B, H, T, D/H] and a split along the first axis, which TensorFlow
+ * does without copying (three splits and three transposes before).
+ */
+const headsOf = (qkv: tf.Tensor, b: number, t: number, h: number) => tf.split(qkv.reshape([b, t, 3, h, -1]).transpose([2, 0, 3, 1, 4]), 3, 0);
+/** [1, B, H, T, D/H] -> [B·T, D] and back. */
+const mergeHeads = (x: tf.Tensor, n: number) => x.transpose([0, 1, 3, 2, 4]).reshape([n, -1]) as tf.Tensor2D;
+const splitHeads = (x: tf.Tensor, b: number, t: number, h: number) => x.reshape([1, b, t, h, -1]).transpose([0, 1, 3, 2, 4]);
 
 /** y = x·Wᵀ + b for 2-D x. */
 const dense = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, true), b);
@@ -77,15 +83,18 @@ function unfoldGrads(dwb: tf.Tensor2D, w: tf.Tensor, gamma: tf.Tensor, beta: tf.
   ];
 }
 
-/** The rows of x [B, T, D] normalised, as [B·T, D] and with a column of ones appended [B·T, D + 1]. */
-function normalized(x: tf.Tensor, eps: number): { xhat: tf.Tensor2D; xhat1: tf.Tensor2D; rstd: tf.Tensor } {
-  const d = x.shape[x.rank - 1];
-  const { xhat, rstd } = normalizeRows(x.reshape([-1, d]), eps);
-  return { xhat: xhat as tf.Tensor2D, xhat1: tf.concat([xhat, tf.ones([xhat.shape[0], 1])], 1) as tf.Tensor2D, rstd };
+/** Rows [N, D] normalised, and with a column of ones appended [N, D + 1]. */
+function normalized(x: tf.Tensor2D, eps: number): { xhat: tf.Tensor2D; xhat1: tf.Tensor2D; rstd: tf.Tensor } {
+  const { xhat, rstd } = normalizeRows(x, eps);
+  return { xhat: xhat as tf.Tensor2D, xhat1: tf.concat([xhat, tf.ones([x.shape[0], 1])], 1) as tf.Tensor2D, rstd };
 }
 
 /** Output scales of the fused q/k/v projection: the attention's 1/√(D/H) goes into the q rows. */
-const qkvScale = (d: number, heads: number) => tf.concat([tf.fill([d, 1], 1 / Math.sqrt(d / heads)), tf.ones([2 * d, 1])]);
+function qkvScale(d: number, heads: number): tf.Tensor2D {
+  const r = new Float32Array(3 * d).fill(1);
+  r.fill(1 / Math.sqrt(d / heads), 0, d);
+  return tf.tensor2d(r, [3 * d, 1]);
+}
 
 const SAVED = 17;
 
@@ -93,20 +102,16 @@ function forward(x: tf.Tensor3D, w: BlockWeights, o: BlockOptions): { value: tf.
   const [ln1w, ln1b, inW, inB, outW, outB, ln2w, ln2b, w1, b1, w2, b2] = w;
   const [b, t, d] = x.shape;
   const tq = o.clsOnly ? 1 : t;
-  const n1 = normalized(x, o.eps);
+  const n1 = normalized(x.reshape([b * t, d]), o.eps);
   const inF = foldAffine(inW, inB, ln1w, ln1b, qkvScale(d, o.heads));
-  const qkv = tf.matMul(n1.xhat1, inF.wb, false, true).reshape([b, t, 3 * d]);
-  const [qAll, k, v] = tf.split(qkv, 3, -1);
-  // With clsOnly, the class token's query (the k and v of every token are still needed).
-  const q = o.clsOnly ? qAll.slice([0, 0, 0], [b, 1, d]) : qAll;
-  // q is already scaled by 1/√(D/H) (qkvScale).
-  const qh = splitHeads(q, b, tq, o.heads);
-  const kh = splitHeads(k, b, t, o.heads);
-  const vh = splitHeads(v, b, t, o.heads);
-  const att = tf.softmax(tf.matMul(qh, kh, false, true));
-  const attOut = mergeHeads(tf.matMul(att, vh), b, tq).reshape([b * tq, d]);
-  const xRes = o.clsOnly ? x.slice([0, 0, 0], [b, 1, d]) : x;
-  const x1 = tf.add(xRes, dense(attOut, outW, outB).reshape([b, tq, d]));
+  const [qAll, k, v] = headsOf(tf.matMul(n1.xhat1, inF.wb, false, true), b, t, o.heads);
+  // q is already scaled by 1/√(D/H) (qkvScale). With clsOnly, the class token's query only (the k
+  // and v of every token are still needed).
+  const q = o.clsOnly ? qAll.slice([0, 0, 0, 0, 0], [1, b, o.heads, 1, d / o.heads]) : qAll;
+  const att = tf.softmax(tf.matMul(q, k, false, true));
+  const attOut = mergeHeads(tf.matMul(att, v), b * tq);
+  const xRes = (o.clsOnly ? x.slice([0, 0, 0], [b, 1, d]) : x).reshape([b * tq, d]);
+  const x1 = tf.add(xRes, dense(attOut, outW, outB)) as tf.Tensor2D;
   const n2 = normalized(x1, o.eps);
   // The MLP computes GELU(z)·W2ᵀ as g(u)·(W2/√2)ᵀ with u = z/√2 (see erfGelu): the 1/√2 factors
   // scale the small weights instead of taking passes over [tokens, mlpDim].
@@ -114,38 +119,40 @@ function forward(x: tf.Tensor3D, w: BlockWeights, o: BlockOptions): { value: tf.
   const u = tf.matMul(n2.xhat1, mlpF.wb, false, true);
   const { g, ope } = erfGelu(u);
   const w2s = tf.mul(w2, Math.SQRT1_2);
-  const value = tf.add(x1, dense(g, w2s, b2).reshape([b, tq, d])) as tf.Tensor3D;
-  return { value, saved: [n1.xhat, n1.xhat1, n1.rstd, inF.w, qh, kh, vh, att, attOut, n2.xhat, n2.xhat1, n2.rstd, mlpF.w, u, ope, g, w2s] };
+  const value = tf.add(x1, dense(g, w2s, b2)).reshape([b, tq, d]) as tf.Tensor3D;
+  return { value, saved: [n1.xhat, n1.xhat1, n1.rstd, inF.w, q, k, v, att, attOut, n2.xhat, n2.xhat1, n2.rstd, mlpF.w, u, ope, g, w2s] };
 }
 
 function backward(dy: tf.Tensor3D, s: tf.Tensor[], xShape: number[], o: BlockOptions): tf.Tensor[] {
-  const [xhat1, xa1, rstd1, inWf, qh, kh, vh, att, attOut, xhat2, xa2, rstd2, w1f, u, ope, g, w2s] = s;
+  const [xhat1, xa1, rstd1, inWf, q, k, v, att, attOut, xhat2, xa2, rstd2, w1f, u, ope, g, w2s] = s;
   const [ln1w, ln1b, inW, , outW, , ln2w, ln2b, w1] = s.slice(SAVED) as unknown as BlockWeights;
   const [b, t, d] = xShape;
   const tq = o.clsOnly ? 1 : t;
   // MLP and its residual.
-  const dm = dy.reshape([b * tq, d]);
+  const dm = dy.reshape([b * tq, d]) as tf.Tensor2D;
   const dw2 = tf.mul(tf.matMul(dm, g, true, false), Math.SQRT1_2);
   const db2 = sumRows(dm);
   const du = tf.mul(tf.matMul(dm, w2s), erfGeluDerivative(u, ope));
   const [dw1, db1, dln2w, dln2b] = unfoldGrads(tf.matMul(du, xa2, true, false), w1, ln2w, ln2b, tf.scalar(Math.SQRT1_2));
-  const dx1 = tf.add(dy, normalizeRowsBackward(tf.matMul(du, w1f), xhat2, rstd2).reshape([b, tq, d]));
+  const dx1 = normalizeRowsBackward(tf.matMul(du, w1f), xhat2, rstd2, dm) as tf.Tensor2D;
   // Attention output projection and its residual.
-  const da = dx1.reshape([b * tq, d]);
-  const dOutW = tf.matMul(da, attOut, true, false);
-  const dOutB = sumRows(da);
-  const doh = splitHeads(tf.matMul(da, outW), b, tq, o.heads);
-  // Scaled dot-product attention (q pre-scaled); softmax backward is att ⊙ (datt − Σ datt·att).
-  const datt = tf.matMul(doh, vh, false, true);
-  const ds = tf.mul(att, tf.sub(datt, tf.sum(tf.mul(datt, att), -1, true)));
-  let dq = mergeHeads(tf.matMul(ds, kh), b, tq);
-  const dk = mergeHeads(tf.matMul(ds, qh, true, false), b, t);
-  const dv = mergeHeads(tf.matMul(att, doh, true, false), b, t);
-  if (o.clsOnly) dq = tf.pad(dq, [[0, 0], [0, t - 1], [0, 0]]);
+  const dOutW = tf.matMul(dx1, attOut, true, false);
+  const dOutB = sumRows(dx1);
+  const dOut = tf.matMul(dx1, outW);
+  const dO = splitHeads(dOut, b, tq, o.heads);
+  // Scaled dot-product attention (q pre-scaled). Softmax backward is att ⊙ (datt − Σ datt·att), where
+  // Σ_j datt·att = Σ_c dO·O over the head's channels (as FlashAttention): a pass over [tokens, D]
+  // instead of [B, H, T, T].
+  const rowDot = tf.sum(tf.mul(dOut, attOut).reshape([1, b, tq, o.heads, -1]), -1).transpose([0, 1, 3, 2]).reshape([1, b, o.heads, tq, 1]);
+  const ds = tf.mul(att, tf.sub(tf.matMul(dO, v, false, true), rowDot));
+  let dq = tf.matMul(ds, k);
+  if (o.clsOnly) dq = tf.pad(dq, [[0, 0], [0, 0], [0, 0], [0, t - 1], [0, 0]]);
+  const dk = tf.matMul(ds, q, true, false);
+  const dv = tf.matMul(att, dO, true, false);
   // The fused q/k/v projection with the first LayerNorm folded in.
-  const dqkv = tf.concat([dq, dk, dv], -1).reshape([b * t, 3 * d]);
+  const dqkv = tf.concat([dq, dk, dv]).transpose([1, 3, 0, 2, 4]).reshape([b * t, 3 * d]) as tf.Tensor2D;
   const [dInW, dInB, dln1w, dln1b] = unfoldGrads(tf.matMul(dqkv, xa1, true, false), inW, ln1w, ln1b, qkvScale(d, o.heads));
-  const dxNorm = normalizeRowsBackward(tf.matMul(dqkv, inWf), xhat1, rstd1).reshape([b, t, d]);
-  const dxRes = o.clsOnly ? tf.pad(dx1, [[0, 0], [0, t - 1], [0, 0]]) : dx1;
-  return [tf.add(dxNorm, dxRes), dln1w, dln1b, dInW, dInB, dOutW, dOutB, dln2w, dln2b, dw1, db1, dw2, db2];
+  const dxRes = o.clsOnly ? tf.pad(dx1.reshape([b, 1, d]), [[0, 0], [0, t - 1], [0, 0]]).reshape([b * t, d]) : dx1;
+  const dx = normalizeRowsBackward(tf.matMul(dqkv, inWf), xhat1, rstd1, dxRes).reshape([b, t, d]);
+  return [dx, dln1w, dln1b, dInW, dInB, dOutW, dOutB, dln2w, dln2b, dw1, db1, dw2, db2];
 }

@@ -21,7 +21,7 @@ type Save = (tensors: tf.Tensor[]) => void;
  */
 export function sumRows(x: tf.Tensor): tf.Tensor1D {
   const c = x.shape[x.rank - 1];
-  const flat = x.reshape([-1, c]) as tf.Tensor2D;
+  const flat = (x.rank === 2 ? x : x.reshape([-1, c])) as tf.Tensor2D;
   return tf.matMul(tf.ones([1, flat.shape[0]]), flat).reshape([c]);
 }
 
@@ -53,9 +53,13 @@ export function normalizeRows(x: tf.Tensor, eps: number): { xhat: tf.Tensor; rst
   return { xhat: tf.mul(xc, rstd), rstd };
 }
 
-/** The gradient of x from that of x̂ = normalizeRows(x): rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)). */
-export function normalizeRowsBackward(dxhat: tf.Tensor, xhat: tf.Tensor, rstd: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(xhat, tf.mean(tf.mul(dxhat, xhat), -1, true))), rstd);
+/**
+ * The gradient of x from that of x̂ = normalizeRows(x), rstd·(dx̂ − mean(dx̂)) − x̂·rstd·mean(dx̂·x̂),
+ * plus `residual` (the gradient reaching x by another path) summed in the same pass by addN.
+ */
+export function normalizeRowsBackward(dxhat: tf.Tensor, xhat: tf.Tensor, rstd: tf.Tensor, residual?: tf.Tensor): tf.Tensor {
+  const terms = [tf.mul(tf.sub(dxhat, tf.mean(dxhat, -1, true)), rstd), tf.mul(xhat, tf.mul(tf.mean(tf.mul(dxhat, xhat), -1, true), tf.neg(rstd)))];
+  return tf.addN(residual ? [...terms, residual] : terms);
 }
 
 /** LayerNorm's forward pieces: the output and what its backward pass reads. */
