@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- evaluate [--resamples 1000] [--ref-resamples N] [--vit tiny|small] [--batch 32]
- * [--batches 4] [--skip-embed]`
+ * [--batches 4] [--skip-embed] [--skip-bootstrap]`
  *
  * 1. Bootstrap CI of macro AUROC and AUPRC, 1000 resamples of a MIMIC-sized test set (36,625 images x
  *    14 labels, the MIMIC-CXR prevalences), by `metrics.bootstrapCi` and by the authors' loop
@@ -133,7 +133,7 @@ async function embedBench(args: string[]): Promise<Record<string, unknown>> {
 }
 
 export async function run(args: string[]): Promise<void> {
-  const bootstrap = await bootstrapBench(args);
+  const bootstrap = args.includes("--skip-bootstrap") ? { skipped: "--skip-bootstrap" } : await bootstrapBench(args);
   const embed = args.includes("--skip-embed") ? { skipped: "--skip-embed" } : await embedBench(args);
   writeResult("evaluate", { bootstrap, embed });
 }
