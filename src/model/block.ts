@@ -76,7 +76,7 @@ function unfoldGrads(dwb: tf.Tensor2D, w: tf.Tensor, gamma: tf.Tensor, beta: tf.
   const [out, inPlusOne] = dwb.shape;
   const [gw, gb] = tf.split(tf.mul(dwb, r), [inPlusOne - 1, 1], 1);
   return [
-    tf.add(tf.mul(gw, gamma), tf.matMul(gb as tf.Tensor2D, beta.reshape([1, -1]) as tf.Tensor2D)),
+    tf.add(tf.mul(gw, gamma), tf.mul(gb, beta)),
     gb.reshape([out]),
     sumRows(tf.mul(gw, w)),
     tf.matMul(gb as tf.Tensor2D, w as tf.Tensor2D, true, false).reshape([-1]),
