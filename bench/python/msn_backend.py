@@ -7,9 +7,10 @@ usage: msn_backend.py BATCH STEPS   -> prints one JSON line
 import json
 import os
 import sys
-import time
 
 import torch
+
+from step_timing import time_steps
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "golden"))
 from msn_reference import VisionTransformer  # noqa: E402
@@ -27,13 +28,7 @@ def main():
         loss.backward()
         return loss.item()
 
-    step()
-    times = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    times.sort()
+    times = time_steps(step, steps)
     print(json.dumps({"msPerStep": 1000 * times[len(times) // 2], "times": times, "threads": torch.get_num_threads(), "torch": torch.__version__}))
 
 

@@ -8,9 +8,10 @@ import json
 import os
 import resource
 import sys
-import time
 
 import torch
+
+from step_timing import time_steps
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "golden"))
 from msn_reference import CxrEhrMSN, msn_loss, random_token_mask  # noqa: E402
@@ -50,13 +51,7 @@ def main():
         opt.step()
         return loss.item()
 
-    step()  # warm-up
-    times = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    times.sort()
+    times = time_steps(step, steps)
     median = times[len(times) // 2]
     print(json.dumps({
         "secondsPerStep": median, "imagesPerSecond": batch * (2 + focal_views) / median, "times": times,
