@@ -129,7 +129,7 @@ test("a corrupt, truncated or missing image is an InputError naming its id and p
   const d = path.join(dir, "c3");
   await assert.rejects(buildCache({ images: withBad, dir: d, quiet: true, concurrency: 4 }), (e: unknown) => {
     assert.ok(e instanceof InputError);
-    assert.match(e.message, /truncated\.jpg, row dicom-truncated: expected a readable JPEG or PNG image, found an image that cannot be decoded \(.*premature end/i);
+    assert.match(e.message, /truncated\.jpg, row dicom-truncated: expected a readable JPEG or PNG image, found an image that cannot be decoded \(.+\)/i);
     return true;
   });
   await assert.rejects(buildCache({ images: withBad.slice(5), dir: d, quiet: true }), /garbage\.jpg, row dicom-garbage: expected a readable JPEG or PNG image, found an image that cannot be decoded/);

@@ -34,6 +34,7 @@ if (reason) console.log(`# skipped: JupyterLab browser test: ${reason}`);
 test("JupyterLab in Chromium draws the t-SNE scatter and the EHR distributions of a notebook", { skip: reason, timeout: 150_000 }, async () => {
   // Under the project, so that the kernel resolves `ehr-msn` from node_modules; a copy, because
   // JupyterLab saves outputs into the notebook it runs.
+  fs.mkdirSync(ARTIFACTS, { recursive: true }); // test/artifacts is not in git: a fresh clone has none
   const work = fs.mkdtempSync(path.join(ARTIFACTS, "lab-"));
   fs.copyFileSync(FIXTURE, path.join(work, "figures.ipynb"));
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-chromium-"));
