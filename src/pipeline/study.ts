@@ -162,12 +162,14 @@ export class Study {
     if (!fs.existsSync(file)) {
       const [cohort, cache] = [await this.cohort(), await this.cache()];
       const onStep = callbacks?.onStep;
+      // A resumed run replays the steps after its last checkpoint (bit-identically): log each step once.
+      const logged = Math.max(0, ...this.folder.metrics().filter((m) => m.stage === "pretrain" && m.model === name).map((m) => m.step as number));
       const result = await runPretrain({
         seed: this.config.seed, ...this.config.pretrain, cohort, cache, features: spec.features, dir, resume: true,
         callbacks: {
           ...callbacks,
           onStep: async (s) => {
-            this.folder.appendMetric({ stage: "pretrain", model: name, step: s.step, epoch: s.epoch, loss: s.loss, lr: s.lr });
+            if (s.step > logged) this.folder.appendMetric({ stage: "pretrain", model: name, step: s.step, epoch: s.epoch, loss: s.loss, lr: s.lr });
             await onStep?.(s);
           },
         },
