@@ -163,7 +163,7 @@ export class Study {
       const [cohort, cache] = [await this.cohort(), await this.cache()];
       const onStep = callbacks?.onStep;
       // A resumed run replays the steps after its last checkpoint (bit-identically): log each step once.
-      const logged = Math.max(0, ...this.folder.metrics().filter((m) => m.stage === "pretrain" && m.model === name).map((m) => m.step as number));
+      const logged = this.folder.metrics().reduce((max, m) => (m.stage === "pretrain" && m.model === name ? Math.max(max, m.step as number) : max), 0);
       const result = await runPretrain({
         seed: this.config.seed, ...this.config.pretrain, cohort, cache, features: spec.features, dir, resume: true,
         callbacks: {
