@@ -7,6 +7,7 @@
  */
 import type { StayMatch } from "./types";
 import { SECONDS_PER_DAY } from "../synth/time";
+import { IdIndex } from "./idIndex";
 
 /** Intervals (admissions or ICU stays) grouped by subject. */
 export interface IntervalIndex {
@@ -15,7 +16,7 @@ export interface IntervalIndex {
   /** Row indices grouped by subject (in file order within a subject). */
   order: Int32Array;
   /** subject_id -> its group k: rows order[first[k]] .. order[first[k + 1] - 1]. */
-  group: Map<number, number>;
+  group: IdIndex;
   first: Int32Array;
 }
 
@@ -24,15 +25,14 @@ export interface IntervalIndex {
  * unusable), by counting sort: matching scans all of a subject's intervals, so no order is needed within.
  */
 export function indexIntervals(subject: Float64Array, start: Float64Array, end: Float64Array, keep: Uint8Array): IntervalIndex {
-  const slot = new Map<number, number>();
+  const slot = new IdIndex(subject.length);
   const counts: number[] = [];
   const slotOf = new Int32Array(subject.length).fill(-1);
   for (let i = 0; i < subject.length; i++) {
     if (!keep[i]) continue;
-    let k = slot.get(subject[i]);
-    if (k === undefined) {
+    let k = slot.add(subject[i], counts.length);
+    if (k < 0) {
       k = counts.length;
-      slot.set(subject[i], k);
       counts.push(0);
     }
     counts[k]++;
@@ -61,7 +61,7 @@ export function matchAdmissions(
   const out = new Int32Array(subject.length).fill(-1);
   for (let i = 0; i < subject.length; i++) {
     const g = adm.group.get(subject[i]);
-    if (g === undefined) continue;
+    if (g < 0) continue;
     const t = time[i];
     const d = day(t);
     let best = -1;
@@ -87,7 +87,7 @@ export function matchIcu(icu: IntervalIndex, subject: ArrayLike<number>, time: A
   const out = new Uint8Array(subject.length);
   for (let i = 0; i < subject.length; i++) {
     const g = icu.group.get(subject[i]);
-    if (g === undefined) continue;
+    if (g < 0) continue;
     const t = time[i];
     const d = day(t);
     for (let k = icu.first[g]; k < icu.first[g + 1]; k++) {

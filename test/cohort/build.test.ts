@@ -253,6 +253,14 @@ test("bad input: missing file, missing column, bad values, duplicates, bad optio
   await assert.rejects(build({ ...dirs, mimicIv: "/nonexistent/mimic-iv" }), /mimicIv: expected an existing folder/);
 });
 
+test("an admission or ICU stay without a subject_id is counted as unusable, not matched", async () => {
+  const admissions = [...ADMISSIONS, ["", 29999999, "2150-03-10 14:00:00", "2150-03-15 10:00:00", 1]];
+  const c = await build({ ...writeHandmade({ admissions }), quiet: true, impute: "mode" });
+  const adm = c.report.steps.find((s) => s.step === "usable admissions")!;
+  assert.deepEqual([adm.rowsIn, adm.rowsOut, adm.dropped], [6, 4, { "dischtime before admittime": 1, "no subject_id": 1 }]);
+  assert.ok(!(c.table.array("hadm_id") as (number | null)[]).includes(29999999));
+});
+
 test("a split file in another order is matched by dicom_id; its duplicates and the patients' are InputErrors", async () => {
   const splitRows = METADATA.filter((m) => m[0] !== "d15").map((m) => [m[0], m[2], m[1], m[1] === 10000002 ? "test" : m[1] === 10000005 ? "validate" : "train"]);
   const reversed = await build({ ...writeHandmade({ split: [...splitRows].reverse() }), quiet: true, impute: "mode" });
