@@ -360,6 +360,8 @@ export function readCsvInWorker(jobs: CsvJob[]): Promise<CsvColumns>[] {
   const worker = new Worker(path.join(__dirname, "csvWorker.js"));
   const settle: { resolve: (c: CsvColumns) => void; reject: (e: unknown) => void }[] = [];
   const promises = jobs.map((_, k) => new Promise<CsvColumns>((resolve, reject) => { settle[k] = { resolve, reject }; }));
+  // The caller may await them in any order: a failure that comes before its await is not "unhandled".
+  for (const p of promises) p.catch(() => undefined);
   let left = jobs.length;
   worker.on("message", (reply: CsvReply) => {
     const p = settle[reply.index];
@@ -369,6 +371,9 @@ export function readCsvInWorker(jobs: CsvJob[]): Promise<CsvColumns>[] {
   });
   // A worker that dies fails the jobs still pending (the settled ones ignore it).
   worker.on("error", (e) => settle.forEach((p) => p.reject(e)));
+  worker.on("exit", (code) => {
+    if (left > 0) settle.forEach((p) => p.reject(new Error(`the CSV worker thread stopped (exit code ${code}) before reading ${jobs.map((j) => j.file).join(", ")}`)));
+  });
   worker.postMessage(jobs);
   return promises;
 }

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { parseCsv, readCsv, findCsv } from "../../src/cohort/csv";
+import { parseCsv, readCsv, readCsvInWorker, findCsv } from "../../src/cohort/csv";
 import { InputError } from "../../src/util/errors";
 
 const parse = (text: string, specs: Parameters<typeof parseCsv>[2]) => parseCsv(Buffer.from(text, "utf8"), "t.csv", specs);
@@ -68,4 +68,16 @@ test("columns grow past the row estimate (long lines first, short ones after)", 
   assert.deepEqual(Array.from(t.numbers.n), Array.from({ length: 20100 }, (_, i) => i));
   assert.equal(t.categories.s.codes[20099], 1);
   assert.deepEqual(t.categories.s.values, ["x".repeat(1000), "y"]);
+});
+
+test("readCsvInWorker gives what readCsv gives, and a bad file's InputError with its details", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-csv-worker-"));
+  const good = path.join(dir, "good.csv.gz");
+  fs.writeFileSync(good, zlib.gzipSync("id,when,kind,name\n7,2150-03-10 14:05:09,AP,x\n8,,PA,y\n"));
+  const bad = path.join(dir, "bad.csv");
+  fs.writeFileSync(bad, "id,when\n7,yesterday\n");
+  const specs = [{ name: "id", kind: "number" }, { name: "when", kind: "timestamp" }, { name: "kind", kind: "category" }, { name: "name", kind: "string" }] as const;
+  const [fromWorker, failed] = readCsvInWorker([{ file: good, specs: [...specs] }, { file: bad, specs: [...specs.slice(0, 2)] }]);
+  assert.deepEqual(await fromWorker, await readCsv(good, specs));
+  await assert.rejects(failed, (e: unknown) => e instanceof InputError && e.details.row === 1 && e.details.column === "when" && /bad\.csv/.test(e.message));
 });
