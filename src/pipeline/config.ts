@@ -39,6 +39,11 @@ export interface StudyConfig {
   finetune: { fractions: number[]; subsets: number; maxEpochs: number; patience: number };
   /** t-SNE of single-label training samples (the paper's Figure 3), or false. */
   tsne: false | { perplexity: number; maxPoints: number };
+  /**
+   * External validation (the paper's Table 4): the CheXpert folder (the MIMIC-trained probe applied to
+   * its test split) and the NIH ChestX-ray14 folder (a probe trained and tested on it); each optional.
+   */
+  external: { chexpert?: string; nih?: string };
 }
 
 /** The paper's Table 3: vanilla MSN and every EHR feature set, singles then groups. */
@@ -72,6 +77,7 @@ export const STUDY_DEFAULTS: StudyConfig = {
   probe: { maxEpochs: 50, patience: 5, bootstrap: 1000, augment: false },
   finetune: { fractions: [0.01, 0.05, 0.1], subsets: 5, maxEpochs: 50, patience: 5 },
   tsne: { perplexity: 30, maxPoints: 5000 },
+  external: {},
 };
 
 /**
@@ -155,6 +161,15 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
     unknownKeys(c.tsne, ["perplexity", "maxPoints"], "tsne.", file);
     if (!(typeof c.tsne.perplexity === "number" && c.tsne.perplexity > 1)) throw err("tsne.perplexity", "a number above 1", c.tsne.perplexity);
     positiveInt(c.tsne.maxPoints, "tsne.maxPoints", file);
+  }
+
+  c.external = objectAt(c.external, "external", file);
+  unknownKeys(c.external, ["chexpert", "nih"], "external.", file);
+  for (const [k, dir] of Object.entries(c.external)) {
+    if (dir === undefined) continue;
+    if (typeof dir !== "string" || dir === "" || !fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+      throw new InputError({ file, field: `external.${k}`, expected: `the ${k === "nih" ? "NIH ChestX-ray14" : "CheXpert"} folder`, found: typeof dir === "string" && dir !== "" ? `no folder at ${dir}` : describeValue(dir) });
+    }
   }
   return c;
 }

@@ -1,6 +1,6 @@
 /** Experiment runs: a study's configuration, its run folder, and its stages from data to report. */
 export { Study } from "./study";
-export type { ProbeSummary, StudyResults } from "./study";
+export type { ExternalDataset, ExternalSummary, ProbeSummary, StudyResults } from "./study";
 export { studyConfig, mergeConfig, STUDY_DEFAULTS, DEMO_CONFIG, TABLE3_MODELS } from "./config";
 export type { StudyConfig, ModelSpec } from "./config";
 export { RunFolder } from "./runFolder";

@@ -1,6 +1,7 @@
 /**
  * A study: synthetic or MIMIC data -> cohort -> image cache -> one pretrained encoder per model ->
- * linear probes -> significance tests -> results table -> t-SNE -> report, kept in one run folder.
+ * linear probes -> significance tests -> results table -> external validation (when configured) -> t-SNE ->
+ * report, kept in one run folder.
  * Every stage is cached there (data, image cache, checkpoints, embeddings, probe results), so a
  * stopped study resumes where it stopped and a finished stage is never computed twice; the same
  * config and seed give the same numbers.
@@ -9,13 +10,16 @@ import * as fs from "fs";
 import * as path from "path";
 import * as backend from "../backend";
 import { build as buildCohort } from "../cohort/build";
-import type { Cohort } from "../cohort/types";
+import { chexpert as readChexpert, nih as readNih } from "../cohort/external";
+import type { Cohort, LabelledDataset } from "../cohort/types";
 import { embedSplit, probe as runProbe } from "../eval/probe";
 import { finetune as runFinetune, FinetuneResult } from "../eval/finetune";
 import { resultsTable, ResultsTable, TableEntry } from "../eval/table";
 import { compare, Comparison } from "../eval/compare";
 import type { Interval } from "../eval/bootstrap";
 import type { ProtocolResult } from "../eval/protocol";
+import { externalValidation } from "../eval/external";
+import type { HeadWeights } from "../eval/head";
 import { buildCache } from "../images/cache";
 import type { EvalViewOptions, ImageCache } from "../images/types";
 import { load as loadEncoder } from "../model/load";
@@ -47,12 +51,37 @@ export interface ProbeSummary {
   macro: { auroc: Interval; auprc: Interval };
   perLabel: { name: string; auroc: Interval | null; auprc: Interval | null; positives: number; negatives: number }[];
   test: { names: string[]; yTrue: number[]; yScore: number[] };
+  /** The trained linear head (applied as it is to CheXpert by `external`). */
+  head: { names: string[]; dim: number; weight: number[]; bias: number[] };
 }
+
+/** An external validation of a model (the paper's Table 4); kept as models/<name>/external-<dataset>.json. */
+export interface ExternalSummary {
+  model: string;
+  dataset: ExternalDataset;
+  /** What was done: the MIMIC-trained probe applied (CheXpert) or a probe trained on the dataset (NIH-14). */
+  protocol: string;
+  /** Encoder fingerprint, folder and settings: a result of other weights, data or settings is never reused. */
+  encoder: string;
+  settings: string;
+  /** Test images evaluated, and those left out because their image could not be read. */
+  images: number;
+  missing: number;
+  /** Labels of the MIMIC head the dataset lacks (CheXpert), left out. */
+  unmatched: string[];
+  macro: { auroc: Interval; auprc: Interval };
+  test: { names: string[]; yTrue: number[]; yScore: number[] };
+}
+
+export type ExternalDataset = "chexpert" | "nih";
+const EXTERNAL_NAMES: Record<ExternalDataset, string> = { chexpert: "CheXpert", nih: "NIH-14" };
 
 export interface StudyResults {
   table: ResultsTable;
   comparisons: { model: string; comparison: Comparison }[];
   probes: ProbeSummary[];
+  /** Every model on every external dataset of the config, as one table (none configured: absent). */
+  external?: ResultsTable;
   report?: string;
 }
 
@@ -63,6 +92,7 @@ export class Study {
   readonly folder: RunFolder;
   private cohortPromise?: Promise<Cohort>;
   private cachePromise?: Promise<ImageCache>;
+  private readonly externalSets = new Map<ExternalDataset, Promise<{ dataset: LabelledDataset; cache: ImageCache }>>();
   private readonly encoders = new Map<string, VisionTransformer>();
   private readonly probes = new Map<string, ProbeSummary>();
 
@@ -126,16 +156,36 @@ export class Study {
 
   /** Every image of the cohort in one cache (reused when its inputs and settings are unchanged). */
   cache(): Promise<ImageCache> {
-    this.cachePromise ??= (async () => {
-      const t = (await this.cohort()).split("all");
-      const ids = t.array("dicom_id") as ArrayLike<string>;
-      const paths = t.array("path") as ArrayLike<string>;
-      const splits = t.array("split") as ArrayLike<string>;
-      const images = Array.from({ length: ids.length }, (_, i) => ({ id: ids[i], path: paths[i], split: splits[i] }));
-      // buildCache reuses the cache when its inputs and settings have not changed.
-      return buildCache({ images, dir: this.folder.folder("image-cache"), shortSide: this.config.cacheShortSide, channels: 1 });
-    })();
+    this.cachePromise ??= this.cohort().then((c) => this.cacheOf(c, "image-cache"));
     return this.cachePromise;
+  }
+
+  /** A dataset's images, every split, in a cache in the run folder (buildCache reuses it when nothing changed). */
+  private cacheOf(dataset: LabelledDataset, folder: string): Promise<ImageCache> {
+    const t = dataset.split("all");
+    const ids = t.array("dicom_id") as ArrayLike<string>;
+    const paths = t.array("path") as ArrayLike<string>;
+    const splits = t.array("split") as ArrayLike<string>;
+    const images = Array.from({ length: ids.length }, (_, i) => ({ id: ids[i], path: paths[i], split: splits[i] }));
+    return buildCache({ images, dir: this.folder.folder(folder), shortSide: this.config.cacheShortSide, channels: 1 });
+  }
+
+  /** An external dataset of the config and its image cache (external/<dataset>/). */
+  private externalSet(which: ExternalDataset, dir: string): Promise<{ dataset: LabelledDataset; cache: ImageCache }> {
+    let data = this.externalSets.get(which);
+    if (!data) {
+      data = (async () => {
+        const dataset = which === "chexpert" ? await readChexpert({ dir, uncertain: this.config.cohort.uncertain }) : await readNih({ dir, seed: this.config.seed });
+        // The paper evaluates on CheXpert's test split: a folder without one is named, not evaluated on nothing.
+        if (which === "chexpert" && dataset.split("test").numRows() === 0) {
+          throw new InputError({ field: "external.chexpert", file: dir, expected: "CheXpert's test labels (test.csv or test_labels.csv)", found: "no test images" });
+        }
+        this.folder.writeJson(path.join("external", which, "report.json"), { ...dataset.report, text: dataset.report.text() });
+        return { dataset, cache: await this.cacheOf(dataset, path.join("external", which, "image-cache")) };
+      })();
+      this.externalSets.set(which, data);
+    }
+    return data;
   }
 
   model(name: string): ModelSpec {
@@ -199,7 +249,7 @@ export class Study {
     const file = path.join("models", name, "probe.json");
     const stored = this.folder.readJson<ProbeSummary>(file);
     const settings = JSON.stringify({ ...this.config.probe, seed: this.config.seed, view: this.evalView() });
-    if (stored && stored.encoder === encoder.fingerprint() && stored.settings === settings) {
+    if (stored && stored.encoder === encoder.fingerprint() && stored.settings === settings && stored.head) {
       this.probes.set(name, stored);
       return stored;
     }
@@ -212,11 +262,61 @@ export class Study {
     const summary: ProbeSummary = {
       model: name, encoder: encoder.fingerprint(), settings, chosen: r.chosen, macro: r.macro, perLabel: r.perLabel,
       test: { names: [...r.test.yTrue.names], yTrue: Array.from(r.test.yTrue.values), yScore: Array.from(r.test.yScore.values) },
+      head: { names: [...r.head.names], dim: r.head.dim, weight: Array.from(r.head.weight), bias: Array.from(r.head.bias) },
     };
     this.folder.writeJson(file, summary);
     this.folder.appendMetric({ stage: "probe", model: name, auroc: r.macro.auroc, auprc: r.macro.auprc, chosen: r.chosen });
     this.probes.set(name, summary);
     return summary;
+  }
+
+  /**
+   * External validation of a model (the paper's Table 4): on CheXpert, its MIMIC-trained probe applied
+   * as it is to the test split (labels matched by name); on NIH-14, whose findings differ, a probe
+   * trained, chosen and tested on NIH's own splits with the same protocol.
+   */
+  async external(name: string, which: ExternalDataset): Promise<ExternalSummary> {
+    const dir = this.config.external[which];
+    if (!dir) throw new InputError({ field: `external.${which}`, expected: `the ${EXTERNAL_NAMES[which]} folder in the study's config`, found: "none" });
+    const encoder = await this.encoder(name);
+    const file = path.join("models", name, `external-${which}.json`);
+    const stored = this.folder.readJson<ExternalSummary>(file);
+    const p = this.config.probe;
+    const settings = JSON.stringify({ dir: path.resolve(dir), ...p, seed: this.config.seed, view: this.evalView() });
+    if (stored && stored.encoder === encoder.fingerprint() && stored.settings === settings) return stored;
+    const { dataset, cache } = await this.externalSet(which, dir);
+    const common = { encoder, cache, view: this.evalView(), embeddingsDir: this.folder.folder(path.join("external", which, "embeddings")), n: p.bootstrap, seed: this.config.seed };
+    let r;
+    if (which === "chexpert") {
+      const h = (await this.probe(name)).head;
+      const head: HeadWeights = { names: h.names, dim: h.dim, weight: Float32Array.from(h.weight), bias: Float32Array.from(h.bias) };
+      const e = await externalValidation({ ...common, head, dataset });
+      r = { protocol: "MIMIC-CXR probe applied to the CheXpert test split", images: e.rows - e.missing, missing: e.missing, unmatched: e.unmatched, report: e };
+    } else {
+      const e = await runProbe({ ...common, cohort: dataset, runs: p.runs, maxEpochs: p.maxEpochs, patience: p.patience, augment: p.augment });
+      r = { protocol: "probe trained and chosen on NIH-14 train / validate, tested on its test list", images: e.test.yTrue.values.length / e.test.yTrue.names.length, missing: 0, unmatched: [], report: e };
+    }
+    const summary: ExternalSummary = {
+      model: name, dataset: which, protocol: r.protocol, encoder: encoder.fingerprint(), settings, images: r.images, missing: r.missing, unmatched: r.unmatched,
+      macro: r.report.macro,
+      test: { names: [...r.report.test.yTrue.names], yTrue: Array.from(r.report.test.yTrue.values), yScore: Array.from(r.report.test.yScore.values) },
+    };
+    this.folder.writeJson(file, summary);
+    this.folder.appendMetric({ stage: `external-${which}`, model: name, auroc: summary.macro.auroc, auprc: summary.macro.auprc });
+    return summary;
+  }
+
+  /** Every model on every external dataset of the config, one column group per dataset; kept as external.csv. */
+  async externalTable(): Promise<ResultsTable | undefined> {
+    const sets = (Object.keys(EXTERNAL_NAMES) as ExternalDataset[]).filter((k) => this.config.external[k]);
+    if (sets.length === 0) return undefined;
+    const entries: TableEntry[] = [];
+    for (const which of sets) {
+      for (const m of this.config.models) entries.push({ model: m.name, group: EXTERNAL_NAMES[which], test: scored(await this.external(m.name, which)) });
+    }
+    const table = resultsTable(entries, { baseline: this.config.baseline, n: this.config.probe.bootstrap, seed: this.config.seed, quiet: true });
+    fs.writeFileSync(this.folder.file("external.csv"), table.csv());
+    return table;
   }
 
   /** Every model against the baseline on the same test set: paired bootstrap and DeLong. */
@@ -290,12 +390,13 @@ export class Study {
     const comparisons = await this.comparisons();
     const table = await this.table();
     const probes = await Promise.all(this.config.models.map((m) => this.probe(m.name)));
-    const file = await this.report(table, comparisons);
-    return { table, comparisons, probes, report: file };
+    const external = await this.externalTable();
+    const file = await this.report(table, comparisons, external);
+    return { table, comparisons, probes, external, report: file };
   }
 
-  /** report.html: cohort, EHR distributions, loss curves, results with CIs and tests, t-SNE. No ids. */
-  async report(table?: ResultsTable, comparisons?: { model: string; comparison: Comparison }[]): Promise<string> {
+  /** report.html: cohort, EHR distributions, loss curves, results with CIs and tests, external validation, t-SNE. No ids. */
+  async report(table?: ResultsTable, comparisons?: { model: string; comparison: Comparison }[], external?: ResultsTable): Promise<string> {
     const cohort = await this.cohort();
     table ??= await this.table();
     comparisons ??= await this.comparisons();
@@ -311,6 +412,7 @@ export class Study {
       { model: c.model, metric: "AUPRC", value: c.auprc.estimate, lo: c.auprc.lower, hi: c.auprc.upper, significant: better(c.pAuprc, c.auprc, base.auprc) },
     ]), { reference: this.config.baseline, title: "Test macro AUROC and AUPRC with 95% CIs" });
     const tsneFig = await this.tsneFigure();
+    external ??= await this.externalTable();
     const pretrainCfg = this.pretrainSettings();
     return writeReport({
       title: `ehr-msn study "${this.config.name}"`,
@@ -330,6 +432,7 @@ export class Study {
         forest,
         comparisonText(comparisons, this.config.baseline),
         probeChoices(probes),
+        ...(external ? [{ heading: "External validation" }, `CheXpert: each model's MIMIC-CXR probe applied as it is to the CheXpert test split (labels matched by name). NIH-14: a probe trained and chosen on NIH's train / validate split with the same protocol, tested on its test list. ${external.note}`, external] : []),
         ...(tsneFig ? [{ heading: "Embeddings" }, "t-SNE of training images with a single label among the twelve of the paper's Figure 3, the same images for every model.", tsneFig] : []),
         { heading: "Settings" },
         { html: `<pre>${escapeHtml(JSON.stringify({ ...this.config, backend: info }, null, 2))}</pre>` },
@@ -342,10 +445,13 @@ export class Study {
     for (const e of this.encoders.values()) e.dispose();
     this.encoders.clear();
     if (this.cachePromise) (await this.cachePromise).close();
+    // A dataset that failed to load has no cache to close (its error has been thrown already).
+    for (const data of this.externalSets.values()) await data.then((d) => d.cache.close(), () => undefined);
+    this.externalSets.clear();
   }
 }
 
-function scored(p: ProbeSummary): { yTrue: { names: string[]; values: number[] }; yScore: { names: string[]; values: number[] } } {
+function scored(p: { test: ProbeSummary["test"] }): { yTrue: { names: string[]; values: number[] }; yScore: { names: string[]; values: number[] } } {
   return { yTrue: { names: p.test.names, values: p.test.yTrue }, yScore: { names: p.test.names, values: p.test.yScore } };
 }
 

@@ -40,6 +40,13 @@ test("a missing MIMIC folder is named with the fix", () => {
   fails({ data: { mimicCxr: "/nowhere/cxr", mimicIv: "/nowhere/iv" } }, /data\.mimicCxr: expected an existing folder, found nothing at \/nowhere\/cxr\. Point it at your MIMIC download/);
 });
 
+test("an external dataset folder that is not there is named before any work", () => {
+  fails({ external: { chexpert: "/nonexistent/CheXpert-v1.0" } }, /study\.yaml, external\.chexpert: expected the CheXpert folder, found no folder at \/nonexistent\/CheXpert-v1\.0/);
+  fails({ external: { nih: 3 } }, /external\.nih: expected the NIH ChestX-ray14 folder, found 3/);
+  fails({ external: { chexpret: "." } }, /external\.chexpret: expected one of external\.chexpert, external\.nih.*Did you mean "chexpert"/);
+  assert.deepEqual(studyConfig({ external: { nih: "." } }).external, { nih: "." });
+});
+
 test("a MIMIC folder without its files names the file it looked for", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-empty-"));
   fails({ data: { mimicCxr: dir, mimicIv: dir } }, /expected the MIMIC-CXR-JPG metadata \(mimic-cxr-2\.0\.0-metadata\.csv\.gz or \.csv\), found none of them/);

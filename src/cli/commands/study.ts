@@ -1,6 +1,7 @@
 import * as path from "path";
 import { Command, Option } from "commander";
 import { DEMO_CONFIG, mergeConfig, Study, TABLE3_MODELS } from "../../pipeline";
+import type { ResultsTable } from "../../eval/table";
 import { report as writeReport } from "../../viz/report";
 import { InputError } from "../../util/errors";
 import { readConfigFile } from "../configFile";
@@ -20,6 +21,8 @@ interface StudyFlags {
   batchSize?: number;
   imageSize?: number;
   model?: string;
+  chexpert?: string;
+  nih?: string;
 }
 
 const int = (flag: string) => (v: string) => {
@@ -58,6 +61,8 @@ function openStudy(preset: Record<string, unknown>, flags: StudyFlags): Study {
     fromFlags.models = [{ name: Array.isArray(features) && features.length === 0 ? "MSN" : `MSN+${flags.features.replace(/,/g, "+")}`, features }];
     fromFlags.baseline = (fromFlags.models as { name: string }[])[0].name;
   }
+  const external = Object.fromEntries(Object.entries({ chexpert: flags.chexpert, nih: flags.nih }).filter(([, dir]) => dir !== undefined));
+  if (Object.keys(external).length > 0) fromFlags.external = external;
   const pretrain = { vit: flags.vit, epochs: flags.epochs, batchSize: flags.batchSize, imageSize: flags.imageSize };
   if (Object.values(pretrain).some((v) => v !== undefined)) fromFlags.pretrain = pretrain;
   return Study.open(mergeConfig(preset, fromFile, fromFlags), flags.config);
@@ -78,13 +83,18 @@ function models(study: Study, only?: string): string[] {
   return only ? [study.model(only).name] : study.config.models.map((m) => m.name);
 }
 
+function printTable(t: ResultsTable): void {
+  console.log(`\n${t.columns.join(" | ")}\n${t.rows.map((row) => row.join(" | ")).join("\n")}\n${t.note}`);
+}
+
 async function runWhole(study: Study): Promise<void> {
   const r = await study.run();
-  console.log(`\n${r.table.columns.join(" | ")}\n${r.table.rows.map((row) => row.join(" | ")).join("\n")}\n${r.table.note}`);
+  printTable(r.table);
+  if (r.external) printTable(r.external);
   console.log(`\nreport: ${r.report}`);
 }
 
-/** `ehr-msn pretrain | probe | finetune | tsne | report | demo | sweep`: stages of one study run folder. */
+/** `ehr-msn pretrain | probe | external | finetune | tsne | report | demo | sweep`: stages of one study run folder. */
 export function registerStudy(program: Command): void {
   studyOptions(program.command("pretrain"))
     .description("pretrain the study's encoders (vanilla MSN and EHR-MSN), resuming from the run folder's checkpoints")
@@ -100,8 +110,19 @@ export function registerStudy(program: Command): void {
     .description("linear probes of the study's encoders (the authors' protocol), the results table with CIs and the tests against the baseline")
     .action((flags: StudyFlags) => withStudy({ name: "study" }, flags, async (study) => {
       const table = await study.table();
-      console.log(`${table.columns.join(" | ")}\n${table.rows.map((row) => row.join(" | ")).join("\n")}\n${table.note}`);
+      printTable(table);
       console.log(`\nresults: ${path.join(study.folder.dir, "results.csv")}`);
+    }));
+
+  studyOptions(program.command("external"))
+    .description("external validation (the paper's Table 4): each model's MIMIC probe on CheXpert's test split, and a probe trained and tested on NIH-14")
+    .option("--chexpert <dir>", "the CheXpert folder (train.csv, valid.csv, test.csv or test_labels.csv and the images)")
+    .option("--nih <dir>", "the NIH ChestX-ray14 folder (Data_Entry_2017.csv, train_val_list.txt, test_list.txt, images/)")
+    .action((flags: StudyFlags) => withStudy({ name: "study" }, flags, async (study) => {
+      const table = await study.externalTable();
+      if (!table) throw new InputError({ field: "--chexpert", expected: "a CheXpert or NIH-14 folder (--chexpert, --nih, or `external:` in the config)", found: "neither" });
+      printTable(table);
+      console.log(`\nresults: ${path.join(study.folder.dir, "external.csv")}`);
     }));
 
   studyOptions(program.command("finetune"))
