@@ -256,43 +256,45 @@ export async function build(options: CohortOptions): Promise<Cohort> {
   // The table, filled in one pass over the kept rows: a helper called once per column is 5x slower
   // here, its reads from a dozen kinds of array being polymorphic.
   const m = rows.length;
-  const ids = { dicom_id: new Array<string>(m), subject_id: new Float64Array(m), study_id: new Float64Array(m) };
+  const dicomId = new Array<string>(m);
+  const subjectId = new Float64Array(m);
+  const studyId = new Float64Array(m);
   const splitName = new Array<string>(m);
   const fields = {
-    age: new Float64Array(m), sex: new Array<string>(m), view: new Array<string>(m),
-    position: new Array<string>(m), icu: new Uint8Array(m), mortality: new Uint8Array(m), study_date: new Float64Array(m),
-    hadm_id: new Array<number | null>(m), view_imputed: new Uint8Array(m), position_imputed: new Uint8Array(m),
+    age: new Float64Array(m), sex: new Array<string>(m), view: new Array<string>(m), position: new Array<string>(m),
+    icu: new Uint8Array(m), mortality: new Uint8Array(m), study_date: new Float64Array(m), hadm_id: new Array<number | null>(m),
+    view_imputed: new Uint8Array(m), position_imputed: new Uint8Array(m),
   };
+  const { age: ageOut, sex, view, position, icu: icuOut, mortality, study_date: studyDate, hadm_id: hadmOut, view_imputed: viewImputed, position_imputed: positionImputed } = fields;
   for (let k = 0; k < m; k++) {
     const i = rows[k];
-    ids.dicom_id[k] = dicom[i];
-    ids.subject_id[k] = subject[i];
-    ids.study_id[k] = study[i];
+    dicomId[k] = dicom[i];
+    subjectId[k] = subject[i];
+    studyId[k] = study[i];
     splitName[k] = SPLIT_NAMES[split[i]];
-    fields.age[k] = age[i];
-    fields.sex[k] = male[i] ? "M" : "F";
-    fields.view[k] = VIEW_CODES[viewCode[i]];
-    fields.position[k] = POSITION_CODES[posCode[i]];
-    fields.icu[k] = icuFlag[i];
-    fields.mortality[k] = died[i];
-    fields.study_date[k] = ymd[i];
-    fields.hadm_id[k] = hadm[i];
-    fields.view_imputed[k] = viewMissing[i];
-    fields.position_imputed[k] = posMissing[i];
+    ageOut[k] = age[i];
+    sex[k] = male[i] ? "M" : "F";
+    view[k] = VIEW_CODES[viewCode[i]];
+    position[k] = POSITION_CODES[posCode[i]];
+    icuOut[k] = icuFlag[i];
+    mortality[k] = died[i];
+    studyDate[k] = ymd[i];
+    hadmOut[k] = hadm[i];
+    viewImputed[k] = viewMissing[i];
+    positionImputed[k] = posMissing[i];
   }
   const columns: Record<string, ArrayLike<unknown> | PathColumn> = {
-    ...ids,
-    split: splitName,
-    path: new PathColumn(o.images, o.imageLayout, ids.subject_id, ids.study_id, ids.dicom_id),
+    dicom_id: dicomId, subject_id: subjectId, study_id: studyId, split: splitName,
+    path: new PathColumn(o.images, o.imageLayout, subjectId, studyId, dicomId),
   };
-  const uncertainValue = mapLabel(-1, o.uncertain);
+  // CheXpert's 1, 0, -1 and blank (NaN) are indices 3, 2, 1 and 0 of this table: no branch per value.
+  const labelValue = Float32Array.of(0, mapLabel(-1, o.uncertain), 0, 1);
+  const labelAt = new Int32Array(m);
+  for (let k = 0; k < m; k++) labelAt[k] = labelIdx[rows[k]];
   for (const name of CHEXPERT_LABELS) {
     const col = chex.numbers[name];
     const out = new Float32Array(m);
-    for (let k = 0; k < m; k++) {
-      const v = col[labelIdx[rows[k]]];
-      out[k] = v === 1 ? 1 : v === -1 ? uncertainValue : 0;
-    }
+    for (let k = 0; k < m; k++) out[k] = labelValue[(col[labelAt[k]] + 2) | 0];
     columns[name] = out;
   }
   Object.assign(columns, fields);
