@@ -116,9 +116,12 @@ function formatNumber(v: number): string {
   return a >= 1000 ? v.toFixed(1) : String(Number(v.toPrecision(4)));
 }
 
-/** Redraws in place on a TTY; elsewhere (CI logs) prints a line at most every 5 s and at the end. */
+/**
+ * Redraws in place on a TTY; elsewhere (CI logs) prints a line at most every 5 s and at the end, so a
+ * task shorter than 5 s leaves one line.
+ */
 class TerminalRenderer implements ProgressRenderer {
-  private lastLine = 0;
+  private lastLine = Date.now();
   private readonly tty = Boolean(process.stderr.isTTY);
 
   constructor(readonly label: string) {}
