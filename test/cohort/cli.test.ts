@@ -7,11 +7,12 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { packageRoot } from "../../src/util/paths";
 import { CHEXPERT_LABELS } from "../../src/util/labels";
+import { tempDir } from "../support/tempDir";
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(packageRoot(), "bin", "ehr-msn.js"), ...args], { encoding: "utf8", env: { ...process.env, EHR_MSN_QUIET: "1" } });
 
 test("synth, then cohort with feature columns and a report", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-cli-"));
+  const dir = tempDir("cli");
   const s = cli("synth", "--out", path.join(dir, "synth"), "--patients", "30", "--seed", "4");
   assert.equal(s.status, 0, s.stderr);
   assert.match(s.stdout, /wrote \d+ images, \d+ studies, 30 imaged patients/);

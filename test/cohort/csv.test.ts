@@ -5,11 +5,11 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { parseCsv, readCsv, readCsvInWorker, findCsv } from "../../src/cohort/csv";
 import { InputError } from "../../src/util/errors";
+import { tempDir } from "../support/tempDir";
 
 const parse = (text: string, specs: Parameters<typeof parseCsv>[2]) => parseCsv(Buffer.from(text, "utf8"), "t.csv", specs);
 
@@ -51,7 +51,7 @@ test("errors name the file, row and column, the expected and the found", () => {
 });
 
 test("gzip is recognised by its bytes; a .gz name with plain bytes is an error; findCsv lists where it looked", async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-csv-"));
+  const dir = tempDir("csv");
   fs.writeFileSync(path.join(dir, "a.csv.gz"), zlib.gzipSync("x\n1\n2\n"));
   fs.writeFileSync(path.join(dir, "b.csv.gz"), "x\n1\n");
   assert.deepEqual(Array.from((await readCsv(path.join(dir, "a.csv.gz"), [{ name: "x", kind: "number" }])).numbers.x), [1, 2]);
@@ -71,7 +71,7 @@ test("columns grow past the row estimate (long lines first, short ones after)", 
 });
 
 test("readCsvInWorker gives what readCsv gives, and a bad file's InputError with its details", async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-csv-worker-"));
+  const dir = tempDir("csv-worker");
   const good = path.join(dir, "good.csv.gz");
   fs.writeFileSync(good, zlib.gzipSync("id,when,kind,name\n7,2150-03-10 14:05:09,AP,x\n8,,PA,y\n"));
   const bad = path.join(dir, "bad.csv");

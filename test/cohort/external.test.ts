@@ -2,13 +2,13 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { chexpert, nih } from "../../src/cohort";
 import { CHEXPERT_LABELS, IGNORE_LABEL, NIH_LABELS } from "../../src/util/labels";
 import { InputError } from "../../src/util/errors";
+import { tempDir } from "../support/tempDir";
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-ext-"));
+const tmp = () => tempDir("ext");
 const labelCells = (values: Record<string, string>) => CHEXPERT_LABELS.map((l) => values[l] ?? "").join(",");
 
 function writeChexpert(dir: string): void {

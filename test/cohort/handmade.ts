@@ -6,10 +6,10 @@
  * code, a study without labels, an image missing from the split file, missing view and position.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { CHEXPERT_LABELS } from "../../src/util/labels";
+import { tempDir } from "../support/tempDir";
 
 export type Rows = (string | number)[][];
 
@@ -103,7 +103,7 @@ export interface HandmadeEdits {
 
 /** Writes the hand-made folders (optionally edited) under a new temporary folder. */
 export function writeHandmade(edits: HandmadeEdits = {}): Handmade {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-cohort-"));
+  const root = tempDir("cohort");
   const gz = edits.gzip === false ? "" : ".gz";
   const mimicCxr = path.join(root, "mimic-cxr-jpg", "2.0.0");
   const mimicIv = path.join(root, "mimiciv");

@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { studyConfig, mergeConfig, TABLE3_MODELS, DEMO_CONFIG } from "../../src/pipeline";
 import { InputError } from "../../src/util/errors";
 import { packageRoot } from "../../src/util/paths";
+import { tempDir } from "../support/tempDir";
 
 function fails(given: Record<string, unknown>, pattern: RegExp): void {
   assert.throws(() => studyConfig(given, "study.yaml"), (e: unknown) => {
@@ -48,7 +48,7 @@ test("an external dataset folder that is not there is named before any work", ()
 });
 
 test("a MIMIC folder without its files names the file it looked for", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-empty-"));
+  const dir = tempDir("empty");
   fails({ data: { mimicCxr: dir, mimicIv: dir } }, /expected the MIMIC-CXR-JPG metadata \(mimic-cxr-2\.0\.0-metadata\.csv\.gz or \.csv\), found none of them/);
 });
 
@@ -73,7 +73,7 @@ test("later config layers win, sections merge key by key", () => {
 });
 
 test("the CLI stops on a bad config before any work, with exit code 2 and the field in the message", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-cli-"));
+  const dir = tempDir("cli");
   const file = path.join(dir, "bad.yaml");
   fs.writeFileSync(file, `name: bad\nrunsDir: ${dir}/runs\nmodels:\n  - { name: MSN, features: [] }\n  - { name: MSN+x, features: [sexx] }\n`);
   const r = spawnSync(process.execPath, [path.join(packageRoot(), "bin", "ehr-msn.js"), "report", "--config", file], { encoding: "utf8" });

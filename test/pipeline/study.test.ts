@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { Study } from "../../src/pipeline";
 import { InputError } from "../../src/util/errors";
 import { CHEXPERT_LABELS } from "../../src/util/labels";
+import { tempDir } from "../support/tempDir";
 
 /** A study small enough for a test: 80 synthetic patients, a 2-block ViT on 48 px views. */
 function tiny(runsDir: string, name: string): Record<string, unknown> {
@@ -22,7 +22,7 @@ function tiny(runsDir: string, name: string): Record<string, unknown> {
   };
 }
 
-const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-study-"));
+const runsDir = tempDir("study");
 
 async function runStudy(name: string): Promise<{ study: Study; seconds: number; csv: string }> {
   const t0 = Date.now();
@@ -93,7 +93,7 @@ async function externalFolders(study: Study, root: string): Promise<{ chexpert: 
 
 test("external validation: the MIMIC probe on CheXpert's test split, a probe trained on NIH-14, one table, cached", async () => {
   const plain = Study.open(tiny(runsDir, "a"));
-  const folders = await externalFolders(plain, fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-external-")));
+  const folders = await externalFolders(plain, tempDir("external"));
   const mimic = await plain.probe("MSN");
   await plain.close();
   const study = Study.open({ ...tiny(runsDir, "a"), external: { chexpert: folders.chexpert, nih: folders.nih } });

@@ -6,7 +6,6 @@
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import * as aq from "arquero";
@@ -15,10 +14,11 @@ import type { SynthResult } from "../../src/synth";
 import { build } from "../../src/cohort";
 import { CHEXPERT_LABELS } from "../../src/util/labels";
 import { InputError } from "../../src/util/errors";
+import { tempDir } from "../support/tempDir";
 
 const read = (file: string) => zlib.gunzipSync(fs.readFileSync(file)).toString("utf8");
 const lines = (file: string) => read(file).trimEnd().split("\n");
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-synth-"));
+const tmp = () => tempDir("synth");
 
 let r: SynthResult;
 before(async () => {
