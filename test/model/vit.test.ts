@@ -1,7 +1,6 @@
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import * as backend from "../../src/backend";
@@ -11,13 +10,14 @@ import { vit, vitConfig, VisionTransformer } from "../../src/model/vit";
 import { InputError } from "../../src/util/errors";
 import { Rng } from "../../src/util/random";
 import { assertClose } from "./support";
+import { tempDir } from "../support/tempDir";
 
 const SMALL = { dim: 24, layers: 2, heads: 3, patch: 4, imageSize: 16, seed: 5 };
 let dir: string;
 
 before(async () => {
   await backend.init({ quiet: true });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "vit-"));
+  dir = tempDir("vit");
 });
 
 function images(n: number, side: number, seed = 1): tf.Tensor4D {

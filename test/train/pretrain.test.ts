@@ -2,7 +2,6 @@
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import * as backend from "../../src/backend";
@@ -10,6 +9,7 @@ import { load } from "../../src/model/load";
 import { pretrainOnSource } from "../../src/train/pretrain";
 import { InputError } from "../../src/util/errors";
 import { flatState, syntheticSource, TINY } from "./support";
+import { tempDir } from "../support/tempDir";
 
 before(async () => {
   await backend.init({ quiet: true });
@@ -85,7 +85,7 @@ test("gradient accumulation averages the micro-batch gradients: 2 identical micr
 });
 
 test("the run folder gets the exported encoder (loadable, equal to the target encoder) and the history; the encoder fine-tunes", async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pretrain-"));
+  const dir = tempDir("pretrain");
   const r = await pretrainOnSource({ ...TINY, epochs: 1 }, syntheticSource(), { dir, quiet: true });
   const enc = load(r.encoderFile!);
   assert.equal(enc.fingerprint(), r.encoder.fingerprint());

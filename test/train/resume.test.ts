@@ -7,7 +7,6 @@ import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as backend from "../../src/backend";
 import { listCheckpoints, readCheckpoint } from "../../src/train/checkpoint";
@@ -15,12 +14,13 @@ import { pretrainOnSource, TrainingDivergedError } from "../../src/train/pretrai
 import { InputError } from "../../src/util/errors";
 import { RESUME_RUN, RESUME_SOURCE } from "./resumeRun";
 import { flatState, syntheticSource, TINY } from "./support";
+import { tempDir } from "../support/tempDir";
 
 let root: string;
 
 before(async () => {
   await backend.init({ quiet: true });
-  root = fs.mkdtempSync(path.join(os.tmpdir(), "resume-"));
+  root = tempDir("resume");
 });
 
 /** Runs the child until it has printed `killAfter` steps, waits `delayMs`, then SIGKILLs it. */
