@@ -294,7 +294,7 @@ export class Study {
       r = { protocol: "MIMIC-CXR probe applied to the CheXpert test split", images: e.rows - e.missing, missing: e.missing, unmatched: e.unmatched, report: e };
     } else {
       const e = await runProbe({ ...common, cohort: dataset, runs: p.runs, maxEpochs: p.maxEpochs, patience: p.patience, augment: p.augment });
-      r = { protocol: "probe trained and chosen on NIH-14 train / validate, tested on its test list", images: e.test.yTrue.values.length / e.test.yTrue.names.length, missing: 0, unmatched: [], report: e };
+      r = { protocol: "probe trained and chosen on NIH-14 train / validate, tested on its test list", images: e.rows.test.rows - e.rows.test.missing, missing: e.rows.test.missing, unmatched: [], report: e };
     }
     const summary: ExternalSummary = {
       model: name, dataset: which, protocol: r.protocol, encoder: encoder.fingerprint(), settings, images: r.images, missing: r.missing, unmatched: r.unmatched,
