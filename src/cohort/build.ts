@@ -89,7 +89,6 @@ export function resolveOptions(o: CohortOptions): ResolvedOptions {
   };
 }
 
-/** Builds the cohort from MIMIC-CXR-JPG and MIMIC-IV folders. */
 /**
  * The MIMIC files `build` reads, found in the two folders (`.csv.gz` or `.csv`, MIMIC-IV v2 `hosp/`
  * or v1 `core/`); a missing one is an InputError naming what was looked for.
@@ -105,6 +104,7 @@ export function findInputs(mimicCxr: string, mimicIv: string, split: CohortOptio
   };
 }
 
+/** Builds the cohort from MIMIC-CXR-JPG and MIMIC-IV folders. */
 export async function build(options: CohortOptions): Promise<Cohort> {
   const o = resolveOptions(options);
   const bar = progress("cohort", 4, { unit: "step", quiet: options.quiet });
@@ -366,6 +366,11 @@ function requireValue(t: CsvColumns, row: number, column: string, ok: boolean, f
   if (!ok) throw new InputError({ file: t.file, row: row + 1, column, expected: "a value (an id or number)", found: describeValue(found) });
 }
 
+/** The InputError for a key that repeats: 0-based `row` holds the same value as row `first`. */
+function repeatedKey(file: string, column: string, row: number, first: number): InputError {
+  return new InputError({ file, row: row + 1, column, expected: `a ${column} not seen before`, found: `the ${column} of row ${first + 1}` });
+}
+
 /** key -> row of a numeric key column; a duplicate key is an InputError. */
 function keyIndex(t: CsvColumns, column: string): IdIndex {
   const col = t.numbers[column];
@@ -373,8 +378,19 @@ function keyIndex(t: CsvColumns, column: string): IdIndex {
   for (let r = 0; r < col.length; r++) {
     requireValue(t, r, column, Number.isInteger(col[r]), col[r]);
     const prev = index.add(col[r], r);
-    if (prev >= 0) throw new InputError({ file: t.file, row: r + 1, column, expected: `a ${column} not seen before`, found: `the ${column} of row ${prev + 1}` });
+    if (prev >= 0) throw repeatedKey(t.file, column, r, prev);
   }
+  return index;
+}
+
+/** value -> row of a text key column; a repeated value is an InputError at its second row. */
+function stringIndex(file: string, column: string, values: readonly string[]): Map<string, number> {
+  const index = new Map<string, number>();
+  values.forEach((v, r) => {
+    const prev = index.get(v);
+    if (prev !== undefined) throw repeatedKey(file, column, r, prev);
+    index.set(v, r);
+  });
   return index;
 }
 
@@ -386,14 +402,10 @@ function checkUnique(t: CsvColumns, column: string): void {
   const hashes = t.hashes[column];
   const seen = new IdIndex(hashes.length);
   for (let r = 0; r < hashes.length; r++) {
-    if (seen.add(hashes[r], r) < 0) continue;
-    const first = new Map<string, number>();
-    t.strings[column].forEach((v, row) => {
-      const prev = first.get(v);
-      if (prev !== undefined) throw new InputError({ file: t.file, row: row + 1, column, expected: `a ${column} not seen before`, found: `the ${column} of row ${prev + 1}` });
-      first.set(v, row);
-    });
-    return;
+    if (seen.add(hashes[r], r) >= 0) {
+      stringIndex(t.file, column, t.strings[column]);
+      return;
+    }
   }
 }
 
@@ -415,12 +427,7 @@ async function splitCodes(t: CsvColumns, meta: CsvColumns): Promise<(i: number) 
   // Aligned with the metadata (whose dicom_ids are unique): nothing more to check or index.
   if (aligned) return (i) => code[i];
   const ids = (await readCsv(t.file, [{ name: "dicom_id", kind: "string" }])).strings.dicom_id;
-  const index = new Map<string, number>();
-  ids.forEach((id, r) => {
-    const prev = index.get(id);
-    if (prev !== undefined) throw new InputError({ file: t.file, row: r + 1, column: "dicom_id", expected: "a dicom_id not seen before", found: `the dicom_id of row ${prev + 1}` });
-    index.set(id, r);
-  });
+  const index = stringIndex(t.file, "dicom_id", ids);
   const metaIds = meta.strings.dicom_id;
   return (i) => {
     const r = index.get(metaIds[i]);
