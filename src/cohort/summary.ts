@@ -6,6 +6,7 @@ import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
 import { IGNORE_LABEL } from "../util/labels";
 import type { CohortSummary } from "./types";
+import { escapeHtml } from "../viz/html";
 
 const op = aq.op;
 
@@ -94,11 +95,9 @@ function summaryText(s: Plain): string {
     .join("\n\n");
 }
 
-const esc = (x: string) => x.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-
 function summaryHtml(s: Plain): string {
   return sections(s)
-    .map(({ title, rows }) => `<h4>${esc(title)}</h4><table><thead><tr>${rows[0].map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead><tbody>${rows
-      .slice(1).map((r) => `<tr>${r.map((c, j) => (j === 0 ? `<th>${esc(c)}</th>` : `<td>${esc(c)}</td>`)).join("")}</tr>`).join("")}</tbody></table>`)
+    .map(({ title, rows }) => `<h4>${escapeHtml(title)}</h4><table><thead><tr>${rows[0].map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead><tbody>${rows
+      .slice(1).map((r) => `<tr>${r.map((c, j) => (j === 0 ? `<th>${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join("")}</tr>`).join("")}</tbody></table>`)
     .join("\n");
 }

@@ -10,6 +10,7 @@ import { InputError, describeValue } from "../util/errors";
 import { bootstrapCi, type BootstrapOptions, type BootstrapResult, type Interval } from "./bootstrap";
 import { compare } from "./compare";
 import type { ScoredSet } from "./matrix";
+import { escapeHtml } from "../viz/html";
 
 /** One cell group of a table: a model's test predictions (and their CIs when already computed). */
 export interface TableEntry {
@@ -155,8 +156,4 @@ function tableOf(columns: string[], rows: string[][], note: string, cells: Resul
       return aq.table(data()).toCSV();
     },
   };
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }

@@ -32,6 +32,7 @@ import { ehrDistributions } from "../viz/ehr";
 import { forestPlot } from "../viz/forest";
 import type { Figure } from "../viz/figure";
 import { labelPrevalence } from "../viz/prevalence";
+import { escapeHtml } from "../viz/html";
 import { report as writeReport } from "../viz/report";
 import { FIGURE3_GROUPS, singleLabels, tsneFigure } from "../viz/scatter";
 import { TrainingCurves } from "../viz/training";
@@ -478,5 +479,4 @@ function probeChoices(probes: ProbeSummary[]): string {
 
 const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(3)}`;
 const fmtP = (p: number) => (p < 0.001 ? "< 0.001" : p.toFixed(3));
-const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 

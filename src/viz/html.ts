@@ -42,6 +42,7 @@ export function scriptJson(x: unknown): string {
     .replace(/\u2029/g, "\\u2029");
 }
 
+/** Text made safe inside HTML elements and attribute values (the one escape of the package). */
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
