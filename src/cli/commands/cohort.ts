@@ -3,6 +3,7 @@ import * as path from "path";
 import * as zlib from "zlib";
 import * as aq from "arquero";
 import { withConfigFile } from "../configFile";
+import { finiteFlag } from "../flags";
 import { Command, Option } from "commander";
 import { build, CohortOptions } from "../../cohort";
 import { CHEXPERT_LABELS } from "../../util/labels";
@@ -50,12 +51,6 @@ export function cohortOptions(f: CohortFlags): CohortOptions {
   };
 }
 
-const num = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InputError({ field: name, expected: "a number", found: JSON.stringify(v) });
-  return n;
-};
-
 /** `ehr-msn cohort`: the cohort as a CSV, one row per image. */
 export function registerCohort(program: Command): void {
   withConfigFile(program.command("cohort"))
@@ -70,11 +65,11 @@ export function registerCohort(program: Command): void {
     .addOption(new Option("--impute <how>", "missing view / position: random forest, training mode, or drop the row").choices(["model", "mode", "drop"]))
     .addOption(new Option("--stay-match <rule>", "studies to admissions and ICU stays: by calendar date (authors), by time, or the subject's last admission").choices(["date", "datetime", "last-admission"]))
     .option("--split <s>", "official (mimic-cxr-2.0.0-split), a split file with dicom_id and split, or random (by patient)")
-    .option("--validate <f>", "with --split random: fraction of patients in validate (default 0.1)", num("--validate"))
-    .option("--test <f>", "with --split random: fraction of patients in test (default 0.1)", num("--test"))
+    .option("--validate <f>", "with --split random: fraction of patients in validate (default 0.1)", finiteFlag("--validate"))
+    .option("--test <f>", "with --split random: fraction of patients in test (default 0.1)", finiteFlag("--test"))
     .addOption(new Option("--pretrain-split <s>", "images pretraining may see (default train; all = the authors)").choices(["train", "validate", "test", "all"]))
     .option("--age-bounds <b>", "age_norm bounds: fixed (16-100, the authors), train, or MIN,MAX")
-    .option("--seed <n>", "seed of the imputation forest and random splits (default 24)", num("--seed"))
+    .option("--seed <n>", "seed of the imputation forest and random splits (default 24)", finiteFlag("--seed"))
     .option("--features <spec>", "also write these EHR feature columns (a feature set such as all-age-norm, or names joined by commas)")
     .option("--path", "also write each image's path")
     .option("--report <file>", "write the build report (rows in and out per step, rows left out by reason) as JSON")

@@ -5,6 +5,7 @@ import type { ResultsTable } from "../../eval/table";
 import { report as writeReport } from "../../viz/report";
 import { InputError } from "../../util/errors";
 import { readConfigFile } from "../configFile";
+import { intFlag } from "../flags";
 
 /** Flags shared by the study commands; each overrides the same field of the config file. */
 interface StudyFlags {
@@ -25,26 +26,20 @@ interface StudyFlags {
   nih?: string;
 }
 
-const int = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new InputError({ field: flag, expected: "an integer", found: JSON.stringify(v) });
-  return n;
-};
-
 function studyOptions(cmd: Command): Command {
   return cmd
     .option("--config <file>", "the study configuration (JSON or YAML; see README \"Configuration\"); flags win over it")
     .option("--name <run>", "run folder name under --runs-dir (default: the config's, else the command's)")
     .option("--runs-dir <dir>", "where run folders go (default runs)")
-    .option("--seed <n>", "one seed for data, pretraining, probes and t-SNE", int("--seed"))
-    .option("--synth <patients>", "use a synthetic cohort of this many imaged patients (written into the run folder)", int("--synth"))
+    .option("--seed <n>", "one seed for data, pretraining, probes and t-SNE", intFlag("--seed"))
+    .option("--synth <patients>", "use a synthetic cohort of this many imaged patients (written into the run folder)", intFlag("--synth"))
     .option("--mimic-cxr <dir>", "MIMIC-CXR-JPG 2.0.0 folder (with --mimic-iv)")
     .option("--mimic-iv <dir>", "MIMIC-IV folder (hosp/ + icu/ or core/ + icu/)")
     .option("--features <spec>", "train one model with these EHR features (a feature set such as socio-norm, names joined by commas, or none)")
     .addOption(new Option("--vit <size>", "ViT size").choices(["tiny", "small", "base"]))
-    .option("--epochs <n>", "pretraining epochs", int("--epochs"))
-    .option("--batch-size <n>", "pretraining batch size", int("--batch-size"))
-    .option("--image-size <px>", "side of the target and anchor views", int("--image-size"));
+    .option("--epochs <n>", "pretraining epochs", intFlag("--epochs"))
+    .option("--batch-size <n>", "pretraining batch size", intFlag("--batch-size"))
+    .option("--image-size <px>", "side of the target and anchor views", intFlag("--image-size"));
 }
 
 /** The study's configuration: a preset, then the config file, then the flags. */
@@ -83,8 +78,13 @@ function models(study: Study, only?: string): string[] {
   return only ? [study.model(only).name] : study.config.models.map((m) => m.name);
 }
 
+/** A results table as text: its header, then one line per row, cells between bars. */
+function tableText(t: ResultsTable): string {
+  return `${t.columns.join(" | ")}\n${t.rows.map((row) => row.join(" | ")).join("\n")}`;
+}
+
 function printTable(t: ResultsTable): void {
-  console.log(`\n${t.columns.join(" | ")}\n${t.rows.map((row) => row.join(" | ")).join("\n")}\n${t.note}`);
+  console.log(`\n${tableText(t)}\n${t.note}`);
 }
 
 async function runWhole(study: Study): Promise<void> {
@@ -131,8 +131,7 @@ export function registerStudy(program: Command): void {
     .action((flags: StudyFlags) => withStudy({ name: "study" }, flags, async (study) => {
       for (const name of models(study, flags.model)) {
         const r = await study.finetune(name);
-        const t = r.table();
-        console.log(`\n${name}\n${t.columns.join(" | ")}\n${t.rows.map((row) => row.join(" | ")).join("\n")}`);
+        console.log(`\n${name}\n${tableText(r.table())}`);
       }
     }));
 
@@ -145,7 +144,7 @@ export function registerStudy(program: Command): void {
     }));
 
   studyOptions(program.command("report"))
-    .description("every stage of the study, then report.html (cohort, EHR distributions, loss curves, results with CIs and tests, t-SNE)")
+    .description("every stage of the study, then report.html (cohort, EHR distributions, loss curves, results with CIs and tests, external validation when configured, t-SNE)")
     .action((flags: StudyFlags) => withStudy({ name: "study" }, flags, runWhole));
 
   studyOptions(program.command("demo"))

@@ -1,4 +1,5 @@
 import { withConfigFile } from "../configFile";
+import { fractionFlag, intFlag } from "../flags";
 import { Command, Option } from "commander";
 import { generate, SynthOptions } from "../../synth";
 import { InputError } from "../../util/errors";
@@ -29,31 +30,20 @@ export function synthOptions(f: SynthFlags): SynthOptions {
   };
 }
 
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new InputError({ field: name, expected: "an integer", found: JSON.stringify(v) });
-  return n;
-};
-const fraction = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!(n >= 0 && n < 1)) throw new InputError({ field: name, expected: "a fraction in [0, 1)", found: JSON.stringify(v) });
-  return n;
-};
-
 /** `ehr-msn synth`: synthetic MIMIC-IV and MIMIC-CXR-JPG tables (and phantom JPEGs with --images). */
 export function registerSynth(program: Command): void {
   withConfigFile(program.command("synth"))
     .description("write a synthetic MIMIC-IV + MIMIC-CXR-JPG dataset (real file and column names), optionally with phantom JPEGs")
     .option("--out <dir>", "folder to write (required) (mimic-cxr-jpg/2.0.0/ and mimiciv/<version>/ go under it)")
-    .option("--patients <n>", "imaged patients (default 500; MIMIC-IV gets ~4.6x as many patients)", int("--patients"))
+    .option("--patients <n>", "imaged patients (default 500; MIMIC-IV gets ~4.6x as many patients)", intFlag("--patients"))
     .option("--scale <s>", `"mimic" for MIMIC's full size (377,110 images), or a fraction of it; overrides --patients`)
-    .option("--seed <n>", "random seed (default 1)", int("--seed"))
+    .option("--seed <n>", "random seed (default 1)", intFlag("--seed"))
     .option("--images", "also write one phantom radiograph per image")
-    .option("--image-long-side <px>", "long side of the phantoms (default 512)", int("--image-long-side"))
+    .option("--image-long-side <px>", "long side of the phantoms (default 512)", intFlag("--image-long-side"))
     .addOption(new Option("--layout <v>", "MIMIC-IV layout: v2 (hosp/) or v1 (core/)").choices(["v2", "v1"]))
     .option("--no-gzip", "write .csv instead of .csv.gz")
-    .option("--validate <f>", "fraction of patients in the validate split (default 0.04)", fraction("--validate"))
-    .option("--test <f>", "fraction of patients in the test split (default 0.10)", fraction("--test"))
+    .option("--validate <f>", "fraction of patients in the validate split (default 0.04)", fractionFlag("--validate"))
+    .option("--test <f>", "fraction of patients in the test split (default 0.10)", fractionFlag("--test"))
     .option("--quiet", "no progress display")
     .action(async (flags: SynthFlags) => {
       const r = await generate(synthOptions(flags));
