@@ -11,6 +11,7 @@ import type { PretrainConfig } from "../train/config";
 import { pretrainConfig } from "../train/config";
 import { didYouMean } from "../util/closest";
 import { describeValue, InputError } from "../util/errors";
+import { RUN_NAME } from "./runFolder";
 
 /** One pretrained encoder of the study: a name and the EHR features fused during pretraining ([] = vanilla MSN). */
 export interface ModelSpec {
@@ -95,7 +96,6 @@ export const DEMO_CONFIG: Partial<StudyConfig> = {
   cacheShortSide: 128,
   pretrain: { vit: "tiny", layers: 6, imageSize: 112, focalSize: 48, batchSize: 32, epochs: 6, lr: 5e-4, checkpointEvery: 20 },
   models: [TABLE3_MODELS[0], TABLE3_MODELS[7]],
-  probe: { maxEpochs: 50, patience: 5, bootstrap: 1000, augment: false },
   tsne: { perplexity: 30, maxPoints: 2000 },
 };
 
@@ -110,7 +110,7 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
   unknownKeys(given, TOP_KEYS, "", file);
   const c = { ...STUDY_DEFAULTS, ...given } as StudyConfig;
 
-  if (typeof c.name !== "string" || !/^[A-Za-z0-9._-]+$/.test(c.name)) throw err("name", "a run name of letters, digits, '.', '_' and '-'", c.name);
+  if (typeof c.name !== "string" || !RUN_NAME.test(c.name)) throw err("name", "a run name of letters, digits, '.', '_' and '-'", c.name);
   if (typeof c.runsDir !== "string" || c.runsDir === "") throw err("runsDir", "a folder path", c.runsDir);
   if (!Number.isInteger(c.seed)) throw err("seed", "an integer", c.seed);
   if (!Number.isInteger(c.cacheShortSide) || c.cacheShortSide < 16) throw err("cacheShortSide", "an integer of at least 16 pixels", c.cacheShortSide);

@@ -1,6 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 
+/** What a run name may hold: letters, digits, '.', '_' and '-' (one folder name, on any system). */
+export const RUN_NAME = /^[A-Za-z0-9._-]+$/;
+
 /**
  * A run folder `runs/<name>/`: the resolved config, metrics as JSON lines, checkpoints, figures and
  * the report of one experiment. Everything a run writes goes through here, so its layout is
@@ -10,7 +13,7 @@ export class RunFolder {
   readonly dir: string;
 
   constructor(root: string, readonly name: string) {
-    if (!/^[A-Za-z0-9._-]+$/.test(name)) {
+    if (!RUN_NAME.test(name)) {
       throw new Error(`run name ${JSON.stringify(name)} may only hold letters, digits, '.', '_' and '-'`);
     }
     this.dir = path.resolve(root, name);

@@ -20,6 +20,7 @@ import type { Interval } from "../eval/bootstrap";
 import type { ProtocolResult } from "../eval/protocol";
 import { externalValidation } from "../eval/external";
 import type { HeadWeights } from "../eval/head";
+import type { EvalReport } from "../eval/report";
 import { buildCache } from "../images/cache";
 import type { EvalViewOptions, ImageCache } from "../images/types";
 import { load as loadEncoder } from "../model/load";
@@ -242,6 +243,17 @@ export class Study {
     return { resize: Math.round((this.pretrainSettings().imageSize * 256) / 224) };
   }
 
+  /** What a probe's result depends on besides the encoder's weights (stored with it, to know when it is stale). */
+  private probeSettings(): Record<string, unknown> {
+    return { ...this.config.probe, seed: this.config.seed, view: this.evalView() };
+  }
+
+  /** The config's probe protocol and bootstrap, as `probe` takes them. */
+  private probeOptions() {
+    const p = this.config.probe;
+    return { runs: p.runs, maxEpochs: p.maxEpochs, patience: p.patience, augment: p.augment, n: p.bootstrap, seed: this.config.seed };
+  }
+
   /** The linear probe of a model (the authors' protocol), kept as models/<name>/probe.json. */
   async probe(name: string): Promise<ProbeSummary> {
     const cached = this.probes.get(name);
@@ -249,20 +261,16 @@ export class Study {
     const encoder = await this.encoder(name);
     const file = path.join("models", name, "probe.json");
     const stored = this.folder.readJson<ProbeSummary>(file);
-    const settings = JSON.stringify({ ...this.config.probe, seed: this.config.seed, view: this.evalView() });
+    const settings = JSON.stringify(this.probeSettings());
     if (stored && stored.encoder === encoder.fingerprint() && stored.settings === settings && stored.head) {
       this.probes.set(name, stored);
       return stored;
     }
-    const p = this.config.probe;
     const r = await runProbe({
-      encoder, cohort: await this.cohort(), cache: await this.cache(), view: this.evalView(),
-      embeddingsDir: this.folder.folder("embeddings"),
-      runs: p.runs, maxEpochs: p.maxEpochs, patience: p.patience, augment: p.augment, n: p.bootstrap, seed: this.config.seed,
+      encoder, cohort: await this.cohort(), cache: await this.cache(), view: this.evalView(), embeddingsDir: this.folder.folder("embeddings"), ...this.probeOptions(),
     });
     const summary: ProbeSummary = {
-      model: name, encoder: encoder.fingerprint(), settings, chosen: r.chosen, macro: r.macro, perLabel: r.perLabel,
-      test: { names: [...r.test.yTrue.names], yTrue: Array.from(r.test.yTrue.values), yScore: Array.from(r.test.yScore.values) },
+      model: name, encoder: encoder.fingerprint(), settings, chosen: r.chosen, macro: r.macro, perLabel: r.perLabel, test: storedTest(r.test),
       head: { names: [...r.head.names], dim: r.head.dim, weight: Array.from(r.head.weight), bias: Array.from(r.head.bias) },
     };
     this.folder.writeJson(file, summary);
@@ -282,25 +290,24 @@ export class Study {
     const encoder = await this.encoder(name);
     const file = path.join("models", name, `external-${which}.json`);
     const stored = this.folder.readJson<ExternalSummary>(file);
-    const p = this.config.probe;
-    const settings = JSON.stringify({ dir: path.resolve(dir), ...p, seed: this.config.seed, view: this.evalView() });
+    const settings = JSON.stringify({ dir: path.resolve(dir), ...this.probeSettings() });
     if (stored && stored.encoder === encoder.fingerprint() && stored.settings === settings) return stored;
     const { dataset, cache } = await this.externalSet(which, dir);
-    const common = { encoder, cache, view: this.evalView(), embeddingsDir: this.folder.folder(path.join("external", which, "embeddings")), n: p.bootstrap, seed: this.config.seed };
+    const source = { encoder, cache, view: this.evalView(), embeddingsDir: this.folder.folder(path.join("external", which, "embeddings")) };
     let r;
     if (which === "chexpert") {
       const h = (await this.probe(name)).head;
       const head: HeadWeights = { names: h.names, dim: h.dim, weight: Float32Array.from(h.weight), bias: Float32Array.from(h.bias) };
-      const e = await externalValidation({ ...common, head, dataset });
+      const { n, seed } = this.probeOptions();
+      const e = await externalValidation({ ...source, head, dataset, n, seed });
       r = { protocol: "MIMIC-CXR probe applied to the CheXpert test split", images: e.rows - e.missing, missing: e.missing, unmatched: e.unmatched, report: e };
     } else {
-      const e = await runProbe({ ...common, cohort: dataset, runs: p.runs, maxEpochs: p.maxEpochs, patience: p.patience, augment: p.augment });
+      const e = await runProbe({ ...source, cohort: dataset, ...this.probeOptions() });
       r = { protocol: "probe trained and chosen on NIH-14 train / validate, tested on its test list", images: e.rows.test.rows - e.rows.test.missing, missing: e.rows.test.missing, unmatched: [], report: e };
     }
     const summary: ExternalSummary = {
       model: name, dataset: which, protocol: r.protocol, encoder: encoder.fingerprint(), settings, images: r.images, missing: r.missing, unmatched: r.unmatched,
-      macro: r.report.macro,
-      test: { names: [...r.report.test.yTrue.names], yTrue: Array.from(r.report.test.yTrue.values), yScore: Array.from(r.report.test.yScore.values) },
+      macro: r.report.macro, test: storedTest(r.report.test),
     };
     this.folder.writeJson(file, summary);
     this.folder.appendMetric({ stage: `external-${which}`, model: name, auroc: summary.macro.auroc, auprc: summary.macro.auprc });
@@ -315,9 +322,7 @@ export class Study {
     for (const which of sets) {
       for (const m of this.config.models) entries.push({ model: m.name, group: EXTERNAL_NAMES[which], test: scored(await this.external(m.name, which)) });
     }
-    const table = resultsTable(entries, { baseline: this.config.baseline, n: this.config.probe.bootstrap, seed: this.config.seed, quiet: true });
-    fs.writeFileSync(this.folder.file("external.csv"), table.csv());
-    return table;
+    return this.resultsFile(entries, "external.csv");
   }
 
   /** Every model against the baseline on the same test set: paired bootstrap and DeLong. */
@@ -336,8 +341,13 @@ export class Study {
   async table(): Promise<ResultsTable> {
     const entries: TableEntry[] = [];
     for (const m of this.config.models) entries.push({ model: m.name, test: scored(await this.probe(m.name)) });
+    return this.resultsFile(entries, "results.csv");
+  }
+
+  /** The results table of `entries`, marked against the baseline, and kept as `file` (CSV) in the run folder. */
+  private resultsFile(entries: TableEntry[], file: string): ResultsTable {
     const table = resultsTable(entries, { baseline: this.config.baseline, n: this.config.probe.bootstrap, seed: this.config.seed, quiet: true });
-    fs.writeFileSync(this.folder.file("results.csv"), table.csv());
+    fs.writeFileSync(this.folder.file(file), table.csv());
     return table;
   }
 
@@ -450,6 +460,11 @@ export class Study {
     for (const data of this.externalSets.values()) await data.then((d) => d.cache.close(), () => undefined);
     this.externalSets.clear();
   }
+}
+
+/** Test labels and scores as plain arrays, as probe.json and external-*.json keep them. */
+function storedTest(t: EvalReport["test"]): ProbeSummary["test"] {
+  return { names: [...t.yTrue.names], yTrue: Array.from(t.yTrue.values), yScore: Array.from(t.yScore.values) };
 }
 
 function scored(p: { test: ProbeSummary["test"] }): { yTrue: { names: string[]; values: number[] }; yScore: { names: string[]; values: number[] } } {
