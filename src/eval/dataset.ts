@@ -7,6 +7,8 @@ import type { LabelledDataset, SplitSelector } from "../cohort/types";
 import type { ImageCache } from "../images/types";
 import { InputError, describeValue } from "../util/errors";
 import type { NamedMatrix } from "./matrix";
+import { findInCache } from "../images/cache";
+import { takeRows } from "../util/rows";
 
 /** One split's rows that have an image in the cache. */
 export interface SplitRows {
@@ -43,24 +45,14 @@ export function splitRows(dataset: LabelledDataset, split: SplitSelector, cache:
   if (labels.values.length !== ids.length * k) {
     throw new InputError({ field: `labels("${split}")`, expected: `${ids.length} rows of ${k} labels (one per row of the split)`, found: `${labels.values.length / k} rows` });
   }
-  const kept: number[] = [];
-  const indices: number[] = [];
-  for (let r = 0; r < ids.length; r++) {
-    const i = cache.indexOf(String(ids[r]));
-    if (i >= 0) {
-      kept.push(r);
-      indices.push(i);
-    }
-  }
-  const missing = ids.length - kept.length;
-  if (kept.length === 0) {
+  const { positions, indices } = findInCache(cache, ids);
+  const missing = ids.length - positions.length;
+  if (positions.length === 0) {
     throw new InputError({
       field: `split "${split}"`, expected: "at least one row with an image in the cache",
       found: ids.length === 0 ? "an empty split" : `none of its ${ids.length} images in the cache at ${cache.dir} (matched by ${col})`,
     });
   }
   if (missing > 0 && !quiet) console.warn(`ehr-msn: ${missing} of ${ids.length} ${split} rows left out: their image is not in the cache (see the cache report)`);
-  const values = new Float32Array(kept.length * k);
-  kept.forEach((r, i) => values.set(labels.values.subarray(r * k, (r + 1) * k), i * k));
-  return { split, indices: Int32Array.from(indices), positions: Int32Array.from(kept), labels: { names: labels.names, values }, rows: ids.length, missing };
+  return { split, indices, positions, labels: { names: labels.names, values: takeRows(labels.values, k, positions) }, rows: ids.length, missing };
 }

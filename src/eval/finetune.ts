@@ -15,6 +15,7 @@ import { loader, patientSubset } from "../images/loader";
 import type { EvalViewOptions, ImageCache, ProbeTrainOptions } from "../images/types";
 import type { Encoder } from "../model/encoder";
 import { InputError, describeValue } from "../util/errors";
+import { takeRows } from "../util/rows";
 import { Rng } from "../util/random";
 import type { BootstrapOptions } from "./bootstrap";
 import { splitRows, type SplitRows } from "./dataset";
@@ -104,8 +105,8 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   const train = splitRows(cohort, "train", cache, opts.idColumn, opts.quiet);
   const val = splitRows(cohort, "validate", cache, opts.idColumn, opts.quiet);
   const test = splitRows(cohort, "test", cache, opts.idColumn, opts.quiet);
-  const positions = cohort.split("train").array(patientColumn) as ArrayLike<unknown>;
-  const subjects = Array.from(train.positions, (p) => String(positions[p]));
+  const patientOfRow = cohort.split("train").array(patientColumn) as ArrayLike<unknown>;
+  const subjects = Array.from(train.positions, (p) => String(patientOfRow[p]));
   const views = encoderViews(encoder, opts.view, opts.trainView);
   const seed = opts.seed ?? 0;
   const rng = new Rng(seed);
@@ -171,11 +172,7 @@ async function trainSubset(
         });
         let total = 0;
         for await (const batch of batches) {
-          const y = new Float32Array(batch.indices.length * k);
-          batch.indices.forEach((i, j) => {
-            const row = rowOf.get(i)!;
-            y.set(train.labels.values.subarray(row * k, (row + 1) * k), j * k);
-          });
+          const y = takeRows(train.labels.values, k, Array.from(batch.indices, (i) => rowOf.get(i)!));
           const loss = tf.tidy(() => {
             const yt = tf.tensor2d(y, [batch.indices.length, k]);
             return optimizer.minimize(() => maskedBce(head.logits(encoder.forward(batch.x)), yt), true, trainable()) as tf.Scalar;

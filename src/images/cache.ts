@@ -59,6 +59,23 @@ export async function buildCache(opts: BuildCacheOptions): Promise<ImageCache> {
 }
 
 /** Opens a cache built earlier, without checking its inputs. */
+/**
+ * The entries of `ids` whose image is in the cache: their positions in `ids` and their cache
+ * indices, in order (the others are the caller's to count).
+ */
+export function findInCache(cache: ImageCache, ids: ArrayLike<unknown>): { positions: Int32Array; indices: Int32Array } {
+  const positions: number[] = [];
+  const indices: number[] = [];
+  for (let r = 0; r < ids.length; r++) {
+    const i = cache.indexOf(String(ids[r]));
+    if (i >= 0) {
+      positions.push(r);
+      indices.push(i);
+    }
+  }
+  return { positions: Int32Array.from(positions), indices: Int32Array.from(indices) };
+}
+
 export function openCache(dir: string): ImageCache {
   const index = readIndex(dir);
   if (!index) throw new InputError({ file: path.join(dir, INDEX), expected: `an image cache index (format ${FORMAT})`, found: fs.existsSync(path.join(dir, INDEX)) ? "an index of another format" : "no index", hint: "Build it with images.buildCache." });

@@ -40,6 +40,7 @@ import { TrainingCurves } from "../viz/training";
 import { tsne } from "../viz/tsne";
 import { InputError } from "../util/errors";
 import { Rng } from "../util/random";
+import { takeRows } from "../util/rows";
 import { ModelSpec, StudyConfig, studyConfig } from "./config";
 import { RunFolder } from "./runFolder";
 
@@ -375,9 +376,7 @@ export class Study {
         labels = Array.from(pick, (i) => single[i]);
       }
       if (pick.length <= t.perplexity * 3) return undefined;
-      const data = new Float32Array(pick.length * x.dims);
-      pick.forEach((r, i) => data.set(x.data.subarray(r * x.dims, (r + 1) * x.dims), i * x.dims));
-      models.push({ name: m.name, xy: await tsne(data, { dims: x.dims, perplexity: t.perplexity, seed: this.config.seed }) });
+      models.push({ name: m.name, xy: await tsne(takeRows(x.data, x.dims, pick), { dims: x.dims, perplexity: t.perplexity, seed: this.config.seed }) });
     }
     return tsneFigure({ models, labels: labels! });
   }

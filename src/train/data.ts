@@ -9,6 +9,8 @@ import type { Cohort, Matrix, SplitSelector } from "../cohort/types";
 import type { CachedImage, ImageCache, MsnViewOptions } from "../images/types";
 import { msnViews } from "../images/views";
 import { InputError } from "../util/errors";
+import { takeRows } from "../util/rows";
+import { findInCache } from "../images/cache";
 import { Rng } from "../util/random";
 import type { BatchSource, PretrainBatch } from "./source";
 
@@ -68,9 +70,7 @@ export function cacheSource(o: CacheSourceOptions): CacheSource {
       if (!o.ehr) return views;
       const k = o.ehr.names.length;
       const rows = members(epoch, index);
-      const ehr = new Float32Array(rows.length * k);
-      rows.forEach((r, i) => ehr.set(o.ehr!.values.subarray(r * k, (r + 1) * k), i * k));
-      return { ...views, ehr: tf.tensor2d(ehr, [rows.length, k]) };
+      return { ...views, ehr: tf.tensor2d(takeRows(o.ehr.values, k, rows), [rows.length, k]) };
     },
   };
 }
@@ -96,27 +96,13 @@ export function cohortSource(cohort: Cohort, cache: ImageCache, o: CohortSourceO
   const ids = table.array("dicom_id") as ArrayLike<string>;
   const vanilla = Array.isArray(o.features) && o.features.length === 0;
   const features = vanilla ? undefined : cohort.features(o.features, split);
-  const keep: number[] = [];
-  const indices: number[] = [];
-  for (let r = 0; r < ids.length; r++) {
-    const i = cache.indexOf(ids[r]);
-    if (i >= 0) {
-      keep.push(r);
-      indices.push(i);
-    }
-  }
+  const { positions: keep, indices } = findInCache(cache, ids);
   if (indices.length === 0) {
     throw new InputError({ field: "cache", expected: `the images of the cohort's "${split}" split`, found: `none of its ${ids.length} images in the cache at ${cache.dir}`, hint: "Build the cache from this cohort's images." });
   }
-  let ehr: Matrix | undefined;
-  if (features) {
-    const k = features.names.length;
-    const values = new Float32Array(keep.length * k);
-    keep.forEach((r, i) => values.set(features.values.subarray(r * k, (r + 1) * k), i * k));
-    ehr = { names: features.names, values };
-  }
-  const digest = createHash("sha256").update(keep.map((r) => ids[r]).join("\n")).digest("hex").slice(0, 12);
+  const ehr: Matrix | undefined = features && { names: features.names, values: takeRows(features.values, features.names.length, keep) };
+  const digest = createHash("sha256").update(Array.from(keep, (r) => ids[r]).join("\n")).digest("hex").slice(0, 12);
   const signature = `cohort split "${split}": ${indices.length} images (ids sha256 ${digest}), features [${ehr?.names.join(", ") ?? ""}], cache ${cache.shortSide} px x ${cache.channels} ch`;
-  const source = cacheSource({ cache, indices: Int32Array.from(indices), ehr, batchSize: o.batchSize, seed: o.seed, views: o.views, signature });
+  const source = cacheSource({ cache, indices, ehr, batchSize: o.batchSize, seed: o.seed, views: o.views, signature });
   return Object.assign(source, { missing: ids.length - indices.length });
 }
