@@ -23,7 +23,7 @@ export const FEATURE_BLOCKS = {
   age5: [...AGE5],
   age10: [...AGE10],
   view: [...VIEWS],
-  position: ["Erect", "Recumbent"],
+  position: [...POSITIONS],
   mortality: ["alive", "died"],
   icu: ["icu", "not_icu"],
 } as const satisfies Record<string, readonly string[]>;

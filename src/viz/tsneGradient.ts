@@ -10,7 +10,7 @@
  * Written by hand: no maintained JS package offers Barnes-Hut t-SNE, and the benchmark
  * (`npm run bench -- tsne`) shows these loops beat scikit-learn's Cython on the same data.
  */
-import type { SparseP } from "./affinities";
+import { MACHINE_EPSILON, type SparseP } from "./affinities";
 
 /** Points per leaf: opened leaves are summed point by point, which beats deeper trees here. */
 const LEAF_SIZE = 8;
@@ -285,7 +285,7 @@ export function exactGradient(P: Float64Array, Y: Float64Array, n: number, exagg
       const s = (exaggeration * p - w * invZ) * w;
       gx += s * dx;
       gy += s * dy;
-      if (withKl && p > 0) kl += p * Math.log(p / Math.max(w * invZ, 2.220446049250313e-16));
+      if (withKl && p > 0) kl += p * Math.log(p / Math.max(w * invZ, MACHINE_EPSILON));
     }
     grad[2 * i] = 4 * gx;
     grad[2 * i + 1] = 4 * gy;

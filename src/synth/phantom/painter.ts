@@ -235,8 +235,7 @@ export class Painter {
       const x0 = Math.min(a.x, b.x) - reach, x1 = Math.max(a.x, b.x) + reach;
       const y0 = Math.min(a.y, b.y) - reach, y1 = Math.max(a.y, b.y) + reach;
       bx0 = Math.min(bx0, x0); by0 = Math.min(by0, y0); bx1 = Math.max(bx1, x1); by1 = Math.max(by1, y1);
-      const c0 = Math.max(0, Math.floor(x0)), c1 = Math.min(W - 1, Math.ceil(x1));
-      const r0 = Math.max(0, Math.floor(y0)), r1 = Math.min(this.height - 1, Math.ceil(y1));
+      const { c0, c1, r0, r1 } = this.box(x0, y0, x1, y1);
       for (let row = r0; row <= r1; row++) {
         const y = row + 0.5;
         const base = row * W;
@@ -250,8 +249,7 @@ export class Painter {
         }
       }
     }
-    const c0 = Math.max(0, Math.floor(bx0)), c1 = Math.min(W - 1, Math.ceil(bx1));
-    const r0 = Math.max(0, Math.floor(by0)), r1 = Math.min(this.height - 1, Math.ceil(by1));
+    const { c0, c1, r0, r1 } = this.box(bx0, by0, bx1, by1);
     for (let row = r0; row <= r1; row++) {
       const base = row * W;
       for (let col = c0; col <= c1; col++) {
