@@ -10,6 +10,7 @@ import * as path from "path";
 import { InputError, describeValue } from "../util/errors";
 import { progress } from "../util/progress";
 import { BadImageError, decodeResized } from "./decode";
+import type { LabelledDataset, SplitSelector } from "../cohort/types";
 import type { BadImageReason, BuildCacheOptions, CachedImage, CacheReport, ImageCache, ImageSource, SkippedImage } from "./types";
 
 /** Bumped when the file layout changes, so that old caches are rebuilt rather than misread. */
@@ -59,6 +60,15 @@ export async function buildCache(opts: BuildCacheOptions): Promise<ImageCache> {
 }
 
 /** Opens a cache built earlier, without checking its inputs. */
+/** The images of a dataset's split, as `buildCache` takes them: each row's dicom_id, path and split. */
+export function datasetImages(dataset: LabelledDataset, split: SplitSelector = "all"): ImageSource[] {
+  const t = dataset.split(split);
+  const ids = t.array("dicom_id") as ArrayLike<string>;
+  const paths = t.array("path") as ArrayLike<string>;
+  const splits = t.array("split") as ArrayLike<string>;
+  return Array.from({ length: ids.length }, (_, i) => ({ id: ids[i], path: paths[i], split: splits[i] }));
+}
+
 /**
  * The entries of `ids` whose image is in the cache: their positions in `ids` and their cache
  * indices, in order (the others are the caller's to count).

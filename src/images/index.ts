@@ -1,5 +1,5 @@
 /** Images: decoding, the resize cache, MSN and evaluation views as tensors, the batch loader. */
-export { buildCache, openCache } from "./cache";
+export { buildCache, openCache, datasetImages, findInCache } from "./cache";
 export { resizedSize } from "./decode";
 export { randomResizedCropBox, randomAffineParams, centreCropOffset, pyRound } from "./crops";
 export type { CropBox, AffineParams } from "./crops";

@@ -21,7 +21,7 @@ import type { ProtocolResult } from "../eval/protocol";
 import { externalValidation } from "../eval/external";
 import type { HeadWeights } from "../eval/head";
 import type { EvalReport } from "../eval/report";
-import { buildCache } from "../images/cache";
+import { buildCache, datasetImages } from "../images/cache";
 import type { EvalViewOptions, ImageCache } from "../images/types";
 import { load as loadEncoder } from "../model/load";
 import type { VisionTransformer } from "../model/vit";
@@ -165,12 +165,7 @@ export class Study {
 
   /** A dataset's images, every split, in a cache in the run folder (buildCache reuses it when nothing changed). */
   private cacheOf(dataset: LabelledDataset, folder: string): Promise<ImageCache> {
-    const t = dataset.split("all");
-    const ids = t.array("dicom_id") as ArrayLike<string>;
-    const paths = t.array("path") as ArrayLike<string>;
-    const splits = t.array("split") as ArrayLike<string>;
-    const images = Array.from({ length: ids.length }, (_, i) => ({ id: ids[i], path: paths[i], split: splits[i] }));
-    return buildCache({ images, dir: this.folder.folder(folder), shortSide: this.config.cacheShortSide, channels: 1 });
+    return buildCache({ images: datasetImages(dataset), dir: this.folder.folder(folder), shortSide: this.config.cacheShortSide, channels: 1 });
   }
 
   /** An external dataset of the config and its image cache (external/<dataset>/). */

@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import type { Cohort, SplitSelector } from "../cohort/types";
-import { buildCache } from "../images/cache";
+import { buildCache, datasetImages } from "../images/cache";
 import type { ImageCache } from "../images/types";
 import { saveEncoder } from "../model/load";
 import { writeFileAtomic } from "../model/safetensors";
@@ -149,12 +149,7 @@ const PRETRAIN_OPTION_KEYS = ["cohort", "source", "features", "split", "cache", 
 
 /** The image cache of a cohort split's images in `dir` (reused when it was built from the same files). */
 async function cohortCache(cohort: Cohort, split: SplitSelector, dir: string, shortSide: number, quiet?: boolean): Promise<ImageCache> {
-  const t = cohort.split(split);
-  const ids = t.array("dicom_id") as ArrayLike<string>;
-  const paths = t.array("path") as ArrayLike<string>;
-  const splits = t.array("split") as ArrayLike<string>;
-  const images = Array.from({ length: ids.length }, (_, i) => ({ id: ids[i], path: paths[i], split: splits[i] }));
-  return buildCache({ images, dir, shortSide, channels: 1, quiet });
+  return buildCache({ images: datasetImages(cohort, split), dir, shortSide, channels: 1, quiet });
 }
 
 /** Trains on any BatchSource (the cohort glue and tests build one). */
