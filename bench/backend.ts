@@ -21,7 +21,9 @@ import { median, printTable, writeResult } from "./support/report";
 export function quietReference(): boolean {
   const load = os.loadavg()[0];
   if (load <= os.cpus().length) return false;
-  console.log(`note: load average ${load.toFixed(1)} on ${os.cpus().length} cores: other work shares the CPUs, timings are noisy (compare the best steps); PyTorch runs with OMP_WAIT_POLICY=PASSIVE`);
+  console.log(
+    `note: load average ${load.toFixed(1)} on ${os.cpus().length} cores: other work shares the CPUs, timings are noisy (compare the best steps); PyTorch runs with OMP_WAIT_POLICY=PASSIVE`,
+  );
   process.env.OMP_WAIT_POLICY ??= "PASSIVE";
   return true;
 }
@@ -37,7 +39,10 @@ function timeStep(batch: number, steps: number): { msPerStep: number; bestMs: nu
   const model = vit({ size: "tiny", imageSize: 96, seed: 0 });
   const x = tf.randomNormal([batch, 96, 96, 3], 0, 1, "float32", 1) as tf.Tensor4D;
   const step = () => {
-    const { value, grads } = tf.variableGrads(() => tf.tidy(() => model.forward(x).square().mean() as tf.Scalar), model.variables());
+    const { value, grads } = tf.variableGrads(
+      () => tf.tidy(() => model.forward(x).square().mean() as tf.Scalar),
+      model.variables(),
+    );
     value.dataSync();
     tf.dispose([value, ...Object.values(grads)]);
   };
@@ -65,21 +70,38 @@ export async function run(args: string[]): Promise<void> {
   for (const name of names) {
     const info = await backend.init({ prefer: name, quiet: true });
     if (info.name !== name) {
-      rows.push({ backend: name, "ms/step": undefined, note: `did not start (${info.fallbacks.find((f) => f.name === name)?.reason ?? "unavailable"})` });
+      rows.push({
+        backend: name,
+        "ms/step": undefined,
+        note: `did not start (${info.fallbacks.find((f) => f.name === name)?.reason ?? "unavailable"})`,
+      });
       continue;
     }
     const r = timeStep(batch, name === "tensorflow" ? steps : slowSteps);
     results[name] = { ...r, threads: info.threads };
-    rows.push({ backend: `${name} (${info.threads} thread${info.threads > 1 ? "s" : ""})`, "ms/step": r.msPerStep, "best ms": r.bestMs });
+    rows.push({
+      backend: `${name} (${info.threads} thread${info.threads > 1 ? "s" : ""})`,
+      "ms/step": r.msPerStep,
+      "best ms": r.bestMs,
+    });
   }
   const py = referencePython(["torch"]);
   let torchMs: number | undefined;
   if (py.python) {
     const passive = quietReference();
-    const ref = runPython(py.python, "msn_backend.py", [String(batch), String(steps)]) as { msPerStep: number; threads: number; torch: string; times: number[] };
+    const ref = runPython(py.python, "msn_backend.py", [String(batch), String(steps)]) as {
+      msPerStep: number;
+      threads: number;
+      torch: string;
+      times: number[];
+    };
     torchMs = ref.msPerStep;
     results.pytorch = ref;
-    rows.push({ backend: `PyTorch ${ref.torch} (${ref.threads} threads${passive ? ", OMP passive" : ""})`, "ms/step": ref.msPerStep, "best ms": 1000 * Math.min(...ref.times) });
+    rows.push({
+      backend: `PyTorch ${ref.torch} (${ref.threads} threads${passive ? ", OMP passive" : ""})`,
+      "ms/step": ref.msPerStep,
+      "best ms": 1000 * Math.min(...ref.times),
+    });
   } else {
     console.log(`PyTorch reference skipped: ${py.reason}`);
   }
@@ -89,6 +111,13 @@ export async function run(args: string[]): Promise<void> {
   }
   printTable(rows);
   const tfMs = (results.tensorflow as { msPerStep?: number } | undefined)?.msPerStep;
-  if (tfMs !== undefined && torchMs !== undefined) console.log(`ratio tensorflow / PyTorch (time per step): ${(tfMs / torchMs).toFixed(2)}`);
-  writeResult("backend", { batch, steps, loadAverage: load, results, ratioTensorflowToPytorch: tfMs !== undefined && torchMs !== undefined ? tfMs / torchMs : undefined });
+  if (tfMs !== undefined && torchMs !== undefined)
+    console.log(`ratio tensorflow / PyTorch (time per step): ${(tfMs / torchMs).toFixed(2)}`);
+  writeResult("backend", {
+    batch,
+    steps,
+    loadAverage: load,
+    results,
+    ratioTensorflowToPytorch: tfMs !== undefined && torchMs !== undefined ? tfMs / torchMs : undefined,
+  });
 }

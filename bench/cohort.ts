@@ -15,14 +15,22 @@ import { referencePython, runPython } from "./support/python";
 
 /** Runs `code` in a fresh Node process and parses the JSON line it prints last. */
 function runNode(code: string): Record<string, unknown> {
-  const r = spawnSync(process.execPath, ["-e", code], { cwd: packageRoot(), encoding: "utf8", env: { ...process.env, EHR_MSN_QUIET: "1" }, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, ["-e", code], {
+    cwd: packageRoot(),
+    encoding: "utf8",
+    env: { ...process.env, EHR_MSN_QUIET: "1" },
+    maxBuffer: 64 << 20,
+  });
   if (r.status !== 0) throw new Error(`node side failed (exit ${r.status}):\n${r.stderr.slice(-3000)}`);
   const lines = r.stdout.trim().split("\n");
   return JSON.parse(lines[lines.length - 1]);
 }
 
 export async function run(args: string[]): Promise<void> {
-  const arg = (name: string, dflt: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+  const arg = (name: string, dflt: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : dflt;
+  };
   const repeats = Number(arg("--repeats", "3"));
   const dir = path.resolve(arg("--dir", path.join(os.tmpdir(), "ehr-msn-bench-synth-mimic")));
   const { mimicCxr, mimicIv } = synthPaths(dir, "v2");
@@ -74,21 +82,55 @@ export async function run(args: string[]): Promise<void> {
   if (!ref) console.log(`pandas side skipped: ${py.reason}`);
   const t = median(ours.seconds as number[]);
   const tp = ref ? median(ref.seconds as number[]) : undefined;
-  if (ref && ref.rows !== ours.rows) throw new Error(`the two sides disagree: ${ours.rows} rows here, ${ref.rows} in pandas`);
-  console.log(`\ncohort of ${ours.rows} images from ${mimicCxr} (median of ${repeats} builds; impute "mode", stays by date)\n`);
+  if (ref && ref.rows !== ours.rows)
+    throw new Error(`the two sides disagree: ${ours.rows} rows here, ${ref.rows} in pandas`);
+  console.log(
+    `\ncohort of ${ours.rows} images from ${mimicCxr} (median of ${repeats} builds; impute "mode", stays by date)\n`,
+  );
   const cpu = median(ours.cpu as number[]);
   const cpuPandas = ref ? median(ref.cpu as number[]) : undefined;
   // CPU seconds (all threads) next to wall seconds: on a shared machine the wall time depends on
   // what else runs; pandas uses one thread, the build two (reading in a worker thread).
   printTable([
-    { side: "ehr-msn cohort.build (impute mode)", seconds: t, "cpu seconds": cpu, "peak MiB": Math.round(ours.peak_rss_mib as number), "x faster than pandas": tp ? tp / t : undefined },
-    { side: "pandas 3 reference (impute mode)", seconds: tp, "cpu seconds": cpuPandas, "peak MiB": ref ? Math.round(ref.peak_rss_mib as number) : undefined },
-    { side: "ehr-msn cohort.build (impute model, 1 run)", seconds: (model.seconds as number[])[0], "peak MiB": Math.round(model.peak_rss_mib as number) },
+    {
+      side: "ehr-msn cohort.build (impute mode)",
+      seconds: t,
+      "cpu seconds": cpu,
+      "peak MiB": Math.round(ours.peak_rss_mib as number),
+      "x faster than pandas": tp ? tp / t : undefined,
+    },
+    {
+      side: "pandas 3 reference (impute mode)",
+      seconds: tp,
+      "cpu seconds": cpuPandas,
+      "peak MiB": ref ? Math.round(ref.peak_rss_mib as number) : undefined,
+    },
+    {
+      side: "ehr-msn cohort.build (impute model, 1 run)",
+      seconds: (model.seconds as number[])[0],
+      "peak MiB": Math.round(model.peak_rss_mib as number),
+    },
   ]);
-  console.log(`\nload average during the run: ${os.loadavg().map((x) => x.toFixed(1)).join(", ")} on ${os.cpus().length} cores`);
-  console.log(`\nimputation forest fit: ml-random-forest 1,000 rows x 20 trees ${forest.mlrf_1000x20} s; ours 20,000 rows x 50 trees ${forest.ours_20000x50} s`);
+  console.log(
+    `\nload average during the run: ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(", ")} on ${os.cpus().length} cores`,
+  );
+  console.log(
+    `\nimputation forest fit: ml-random-forest 1,000 rows x 20 trees ${forest.mlrf_1000x20} s; ours 20,000 rows x 50 trees ${forest.ours_20000x50} s`,
+  );
   writeResult("cohort", {
-    images: ours.rows, repeats, synthSeconds, ours, model, pandas: ref, forest,
-    medianSeconds: { ours: t, pandas: tp }, medianCpuSeconds: { ours: cpu, pandas: cpuPandas }, speedup: tp ? tp / t : undefined, loadAverage: os.loadavg(),
+    images: ours.rows,
+    repeats,
+    synthSeconds,
+    ours,
+    model,
+    pandas: ref,
+    forest,
+    medianSeconds: { ours: t, pandas: tp },
+    medianCpuSeconds: { ours: cpu, pandas: cpuPandas },
+    speedup: tp ? tp / t : undefined,
+    loadAverage: os.loadavg(),
   });
 }

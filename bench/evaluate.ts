@@ -55,12 +55,21 @@ async function bootstrapBench(args: string[]): Promise<Record<string, unknown>> 
   const t0 = process.hrtime.bigint();
   const ci = bootstrapCi({ names, values: labels }, { names, values: scores }, { n: resamples, seed, quiet: true });
   const ours = Number(process.hrtime.bigint() - t0) / 1e9;
-  const rows: Record<string, string | number | undefined>[] = [{
-    tool: "ehr-msn bootstrapCi", resamples, seconds: ours,
-    auroc: `${ci.auroc.estimate.toFixed(4)} (${ci.auroc.lower.toFixed(4)}, ${ci.auroc.upper.toFixed(4)})`,
-    auprc: `${ci.auprc.estimate.toFixed(4)} (${ci.auprc.lower.toFixed(4)}, ${ci.auprc.upper.toFixed(4)})`,
-  }];
-  const result: Record<string, unknown> = { rows: TEST_ROWS, labels: names.length, resamples, ours: { seconds: ours, auroc: ci.auroc, auprc: ci.auprc } };
+  const rows: Record<string, string | number | undefined>[] = [
+    {
+      tool: "ehr-msn bootstrapCi",
+      resamples,
+      seconds: ours,
+      auroc: `${ci.auroc.estimate.toFixed(4)} (${ci.auroc.lower.toFixed(4)}, ${ci.auroc.upper.toFixed(4)})`,
+      auprc: `${ci.auprc.estimate.toFixed(4)} (${ci.auprc.lower.toFixed(4)}, ${ci.auprc.upper.toFixed(4)})`,
+    },
+  ];
+  const result: Record<string, unknown> = {
+    rows: TEST_ROWS,
+    labels: names.length,
+    resamples,
+    ours: { seconds: ours, auroc: ci.auroc, auprc: ci.auprc },
+  };
   const py = referencePython(["sklearn", "pandas"]);
   if (py.python) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-bench-"));
@@ -69,17 +78,30 @@ async function bootstrapBench(args: string[]): Promise<Record<string, unknown>> 
       fs.writeFileSync(path.join(dir, "scores.f32"), Buffer.from(scores.buffer));
       fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify({ rows: TEST_ROWS, cols: names.length, seed }));
       const ref = runPython(py.python, "evaluate_bootstrap.py", [dir, String(refResamples)]) as {
-        seconds: number; point: { auroc: number; auprc: number }; aurocCi: number[]; auprcCi: number[];
+        seconds: number;
+        point: { auroc: number; auprc: number };
+        aurocCi: number[];
+        auprcCi: number[];
       };
       const scaled = (ref.seconds * resamples) / refResamples;
       rows.push({
-        tool: `scikit-learn loop${refResamples !== resamples ? ` (${refResamples} run, extrapolated)` : ""}`, resamples, seconds: scaled,
+        tool: `scikit-learn loop${refResamples !== resamples ? ` (${refResamples} run, extrapolated)` : ""}`,
+        resamples,
+        seconds: scaled,
         auroc: `${ref.point.auroc.toFixed(4)} (${ref.aurocCi[0].toFixed(4)}, ${ref.aurocCi[1].toFixed(4)})`,
         auprc: `${ref.point.auprc.toFixed(4)} (${ref.auprcCi[0].toFixed(4)}, ${ref.auprcCi[1].toFixed(4)})`,
       });
-      result.reference = { ...ref, secondsFor: resamples, scaledSeconds: scaled, extrapolated: refResamples !== resamples };
+      result.reference = {
+        ...ref,
+        secondsFor: resamples,
+        scaledSeconds: scaled,
+        extrapolated: refResamples !== resamples,
+      };
       result.speedup = scaled / ours;
-      result.pointDifference = { auroc: Math.abs(ref.point.auroc - ci.auroc.estimate), auprc: Math.abs(ref.point.auprc - ci.auprc.estimate) };
+      result.pointDifference = {
+        auroc: Math.abs(ref.point.auroc - ci.auroc.estimate),
+        auprc: Math.abs(ref.point.auprc - ci.auprc.estimate),
+      };
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -90,7 +112,9 @@ async function bootstrapBench(args: string[]): Promise<Record<string, unknown>> 
   printTable(rows);
   if (result.speedup !== undefined) {
     const d = result.pointDifference as { auroc: number; auprc: number };
-    console.log(`ratio (scikit-learn / ehr-msn): ${(result.speedup as number).toFixed(1)}x; point estimates differ by ${d.auroc.toExponential(1)} (AUROC), ${d.auprc.toExponential(1)} (AUPRC)`);
+    console.log(
+      `ratio (scikit-learn / ehr-msn): ${(result.speedup as number).toFixed(1)}x; point estimates differ by ${d.auroc.toExponential(1)} (AUROC), ${d.auprc.toExponential(1)} (AUPRC)`,
+    );
   }
   return result;
 }
@@ -114,12 +138,24 @@ async function embedBench(args: string[]): Promise<Record<string, unknown>> {
   x.dispose();
   encoder.dispose();
   const ours = (batch * batches) / seconds;
-  const rows: Record<string, string | number | undefined>[] = [{ tool: `ehr-msn model.vit (${info.name}, ${info.threads} threads)`, vit: size, batch, "images/s": ours }];
-  const result: Record<string, unknown> = { vit: size, batch, batches, backend: info.name, ours: { seconds, imagesPerSecond: ours } };
+  const rows: Record<string, string | number | undefined>[] = [
+    { tool: `ehr-msn model.vit (${info.name}, ${info.threads} threads)`, vit: size, batch, "images/s": ours },
+  ];
+  const result: Record<string, unknown> = {
+    vit: size,
+    batch,
+    batches,
+    backend: info.name,
+    ours: { seconds, imagesPerSecond: ours },
+  };
   const py = referencePython(["torch"]);
   if (py.python) {
     const { dim, layers, heads } = VIT_SIZES[size];
-    const ref = runPython(py.python, "evaluate_embed.py", [dim, layers, heads, batch, batches, info.threads].map(String)) as { imagesPerSecond: number; seconds: number };
+    const ref = runPython(
+      py.python,
+      "evaluate_embed.py",
+      [dim, layers, heads, batch, batches, info.threads].map(String),
+    ) as { imagesPerSecond: number; seconds: number };
     rows.push({ tool: `PyTorch ${info.threads} threads`, vit: size, batch, "images/s": ref.imagesPerSecond });
     result.reference = ref;
     result.ratio = ref.imagesPerSecond / ours;

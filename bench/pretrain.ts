@@ -29,8 +29,15 @@ function randomSource(batch: number, batches: number): { source: BatchSource; di
   };
   return {
     source: {
-      batchesPerEpoch: batches, ehrFeatures: FEATURES, signature: "bench",
-      batch: () => ({ target: views.target.clone(), anchor: views.anchor.clone(), focal: views.focal.clone(), ehr: views.ehr!.clone() }),
+      batchesPerEpoch: batches,
+      ehrFeatures: FEATURES,
+      signature: "bench",
+      batch: () => ({
+        target: views.target.clone(),
+        anchor: views.anchor.clone(),
+        focal: views.focal.clone(),
+        ehr: views.ehr!.clone(),
+      }),
     },
     dispose: () => tf.dispose(Object.values(views)),
   };
@@ -43,7 +50,14 @@ async function timeSteps(batch: number, steps: number): Promise<number[]> {
   const { source, dispose } = randomSource(batch, steps + 1);
   const stamps: number[] = [];
   const t0 = performance.now();
-  const r = await pretrainOnSource({ ...CONFIG, batchSize: batch }, source, { quiet: true, callbacks: { onStep: () => { stamps.push(performance.now()); } } });
+  const r = await pretrainOnSource({ ...CONFIG, batchSize: batch }, source, {
+    quiet: true,
+    callbacks: {
+      onStep: () => {
+        stamps.push(performance.now());
+      },
+    },
+  });
   r.model.dispose();
   dispose();
   const ends = [t0, ...stamps];
@@ -51,14 +65,19 @@ async function timeSteps(batch: number, steps: number): Promise<number[]> {
 }
 
 /** Kernel time by kernel name over one training step (after a warm-up step), and the step's wall time. */
-async function profileStep(batch: number): Promise<{ wallMs: number; kernelMs: number; kernels: { kernel: string; calls: number; ms: number; share: number }[] }> {
+async function profileStep(batch: number): Promise<{
+  wallMs: number;
+  kernelMs: number;
+  kernels: { kernel: string; calls: number; ms: number; share: number }[];
+}> {
   const { source, dispose } = randomSource(batch, 2);
   tf.env().set("CHECK_COMPUTATION_FOR_ERRORS", false);
   let wallMs = 0;
   let started = 0;
   let firstKernel = 0;
   // The profile being recorded (tf.profile has no public hook to mark a point in it).
-  const recorded = () => (tf.engine().state as unknown as { activeProfile: { kernels: unknown[] } }).activeProfile.kernels.length;
+  const recorded = () =>
+    (tf.engine().state as unknown as { activeProfile: { kernels: unknown[] } }).activeProfile.kernels.length;
   const info = await tf.profile(async () => {
     const r = await pretrainOnSource({ ...CONFIG, batchSize: batch }, source, {
       quiet: true,
@@ -88,8 +107,11 @@ async function profileStep(batch: number): Promise<{ wallMs: number; kernelMs: n
   }
   const kernelMs = [...byName.values()].reduce((a, b) => a + b.ms, 0);
   return {
-    wallMs, kernelMs,
-    kernels: [...byName.entries()].map(([kernel, e]) => ({ kernel, calls: e.calls, ms: e.ms, share: e.ms / kernelMs })).sort((a, b) => b.ms - a.ms),
+    wallMs,
+    kernelMs,
+    kernels: [...byName.entries()]
+      .map(([kernel, e]) => ({ kernel, calls: e.calls, ms: e.ms, share: e.ms / kernelMs }))
+      .sort((a, b) => b.ms - a.ms),
   };
 }
 
@@ -98,26 +120,65 @@ export async function run(args: string[]): Promise<void> {
   const steps = Number(arg(args, "steps", "3"));
   const info = await backend.init({ prefer: "tensorflow" });
   const imagesPerStep = batch * (2 + FOCAL_VIEWS);
-  console.log(`MSN training step: ViT-Tiny (6 heads), batch ${batch} x (1 target + 1 anchor at 224 px + ${FOCAL_VIEWS} focal at 96 px), EHR on; ${info.name} backend, ${info.threads} threads`);
+  console.log(
+    `MSN training step: ViT-Tiny (6 heads), batch ${batch} x (1 target + 1 anchor at 224 px + ${FOCAL_VIEWS} focal at 96 px), EHR on; ${info.name} backend, ${info.threads} threads`,
+  );
 
   const load = os.loadavg()[0];
   const times = await timeSteps(batch, steps);
   const best = Math.min(...times);
-  const ours = { secondsPerStep: median(times), bestSecondsPerStep: best, times, imagesPerSecond: imagesPerStep / median(times), bestImagesPerSecond: imagesPerStep / best, peakRssMiB: peakRssMiB() };
-  const rows: Record<string, string | number | undefined>[] = [{
-    tool: `ehr-msn (${info.name})`, "s/step median": ours.secondsPerStep, "s/step best": best,
-    "images/s median": ours.imagesPerSecond, "images/s best": ours.bestImagesPerSecond, "peak RSS MiB": ours.peakRssMiB,
-  }];
-  const result: Record<string, unknown> = { batch, steps, imagesPerStep, backend: info.name, threads: info.threads, loadAverage: load, ours };
+  const ours = {
+    secondsPerStep: median(times),
+    bestSecondsPerStep: best,
+    times,
+    imagesPerSecond: imagesPerStep / median(times),
+    bestImagesPerSecond: imagesPerStep / best,
+    peakRssMiB: peakRssMiB(),
+  };
+  const rows: Record<string, string | number | undefined>[] = [
+    {
+      tool: `ehr-msn (${info.name})`,
+      "s/step median": ours.secondsPerStep,
+      "s/step best": best,
+      "images/s median": ours.imagesPerSecond,
+      "images/s best": ours.bestImagesPerSecond,
+      "peak RSS MiB": ours.peakRssMiB,
+    },
+  ];
+  const result: Record<string, unknown> = {
+    batch,
+    steps,
+    imagesPerStep,
+    backend: info.name,
+    threads: info.threads,
+    loadAverage: load,
+    ours,
+  };
 
   const py = referencePython(["torch"]);
   if (py.python) {
     const passive = quietReference();
-    const ref = runPython(py.python, "msn_pretrain.py", [String(batch), String(steps), String(FEATURES.length), String(FOCAL_VIEWS)]) as { secondsPerStep: number; imagesPerSecond: number; peakRssMiB: number; threads: number; torch: string; times: number[] };
+    const ref = runPython(py.python, "msn_pretrain.py", [
+      String(batch),
+      String(steps),
+      String(FEATURES.length),
+      String(FOCAL_VIEWS),
+    ]) as {
+      secondsPerStep: number;
+      imagesPerSecond: number;
+      peakRssMiB: number;
+      threads: number;
+      torch: string;
+      times: number[];
+    };
     const refBest = Math.min(...ref.times);
     rows.push({
-      tool: `PyTorch ${ref.torch} (${ref.threads} threads${passive ? ", OMP passive" : ""})`, "s/step median": ref.secondsPerStep, "s/step best": refBest,
-      "images/s median": ref.imagesPerSecond, "images/s best": imagesPerStep / refBest, "peak RSS MiB": ref.peakRssMiB,
+      tool: `PyTorch ${ref.torch} (${ref.threads} threads${passive ? ", OMP passive" : ""})`,
+      "s/step median": ref.secondsPerStep,
+      "s/step best": refBest,
+      "images/s median": ref.imagesPerSecond,
+      "images/s best": imagesPerStep / refBest,
+      "peak RSS MiB": ref.peakRssMiB,
     });
     result.reference = ref;
     result.ratio = ours.imagesPerSecond / ref.imagesPerSecond;
@@ -127,12 +188,16 @@ export async function run(args: string[]): Promise<void> {
   }
   printTable(rows);
   if (result.ratio !== undefined) {
-    console.log(`ratio (ehr-msn images/s / PyTorch images/s): ${(result.ratio as number).toFixed(2)} median, ${(result.ratioBest as number).toFixed(2)} best step (target 1.0)`);
+    console.log(
+      `ratio (ehr-msn images/s / PyTorch images/s): ${(result.ratio as number).toFixed(2)} median, ${(result.ratioBest as number).toFixed(2)} best step (target 1.0)`,
+    );
   }
 
   if (!args.includes("--no-profile")) {
     const p = await profileStep(batch);
-    console.log(`\nper-kernel profile of one step: ${p.kernelMs.toFixed(0)} ms in kernels, ${p.wallMs.toFixed(0)} ms wall (${(p.wallMs - p.kernelMs).toFixed(0)} ms outside kernels)`);
+    console.log(
+      `\nper-kernel profile of one step: ${p.kernelMs.toFixed(0)} ms in kernels, ${p.wallMs.toFixed(0)} ms wall (${(p.wallMs - p.kernelMs).toFixed(0)} ms outside kernels)`,
+    );
     printTable(p.kernels.slice(0, 15).map((k) => ({ kernel: k.kernel, calls: k.calls, ms: k.ms, "%": 100 * k.share })));
     result.profile = p;
   }

@@ -8,7 +8,11 @@ import * as path from "path";
 
 async function main(): Promise<void> {
   const [name, ...args] = process.argv.slice(2);
-  const available = fs.readdirSync(__dirname).filter((f) => f.endsWith(".js") && f !== "run.js").map((f) => f.slice(0, -3)).sort();
+  const available = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith(".js") && f !== "run.js")
+    .map((f) => f.slice(0, -3))
+    .sort();
   if (!name || !available.includes(name)) {
     console.error(`usage: npm run bench -- <name>\n  where <name> is one of: ${available.join(", ")}`);
     process.exitCode = 2;

@@ -22,10 +22,16 @@ const DIMS = 384;
  */
 export function embeddingLike(n: number, seed = 2024): Float32Array {
   const rng = new Rng(seed);
-  const clusters = 14, subs = 3, latent = 48;
-  const basis = Array.from({ length: latent }, () => Float64Array.from({ length: DIMS }, () => rng.normal() / Math.sqrt(DIMS)));
+  const clusters = 14,
+    subs = 3,
+    latent = 48;
+  const basis = Array.from({ length: latent }, () =>
+    Float64Array.from({ length: DIMS }, () => rng.normal() / Math.sqrt(DIMS)),
+  );
   const centre = Array.from({ length: clusters }, () => Float64Array.from({ length: latent }, () => rng.normal(0, 6)));
-  const sub = Array.from({ length: clusters * subs }, () => Float64Array.from({ length: latent }, () => rng.normal(0, 2.5)));
+  const sub = Array.from({ length: clusters * subs }, () =>
+    Float64Array.from({ length: latent }, () => rng.normal(0, 2.5)),
+  );
   const spread = Array.from({ length: clusters }, () => rng.range(0.8, 1.6));
   const weights = Array.from({ length: clusters }, (_, k) => 1 / (k + 2));
   const X = new Float32Array(n * DIMS);
@@ -36,7 +42,8 @@ export function embeddingLike(n: number, seed = 2024): Float32Array {
     for (let a = 0; a < latent; a++) z[a] = centre[k][a] + sub[s][a] + rng.normal(0, spread[k]);
     const row = i * DIMS;
     for (let a = 0; a < latent; a++) {
-      const b = basis[a], v = z[a];
+      const b = basis[a],
+        v = z[a];
       for (let j = 0; j < DIMS; j++) X[row + j] += v * b[j];
     }
     for (let j = 0; j < DIMS; j++) X[row + j] += rng.normal(0, 0.15);
@@ -47,7 +54,15 @@ export function embeddingLike(n: number, seed = 2024): Float32Array {
 interface SizeResult {
   n: number;
   /** The machine's 1-minute load average when each side started (other work on the machine slows both). */
-  ours: { seconds: number; kl: number; trust: number; klReported: number; workers: number; timings: Record<string, number>; load: number };
+  ours: {
+    seconds: number;
+    kl: number;
+    trust: number;
+    klReported: number;
+    workers: number;
+    timings: Record<string, number>;
+    load: number;
+  };
   sklearn?: { seconds: number; kl: number; trust: number; klReported: number; threads: number; load: number };
   trustMethod: string;
 }
@@ -76,42 +91,92 @@ export async function run(args: string[]): Promise<void> {
       const seconds = (performance.now() - t0) / 1000;
       const ourFile = path.join(tmp, `ours-${n}.f64`);
       fs.writeFileSync(ourFile, Buffer.from(r.embedding.buffer, r.embedding.byteOffset, r.embedding.byteLength));
-      console.log(`ehr-msn: ${seconds.toFixed(1)} s on ${r.workers} worker threads (neighbours ${(r.timings.neighborsMs / 1000).toFixed(1)} s, optimisation ${(r.timings.optimizeMs / 1000).toFixed(1)} s), KL estimate ${r.kl.toFixed(4)}`);
+      console.log(
+        `ehr-msn: ${seconds.toFixed(1)} s on ${r.workers} worker threads (neighbours ${(r.timings.neighborsMs / 1000).toFixed(1)} s, optimisation ${(r.timings.optimizeMs / 1000).toFixed(1)} s), KL estimate ${r.kl.toFixed(4)}`,
+      );
       let sk: { seconds: number; kl: number; threads: number } | undefined;
       const skFile = path.join(tmp, `sklearn-${n}.f64`);
       const skLoad = os.loadavg()[0];
       if (withSklearn && python) {
-        sk = runPython(python, "tsne_sklearn.py", [data, String(n), String(DIMS), skFile], { timeoutMs: 4 * 3600_000 }) as typeof sk;
-        console.log(`scikit-learn: ${sk!.seconds.toFixed(1)} s on ${sk!.threads} threads, KL estimate ${sk!.kl.toFixed(4)}`);
+        sk = runPython(python, "tsne_sklearn.py", [data, String(n), String(DIMS), skFile], {
+          timeoutMs: 4 * 3600_000,
+        }) as typeof sk;
+        console.log(
+          `scikit-learn: ${sk!.seconds.toFixed(1)} s on ${sk!.threads} threads, KL estimate ${sk!.kl.toFixed(4)}`,
+        );
       }
       const quality = python
-        ? (runPython(python, "tsne_quality.py", [data, String(n), String(DIMS), ourFile, ...(sk ? [skFile] : [])], { timeoutMs: 3600_000 }) as { kl: number[]; trust: number[]; trustMethod: string })
+        ? (runPython(python, "tsne_quality.py", [data, String(n), String(DIMS), ourFile, ...(sk ? [skFile] : [])], {
+            timeoutMs: 3600_000,
+          }) as { kl: number[]; trust: number[]; trustMethod: string })
         : { kl: [NaN, NaN], trust: [NaN, NaN], trustMethod: "not measured" };
       results.push({
         n,
-        ours: { seconds, kl: quality.kl[0], trust: quality.trust[0], klReported: r.kl, workers: r.workers, timings: r.timings, load: ourLoad },
-        sklearn: sk ? { seconds: sk.seconds, kl: quality.kl[1], trust: quality.trust[1], klReported: sk.kl, threads: sk.threads, load: skLoad } : undefined,
+        ours: {
+          seconds,
+          kl: quality.kl[0],
+          trust: quality.trust[0],
+          klReported: r.kl,
+          workers: r.workers,
+          timings: r.timings,
+          load: ourLoad,
+        },
+        sklearn: sk
+          ? {
+              seconds: sk.seconds,
+              kl: quality.kl[1],
+              trust: quality.trust[1],
+              klReported: sk.kl,
+              threads: sk.threads,
+              load: skLoad,
+            }
+          : undefined,
         trustMethod: quality.trustMethod,
       });
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  console.log("\nKL: scikit-learn's P (perplexity 30, 91 neighbours) and the exact Q, the same script for both embeddings.");
-  printTable(results.flatMap((s) => [
-    { n: s.n, tool: "ehr-msn", "time s": s.ours.seconds, KL: s.ours.kl, "trust k=10": s.ours.trust, "load at start": s.ours.load },
-    ...(s.sklearn ? [{ n: s.n, tool: "scikit-learn", "time s": s.sklearn.seconds, KL: s.sklearn.kl, "trust k=10": s.sklearn.trust, "load at start": s.sklearn.load }] : []),
-  ]));
-  const verdicts = results.filter((s) => s.sklearn).map((s) => {
-    const sk = s.sklearn!;
-    return {
-      n: s.n,
-      "speed-up (sklearn / ours)": sk.seconds / s.ours.seconds,
-      "KL ours / sklearn": s.ours.kl / sk.kl,
-      "trust ours - sklearn": s.ours.trust - sk.trust,
-      "targets met": sk.seconds >= s.ours.seconds && s.ours.kl <= 1.05 * sk.kl && s.ours.trust >= sk.trust - 0.01 ? "yes" : "no",
-    };
-  });
+  console.log(
+    "\nKL: scikit-learn's P (perplexity 30, 91 neighbours) and the exact Q, the same script for both embeddings.",
+  );
+  printTable(
+    results.flatMap((s) => [
+      {
+        n: s.n,
+        tool: "ehr-msn",
+        "time s": s.ours.seconds,
+        KL: s.ours.kl,
+        "trust k=10": s.ours.trust,
+        "load at start": s.ours.load,
+      },
+      ...(s.sklearn
+        ? [
+            {
+              n: s.n,
+              tool: "scikit-learn",
+              "time s": s.sklearn.seconds,
+              KL: s.sklearn.kl,
+              "trust k=10": s.sklearn.trust,
+              "load at start": s.sklearn.load,
+            },
+          ]
+        : []),
+    ]),
+  );
+  const verdicts = results
+    .filter((s) => s.sklearn)
+    .map((s) => {
+      const sk = s.sklearn!;
+      return {
+        n: s.n,
+        "speed-up (sklearn / ours)": sk.seconds / s.ours.seconds,
+        "KL ours / sklearn": s.ours.kl / sk.kl,
+        "trust ours - sklearn": s.ours.trust - sk.trust,
+        "targets met":
+          sk.seconds >= s.ours.seconds && s.ours.kl <= 1.05 * sk.kl && s.ours.trust >= sk.trust - 0.01 ? "yes" : "no",
+      };
+    });
   if (verdicts.length > 0) {
     console.log("\ntargets: not slower, KL within 5%, trustworthiness at most 0.01 below");
     printTable(verdicts);

@@ -23,7 +23,17 @@ export function openTutorial(mimic: MimicFolders): pipeline.Study {
         // A patient-level random split with larger validate and test sets than MIMIC's official one.
         cohort: { split: { validate: 0.2, test: 0.2, seed: 1 } },
         cacheShortSide: 40,
-        pretrain: { vit: "tiny", dim: 48, layers: 2, heads: 3, imageSize: 48, focalSize: 32, batchSize: 16, epochs: 1, numPrototypes: 64 },
+        pretrain: {
+          vit: "tiny",
+          dim: 48,
+          layers: 2,
+          heads: 3,
+          imageSize: 48,
+          focalSize: 32,
+          batchSize: 16,
+          epochs: 1,
+          numPrototypes: 64,
+        },
         probe: { maxEpochs: 5, patience: 5, bootstrap: 200, augment: false },
         tsne: { perplexity: 10, maxPoints: 300 },
       }

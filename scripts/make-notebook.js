@@ -12,9 +12,11 @@ for (const chunk of text.split(/^# %%/m).slice(1)) {
   const head = chunk.slice(0, nl).trim();
   const body = chunk.slice(nl + 1).replace(/\s+$/, "");
   const lines = body.split("\n").map((l, i, a) => (i < a.length - 1 ? `${l}\n` : l));
-  cells.push(head === "[markdown]"
-    ? { cell_type: "markdown", metadata: {}, source: lines }
-    : { cell_type: "code", execution_count: null, metadata: {}, outputs: [], source: lines });
+  cells.push(
+    head === "[markdown]"
+      ? { cell_type: "markdown", metadata: {}, source: lines }
+      : { cell_type: "code", execution_count: null, metadata: {}, outputs: [], source: lines },
+  );
 }
 const nb = {
   cells,
@@ -25,5 +27,7 @@ const nb = {
   nbformat: 4,
   nbformat_minor: 5,
 };
-nb.cells.forEach((c, i) => { c.id = `cell-${i}`; });
+nb.cells.forEach((c, i) => {
+  c.id = `cell-${i}`;
+});
 fs.writeFileSync(out, JSON.stringify(nb, null, 1) + "\n");

@@ -9,7 +9,11 @@ const { spawnSync } = require("child_process");
 
 const root = path.resolve(__dirname, "..");
 // Installed as a dependency of another project: the published package already has dist/.
-if (path.basename(path.dirname(root)) === "node_modules" || path.basename(path.dirname(path.dirname(root))) === "node_modules") process.exit(0);
+if (
+  path.basename(path.dirname(root)) === "node_modules" ||
+  path.basename(path.dirname(path.dirname(root))) === "node_modules"
+)
+  process.exit(0);
 
 const link = path.join(root, "node_modules", "ehr-msn");
 try {

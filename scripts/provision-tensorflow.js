@@ -31,13 +31,18 @@ const say = (msg) => console.log(`ehr-msn: ${msg}`);
 
 function record(outcome, detail) {
   fs.mkdirSync(stateDir, { recursive: true });
-  fs.writeFileSync(path.join(stateDir, "provision.json"),
-    JSON.stringify({ outcome, detail, wheel: WHEEL.spec, at: new Date().toISOString() }, null, 2));
+  fs.writeFileSync(
+    path.join(stateDir, "provision.json"),
+    JSON.stringify({ outcome, detail, wheel: WHEEL.spec, at: new Date().toISOString() }, null, 2),
+  );
 }
 
 function tfjsNodeDir() {
-  try { return path.dirname(require.resolve("tfjs-node/package.json", { paths: [root] })); }
-  catch { return undefined; }
+  try {
+    return path.dirname(require.resolve("tfjs-node/package.json", { paths: [root] }));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Loads tfjs-node in a child process so a crashing binding cannot take the install down. */
@@ -50,7 +55,9 @@ function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20, ...opts });
   if (r.status !== 0) {
     const tail = `${r.stdout || ""}\n${r.stderr || ""}`.trim().split("\n").slice(-8).join("\n");
-    throw new Error(`${cmd} ${args.join(" ")} failed (exit ${r.status}${r.error ? `, ${r.error.message}` : ""}):\n${tail}`);
+    throw new Error(
+      `${cmd} ${args.join(" ")} failed (exit ${r.status}${r.error ? `, ${r.error.message}` : ""}):\n${tail}`,
+    );
   }
   return r;
 }
@@ -81,11 +88,30 @@ function fetchWheel(py) {
   }
   say(`step 1/4: pip download ${WHEEL.spec} --no-deps (about 270 MB)`);
   // The platform tags pin the exact file whose sha256 is known, whatever the local Python is.
-  run(py, ["-m", "pip", "download", WHEEL.spec, "--no-deps", "--only-binary=:all:", "--python-version", "3.11",
-    "--implementation", "cp", "--abi", "cp311", "--platform", "manylinux_2_27_x86_64", "-d", cacheDir]);
+  run(py, [
+    "-m",
+    "pip",
+    "download",
+    WHEEL.spec,
+    "--no-deps",
+    "--only-binary=:all:",
+    "--python-version",
+    "3.11",
+    "--implementation",
+    "cp",
+    "--abi",
+    "cp311",
+    "--platform",
+    "manylinux_2_27_x86_64",
+    "-d",
+    cacheDir,
+  ]);
   if (!fs.existsSync(wheel)) throw new Error(`pip download did not produce ${wheel}`);
   const got = sha256(wheel);
-  if (got !== WHEEL.sha256) { fs.rmSync(wheel); throw new Error(`sha256 of ${WHEEL.file} is ${got}, expected ${WHEEL.sha256}`); }
+  if (got !== WHEEL.sha256) {
+    fs.rmSync(wheel);
+    throw new Error(`sha256 of ${WHEEL.file} is ${got}, expected ${WHEEL.sha256}`);
+  }
   say("step 2/4: sha256 verified");
   return wheel;
 }
@@ -131,7 +157,10 @@ function buildBinding(dir) {
 }
 
 function main() {
-  if (process.env.EHR_MSN_SKIP_PROVISION) { say("tensorflow provisioning skipped (EHR_MSN_SKIP_PROVISION is set)"); return; }
+  if (process.env.EHR_MSN_SKIP_PROVISION) {
+    say("tensorflow provisioning skipped (EHR_MSN_SKIP_PROVISION is set)");
+    return;
+  }
   const dir = tfjsNodeDir();
   if (!dir) {
     record("absent", "@tensorflow/tfjs-node (alias tfjs-node) is not installed (optional dependency left out)");
@@ -139,10 +168,16 @@ function main() {
     return;
   }
   const before = tfjsNodeLoads();
-  if (before.ok) { record("ready", "tfjs-node loads"); say("tensorflow backend: ready (tfjs-node loads)"); return; }
+  if (before.ok) {
+    record("ready", "tfjs-node loads");
+    say("tensorflow backend: ready (tfjs-node loads)");
+    return;
+  }
   if (os.platform() !== "linux" || os.arch() !== "x64") {
     record("failed", `provisioning from the wheel supports linux x64 only, this is ${os.platform()} ${os.arch()}`);
-    say(`tensorflow backend: not provisioned on ${os.platform()} ${os.arch()}; the library will use wasm (see \`ehr-msn doctor\`)`);
+    say(
+      `tensorflow backend: not provisioned on ${os.platform()} ${os.arch()}; the library will use wasm (see \`ehr-msn doctor\`)`,
+    );
     return;
   }
   say("tensorflow backend: tfjs-node has no TensorFlow C library; provisioning it from the official TensorFlow wheel");
@@ -156,7 +191,9 @@ function main() {
     say("tensorflow backend: ready (provisioned from the TensorFlow wheel)");
   } catch (e) {
     record("failed", String(e.message || e));
-    say(`tensorflow backend: provisioning failed, the library will use wasm. Reason: ${String(e.message || e).split("\n")[0]}`);
+    say(
+      `tensorflow backend: provisioning failed, the library will use wasm. Reason: ${String(e.message || e).split("\n")[0]}`,
+    );
     say("run `npx ehr-msn doctor` for what to do");
   }
 }

@@ -19,7 +19,16 @@ fs.rmSync(path.join(root, "dist"), { recursive: true, force: true });
 step("compile", process.execPath, [require.resolve("typescript/bin/tsc"), "-p", root]);
 step("jupyter venv and kernel", process.execPath, [path.join(root, "bin", "ehr-msn.js"), "kernel", "setup"]);
 // Explicit file list: given a folder, Node 20's runner would also run the helpers in test/support.
-const testFiles = (dir) => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-  e.isDirectory() ? testFiles(path.join(dir, e.name)) : e.name.endsWith(".test.js") ? [path.join(dir, e.name)] : []);
+const testFiles = (dir) =>
+  fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? testFiles(path.join(dir, e.name)) : e.name.endsWith(".test.js") ? [path.join(dir, e.name)] : [],
+    );
 const extra = process.argv.slice(2);
-step("tests", process.execPath, ["--test", "--test-reporter=spec", ...extra, ...testFiles(path.join(root, "dist", "test")).sort()]);
+step("tests", process.execPath, [
+  "--test",
+  "--test-reporter=spec",
+  ...extra,
+  ...testFiles(path.join(root, "dist", "test")).sort(),
+]);

@@ -8,7 +8,11 @@ import { packageRoot } from "../../src/util/paths";
  * Looks at .venv-ref (made by `npm run ref:setup`), EHR_MSN_REF_PYTHON, then python3.
  */
 export function referencePython(modules: string[]): { python?: string; reason?: string } {
-  const candidates = [process.env.EHR_MSN_REF_PYTHON, path.join(packageRoot(), ".venv-ref", "bin", "python"), "python3"];
+  const candidates = [
+    process.env.EHR_MSN_REF_PYTHON,
+    path.join(packageRoot(), ".venv-ref", "bin", "python"),
+    "python3",
+  ];
   for (const py of candidates) {
     if (!py || (py.includes("/") && !fs.existsSync(py))) continue;
     const r = spawnSync(py, ["-c", modules.map((m) => `import ${m}`).join("; ")], { encoding: "utf8" });
@@ -18,10 +22,17 @@ export function referencePython(modules: string[]): { python?: string; reason?: 
 }
 
 /** Runs a script of bench/python/ and parses the JSON object it prints last. */
-export function runPython(python: string, script: string, args: string[], opts: { timeoutMs?: number } = {}): Record<string, unknown> {
+export function runPython(
+  python: string,
+  script: string,
+  args: string[],
+  opts: { timeoutMs?: number } = {},
+): Record<string, unknown> {
   const file = path.join(packageRoot(), "bench", "python", script);
   const r = spawnSync(python, [file, ...args], {
-    encoding: "utf8", maxBuffer: 256 << 20, timeout: opts.timeoutMs ?? 30 * 60_000,
+    encoding: "utf8",
+    maxBuffer: 256 << 20,
+    timeout: opts.timeoutMs ?? 30 * 60_000,
     env: { ...process.env, PYTHONUNBUFFERED: "1" },
   });
   if (r.status !== 0) throw new Error(`${script} failed (exit ${r.status}):\n${(r.stderr || "").slice(-3000)}`);

@@ -19,7 +19,10 @@ export function writeResult(name: string, result: Record<string, unknown>): stri
   const dir = path.join(packageRoot(), "bench", "results");
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.json`);
-  fs.writeFileSync(file, JSON.stringify({ name, date: new Date().toISOString(), machine: machine(), ...result }, null, 2) + "\n");
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ name, date: new Date().toISOString(), machine: machine(), ...result }, null, 2) + "\n",
+  );
   console.log(`\nresults written to ${path.relative(process.cwd(), file)}`);
   return file;
 }

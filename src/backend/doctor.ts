@@ -26,34 +26,40 @@ export function doctor(root = packageRoot()): DoctorCheck[] {
       timeout: 120_000,
     });
     const ok = r.status === 0;
-    const detail = ok ? r.stdout.trim() : (r.stderr || r.stdout || String(r.error ?? "")).trim().split("\n").filter(Boolean).slice(-1)[0] ?? "failed";
+    const detail = ok
+      ? r.stdout.trim()
+      : ((r.stderr || r.stdout || String(r.error ?? "")).trim().split("\n").filter(Boolean).slice(-1)[0] ?? "failed");
     return { backend: name, ok, detail, fix: ok ? undefined : fixFor(name, provision) };
   });
 }
 
 function probeScript(name: BackendName): string {
-  return `
+  return (
+    `
     const backend = require(${JSON.stringify(path.join(packageRoot(), "dist", "src", "backend", "index.js"))});
     const tf = require("@tensorflow/tfjs");
     backend.init({ quiet: true }).then((i) => {
       const y = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).dataSync()[0];
       if (y !== 64) throw new Error("wrong matMul result " + y);
       console.log(JSON.stringify(i));
-    }).catch((e) => { console.error(e.message); process.exit(1); });`.replace(/\n\s*/g, " ") + `/* ${name} */`;
+    }).catch((e) => { console.error(e.message); process.exit(1); });`.replace(/\n\s*/g, " ") + `/* ${name} */`
+  );
 }
 
 function fixFor(name: BackendName, provision: { outcome?: string; detail?: string } | undefined): string {
   switch (name) {
     case "tensorflow-gpu":
-      return "Needs an NVIDIA GPU with CUDA 11.2 / cuDNN 8 libraries and @tensorflow/tfjs-node-gpu built against them. " +
-        "On this machine the tensorflow backend (CPU) is the fast choice.";
+      return (
+        "Needs an NVIDIA GPU with CUDA 11.2 / cuDNN 8 libraries and @tensorflow/tfjs-node-gpu built against them. " +
+        "On this machine the tensorflow backend (CPU) is the fast choice."
+      );
     case "tensorflow":
       return provision?.outcome === "failed"
         ? `Provisioning at install time failed: ${provision.detail}. Make sure \`python3 -m pip download tensorflow-cpu==2.21.0\` works ` +
-          "(pip's index must serve it), that g++, make and Node's headers are present for node-gyp, then run `npm rebuild ehr-msn` " +
-          "or `node scripts/provision-tensorflow.js`."
+            "(pip's index must serve it), that g++, make and Node's headers are present for node-gyp, then run `npm rebuild ehr-msn` " +
+            "or `node scripts/provision-tensorflow.js`."
         : "Run `node scripts/provision-tensorflow.js` to build tfjs-node against the TensorFlow wheel; " +
-          "it prints each step and why one fails.";
+            "it prints each step and why one fails.";
     case "wasm":
       return "Reinstall with `npm ci`: @tensorflow/tfjs-backend-wasm ships its .wasm files in the package.";
     case "cpu":

@@ -128,7 +128,10 @@ let nodeVariant: "tensorflow-gpu" | "tensorflow" | undefined;
 
 /** tfjs-node and tfjs-node-gpu both register a backend named "tensorflow": only one may load. */
 function loadTfjsNode(name: "tensorflow-gpu" | "tensorflow"): string | undefined {
-  if (nodeVariant !== undefined) return nodeVariant === name ? undefined : `${nodeVariant === "tensorflow" ? "tfjs-node" : "tfjs-node-gpu"} is already loaded`;
+  if (nodeVariant !== undefined)
+    return nodeVariant === name
+      ? undefined
+      : `${nodeVariant === "tensorflow" ? "tfjs-node" : "tfjs-node-gpu"} is already loaded`;
   if (name === "tensorflow-gpu" && !gpuPresent()) return NO_GPU;
   // Quiets TensorFlow's C++ warnings at run time (its two load-time notes are printed regardless).
   process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
@@ -138,7 +141,9 @@ function loadTfjsNode(name: "tensorflow-gpu" | "tensorflow"): string | undefined
     require(pkg);
   } catch (e) {
     const msg = firstLine(e);
-    return /Cannot find module 'tfjs-node/.test(msg) ? `@tensorflow/${pkg} is not installed` : `@tensorflow/${pkg} does not load (${msg})`;
+    return /Cannot find module 'tfjs-node/.test(msg)
+      ? `@tensorflow/${pkg} is not installed`
+      : `@tensorflow/${pkg} does not load (${msg})`;
   }
   nodeVariant = name;
   return undefined;
@@ -167,5 +172,7 @@ function gpuOf(name: BackendName): boolean {
 }
 
 function firstLine(e: unknown): string {
-  return String(e instanceof Error ? e.message : e).split("\n")[0].trim();
+  return String(e instanceof Error ? e.message : e)
+    .split("\n")[0]
+    .trim();
 }

@@ -8,7 +8,12 @@ import { describeValue, InputError } from "../util/errors";
 /** Reads a JSON (.json) or YAML (.yaml, .yml) config file into a plain object. */
 export function readConfigFile(file: string): Record<string, unknown> {
   if (!fs.existsSync(file)) {
-    throw new InputError({ file, expected: "a config file", found: "no such file", hint: "Check the path given to --config." });
+    throw new InputError({
+      file,
+      expected: "a config file",
+      found: "no such file",
+      hint: "Check the path given to --config.",
+    });
   }
   const text = fs.readFileSync(file, "utf8");
   const ext = path.extname(file).toLowerCase();
@@ -23,14 +28,23 @@ export function readConfigFile(file: string): Record<string, unknown> {
     const doc = YAML.parseDocument(text, { prettyErrors: true });
     if (doc.errors.length > 0) {
       const err = doc.errors[0];
-      throw new InputError({ file, row: err.linePos?.[0].line, expected: "valid YAML", found: err.message.split("\n")[0] });
+      throw new InputError({
+        file,
+        row: err.linePos?.[0].line,
+        expected: "valid YAML",
+        found: err.message.split("\n")[0],
+      });
     }
     value = doc.toJS();
   } else {
     throw new InputError({ file, expected: "a .json, .yaml or .yml file", found: `a ${ext || "extension-less"} file` });
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new InputError({ file, expected: "a mapping of option names to values at the top level", found: Array.isArray(value) ? "a list" : String(value) });
+    throw new InputError({
+      file,
+      expected: "a mapping of option names to values at the top level",
+      found: Array.isArray(value) ? "a list" : String(value),
+    });
   }
   return value as Record<string, unknown>;
 }
@@ -52,7 +66,13 @@ export function withConfigFile(cmd: Command): Command {
     for (const [key, value] of Object.entries(values)) {
       const option = options.get(key);
       if (!option) {
-        throw new InputError({ file, field: key, expected: `one of the options ${[...options.keys()].join(", ")}`, found: `the unknown option "${key}"`, hint: didYouMean(key, [...options.keys()]) });
+        throw new InputError({
+          file,
+          field: key,
+          expected: `one of the options ${[...options.keys()].join(", ")}`,
+          found: `the unknown option "${key}"`,
+          hint: didYouMean(key, [...options.keys()]),
+        });
       }
       if (self.getOptionValueSource(key) === "cli") continue;
       self.setOptionValueWithSource(key, configValue(file, key, option, value), "config");
@@ -63,13 +83,21 @@ export function withConfigFile(cmd: Command): Command {
 
 function configValue(file: string, key: string, option: Option, value: unknown): unknown {
   if (option.isBoolean() || option.negate) {
-    if (typeof value !== "boolean") throw new InputError({ file, field: key, expected: "true or false", found: describeValue(value) });
+    if (typeof value !== "boolean")
+      throw new InputError({ file, field: key, expected: "true or false", found: describeValue(value) });
     return value;
   }
-  if (value === null || typeof value === "object") throw new InputError({ file, field: key, expected: "a single value", found: describeValue(value) });
+  if (value === null || typeof value === "object")
+    throw new InputError({ file, field: key, expected: "a single value", found: describeValue(value) });
   const text = String(value);
   if (option.argChoices && !option.argChoices.includes(text)) {
-    throw new InputError({ file, field: key, expected: `one of ${option.argChoices.join(", ")}`, found: JSON.stringify(text), hint: didYouMean(text, option.argChoices) });
+    throw new InputError({
+      file,
+      field: key,
+      expected: `one of ${option.argChoices.join(", ")}`,
+      found: JSON.stringify(text),
+      hint: didYouMean(text, option.argChoices),
+    });
   }
   // The flags' parsers throw InputError for a bad value.
   try {

@@ -25,5 +25,7 @@ export async function main(argv = process.argv): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then((code) => { process.exitCode = code; });
+  main().then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -54,24 +54,41 @@ function oneOf<T extends string>(field: string, v: unknown, allowed: readonly T[
 export function resolveOptions(o: CohortOptions): ResolvedOptions {
   for (const field of ["mimicCxr", "mimicIv"] as const) {
     const dir = o?.[field];
-    if (typeof dir !== "string" || dir === "") throw new InputError({ field, expected: "a folder path", found: describeValue(dir) });
-    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new InputError({ field, file: dir, expected: "an existing folder", found: "nothing there" });
+    if (typeof dir !== "string" || dir === "")
+      throw new InputError({ field, expected: "a folder path", found: describeValue(dir) });
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+      throw new InputError({ field, file: dir, expected: "an existing folder", found: "nothing there" });
   }
   const split = o.split ?? "official";
   if (typeof split === "object") {
     const ok = split && split.validate >= 0 && split.test >= 0 && split.validate + split.test < 1;
-    if (!ok) throw new InputError({ field: "split", expected: "{ validate, test } fractions >= 0 with a sum below 1", found: JSON.stringify(split) });
+    if (!ok)
+      throw new InputError({
+        field: "split",
+        expected: "{ validate, test } fractions >= 0 with a sum below 1",
+        found: JSON.stringify(split),
+      });
   } else if (typeof split !== "string" || split === "") {
-    throw new InputError({ field: "split", expected: `"official", a split file path or { validate, test, seed }`, found: describeValue(split) });
+    throw new InputError({
+      field: "split",
+      expected: `"official", a split file path or { validate, test, seed }`,
+      found: describeValue(split),
+    });
   }
   const bounds = o.ageBounds ?? "fixed";
   if (typeof bounds === "object" ? !(bounds && bounds.max > bounds.min) : bounds !== "fixed" && bounds !== "train") {
-    throw new InputError({ field: "ageBounds", expected: `"fixed", "train" or { min, max } with max > min`, found: JSON.stringify(bounds) });
+    throw new InputError({
+      field: "ageBounds",
+      expected: `"fixed", "train" or { min, max } with max > min`,
+      found: JSON.stringify(bounds),
+    });
   }
   const seed = o.seed ?? 24;
-  if (!Number.isInteger(seed)) throw new InputError({ field: "seed", expected: "an integer", found: describeValue(seed) });
+  if (!Number.isInteger(seed))
+    throw new InputError({ field: "seed", expected: "an integer", found: describeValue(seed) });
   const imputeSample = o.imputeSample ?? 20000;
-  if (!(Number.isInteger(imputeSample) && imputeSample >= 10)) throw new InputError({ field: "imputeSample", expected: "an integer >= 10", found: describeValue(imputeSample) });
+  if (!(Number.isInteger(imputeSample) && imputeSample >= 10))
+    throw new InputError({ field: "imputeSample", expected: "an integer >= 10", found: describeValue(imputeSample) });
   return {
     mimicCxr: path.resolve(o.mimicCxr),
     mimicIv: path.resolve(o.mimicIv),
@@ -97,7 +114,12 @@ export function findInputs(mimicCxr: string, mimicIv: string, split: CohortOptio
   return {
     metadata: findCsv(mimicCxr, ["mimic-cxr-2.0.0-metadata"], "the MIMIC-CXR-JPG metadata"),
     chexpert: findCsv(mimicCxr, ["mimic-cxr-2.0.0-chexpert"], "the MIMIC-CXR-JPG CheXpert labels"),
-    split: split === "official" ? findCsv(mimicCxr, ["mimic-cxr-2.0.0-split"], "the MIMIC-CXR-JPG split") : typeof split === "string" ? existing(split, "split") : undefined,
+    split:
+      split === "official"
+        ? findCsv(mimicCxr, ["mimic-cxr-2.0.0-split"], "the MIMIC-CXR-JPG split")
+        : typeof split === "string"
+          ? existing(split, "split")
+          : undefined,
     patients: findCsv(mimicIv, ["hosp/patients", "core/patients"], "MIMIC-IV patients"),
     admissions: findCsv(mimicIv, ["hosp/admissions", "core/admissions"], "MIMIC-IV admissions"),
     icustays: findCsv(mimicIv, ["icu/icustays"], "MIMIC-IV ICU stays"),
@@ -112,22 +134,62 @@ export async function build(options: CohortOptions): Promise<Cohort> {
   const files = findInputs(o.mimicCxr, o.mimicIv, o.split);
   const jobs: { file: string; specs: ColumnSpec[] }[] = [
     {
-      file: files.metadata, specs: [
-        { name: "dicom_id", kind: "string" }, { name: "subject_id", kind: "number" }, { name: "study_id", kind: "number" },
-        { name: "StudyDate", kind: "number" }, { name: "StudyTime", kind: "number" }, { name: "ViewPosition", kind: "category" },
+      file: files.metadata,
+      specs: [
+        { name: "dicom_id", kind: "string" },
+        { name: "subject_id", kind: "number" },
+        { name: "study_id", kind: "number" },
+        { name: "StudyDate", kind: "number" },
+        { name: "StudyTime", kind: "number" },
+        { name: "ViewPosition", kind: "category" },
         { name: "PatientOrientationCodeSequence_CodeMeaning", kind: "category" },
       ],
     },
-    { file: files.chexpert, specs: [{ name: "study_id", kind: "number" }, ...CHEXPERT_LABELS.map((name) => ({ name, kind: "label" as const }))] },
-    { file: files.patients, specs: [{ name: "subject_id", kind: "number" }, { name: "gender", kind: "category" }, { name: "anchor_age", kind: "number" }, { name: "anchor_year", kind: "number" }] },
     {
-      file: files.admissions, specs: [
-        { name: "subject_id", kind: "number" }, { name: "hadm_id", kind: "number" }, { name: "admittime", kind: "timestamp" },
-        { name: "dischtime", kind: "timestamp" }, { name: "hospital_expire_flag", kind: "number" },
+      file: files.chexpert,
+      specs: [
+        { name: "study_id", kind: "number" },
+        ...CHEXPERT_LABELS.map((name) => ({ name, kind: "label" as const })),
       ],
     },
-    { file: files.icustays, specs: [{ name: "subject_id", kind: "number" }, { name: "intime", kind: "timestamp" }, { name: "outtime", kind: "timestamp" }] },
-    ...(files.split ? [{ file: files.split, specs: [{ name: "dicom_id", kind: "hash" as const }, { name: "split", kind: "category" as const }] }] : []),
+    {
+      file: files.patients,
+      specs: [
+        { name: "subject_id", kind: "number" },
+        { name: "gender", kind: "category" },
+        { name: "anchor_age", kind: "number" },
+        { name: "anchor_year", kind: "number" },
+      ],
+    },
+    {
+      file: files.admissions,
+      specs: [
+        { name: "subject_id", kind: "number" },
+        { name: "hadm_id", kind: "number" },
+        { name: "admittime", kind: "timestamp" },
+        { name: "dischtime", kind: "timestamp" },
+        { name: "hospital_expire_flag", kind: "number" },
+      ],
+    },
+    {
+      file: files.icustays,
+      specs: [
+        { name: "subject_id", kind: "number" },
+        { name: "intime", kind: "timestamp" },
+        { name: "outtime", kind: "timestamp" },
+      ],
+    },
+    ...(files.split
+      ? [
+          {
+            file: files.split,
+            specs: [
+              { name: "dicom_id", kind: "hash" as const },
+              { name: "split", kind: "category" as const },
+            ],
+          },
+        ]
+      : []),
   ];
   // MIMIC-IV's tables are parsed on a worker thread while MIMIC-CXR's are parsed here, and each table
   // is checked and indexed as soon as it is parsed: this thread would otherwise wait for the worker.
@@ -189,13 +251,25 @@ export async function build(options: CohortOptions): Promise<Cohort> {
     randomSplit(rows, subject, split, o.split as RandomSplit, o.seed);
     rep.note("split (random, by patient)", "images", rows.length, rows.length);
   }
-  if (o.checkImages) rows = rep.filter("image files", rows, (i) => (fs.existsSync(jpegPath(o.images, o.imageLayout, subject[i], study[i], dicom[i])) ? undefined : "image file missing"));
+  if (o.checkImages)
+    rows = rep.filter("image files", rows, (i) =>
+      fs.existsSync(jpegPath(o.images, o.imageLayout, subject[i], study[i], dicom[i]))
+        ? undefined
+        : "image file missing",
+    );
   bar.tick(1);
 
   // EHR fields.
   const admKeep = usableIntervals(rep, "admissions", adm, "admittime", "dischtime");
   adm.numbers.hospital_expire_flag.forEach((v, r) => {
-    if (v !== 0 && v !== 1) throw new InputError({ file: adm.file, row: r + 1, column: "hospital_expire_flag", expected: "0 or 1", found: describeValue(v) });
+    if (v !== 0 && v !== 1)
+      throw new InputError({
+        file: adm.file,
+        row: r + 1,
+        column: "hospital_expire_flag",
+        expected: "0 or 1",
+        found: describeValue(v),
+      });
   });
   const icuKeep = usableIntervals(rep, "ICU stays", icu, "intime", "outtime");
   const admIndex = indexIntervals(adm.numbers.subject_id, adm.numbers.admittime, adm.numbers.dischtime, admKeep);
@@ -229,13 +303,28 @@ export async function build(options: CohortOptions): Promise<Cohort> {
   }
   if (o.impute === "drop") {
     rows = rep.filter("impute (drop)", rows, (i) =>
-      viewMissing[i] && posMissing[i] ? "missing view and position" : viewMissing[i] ? "missing view" : posMissing[i] ? "missing position" : undefined);
+      viewMissing[i] && posMissing[i]
+        ? "missing view and position"
+        : viewMissing[i]
+          ? "missing view"
+          : posMissing[i]
+            ? "missing position"
+            : undefined,
+    );
   } else {
     const train = rows.filter((i) => split[i] === TRAIN);
     const fitRows = train.some((i) => !viewMissing[i]) && train.some((i) => !posMissing[i]) ? train : rows;
-    for (const [name, codes] of [["view", viewCode], ["position", posCode]] as const) {
+    for (const [name, codes] of [
+      ["view", viewCode],
+      ["position", posCode],
+    ] as const) {
       if (!fitRows.some((i) => codes[i] >= 0) && rows.some((i) => codes[i] < 0)) {
-        throw new InputError({ file: meta.file, column: name === "view" ? "ViewPosition" : "PatientOrientationCodeSequence_CodeMeaning", expected: `some known ${name} values to impute the missing ones from`, found: "none" });
+        throw new InputError({
+          file: meta.file,
+          column: name === "view" ? "ViewPosition" : "PatientOrientationCodeSequence_CodeMeaning",
+          expected: `some known ${name} values to impute the missing ones from`,
+          found: "none",
+        });
       }
     }
     if (o.impute === "mode") {
@@ -246,8 +335,20 @@ export async function build(options: CohortOptions): Promise<Cohort> {
       const base = (i: number) => [age5Bin(age[i]), male[i], icuFlag[i], died[i]];
       const observedPos = Int8Array.from(posCode);
       const observedView = Int8Array.from(viewCode);
-      rep.imputed.view = fillForest(viewCode, rows, fitRows, (i) => [observedPos[i] + 1, ...base(i), ...context.views(i)], { seed: o.seed, sample: o.imputeSample });
-      rep.imputed.position = fillForest(posCode, rows, fitRows, (i) => [observedView[i] + 1, ...base(i), ...context.positions(i)], { seed: o.seed + 1, sample: o.imputeSample });
+      rep.imputed.view = fillForest(
+        viewCode,
+        rows,
+        fitRows,
+        (i) => [observedPos[i] + 1, ...base(i), ...context.views(i)],
+        { seed: o.seed, sample: o.imputeSample },
+      );
+      rep.imputed.position = fillForest(
+        posCode,
+        rows,
+        fitRows,
+        (i) => [observedView[i] + 1, ...base(i), ...context.positions(i)],
+        { seed: o.seed + 1, sample: o.imputeSample },
+      );
     }
     rep.note(`impute (${o.impute})`, "images", rows.length, rows.length);
   }
@@ -261,11 +362,29 @@ export async function build(options: CohortOptions): Promise<Cohort> {
   const studyId = new Float64Array(m);
   const splitName = new Array<string>(m);
   const fields = {
-    age: new Float64Array(m), sex: new Array<string>(m), view: new Array<string>(m), position: new Array<string>(m),
-    icu: new Uint8Array(m), mortality: new Uint8Array(m), study_date: new Float64Array(m), hadm_id: new Array<number | null>(m),
-    view_imputed: new Uint8Array(m), position_imputed: new Uint8Array(m),
+    age: new Float64Array(m),
+    sex: new Array<string>(m),
+    view: new Array<string>(m),
+    position: new Array<string>(m),
+    icu: new Uint8Array(m),
+    mortality: new Uint8Array(m),
+    study_date: new Float64Array(m),
+    hadm_id: new Array<number | null>(m),
+    view_imputed: new Uint8Array(m),
+    position_imputed: new Uint8Array(m),
   };
-  const { age: ageOut, sex, view, position, icu: icuOut, mortality, study_date: studyDate, hadm_id: hadmOut, view_imputed: viewImputed, position_imputed: positionImputed } = fields;
+  const {
+    age: ageOut,
+    sex,
+    view,
+    position,
+    icu: icuOut,
+    mortality,
+    study_date: studyDate,
+    hadm_id: hadmOut,
+    view_imputed: viewImputed,
+    position_imputed: positionImputed,
+  } = fields;
   for (let k = 0; k < m; k++) {
     const i = rows[k];
     dicomId[k] = dicom[i];
@@ -284,7 +403,10 @@ export async function build(options: CohortOptions): Promise<Cohort> {
     positionImputed[k] = posMissing[i];
   }
   const columns: Record<string, ArrayLike<unknown> | PathColumn> = {
-    dicom_id: dicomId, subject_id: subjectId, study_id: studyId, split: splitName,
+    dicom_id: dicomId,
+    subject_id: subjectId,
+    study_id: studyId,
+    split: splitName,
     path: new PathColumn(o.images, o.imageLayout, subjectId, studyId, dicomId),
   };
   // CheXpert's 1, 0, -1 and blank (NaN) are indices 3, 2, 1 and 0 of this table: no branch per value.
@@ -317,9 +439,23 @@ function studyTimes(meta: CsvColumns): Float64Array {
     requireValue(meta, i, "subject_id", Number.isInteger(subject[i]), subject[i]);
     requireValue(meta, i, "study_id", Number.isInteger(study[i]), study[i]);
     const d = dayOfYmd(ymd[i]);
-    if (Number.isNaN(d)) throw new InputError({ file: meta.file, row: i + 1, column: "StudyDate", expected: "a date YYYYMMDD", found: describeValue(ymd[i]) });
+    if (Number.isNaN(d))
+      throw new InputError({
+        file: meta.file,
+        row: i + 1,
+        column: "StudyDate",
+        expected: "a date YYYYMMDD",
+        found: describeValue(ymd[i]),
+      });
     const sod = secondsOfStudyTime(hms[i]);
-    if (Number.isNaN(sod)) throw new InputError({ file: meta.file, row: i + 1, column: "StudyTime", expected: "a time HHMMSS[.fff]", found: describeValue(hms[i]) });
+    if (Number.isNaN(sod))
+      throw new InputError({
+        file: meta.file,
+        row: i + 1,
+        column: "StudyTime",
+        expected: "a time HHMMSS[.fff]",
+        found: describeValue(hms[i]),
+      });
     time[i] = d * SECONDS_PER_DAY + sod;
   }
   checkUnique(meta, "dicom_id");
@@ -328,7 +464,8 @@ function studyTimes(meta: CsvColumns): Float64Array {
 
 /** Each patient row's sex code (0 F, 1 M, -1 blank), after checking that the anchor age and year are there. */
 function patientGender(pat: CsvColumns): Int8Array {
-  for (const c of ["anchor_age", "anchor_year"]) pat.numbers[c].forEach((v, r) => requireValue(pat, r, c, Number.isFinite(v), v));
+  for (const c of ["anchor_age", "anchor_year"])
+    pat.numbers[c].forEach((v, r) => requireValue(pat, r, c, Number.isFinite(v), v));
   return recode(pat, "gender", ["F", "M"], "M, F or blank");
 }
 
@@ -342,7 +479,8 @@ function recode(t: CsvColumns, column: string, vocabulary: readonly string[], ex
     const k = vocabulary.indexOf(v);
     if (k >= 0) return k;
     if (v === "") return -1;
-    if (expected) throw new InputError({ file: t.file, row: codes.indexOf(c) + 1, column, expected, found: describeValue(v) });
+    if (expected)
+      throw new InputError({ file: t.file, row: codes.indexOf(c) + 1, column, expected, found: describeValue(v) });
     return -2;
   });
   const out = new Int8Array(codes.length);
@@ -358,17 +496,31 @@ function pick(rows: Int32Array, src: Float64Array): Float64Array {
 }
 
 function existing(file: string, field: string): string {
-  if (!fs.existsSync(file)) throw new InputError({ field, file, expected: "an existing split file", found: "nothing there" });
+  if (!fs.existsSync(file))
+    throw new InputError({ field, file, expected: "an existing split file", found: "nothing there" });
   return path.resolve(file);
 }
 
 function requireValue(t: CsvColumns, row: number, column: string, ok: boolean, found: unknown): void {
-  if (!ok) throw new InputError({ file: t.file, row: row + 1, column, expected: "a value (an id or number)", found: describeValue(found) });
+  if (!ok)
+    throw new InputError({
+      file: t.file,
+      row: row + 1,
+      column,
+      expected: "a value (an id or number)",
+      found: describeValue(found),
+    });
 }
 
 /** The InputError for a key that repeats: 0-based `row` holds the same value as row `first`. */
 function repeatedKey(file: string, column: string, row: number, first: number): InputError {
-  return new InputError({ file, row: row + 1, column, expected: `a ${column} not seen before`, found: `the ${column} of row ${first + 1}` });
+  return new InputError({
+    file,
+    row: row + 1,
+    column,
+    expected: `a ${column} not seen before`,
+    found: `the ${column} of row ${first + 1}`,
+  });
 }
 
 /** key -> row of a numeric key column; a duplicate key is an InputError. */
@@ -418,7 +570,14 @@ function checkUnique(t: CsvColumns, column: string): void {
 async function splitCodes(t: CsvColumns, meta: CsvColumns): Promise<(i: number) => number> {
   const code = recode(t, "split", SPLIT_NAMES, SPLIT_NAMES.join(", "));
   code.forEach((c, r) => {
-    if (c < 0) throw new InputError({ file: t.file, row: r + 1, column: "split", expected: SPLIT_NAMES.join(", "), found: "an empty string" });
+    if (c < 0)
+      throw new InputError({
+        file: t.file,
+        row: r + 1,
+        column: "split",
+        expected: SPLIT_NAMES.join(", "),
+        found: "an empty string",
+      });
   });
   const ours = t.hashes.dicom_id;
   const theirs = meta.hashes.dicom_id;
@@ -442,7 +601,9 @@ function randomSplit(rows: Int32Array, subject: Float64Array, out: Int8Array, s:
   const nTest = Math.round(s.test * subjects.length);
   const nVal = Math.round(s.validate * subjects.length);
   const of = new Map<number, number>();
-  subjects.forEach((id, k) => of.set(id, SPLIT_NAMES.indexOf(k < nTest ? "test" : k < nTest + nVal ? "validate" : "train")));
+  subjects.forEach((id, k) =>
+    of.set(id, SPLIT_NAMES.indexOf(k < nTest ? "test" : k < nTest + nVal ? "validate" : "train")),
+  );
   for (const i of rows) out[i] = of.get(subject[i])!;
 }
 
@@ -454,7 +615,15 @@ function usableIntervals(rep: Reporter, what: string, t: CsvColumns, startCol: s
   const dropped: Record<string, number> = {};
   const subject = t.numbers.subject_id;
   for (let r = 0; r < t.rows; r++) {
-    const why = !Number.isInteger(subject[r]) ? "no subject_id" : Number.isNaN(start[r]) ? `no ${startCol}` : Number.isNaN(end[r]) ? `no ${endCol}` : end[r] < start[r] ? `${endCol} before ${startCol}` : undefined;
+    const why = !Number.isInteger(subject[r])
+      ? "no subject_id"
+      : Number.isNaN(start[r])
+        ? `no ${startCol}`
+        : Number.isNaN(end[r])
+          ? `no ${endCol}`
+          : end[r] < start[r]
+            ? `${endCol} before ${startCol}`
+            : undefined;
     if (why) dropped[why] = (dropped[why] ?? 0) + 1;
     else keep[r] = 1;
   }
@@ -494,6 +663,11 @@ function ageBounds(o: ResolvedOptions, table: aq.ColumnTable): { min: number; ma
     min = Math.min(min, a);
     max = Math.max(max, a);
   });
-  if (!(max > min)) throw new InputError({ field: "ageBounds", expected: `"train" bounds from at least two training ages`, found: min === Infinity ? "no training rows" : `a single age ${min}` });
+  if (!(max > min))
+    throw new InputError({
+      field: "ageBounds",
+      expected: `"train" bounds from at least two training ages`,
+      found: min === Infinity ? "no training rows" : `a single age ${min}`,
+    });
   return { min, max };
 }

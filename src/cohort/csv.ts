@@ -65,7 +65,9 @@ export function findCsv(dir: string, names: readonly string[], what: string): st
     }
   }
   throw new InputError({
-    file: dir, expected: `${what} (${names.map((n) => `${n}.csv.gz or .csv`).join(", or ")})`, found: "none of them",
+    file: dir,
+    expected: `${what} (${names.map((n) => `${n}.csv.gz or .csv`).join(", or ")})`,
+    found: "none of them",
     hint: `Looked for: ${tried.join(", ")}.`,
   });
 }
@@ -87,7 +89,8 @@ async function readBytes(file: string): Promise<Buffer> {
       throw new InputError({ file, expected: "a complete gzip file", found: `a gzip error (${(e as Error).message})` });
     }
   }
-  if (file.endsWith(".gz")) throw new InputError({ file, expected: "gzip data (the name ends in .gz)", found: "plain bytes" });
+  if (file.endsWith(".gz"))
+    throw new InputError({ file, expected: "gzip data (the name ends in .gz)", found: "plain bytes" });
   return raw;
 }
 
@@ -117,7 +120,9 @@ export function parseCsv(buf: Buffer, file: string, specs: readonly ColumnSpec[]
     const i = header.indexOf(spec.name);
     if (i < 0) {
       throw new InputError({
-        file, column: spec.name, expected: `a column named "${spec.name}"`,
+        file,
+        column: spec.name,
+        expected: `a column named "${spec.name}"`,
         found: `the columns ${header.map((h) => JSON.stringify(h)).join(", ")}`,
       });
     }
@@ -132,8 +137,12 @@ export function parseCsv(buf: Buffer, file: string, specs: readonly ColumnSpec[]
     numbers: [],
     interners: wanted.map((spec) => (spec?.kind === "category" ? new Interner(buf) : undefined)),
   };
-  cols.hashes = wanted.map((spec) => (spec?.kind === "string" || spec?.kind === "hash" ? new Float64Array(cols.capacity) : undefined));
-  cols.numbers = wanted.map((spec) => (spec && ["number", "timestamp", "label"].includes(spec.kind) ? new Float64Array(cols.capacity) : undefined));
+  cols.hashes = wanted.map((spec) =>
+    spec?.kind === "string" || spec?.kind === "hash" ? new Float64Array(cols.capacity) : undefined,
+  );
+  cols.numbers = wanted.map((spec) =>
+    spec && ["number", "timestamp", "label"].includes(spec.kind) ? new Float64Array(cols.capacity) : undefined,
+  );
   for (const it of cols.interners) it?.grow(cols.capacity);
   const { rows } = scan(buf, pos, file, { columns: cols });
   const out: CsvColumns = { file, rows, header, strings: {}, hashes: {}, numbers: {}, categories: {} };
@@ -153,7 +162,7 @@ function estimateRows(buf: Buffer, pos: number): number {
   const end = Math.min(buf.length, pos + 65536);
   let lines = 0;
   for (let i = buf.indexOf(LF, pos); i >= 0 && i < end; i = buf.indexOf(LF, i + 1)) lines++;
-  return lines === 0 ? 16 : Math.ceil(((buf.length - pos) * lines) / (end - pos) * 1.05) + 16;
+  return lines === 0 ? 16 : Math.ceil((((buf.length - pos) * lines) / (end - pos)) * 1.05) + 16;
 }
 
 /** The per-column sinks of `scan`, by field index; typed arrays grow by half when `capacity` is reached. */
@@ -209,8 +218,14 @@ function scan(buf: Buffer, pos: number, file: string, target: Target): { pos: nu
         let i = s;
         for (;;) {
           const q = buf.indexOf(QUOTE, i);
-          if (q < 0) { i = n; break; }
-          if (buf[q + 1] === QUOTE) { i = q + 2; continue; }
+          if (q < 0) {
+            i = n;
+            break;
+          }
+          if (buf[q + 1] === QUOTE) {
+            i = q + 2;
+            continue;
+          }
           i = q;
           break;
         }
@@ -230,9 +245,9 @@ function scan(buf: Buffer, pos: number, file: string, target: Target): { pos: nu
         if (kind === STRING || kind === HASH) {
           cols.hashes[field]![row] = hash53(buf, s, e);
           if (kind === STRING) cols.strings[field]!.push(text(buf, s, e, quoted));
-        }
-        else if (kind === CATEGORY) cols.interners[field]!.codes[row] = cols.interners[field]!.code(s, e, quoted);
-        else if (kind !== SKIP) cols.numbers[field]![row] = parseValue(buf, s, e, kind, cols.names[field], file, row + 1);
+        } else if (kind === CATEGORY) cols.interners[field]!.codes[row] = cols.interners[field]!.code(s, e, quoted);
+        else if (kind !== SKIP)
+          cols.numbers[field]![row] = parseValue(buf, s, e, kind, cols.names[field], file, row + 1);
       }
       field++;
       if (pos < n && buf[pos] === COMMA) {
@@ -260,7 +275,14 @@ const NUMBER = 3;
 const TIMESTAMP = 4;
 const LABEL = 5;
 const HASH = 6;
-const KIND_CODE: Record<ColumnKind, number> = { string: STRING, hash: HASH, category: CATEGORY, number: NUMBER, timestamp: TIMESTAMP, label: LABEL };
+const KIND_CODE: Record<ColumnKind, number> = {
+  string: STRING,
+  hash: HASH,
+  category: CATEGORY,
+  number: NUMBER,
+  timestamp: TIMESTAMP,
+  label: LABEL,
+};
 
 /** Two 32-bit FNV-1a-style hashes of the bytes (different primes), as one 53-bit number. */
 function hash53(buf: Buffer, s: number, e: number): number {
@@ -313,7 +335,15 @@ function text(buf: Buffer, s: number, e: number, quoted: boolean): string {
 }
 
 /** A number, timestamp or label from the bytes [s, e); blank is NaN; anything unparsable an InputError. */
-function parseValue(buf: Buffer, s: number, e: number, kind: number, column: string, file: string, row: number): number {
+function parseValue(
+  buf: Buffer,
+  s: number,
+  e: number,
+  kind: number,
+  column: string,
+  file: string,
+  row: number,
+): number {
   if (s === e) return NaN;
   if (kind === TIMESTAMP) {
     const t = parseTimestampBytes(buf, s, e);
@@ -327,23 +357,49 @@ function parseValue(buf: Buffer, s: number, e: number, kind: number, column: str
   return v;
 }
 
-function bad(buf: Buffer, s: number, e: number, column: string, file: string, row: number, expected: string): InputError {
-  return new InputError({ file, row, column, expected, found: JSON.stringify(buf.toString("utf8", s, Math.min(e, s + 60))) });
+function bad(
+  buf: Buffer,
+  s: number,
+  e: number,
+  column: string,
+  file: string,
+  row: number,
+  expected: string,
+): InputError {
+  return new InputError({
+    file,
+    row,
+    column,
+    expected,
+    found: JSON.stringify(buf.toString("utf8", s, Math.min(e, s + 60))),
+  });
 }
 
 /** Decimal numbers without strings (sign, digits, point, digits); anything else goes through Number(). */
 function parseNumber(buf: Buffer, s: number, e: number): number {
   let i = s;
   let neg = false;
-  if (buf[i] === 45) { neg = true; i++; }
+  if (buf[i] === 45) {
+    neg = true;
+    i++;
+  }
   let v = 0;
   let digits = 0;
-  while (i < e && buf[i] >= 48 && buf[i] <= 57) { v = v * 10 + (buf[i] - 48); i++; digits++; }
+  while (i < e && buf[i] >= 48 && buf[i] <= 57) {
+    v = v * 10 + (buf[i] - 48);
+    i++;
+    digits++;
+  }
   if (i < e && buf[i] === 46) {
     i++;
     let scale = 1;
     let frac = 0;
-    while (i < e && buf[i] >= 48 && buf[i] <= 57 && scale < 1e15) { frac = frac * 10 + (buf[i] - 48); scale *= 10; i++; digits++; }
+    while (i < e && buf[i] >= 48 && buf[i] <= 57 && scale < 1e15) {
+      frac = frac * 10 + (buf[i] - 48);
+      scale *= 10;
+      i++;
+      digits++;
+    }
     if (i === e && digits > 0) return (neg ? -1 : 1) * (v + frac / scale);
   } else if (i === e && digits > 0 && digits < 16) {
     return neg ? -v : v;
@@ -359,7 +415,12 @@ function parseNumber(buf: Buffer, s: number, e: number): number {
 export function readCsvInWorker(jobs: CsvJob[]): Promise<CsvColumns>[] {
   const worker = new Worker(path.join(__dirname, "csvWorker.js"));
   const settle: { resolve: (c: CsvColumns) => void; reject: (e: unknown) => void }[] = [];
-  const promises = jobs.map((_, k) => new Promise<CsvColumns>((resolve, reject) => { settle[k] = { resolve, reject }; }));
+  const promises = jobs.map(
+    (_, k) =>
+      new Promise<CsvColumns>((resolve, reject) => {
+        settle[k] = { resolve, reject };
+      }),
+  );
   // The caller may await them in any order: a failure that comes before its await is not "unhandled".
   for (const p of promises) p.catch(() => undefined);
   let left = jobs.length;
@@ -372,7 +433,14 @@ export function readCsvInWorker(jobs: CsvJob[]): Promise<CsvColumns>[] {
   // A worker that dies fails the jobs still pending (the settled ones ignore it).
   worker.on("error", (e) => settle.forEach((p) => p.reject(e)));
   worker.on("exit", (code) => {
-    if (left > 0) settle.forEach((p) => p.reject(new Error(`the CSV worker thread stopped (exit code ${code}) before reading ${jobs.map((j) => j.file).join(", ")}`)));
+    if (left > 0)
+      settle.forEach((p) =>
+        p.reject(
+          new Error(
+            `the CSV worker thread stopped (exit code ${code}) before reading ${jobs.map((j) => j.file).join(", ")}`,
+          ),
+        ),
+      );
   });
   worker.postMessage(jobs);
   return promises;

@@ -13,11 +13,17 @@ export interface CsvJob {
 }
 
 /** The reply for `jobs[index]`. */
-export type CsvReply = { index: number } & ({ ok: true; columns: CsvColumns } | { ok: false; error: { message: string; details?: InputError["details"] } });
+export type CsvReply = { index: number } & (
+  { ok: true; columns: CsvColumns } | { ok: false; error: { message: string; details?: InputError["details"] } }
+);
 
 /** Every typed array's buffer in the columns (moved to the receiving thread). */
 export function transferables(c: CsvColumns): ArrayBuffer[] {
-  const arrays = [...Object.values(c.hashes), ...Object.values(c.numbers), ...Object.values(c.categories).map((k) => k.codes)];
+  const arrays = [
+    ...Object.values(c.hashes),
+    ...Object.values(c.numbers),
+    ...Object.values(c.categories).map((k) => k.codes),
+  ];
   return arrays.map((a) => a.buffer as ArrayBuffer);
 }
 
@@ -28,7 +34,10 @@ parentPort?.on("message", (jobs: CsvJob[]) => {
       const columns = await readCsv(job.file, job.specs);
       parentPort!.postMessage({ index, ok: true, columns } satisfies CsvReply, transferables(columns));
     } catch (e) {
-      const error = e instanceof InputError ? { message: e.message, details: e.details } : { message: String((e as Error)?.stack ?? e) };
+      const error =
+        e instanceof InputError
+          ? { message: e.message, details: e.details }
+          : { message: String((e as Error)?.stack ?? e) };
       parentPort!.postMessage({ index, ok: false, error } satisfies CsvReply);
     }
   });

@@ -7,7 +7,14 @@ import type { DataFrame } from "danfojs-node";
 import { CHEXPERT_LABELS } from "../util/labels";
 import type { Cohort, CohortReport, CohortSummary, LabelledDataset, Matrix, SplitName, SplitSelector } from "./types";
 import { SPLIT_NAMES } from "./types";
-import { encodeFeatures, featureColumns, FEATURE_SETS, FeatureBlock, FEATURE_BLOCKS, resolveFeatures } from "./features";
+import {
+  encodeFeatures,
+  featureColumns,
+  FEATURE_SETS,
+  FeatureBlock,
+  FEATURE_BLOCKS,
+  resolveFeatures,
+} from "./features";
 import { summarize } from "./summary";
 import { InputError, describeValue } from "../util/errors";
 
@@ -18,12 +25,21 @@ export class LabelledTable implements LabelledDataset {
   /**
    * @param pretrainSplit the split `split("pretrain")` returns, or "all".
    */
-  constructor(readonly table: ColumnTable, readonly labelNames: readonly string[], readonly report: CohortReport, readonly pretrainSplit: SplitName | "all" = "train") {}
+  constructor(
+    readonly table: ColumnTable,
+    readonly labelNames: readonly string[],
+    readonly report: CohortReport,
+    readonly pretrainSplit: SplitName | "all" = "train",
+  ) {}
 
   /** The rows of a split, in table order; "pretrain" is `pretrainSplit`; "all" every row. */
   split(name: SplitSelector): ColumnTable {
     if (name !== "pretrain" && name !== "all" && !(SPLIT_NAMES as readonly string[]).includes(name)) {
-      throw new InputError({ field: "split", expected: `one of ${[...SPLIT_NAMES, "pretrain", "all"].join(", ")}`, found: describeValue(name) });
+      throw new InputError({
+        field: "split",
+        expected: `one of ${[...SPLIT_NAMES, "pretrain", "all"].join(", ")}`,
+        found: describeValue(name),
+      });
     }
     const which = name === "pretrain" ? this.pretrainSplit : name;
     if (which === "all") return this.table;
@@ -60,7 +76,7 @@ export class LabelledTable implements LabelledDataset {
 /** A danfo DataFrame with the columns of an arquero table. */
 export function toDanfo(table: ColumnTable): DataFrame {
   // danfo pulls TensorFlow.js in: load it only when asked for.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const dfd = require("danfojs-node") as typeof import("danfojs-node");
   const cols: Record<string, unknown[]> = {};
   for (const c of table.columnNames()) cols[c] = Array.from(table.array(c) as ArrayLike<unknown>);
@@ -69,7 +85,12 @@ export function toDanfo(table: ColumnTable): DataFrame {
 
 /** The MIMIC-CXR cohort: labels plus EHR features. */
 export class MimicCohort extends LabelledTable implements Cohort {
-  constructor(table: ColumnTable, report: CohortReport, readonly ageBounds: { min: number; max: number }, pretrainSplit: SplitName | "all") {
+  constructor(
+    table: ColumnTable,
+    report: CohortReport,
+    readonly ageBounds: { min: number; max: number },
+    pretrainSplit: SplitName | "all",
+  ) {
     super(table, CHEXPERT_LABELS, report, pretrainSplit);
   }
 
@@ -77,12 +98,26 @@ export class MimicCohort extends LabelledTable implements Cohort {
     const blocks = resolveFeatures(spec);
     const t = this.split(split);
     const col = (name: string) => t.array(name) as unknown as ArrayLike<never>;
-    return encodeFeatures({ age: col("age"), sex: col("sex"), view: col("view"), position: col("position"), icu: col("icu"), mortality: col("mortality") }, blocks, this.ageBounds);
+    return encodeFeatures(
+      {
+        age: col("age"),
+        sex: col("sex"),
+        view: col("view"),
+        position: col("position"),
+        icu: col("icu"),
+        mortality: col("mortality"),
+      },
+      blocks,
+      this.ageBounds,
+    );
   }
 
   featureSets(): { name: string; dim: number; columns: string[] }[] {
     const sets = Object.entries(FEATURE_SETS).map(([name, blocks]) => ({ name, columns: featureColumns(blocks) }));
-    const singles = (Object.keys(FEATURE_BLOCKS) as FeatureBlock[]).map((b) => ({ name: b, columns: featureColumns([b]) }));
+    const singles = (Object.keys(FEATURE_BLOCKS) as FeatureBlock[]).map((b) => ({
+      name: b,
+      columns: featureColumns([b]),
+    }));
     return [...sets, ...singles].map((s) => ({ ...s, dim: s.columns.length }));
   }
 

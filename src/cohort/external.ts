@@ -14,7 +14,11 @@ import { readCsv } from "./csv";
 import { Reporter } from "./report";
 import { LabelledTable } from "./dataset";
 
-const CHEXPERT_FILES: [string[], SplitName][] = [[["train.csv"], "train"], [["valid.csv"], "validate"], [["test.csv", "test_labels.csv"], "test"]];
+const CHEXPERT_FILES: [string[], SplitName][] = [
+  [["train.csv"], "train"],
+  [["valid.csv"], "validate"],
+  [["test.csv", "test_labels.csv"], "test"],
+];
 
 /**
  * CheXpert from its folder (train.csv, valid.csv, test.csv or test_labels.csv; any that exist):
@@ -25,22 +29,54 @@ export async function chexpert(opts: ChexpertOptions): Promise<LabelledDataset> 
   const dir = checkDir(opts?.dir);
   const uncertain = policy(opts.uncertain);
   const rep = new Reporter();
-  const parts = CHEXPERT_FILES.map(([names, split]) => ({ file: names.map((n) => path.join(dir, n)).find((f) => fs.existsSync(f)), split }));
+  const parts = CHEXPERT_FILES.map(([names, split]) => ({
+    file: names.map((n) => path.join(dir, n)).find((f) => fs.existsSync(f)),
+    split,
+  }));
   if (!parts.some((p) => p.file)) {
-    throw new InputError({ file: dir, expected: "CheXpert label files (train.csv, valid.csv, test.csv or test_labels.csv)", found: "none of them" });
+    throw new InputError({
+      file: dir,
+      expected: "CheXpert label files (train.csv, valid.csv, test.csv or test_labels.csv)",
+      found: "none of them",
+    });
   }
-  const cols: Record<string, unknown[]> = { dicom_id: [], subject_id: [], study_id: [], split: [], path: [], ...Object.fromEntries(CHEXPERT_LABELS.map((l) => [l, []])), sex: [], age: [], view: [] };
+  const cols: Record<string, unknown[]> = {
+    dicom_id: [],
+    subject_id: [],
+    study_id: [],
+    split: [],
+    path: [],
+    ...Object.fromEntries(CHEXPERT_LABELS.map((l) => [l, []])),
+    sex: [],
+    age: [],
+    view: [],
+  };
   const seen = new Map<string, string>();
   for (const { file, split } of parts) {
     if (!file) continue;
     const header = firstLine(file);
     const optional = (name: string) => (header.includes(name) ? [{ name, kind: "string" as const }] : []);
-    const t = await readCsv(file, [{ name: "Path", kind: "string" }, ...CHEXPERT_LABELS.map((name) => ({ name, kind: "label" as const })), ...optional("Sex"), ...optional("Age"), ...optional("Frontal/Lateral"), ...optional("AP/PA")]);
+    const t = await readCsv(file, [
+      { name: "Path", kind: "string" },
+      ...CHEXPERT_LABELS.map((name) => ({ name, kind: "label" as const })),
+      ...optional("Sex"),
+      ...optional("Age"),
+      ...optional("Frontal/Lateral"),
+      ...optional("AP/PA"),
+    ]);
     rep.input(file, t.rows);
     t.strings.Path.forEach((p, r) => {
-      if (p === "") throw new InputError({ file, row: r + 1, column: "Path", expected: "an image path", found: "an empty string" });
+      if (p === "")
+        throw new InputError({ file, row: r + 1, column: "Path", expected: "an image path", found: "an empty string" });
       const prev = seen.get(p);
-      if (prev) throw new InputError({ file, row: r + 1, column: "Path", expected: "a path not seen before", found: `the Path of ${prev}` });
+      if (prev)
+        throw new InputError({
+          file,
+          row: r + 1,
+          column: "Path",
+          expected: "a path not seen before",
+          found: `the Path of ${prev}`,
+        });
       seen.set(p, `${path.basename(file)} row ${r + 1}`);
       const rel = p.split("/");
       if (/^chexpert/i.test(rel[0])) rel.shift();
@@ -70,15 +106,27 @@ export async function chexpert(opts: ChexpertOptions): Promise<LabelledDataset> 
 export async function nih(opts: NihOptions): Promise<LabelledDataset> {
   const dir = checkDir(opts?.dir);
   const validate = opts.validate ?? 0.1;
-  if (!(validate >= 0 && validate < 1)) throw new InputError({ field: "validate", expected: "a fraction in [0, 1)", found: describeValue(validate) });
+  if (!(validate >= 0 && validate < 1))
+    throw new InputError({ field: "validate", expected: "a fraction in [0, 1)", found: describeValue(validate) });
   const seed = opts.seed ?? 24;
   const images = path.resolve(opts.images ?? path.join(dir, "images"));
-  const entry = ["Data_Entry_2017.csv", "Data_Entry_2017_v2020.csv"].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
-  if (!entry) throw new InputError({ file: dir, expected: "Data_Entry_2017.csv (or Data_Entry_2017_v2020.csv)", found: "neither" });
+  const entry = ["Data_Entry_2017.csv", "Data_Entry_2017_v2020.csv"]
+    .map((f) => path.join(dir, f))
+    .find((f) => fs.existsSync(f));
+  if (!entry)
+    throw new InputError({
+      file: dir,
+      expected: "Data_Entry_2017.csv (or Data_Entry_2017_v2020.csv)",
+      found: "neither",
+    });
   const rep = new Reporter();
   const t = await readCsv(entry, [
-    { name: "Image Index", kind: "string" }, { name: "Finding Labels", kind: "string" }, { name: "Patient ID", kind: "number" },
-    { name: "Patient Age", kind: "number" }, { name: "Patient Gender", kind: "string" }, { name: "View Position", kind: "string" },
+    { name: "Image Index", kind: "string" },
+    { name: "Finding Labels", kind: "string" },
+    { name: "Patient ID", kind: "number" },
+    { name: "Patient Age", kind: "number" },
+    { name: "Patient Gender", kind: "string" },
+    { name: "View Position", kind: "string" },
   ]);
   rep.input(entry, t.rows);
   const testList = readList(path.join(dir, "test_list.txt"), rep);
@@ -87,24 +135,57 @@ export async function nih(opts: NihOptions): Promise<LabelledDataset> {
   const patient = t.numbers["Patient ID"];
   const index = new Map<string, number>();
   names.forEach((name, r) => {
-    if (index.has(name)) throw new InputError({ file: entry, row: r + 1, column: "Image Index", expected: "an image name not seen before", found: `the Image Index of row ${index.get(name)! + 1}` });
+    if (index.has(name))
+      throw new InputError({
+        file: entry,
+        row: r + 1,
+        column: "Image Index",
+        expected: "an image name not seen before",
+        found: `the Image Index of row ${index.get(name)! + 1}`,
+      });
     index.set(name, r);
   });
   const unlisted = [...testList, ...trainVal].filter((n) => !index.has(n)).length;
-  rep.note("list entries", "list entries", testList.size + trainVal.size, testList.size + trainVal.size - unlisted, unlisted ? { "listed image without a Data_Entry row": unlisted } : {});
+  rep.note(
+    "list entries",
+    "list entries",
+    testList.size + trainVal.size,
+    testList.size + trainVal.size - unlisted,
+    unlisted ? { "listed image without a Data_Entry row": unlisted } : {},
+  );
   // train/validate by patient, as the authors' Irvin et al. split keeps patients apart.
-  const tvPatients = [...new Set([...trainVal].filter((n) => index.has(n)).map((n) => patient[index.get(n)!]))].sort((a, b) => a - b);
+  const tvPatients = [...new Set([...trainVal].filter((n) => index.has(n)).map((n) => patient[index.get(n)!]))].sort(
+    (a, b) => a - b,
+  );
   new Rng(seed).shuffle(tvPatients);
   const valPatients = new Set(tvPatients.slice(0, Math.round(validate * tvPatients.length)));
-  const split = (r: number): SplitName | undefined => (testList.has(names[r]) ? "test" : trainVal.has(names[r]) ? (valPatients.has(patient[r]) ? "validate" : "train") : undefined);
-  const rows = rep.filter("split lists", Int32Array.from({ length: t.rows }, (_, i) => i), (r) => (split(r) ? undefined : "image in neither list"));
+  const split = (r: number): SplitName | undefined =>
+    testList.has(names[r])
+      ? "test"
+      : trainVal.has(names[r])
+        ? valPatients.has(patient[r])
+          ? "validate"
+          : "train"
+        : undefined;
+  const rows = rep.filter(
+    "split lists",
+    Int32Array.from({ length: t.rows }, (_, i) => i),
+    (r) => (split(r) ? undefined : "image in neither list"),
+  );
   const labels = NIH_LABELS.map(() => new Float32Array(rows.length));
   const findings = t.strings["Finding Labels"];
   rows.forEach((r, k) => {
     for (const f of findings[r].split("|")) {
       if (f === "No Finding") continue;
       const j = (NIH_LABELS as readonly string[]).indexOf(f);
-      if (j < 0) throw new InputError({ file: entry, row: r + 1, column: "Finding Labels", expected: `findings among ${NIH_LABELS.join(", ")} or "No Finding", separated by |`, found: JSON.stringify(f) });
+      if (j < 0)
+        throw new InputError({
+          file: entry,
+          row: r + 1,
+          column: "Finding Labels",
+          expected: `findings among ${NIH_LABELS.join(", ")} or "No Finding", separated by |`,
+          found: JSON.stringify(f),
+        });
       labels[j][k] = 1;
     }
   });
@@ -122,8 +203,10 @@ export async function nih(opts: NihOptions): Promise<LabelledDataset> {
 }
 
 function checkDir(dir: unknown): string {
-  if (typeof dir !== "string" || dir === "") throw new InputError({ field: "dir", expected: "a folder path", found: describeValue(dir) });
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new InputError({ field: "dir", file: dir, expected: "an existing folder", found: "nothing there" });
+  if (typeof dir !== "string" || dir === "")
+    throw new InputError({ field: "dir", expected: "a folder path", found: describeValue(dir) });
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new InputError({ field: "dir", file: dir, expected: "an existing folder", found: "nothing there" });
   return path.resolve(dir);
 }
 
@@ -138,15 +221,24 @@ function firstLine(file: string): string[] {
   try {
     const buf = Buffer.alloc(4096);
     const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    return buf.toString("utf8", 0, n).split(/\r?\n/)[0].split(",").map((s) => s.replace(/^"|"$/g, ""));
+    return buf
+      .toString("utf8", 0, n)
+      .split(/\r?\n/)[0]
+      .split(",")
+      .map((s) => s.replace(/^"|"$/g, ""));
   } finally {
     fs.closeSync(fd);
   }
 }
 
 function readList(file: string, rep: Reporter): Set<string> {
-  if (!fs.existsSync(file)) throw new InputError({ file, expected: "the NIH split list (one image name per line)", found: "no such file" });
-  const names = fs.readFileSync(file, "utf8").split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  if (!fs.existsSync(file))
+    throw new InputError({ file, expected: "the NIH split list (one image name per line)", found: "no such file" });
+  const names = fs
+    .readFileSync(file, "utf8")
+    .split(/\r?\n/)
+    .map((s) => s.trim())
+    .filter(Boolean);
   rep.input(file, names.length);
   return new Set(names);
 }

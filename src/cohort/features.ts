@@ -7,7 +7,24 @@ import { InputError } from "../util/errors";
 import type { Matrix } from "./types";
 
 /** Right-closed 5-year bins [0, 20, 25, ..., 90, inf) as pandas.cut makes them (age 20 is "<20"). */
-export const AGE5 = ["<20", "20-25", "25-30", "30-35", "35-40", "40-45", "45-50", "50-55", "55-60", "60-65", "65-70", "70-75", "75-80", "80-85", "85-90", "90+"] as const;
+export const AGE5 = [
+  "<20",
+  "20-25",
+  "25-30",
+  "30-35",
+  "35-40",
+  "40-45",
+  "45-50",
+  "50-55",
+  "55-60",
+  "60-65",
+  "65-70",
+  "70-75",
+  "75-80",
+  "80-85",
+  "85-90",
+  "90+",
+] as const;
 /** Right-closed 10-year bins [0, 20, 30, ..., 90, inf); the authors' names, starred to differ from AGE5. */
 export const AGE10 = ["<20*", "20-30", "30-40", "40-50", "50-60", "60-70", "70-80", "80-90", "90+*"] as const;
 /** The authors' one-hot order of the view. */
@@ -57,19 +74,26 @@ export const FEATURE_SETS: Record<string, readonly FeatureBlock[]> = {
 };
 
 /** Other accepted spellings. */
-const ALIASES: Record<string, string> = { age: "age_norm", gender: "sex", orientation: "position", "image-meta": "image_meta" };
+const ALIASES: Record<string, string> = {
+  age: "age_norm",
+  gender: "sex",
+  orientation: "position",
+  "image-meta": "image_meta",
+};
 
 /** The blocks of a feature-set name, a block name, or a list of them (duplicates kept once, first place). */
 export function resolveFeatures(spec: string | readonly string[]): FeatureBlock[] {
   const names = typeof spec === "string" ? [spec] : [...spec];
-  if (names.length === 0) throw new InputError({ field: "features", expected: "at least one feature name", found: "an empty list" });
+  if (names.length === 0)
+    throw new InputError({ field: "features", expected: "at least one feature name", found: "an empty list" });
   const out: FeatureBlock[] = [];
   for (const raw of names) {
     const name = ALIASES[raw] ?? raw;
     const blocks = name in FEATURE_BLOCKS ? [name as FeatureBlock] : FEATURE_SETS[name];
     if (!blocks) {
       throw new InputError({
-        field: "features", expected: `a feature set (${Object.keys(FEATURE_SETS).join(", ")}) or a feature (${Object.keys(FEATURE_BLOCKS).join(", ")})`,
+        field: "features",
+        expected: `a feature set (${Object.keys(FEATURE_SETS).join(", ")}) or a feature (${Object.keys(FEATURE_BLOCKS).join(", ")})`,
         found: JSON.stringify(raw),
         hint: didYouMean(raw, [...Object.keys(FEATURE_SETS), ...Object.keys(FEATURE_BLOCKS), ...Object.keys(ALIASES)]),
       });
@@ -111,7 +135,11 @@ export interface FeatureInputs {
 }
 
 /** n x columns, row-major, for `blocks`; `age_norm` is (age - min) / (max - min). */
-export function encodeFeatures(rows: FeatureInputs, blocks: readonly FeatureBlock[], bounds: { min: number; max: number }): Matrix {
+export function encodeFeatures(
+  rows: FeatureInputs,
+  blocks: readonly FeatureBlock[],
+  bounds: { min: number; max: number },
+): Matrix {
   const names = featureColumns(blocks);
   const n = rows.age.length;
   const w = names.length;

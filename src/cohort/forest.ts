@@ -33,9 +33,13 @@ export class RandomForest {
    * Fits on `x` (rows of integer features in [0, 64)) and `y` (classes 0..k-1).
    */
   fit(x: readonly (readonly number[])[], y: readonly number[]): this {
-    if (x.length !== y.length || x.length === 0) throw new RangeError(`fit needs as many rows as labels (>0), got ${x.length} and ${y.length}`);
+    if (x.length !== y.length || x.length === 0)
+      throw new RangeError(`fit needs as many rows as labels (>0), got ${x.length} and ${y.length}`);
     const nFeat = x[0].length;
-    for (const row of x) for (const v of row) if (!(Number.isInteger(v) && v >= 0 && v < MAX_BINS)) throw new RangeError(`features must be integers in [0, ${MAX_BINS}), got ${v}`);
+    for (const row of x)
+      for (const v of row)
+        if (!(Number.isInteger(v) && v >= 0 && v < MAX_BINS))
+          throw new RangeError(`features must be integers in [0, ${MAX_BINS}), got ${v}`);
     this.classes = Math.max(...y) + 1;
     const rng = new Rng(this.opts.seed ?? 0);
     const trees = this.opts.trees ?? 50;
@@ -70,12 +74,25 @@ export class RandomForest {
     });
   }
 
-  private grow(x: readonly (readonly number[])[], y: readonly number[], idx: Int32Array, depth: number, nFeat: number, mtry: number, rng: Rng): Node {
+  private grow(
+    x: readonly (readonly number[])[],
+    y: readonly number[],
+    idx: Int32Array,
+    depth: number,
+    nFeat: number,
+    mtry: number,
+    rng: Rng,
+  ): Node {
     const k = this.classes;
     const total = new Float64Array(k);
     for (const i of idx) total[y[i]]++;
     const leaf = (): Node => ({ dist: total.map((c) => c / idx.length) });
-    if (depth >= (this.opts.maxDepth ?? 12) || idx.length < 2 * (this.opts.minLeaf ?? 5) || total.some((c) => c === idx.length)) return leaf();
+    if (
+      depth >= (this.opts.maxDepth ?? 12) ||
+      idx.length < 2 * (this.opts.minLeaf ?? 5) ||
+      total.some((c) => c === idx.length)
+    )
+      return leaf();
     const parentGini = gini(total, idx.length);
     let best = { gain: 1e-12, feature: -1, threshold: 0 };
     const features = rng.permutation(nFeat).subarray(0, mtry);
@@ -98,7 +115,8 @@ export class RandomForest {
         const nRight = idx.length - nLeft;
         if (nLeft < (this.opts.minLeaf ?? 5) || nRight < (this.opts.minLeaf ?? 5)) continue;
         const right = total.map((v, c) => v - left[c]);
-        const gain = parentGini - (nLeft / idx.length) * gini(left, nLeft) - (nRight / idx.length) * gini(right, nRight);
+        const gain =
+          parentGini - (nLeft / idx.length) * gini(left, nLeft) - (nRight / idx.length) * gini(right, nRight);
         if (gain > best.gain) best = { gain, feature: f, threshold: b };
       }
     }
@@ -107,7 +125,8 @@ export class RandomForest {
     const r: number[] = [];
     for (const i of idx) (x[i][best.feature] <= best.threshold ? l : r).push(i);
     return {
-      feature: best.feature, threshold: best.threshold,
+      feature: best.feature,
+      threshold: best.threshold,
       left: this.grow(x, y, Int32Array.from(l), depth + 1, nFeat, mtry, rng),
       right: this.grow(x, y, Int32Array.from(r), depth + 1, nFeat, mtry, rng),
     };

@@ -38,7 +38,13 @@ export interface ForestImputeOptions {
  * Fills the -1 codes of `rows` with a random forest's prediction from `predictors(row)` (small
  * integers), fitted on the rows of `fitRows` whose code is known. Returns how many were filled.
  */
-export function fillForest(codes: Int8Array, rows: Int32Array, fitRows: Int32Array, predictors: (row: number) => number[], opts: ForestImputeOptions): number {
+export function fillForest(
+  codes: Int8Array,
+  rows: Int32Array,
+  fitRows: Int32Array,
+  predictors: (row: number) => number[],
+  opts: ForestImputeOptions,
+): number {
   const missing = Array.from(rows).filter((r) => codes[r] < 0);
   if (missing.length === 0) return 0;
   let known = Array.from(fitRows).filter((r) => codes[r] >= 0);
@@ -46,7 +52,10 @@ export function fillForest(codes: Int8Array, rows: Int32Array, fitRows: Int32Arr
     const rng = new Rng(opts.seed).fork("sample");
     known = Array.from(rng.permutation(known.length).subarray(0, opts.sample), (i) => known[i]);
   }
-  const forest = new RandomForest({ trees: 50, maxDepth: 12, minLeaf: 5, seed: opts.seed }).fit(known.map(predictors), known.map((r) => codes[r]));
+  const forest = new RandomForest({ trees: 50, maxDepth: 12, minLeaf: 5, seed: opts.seed }).fit(
+    known.map(predictors),
+    known.map((r) => codes[r]),
+  );
   const predicted = forest.predict(missing.map(predictors));
   missing.forEach((r, i) => (codes[r] = predicted[i]));
   return missing.length;

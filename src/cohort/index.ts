@@ -5,6 +5,17 @@
 export { build, findInputs, resolveOptions } from "./build";
 export { chexpert, nih } from "./external";
 export { LabelledTable, MimicCohort, toDanfo } from "./dataset";
-export { FEATURE_SETS, FEATURE_BLOCKS, AGE5, AGE10, VIEWS, POSITIONS, AUTHORS_AGE_BOUNDS, resolveFeatures, featureColumns, encodeFeatures } from "./features";
+export {
+  FEATURE_SETS,
+  FEATURE_BLOCKS,
+  AGE5,
+  AGE10,
+  VIEWS,
+  POSITIONS,
+  AUTHORS_AGE_BOUNDS,
+  resolveFeatures,
+  featureColumns,
+  encodeFeatures,
+} from "./features";
 export { RandomForest } from "./forest";
 export * from "./types";

@@ -3,7 +3,13 @@ import type { ColumnType } from "arquero/dist/types/table/types";
 import { jpegPath as mimicJpegPath } from "../synth/write";
 
 /** Where a JPEG is: `mimic` = files/pXX/pNNNNNNNN/sNNNNNNNN/<dicom_id>.jpg under `root`, `flat` = <dicom_id>.jpg. */
-export function jpegPath(root: string, layout: "mimic" | "flat", subject: number, study: number, dicom: string): string {
+export function jpegPath(
+  root: string,
+  layout: "mimic" | "flat",
+  subject: number,
+  study: number,
+  dicom: string,
+): string {
   return layout === "flat" ? path.join(root, `${dicom}.jpg`) : mimicJpegPath(root, subject, study, dicom);
 }
 

@@ -42,7 +42,11 @@ export class Reporter {
     }
     const { inputs, steps, imputed } = this;
     return {
-      inputs, steps, dropped, imputed, options,
+      inputs,
+      steps,
+      dropped,
+      imputed,
+      options,
       text: () => reportText(inputs, steps, imputed),
     };
   }

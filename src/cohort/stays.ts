@@ -24,7 +24,12 @@ export interface IntervalIndex {
  * Groups the rows whose `keep` is set by subject (rows left out are the ones already counted as
  * unusable), by counting sort: matching scans all of a subject's intervals, so no order is needed within.
  */
-export function indexIntervals(subject: Float64Array, start: Float64Array, end: Float64Array, keep: Uint8Array): IntervalIndex {
+export function indexIntervals(
+  subject: Float64Array,
+  start: Float64Array,
+  end: Float64Array,
+  keep: Uint8Array,
+): IntervalIndex {
   const slot = new IdIndex(subject.length);
   const counts: number[] = [];
   const slotOf = new Int32Array(subject.length).fill(-1);
@@ -56,7 +61,11 @@ const day = (t: number) => Math.floor(t / SECONDS_PER_DAY);
  * admission whatever the time.
  */
 export function matchAdmissions(
-  adm: IntervalIndex, hadmId: Float64Array, subject: ArrayLike<number>, time: ArrayLike<number>, rule: StayMatch,
+  adm: IntervalIndex,
+  hadmId: Float64Array,
+  subject: ArrayLike<number>,
+  time: ArrayLike<number>,
+  rule: StayMatch,
 ): Int32Array {
   const out = new Int32Array(subject.length).fill(-1);
   for (let i = 0; i < subject.length; i++) {
@@ -69,9 +78,13 @@ export function matchAdmissions(
     for (let k = adm.first[g]; k < adm.first[g + 1]; k++) {
       const a = adm.order[k];
       const inTime = adm.start[a] <= t && t <= adm.end[a];
-      const holds = rule === "date" ? day(adm.start[a]) <= d && d <= day(adm.end[a]) : rule === "datetime" ? inTime : true;
+      const holds =
+        rule === "date" ? day(adm.start[a]) <= d && d <= day(adm.end[a]) : rule === "datetime" ? inTime : true;
       if (!holds) continue;
-      const prefer = rule === "date" && inTime !== bestIn ? inTime : adm.start[a] > adm.start[best] || (adm.start[a] === adm.start[best] && hadmId[a] > hadmId[best]);
+      const prefer =
+        rule === "date" && inTime !== bestIn
+          ? inTime
+          : adm.start[a] > adm.start[best] || (adm.start[a] === adm.start[best] && hadmId[a] > hadmId[best]);
       if (best < 0 || prefer) {
         best = a;
         bestIn = inTime;
@@ -83,7 +96,12 @@ export function matchAdmissions(
 }
 
 /** 1 when an ICU stay of the subject holds the study: by calendar days (`date`, `last-admission`) or by time (`datetime`), inclusive. */
-export function matchIcu(icu: IntervalIndex, subject: ArrayLike<number>, time: ArrayLike<number>, rule: StayMatch): Uint8Array {
+export function matchIcu(
+  icu: IntervalIndex,
+  subject: ArrayLike<number>,
+  time: ArrayLike<number>,
+  rule: StayMatch,
+): Uint8Array {
   const out = new Uint8Array(subject.length);
   for (let i = 0; i < subject.length; i++) {
     const g = icu.group.get(subject[i]);

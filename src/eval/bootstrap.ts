@@ -55,9 +55,11 @@ export function resampleSettings(opts: BootstrapOptions): ResampleSettings {
   const n = opts.n ?? 1000;
   const seed = opts.seed ?? 0;
   const alpha = opts.alpha ?? 0.05;
-  if (!Number.isInteger(n) || n < 1) throw new InputError({ field: "n", expected: "a positive whole number of resamples", found: describeValue(n) });
+  if (!Number.isInteger(n) || n < 1)
+    throw new InputError({ field: "n", expected: "a positive whole number of resamples", found: describeValue(n) });
   if (!Number.isFinite(seed)) throw new InputError({ field: "seed", expected: "a number", found: describeValue(seed) });
-  if (!(alpha > 0 && alpha < 1)) throw new InputError({ field: "alpha", expected: "a number between 0 and 1", found: describeValue(alpha) });
+  if (!(alpha > 0 && alpha < 1))
+    throw new InputError({ field: "alpha", expected: "a number between 0 and 1", found: describeValue(alpha) });
   return { n, seed, alpha };
 }
 
@@ -67,7 +69,12 @@ export function resampleSettings(opts: BootstrapOptions): ResampleSettings {
  * Result `[set].auroc[b * L + l]` for evaluable label l (index into `labels`), NaN when that
  * resample drew a single class of the label.
  */
-export function resampleLabels(sets: RankedSet[], labels: number[], n: number, seed: number): { auroc: Float64Array; auprc: Float64Array }[] {
+export function resampleLabels(
+  sets: RankedSet[],
+  labels: number[],
+  n: number,
+  seed: number,
+): { auroc: Float64Array; auprc: Float64Array }[] {
   const rows = sets[0].y.rows;
   const L = labels.length;
   const out = sets.map(() => ({ auroc: new Float64Array(n * L), auprc: new Float64Array(n * L) }));
@@ -143,13 +150,17 @@ export function bootstrapCi(yTrue: MatrixLike, yScore: MatrixLike, opts: Bootstr
     }
   }
   if (degenerate > 0 && !opts.quiet) {
-    console.warn(`ehr-msn: in ${degenerate} of ${n} resamples some label drew a single class and was left out of that resample's macro average`);
+    console.warn(
+      `ehr-msn: in ${degenerate} of ${n} resamples some label drew a single class and was left out of that resample's macro average`,
+    );
   }
   const labelSamples = (x: Float64Array, l: number) => Float64Array.from({ length: n }, (_, b) => x[b * L + l]);
   const perLabel = point.perLabel.map((m, j) => {
     const l = labels.indexOf(j);
     return {
-      name: m.name, positives: m.positives, negatives: m.negatives,
+      name: m.name,
+      positives: m.positives,
+      negatives: m.negatives,
       auroc: l < 0 ? null : interval(m.auroc as number, labelSamples(draws.auroc, l), alpha),
       auprc: l < 0 ? null : interval(m.auprc as number, labelSamples(draws.auprc, l), alpha),
     };
@@ -157,6 +168,12 @@ export function bootstrapCi(yTrue: MatrixLike, yScore: MatrixLike, opts: Bootstr
   return {
     auroc: interval(point.macroAuroc, macro.auroc, alpha),
     auprc: interval(point.macroAuprc, macro.auprc, alpha),
-    perLabel, leftOut: point.leftOut, n, alpha, seed, degenerate, samples: macro,
+    perLabel,
+    leftOut: point.leftOut,
+    n,
+    alpha,
+    seed,
+    degenerate,
+    samples: macro,
   };
 }

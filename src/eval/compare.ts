@@ -69,38 +69,55 @@ export function compare(a: ScoredSet, b: ScoredSet, opts: BootstrapOptions = {})
   const perLabel = pointA.perLabel.map((m, j) => {
     const l = labels.indexOf(j);
     if (l < 0) return { name: m.name, auroc: null, auprc: null };
-    const d = (x: Float64Array, y: Float64Array) => Float64Array.from({ length: n }, (_, r) => y[r * L + l] - x[r * L + l]);
+    const d = (x: Float64Array, y: Float64Array) =>
+      Float64Array.from({ length: n }, (_, r) => y[r * L + l] - x[r * L + l]);
     const mb = pointB.perLabel[j];
     const test = delong[l];
     return {
       name: m.name,
-      auroc: { ...diffOf(m.auroc as number, mb.auroc as number, d(drawsA.auroc, drawsB.auroc)), delong: test ? normalTest(test.diff, test.variance) : null },
+      auroc: {
+        ...diffOf(m.auroc as number, mb.auroc as number, d(drawsA.auroc, drawsB.auroc)),
+        delong: test ? normalTest(test.diff, test.variance) : null,
+      },
       auprc: diffOf(m.auprc as number, mb.auprc as number, d(drawsA.auprc, drawsB.auprc)),
     };
   });
-  const macroDiff = (x: Float64Array, y: Float64Array) => Float64Array.from({ length: n }, (_, r) => rowMean(y, r, L) - rowMean(x, r, L));
+  const macroDiff = (x: Float64Array, y: Float64Array) =>
+    Float64Array.from({ length: n }, (_, r) => rowMean(y, r, L) - rowMean(x, r, L));
   const usable = delong.filter((t): t is DelongLabel => t !== null);
   return {
     macro: {
-      auroc: { ...diffOf(pointA.macroAuroc, pointB.macroAuroc, macroDiff(drawsA.auroc, drawsB.auroc)), delong: macroDelong(usable, setA.y.rows) },
+      auroc: {
+        ...diffOf(pointA.macroAuroc, pointB.macroAuroc, macroDiff(drawsA.auroc, drawsB.auroc)),
+        delong: macroDelong(usable, setA.y.rows),
+      },
       auprc: diffOf(pointA.macroAuprc, pointB.macroAuprc, macroDiff(drawsA.auprc, drawsB.auprc)),
     },
     perLabel,
     leftOut: pointA.leftOut,
     delongLabels: labels.filter((_, l) => delong[l] !== null).map((j) => setA.y.names[j]),
-    n, alpha, seed,
+    n,
+    alpha,
+    seed,
   };
 }
 
 function sameLabels(a: RankedSet, b: RankedSet): void {
   if (a.y.rows !== b.y.rows || a.y.cols !== b.y.cols) {
-    throw new InputError({ field: "b.yTrue", expected: `the test set of a (${a.y.rows} rows x ${a.y.cols} labels)`, found: `${b.y.rows} rows x ${b.y.cols} labels` });
+    throw new InputError({
+      field: "b.yTrue",
+      expected: `the test set of a (${a.y.rows} rows x ${a.y.cols} labels)`,
+      found: `${b.y.rows} rows x ${b.y.cols} labels`,
+    });
   }
   for (let i = 0; i < a.y.values.length; i++) {
     if (a.y.values[i] !== b.y.values[i]) {
       throw new InputError({
-        field: "b.yTrue", row: Math.floor(i / a.y.cols) + 1, column: a.y.names[i % a.y.cols],
-        expected: `the same labels as a (${a.y.values[i]}): both models must be scored on the same test set in the same order`, found: String(b.y.values[i]),
+        field: "b.yTrue",
+        row: Math.floor(i / a.y.cols) + 1,
+        column: a.y.names[i % a.y.cols],
+        expected: `the same labels as a (${a.y.values[i]}): both models must be scored on the same test set in the same order`,
+        found: String(b.y.values[i]),
       });
     }
   }
@@ -157,7 +174,6 @@ function influence(r: RankedLabel, rows: number): { auc: number; psi: Float64Arr
       for (let t = start; t <= k; t++) dTp += positive[t];
       const dFp = k - start + 1 - dTp;
       const tp0 = tp - dTp;
-      const fp0 = fp - dFp;
       for (let t = start; t <= k; t++) v[t] = positive[t] === 1 ? (n - fp + dFp / 2) / n : (tp0 + dTp / 2) / m;
       area += dFp * (tp0 + dTp / 2);
       start = k + 1;

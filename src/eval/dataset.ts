@@ -32,27 +32,56 @@ export interface SplitRows {
 export function idColumnOf(dataset: LabelledDataset, idColumn?: string): string {
   const names = dataset.table.columnNames();
   const col = idColumn ?? (names.includes("dicom_id") ? "dicom_id" : "path");
-  if (!names.includes(col)) throw new InputError({ field: "idColumn", expected: `a column of the dataset (${names.join(", ")})`, found: describeValue(col) });
+  if (!names.includes(col))
+    throw new InputError({
+      field: "idColumn",
+      expected: `a column of the dataset (${names.join(", ")})`,
+      found: describeValue(col),
+    });
   return col;
 }
 
 /** Rows of `split` matched to `cache` by `idColumn` (see `idColumnOf`); an empty result is an InputError. */
-export function splitRows(dataset: LabelledDataset, split: SplitSelector, cache: ImageCache, idColumn?: string, quiet = false): SplitRows {
+export function splitRows(
+  dataset: LabelledDataset,
+  split: SplitSelector,
+  cache: ImageCache,
+  idColumn?: string,
+  quiet = false,
+): SplitRows {
   const col = idColumnOf(dataset, idColumn);
   const ids = dataset.split(split).array(col) as ArrayLike<unknown>;
   const labels = dataset.labels(split);
   const k = labels.names.length;
   if (labels.values.length !== ids.length * k) {
-    throw new InputError({ field: `labels("${split}")`, expected: `${ids.length} rows of ${k} labels (one per row of the split)`, found: `${labels.values.length / k} rows` });
+    throw new InputError({
+      field: `labels("${split}")`,
+      expected: `${ids.length} rows of ${k} labels (one per row of the split)`,
+      found: `${labels.values.length / k} rows`,
+    });
   }
   const { positions, indices } = findInCache(cache, ids);
   const missing = ids.length - positions.length;
   if (positions.length === 0) {
     throw new InputError({
-      field: `split "${split}"`, expected: "at least one row with an image in the cache",
-      found: ids.length === 0 ? "an empty split" : `none of its ${ids.length} images in the cache at ${cache.dir} (matched by ${col})`,
+      field: `split "${split}"`,
+      expected: "at least one row with an image in the cache",
+      found:
+        ids.length === 0
+          ? "an empty split"
+          : `none of its ${ids.length} images in the cache at ${cache.dir} (matched by ${col})`,
     });
   }
-  if (missing > 0 && !quiet) console.warn(`ehr-msn: ${missing} of ${ids.length} ${split} rows left out: their image is not in the cache (see the cache report)`);
-  return { split, indices, positions, labels: { names: labels.names, values: takeRows(labels.values, k, positions) }, rows: ids.length, missing };
+  if (missing > 0 && !quiet)
+    console.warn(
+      `ehr-msn: ${missing} of ${ids.length} ${split} rows left out: their image is not in the cache (see the cache report)`,
+    );
+  return {
+    split,
+    indices,
+    positions,
+    labels: { names: labels.names, values: takeRows(labels.values, k, positions) },
+    rows: ids.length,
+    missing,
+  };
 }

@@ -55,7 +55,12 @@ export function embeddingKey(o: Pick<EmbedOptions, "encoder" | "cache" | "indice
   const parts = {
     encoder: o.encoder.fingerprint(),
     view: o.viewKey,
-    cache: { dir: path.resolve(o.cache.dir), size: o.cache.size, shortSide: o.cache.shortSide, channels: o.cache.channels },
+    cache: {
+      dir: path.resolve(o.cache.dir),
+      size: o.cache.size,
+      shortSide: o.cache.shortSide,
+      channels: o.cache.channels,
+    },
     images: ids.digest("hex"),
   };
   return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 24);
@@ -71,8 +76,15 @@ export async function embedImages(opts: EmbedOptions): Promise<EmbeddingResult> 
   const n = indices.length;
   const dim = encoder.dim;
   // The loader checks the indices and the batch size, and reads the next batches while one runs.
-  const batches = loader({ cache, indices, batchSize: opts.batchSize ?? 64, seed: opts.seed, epoch: opts.epoch, transform: (images, rng) => ({ x: view(images, rng) }) });
-  const dir = opts.dir === false ? undefined : opts.dir ?? path.join(cache.dir, "embeddings");
+  const batches = loader({
+    cache,
+    indices,
+    batchSize: opts.batchSize ?? 64,
+    seed: opts.seed,
+    epoch: opts.epoch,
+    transform: (images, rng) => ({ x: view(images, rng) }),
+  });
+  const dir = opts.dir === false ? undefined : (opts.dir ?? path.join(cache.dir, "embeddings"));
   const file = dir ? path.join(dir, `${embeddingKey(opts)}.f32`) : undefined;
   if (file && fs.existsSync(file) && fs.statSync(file).size === n * dim * 4) {
     const buf = fs.readFileSync(file);
@@ -85,7 +97,11 @@ export async function embedImages(opts: EmbedOptions): Promise<EmbeddingResult> 
   for await (const { x } of batches) {
     const out = tf.tidy(() => {
       if (x.shape[1] !== encoder.imageSize || x.shape[2] !== encoder.imageSize || x.shape[3] !== encoder.channels) {
-        throw new InputError({ field: "view", expected: `images of [B, ${encoder.imageSize}, ${encoder.imageSize}, ${encoder.channels}] (the encoder's input)`, found: `[${x.shape}]` });
+        throw new InputError({
+          field: "view",
+          expected: `images of [B, ${encoder.imageSize}, ${encoder.imageSize}, ${encoder.channels}] (the encoder's input)`,
+          found: `[${x.shape}]`,
+        });
       }
       return encoder.embed(x);
     });

@@ -34,14 +34,27 @@ export interface ExternalResult extends EvalReport {
 export async function externalValidation(opts: ExternalOptions): Promise<ExternalResult> {
   const { head, dataset } = opts;
   if (head.dim !== opts.encoder.dim) {
-    throw new InputError({ field: "head", expected: `a head on ${opts.encoder.dim}-dimensional embeddings (the encoder's)`, found: `${head.dim} dimensions` });
+    throw new InputError({
+      field: "head",
+      expected: `a head on ${opts.encoder.dim}-dimensional embeddings (the encoder's)`,
+      found: `${head.dim} dimensions`,
+    });
   }
-  const matched = head.names.map((name, j) => ({ name, j, col: dataset.labelNames.indexOf(name) })).filter((m) => m.col >= 0);
+  const matched = head.names
+    .map((name, j) => ({ name, j, col: dataset.labelNames.indexOf(name) }))
+    .filter((m) => m.col >= 0);
   const unmatched = head.names.filter((n) => !dataset.labelNames.includes(n));
   if (matched.length === 0) {
-    throw new InputError({ field: "dataset", expected: `labels of the head (${head.names.join(", ")})`, found: `none of them (${dataset.labelNames.join(", ")})` });
+    throw new InputError({
+      field: "dataset",
+      expected: `labels of the head (${head.names.join(", ")})`,
+      found: `none of them (${dataset.labelNames.join(", ")})`,
+    });
   }
-  if (unmatched.length > 0 && !opts.quiet) console.warn(`ehr-msn: ${unmatched.length} label(s) of the head are not in the dataset and are left out: ${unmatched.join(", ")}`);
+  if (unmatched.length > 0 && !opts.quiet)
+    console.warn(
+      `ehr-msn: ${unmatched.length} label(s) of the head are not in the dataset and are left out: ${unmatched.join(", ")}`,
+    );
   const { rows, x } = await embedSplit(opts, dataset, opts.split ?? "test");
   const all = applyHead(head, x);
   const K = head.names.length;
@@ -56,5 +69,11 @@ export async function externalValidation(opts: ExternalOptions): Promise<Externa
     });
   }
   const names = matched.map((m) => m.name);
-  return { ...evalReport({ names, values: labels }, scores, opts), labels: names, unmatched, rows: rows.rows, missing: rows.missing };
+  return {
+    ...evalReport({ names, values: labels }, scores, opts),
+    labels: names,
+    unmatched,
+    rows: rows.rows,
+    missing: rows.missing,
+  };
 }

@@ -94,13 +94,23 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   const { encoder, cohort, cache } = opts;
   const fractions = opts.fractions ?? [0.01, 0.05, 0.1];
   fractions.forEach((f, i) => {
-    if (!(f > 0 && f <= 1)) throw new InputError({ field: `fractions[${i}]`, expected: "a fraction of the training patients in (0, 1]", found: describeValue(f) });
+    if (!(f > 0 && f <= 1))
+      throw new InputError({
+        field: `fractions[${i}]`,
+        expected: "a fraction of the training patients in (0, 1]",
+        found: describeValue(f),
+      });
   });
   const subsets = opts.subsets ?? 5;
-  if (!Number.isInteger(subsets) || subsets < 1) throw new InputError({ field: "subsets", expected: "a positive whole number", found: describeValue(subsets) });
+  if (!Number.isInteger(subsets) || subsets < 1)
+    throw new InputError({ field: "subsets", expected: "a positive whole number", found: describeValue(subsets) });
   const patientColumn = opts.patientColumn ?? "subject_id";
   if (!cohort.table.columnNames().includes(patientColumn)) {
-    throw new InputError({ field: "patientColumn", expected: `a column of the dataset (${cohort.table.columnNames().join(", ")})`, found: describeValue(patientColumn) });
+    throw new InputError({
+      field: "patientColumn",
+      expected: `a column of the dataset (${cohort.table.columnNames().join(", ")})`,
+      found: describeValue(patientColumn),
+    });
   }
   const train = splitRows(cohort, "train", cache, opts.idColumn, opts.quiet);
   const val = splitRows(cohort, "validate", cache, opts.idColumn, opts.quiet);
@@ -120,7 +130,17 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
         const chosen = patientSubset({ indices: train.indices, subjects, percent: 100 * fraction, seed: subsetSeed });
         const inSubset = new Set(chosen);
         const patients = new Set(subjects.filter((_, j) => inSubset.has(train.indices[j]))).size;
-        const r = await trainSubset(opts, views, initial, chosen, train, val, test, rng.fork(`train-${fraction}-${s}`), `finetune ${Math.round(fraction * 1000) / 10}% #${s + 1}`);
+        const r = await trainSubset(
+          opts,
+          views,
+          initial,
+          chosen,
+          train,
+          val,
+          test,
+          rng.fork(`train-${fraction}-${s}`),
+          `finetune ${Math.round(fraction * 1000) / 10}% #${s + 1}`,
+        );
         done.push({ fraction, subset: s, patients, images: chosen.length, ...r });
       }
       const best = done.reduce((b, x, i) => (x.chosen.valAuroc > done[b].chosen.valAuroc ? i : b), 0);
@@ -128,7 +148,10 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
     }
     return {
       fractions: out,
-      table: () => resultsTable(out.map((f) => ({ model: `${Math.round(f.fraction * 1000) / 10}%`, test: f.report.test, ci: f.report.ci }))),
+      table: () =>
+        resultsTable(
+          out.map((f) => ({ model: `${Math.round(f.fraction * 1000) / 10}%`, test: f.report.test, ci: f.report.ci })),
+        ),
     };
   } finally {
     tf.tidy(() => encoder.variables().forEach((v, i) => v.assign(initial[i])));
@@ -137,8 +160,15 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
 }
 
 async function trainSubset(
-  opts: FinetuneOptions, views: Views, initial: tf.Tensor[], images: Int32Array,
-  train: SplitRows, val: SplitRows, test: SplitRows, rng: Rng, label: string,
+  opts: FinetuneOptions,
+  views: Views,
+  initial: tf.Tensor[],
+  images: Int32Array,
+  train: SplitRows,
+  val: SplitRows,
+  test: SplitRows,
+  rng: Rng,
+  label: string,
 ): Promise<{ chosen: ProtocolResult["chosen"]; runs: ProtocolResult["runs"]; report: EvalReport }> {
   const { encoder, cache } = opts;
   const names = train.labels.names;
@@ -152,7 +182,15 @@ async function trainSubset(
   const head = new LinearHead(encoder.dim, names, rng.fork("head"));
   const trainable = () => [...encoder.variables(), ...head.variables()];
   const scores = async (s: SplitRows) => {
-    const e = await embedImages({ encoder, cache, indices: s.indices, view: views.eval, viewKey: views.evalKey, dir: false, quiet: true });
+    const e = await embedImages({
+      encoder,
+      cache,
+      indices: s.indices,
+      view: views.eval,
+      viewKey: views.evalKey,
+      dir: false,
+      quiet: true,
+    });
     return head.scores(e.data, e.n);
   };
   try {
@@ -167,15 +205,29 @@ async function trainSubset(
       },
       trainEpoch: async (optimizer, epoch, run) => {
         const batches = loader({
-          cache, indices: images, batchSize, shuffle: true, seed: loaderSeed, epoch: run * maxEpochs + epoch, dropLast: opts.dropLast ?? true,
+          cache,
+          indices: images,
+          batchSize,
+          shuffle: true,
+          seed: loaderSeed,
+          epoch: run * maxEpochs + epoch,
+          dropLast: opts.dropLast ?? true,
           transform: (imgs, r) => ({ x: views.train(imgs, r) }),
         });
         let total = 0;
         for await (const batch of batches) {
-          const y = takeRows(train.labels.values, k, Array.from(batch.indices, (i) => rowOf.get(i)!));
+          const y = takeRows(
+            train.labels.values,
+            k,
+            Array.from(batch.indices, (i) => rowOf.get(i)!),
+          );
           const loss = tf.tidy(() => {
             const yt = tf.tensor2d(y, [batch.indices.length, k]);
-            return optimizer.minimize(() => maskedBce(head.logits(encoder.forward(batch.x)), yt), true, trainable()) as tf.Scalar;
+            return optimizer.minimize(
+              () => maskedBce(head.logits(encoder.forward(batch.x)), yt),
+              true,
+              trainable(),
+            ) as tf.Scalar;
           });
           batch.x.dispose();
           total += (await loss.data())[0];

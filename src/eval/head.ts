@@ -25,7 +25,12 @@ export class LinearHead {
    * PyTorch's default `nn.Linear` initialisation (kaiming_uniform with a = sqrt(5)), which is
    * U(-1/sqrt(D), 1/sqrt(D)) for the weights and the bias alike, drawn from `rng`.
    */
-  constructor(readonly dim: number, readonly names: readonly string[], rng: Rng, init?: { weight: Float32Array; bias: Float32Array }) {
+  constructor(
+    readonly dim: number,
+    readonly names: readonly string[],
+    rng: Rng,
+    init?: { weight: Float32Array; bias: Float32Array },
+  ) {
     const k = names.length;
     const bound = 1 / Math.sqrt(dim);
     const w = init?.weight ?? Float32Array.from({ length: dim * k }, () => rng.range(-bound, bound));
@@ -55,7 +60,9 @@ export class LinearHead {
     const out = new Float32Array(rows * k);
     for (let start = 0; start < rows; start += batch) {
       const n = Math.min(batch, rows - start);
-      const s = tf.tidy(() => tf.sigmoid(this.logits(tf.tensor2d(x.subarray(start * this.dim, (start + n) * this.dim), [n, this.dim]))));
+      const s = tf.tidy(() =>
+        tf.sigmoid(this.logits(tf.tensor2d(x.subarray(start * this.dim, (start + n) * this.dim), [n, this.dim]))),
+      );
       out.set(s.dataSync() as Float32Array, start * k);
       s.dispose();
     }
@@ -63,7 +70,12 @@ export class LinearHead {
   }
 
   read(): HeadWeights {
-    return { names: this.names, dim: this.dim, weight: Float32Array.from(this.weight.dataSync()), bias: Float32Array.from(this.bias.dataSync()) };
+    return {
+      names: this.names,
+      dim: this.dim,
+      weight: Float32Array.from(this.weight.dataSync()),
+      bias: Float32Array.from(this.bias.dataSync()),
+    };
   }
 
   dispose(): void {
@@ -102,7 +114,13 @@ export function epochBatches(rows: number, batchSize: number, rng: Rng, dropLast
  * One epoch of a head on fixed embeddings `x` [n, D] and labels `y` [n, K] (tensors kept by the
  * caller), one Adam step per batch. Returns the mean training loss.
  */
-export function headEpoch(head: LinearHead, optimizer: tf.Optimizer, x: tf.Tensor2D, y: tf.Tensor2D, batches: Int32Array[]): number {
+export function headEpoch(
+  head: LinearHead,
+  optimizer: tf.Optimizer,
+  x: tf.Tensor2D,
+  y: tf.Tensor2D,
+  batches: Int32Array[],
+): number {
   let total = tf.scalar(0);
   for (const idx of batches) {
     const next = tf.tidy(() => {

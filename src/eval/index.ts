@@ -21,7 +21,16 @@ export type { Interval, BootstrapOptions, BootstrapResult } from "./bootstrap";
 export type { Comparison, Difference, AurocDifference } from "./compare";
 export type { Evaluation, LabelMetrics, MetricOptions } from "./metrics";
 export type { MatrixLike, NamedMatrix, ScoredSet } from "./matrix";
-export type { ProbeRunOptions, ProbeOptions, ProbeResult, CohortProbeResult, ProbeData, LabelledEmbeddings, EmbedSource, ProbeSplit } from "./probe";
+export type {
+  ProbeRunOptions,
+  ProbeOptions,
+  ProbeResult,
+  CohortProbeResult,
+  ProbeData,
+  LabelledEmbeddings,
+  EmbedSource,
+  ProbeSplit,
+} from "./probe";
 export type { FinetuneOptions, FinetuneResult, FinetuneFraction, FinetuneSubset, TrainableEncoder } from "./finetune";
 export type { ExternalOptions, ExternalResult } from "./external";
 export type { EmbedOptions, EmbeddingResult, ViewFn } from "./embeddings";

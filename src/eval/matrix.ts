@@ -45,23 +45,34 @@ export function toMatrix(m: MatrixLike, field: string, fallbackNames?: readonly 
   }
   if (isNamed(m)) {
     const cols = m.names.length;
-    if (cols === 0) throw new InputError({ field: `${field}.names`, expected: "at least one label name", found: "none" });
+    if (cols === 0)
+      throw new InputError({ field: `${field}.names`, expected: "at least one label name", found: "none" });
     if (m.values.length % cols !== 0) {
-      throw new InputError({ field: `${field}.values`, expected: `a multiple of ${cols} values (${cols} labels per row)`, found: `${m.values.length} values` });
+      throw new InputError({
+        field: `${field}.values`,
+        expected: `a multiple of ${cols} values (${cols} labels per row)`,
+        found: `${m.values.length} values`,
+      });
     }
     return { rows: m.values.length / cols, cols, names: m.names, values: m.values };
   }
-  if (!Array.isArray(m)) throw new InputError({ field, expected: "a matrix ({ names, values } or number[][])", found: describeValue(m) });
+  if (!Array.isArray(m))
+    throw new InputError({ field, expected: "a matrix ({ names, values } or number[][])", found: describeValue(m) });
   const rows = m.length;
-  const cols = rows > 0 ? m[0].length : fallbackNames?.length ?? 0;
+  const cols = rows > 0 ? m[0].length : (fallbackNames?.length ?? 0);
   const values = new Float64Array(rows * cols);
   for (let i = 0; i < rows; i++) {
     const r = m[i] as ArrayLike<number>;
-    if (r === null || typeof r !== "object" || typeof r.length !== "number") throw new InputError({ field, row: i + 1, expected: "an array of numbers", found: describeValue(r) });
-    if (r.length !== cols) throw new InputError({ field, row: i + 1, expected: `${cols} columns (as row 1)`, found: `${r.length}` });
+    if (r === null || typeof r !== "object" || typeof r.length !== "number")
+      throw new InputError({ field, row: i + 1, expected: "an array of numbers", found: describeValue(r) });
+    if (r.length !== cols)
+      throw new InputError({ field, row: i + 1, expected: `${cols} columns (as row 1)`, found: `${r.length}` });
     for (let j = 0; j < cols; j++) values[i * cols + j] = r[j];
   }
-  const names = fallbackNames && fallbackNames.length === cols ? fallbackNames : Array.from({ length: cols }, (_, j) => `label ${j + 1}`);
+  const names =
+    fallbackNames && fallbackNames.length === cols
+      ? fallbackNames
+      : Array.from({ length: cols }, (_, j) => `label ${j + 1}`);
   return { rows, cols, names, values };
 }
 
@@ -75,9 +86,12 @@ export function checkPair(yTrue: MatrixLike, yScore: MatrixLike, prefix = ""): {
   const named = isNamed(yTrue) ? yTrue.names : isNamed(yScore) ? yScore.names : undefined;
   const y = toMatrix(yTrue, yField, named);
   const s = toMatrix(yScore, sField, y.names);
-  if (y.rows === 0) throw new InputError({ field: yField, expected: "at least one row (an empty split?)", found: "0 rows" });
-  if (y.cols !== s.cols) throw new InputError({ field: sField, expected: `${y.cols} label columns (as ${yField})`, found: `${s.cols}` });
-  if (y.rows !== s.rows) throw new InputError({ field: sField, expected: `${y.rows} rows (as ${yField})`, found: `${s.rows}` });
+  if (y.rows === 0)
+    throw new InputError({ field: yField, expected: "at least one row (an empty split?)", found: "0 rows" });
+  if (y.cols !== s.cols)
+    throw new InputError({ field: sField, expected: `${y.cols} label columns (as ${yField})`, found: `${s.cols}` });
+  if (y.rows !== s.rows)
+    throw new InputError({ field: sField, expected: `${y.rows} rows (as ${yField})`, found: `${s.rows}` });
   checkLabels(y, yField);
   checkScores(s, sField);
   return { y, s };
@@ -90,8 +104,11 @@ export function checkLabels(y: Matrix, field: string): void {
     const x = v[i];
     if (x !== 0 && x !== 1 && x !== IGNORE_LABEL) {
       throw new InputError({
-        field, row: Math.floor(i / y.cols) + 1, column: y.names[i % y.cols],
-        expected: `0, 1 or ${IGNORE_LABEL} (ignored)`, found: describeValue(x),
+        field,
+        row: Math.floor(i / y.cols) + 1,
+        column: y.names[i % y.cols],
+        expected: `0, 1 or ${IGNORE_LABEL} (ignored)`,
+        found: describeValue(x),
       });
     }
   }
@@ -102,7 +119,13 @@ export function checkScores(s: Matrix, field: string): void {
   const v = s.values;
   for (let i = 0; i < v.length; i++) {
     if (!Number.isFinite(v[i])) {
-      throw new InputError({ field, row: Math.floor(i / s.cols) + 1, column: s.names[i % s.cols], expected: "a finite score", found: describeValue(v[i]) });
+      throw new InputError({
+        field,
+        row: Math.floor(i / s.cols) + 1,
+        column: s.names[i % s.cols],
+        expected: "a finite score",
+        found: describeValue(v[i]),
+      });
     }
   }
 }

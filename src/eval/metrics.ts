@@ -71,17 +71,27 @@ export function evaluateRanked(set: RankedSet, opts: MetricOptions = {}): Evalua
     const reason = missingClass(r);
     if (reason) leftOut.push({ name, reason });
     const m = reason ? undefined : sweep(r);
-    perLabel.push({ name, auroc: m ? m.auroc : null, auprc: m ? m.auprc : null, positives: r.positives, negatives: r.negatives, ignored: r.ignored });
+    perLabel.push({
+      name,
+      auroc: m ? m.auroc : null,
+      auprc: m ? m.auprc : null,
+      positives: r.positives,
+      negatives: r.negatives,
+      ignored: r.ignored,
+    });
   });
   const kept = perLabel.filter((m) => m.auroc !== null);
   if (kept.length === 0) {
     throw new InputError({
-      field: "yTrue", expected: "at least one label with both a positive and a negative",
+      field: "yTrue",
+      expected: "at least one label with both a positive and a negative",
       found: leftOut.map((l) => `${l.name}: ${l.reason}`).join("; "),
     });
   }
   if (leftOut.length > 0 && !opts.quiet) {
-    console.warn(`ehr-msn: ${leftOut.length} label(s) left out of the macro average: ${leftOut.map((l) => `${l.name} (${l.reason})`).join(", ")}`);
+    console.warn(
+      `ehr-msn: ${leftOut.length} label(s) left out of the macro average: ${leftOut.map((l) => `${l.name} (${l.reason})`).join(", ")}`,
+    );
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return {
@@ -113,7 +123,10 @@ export function auprc(yTrue: ArrayLike<number>, yScore: ArrayLike<number>): numb
 }
 
 function single(yTrue: ArrayLike<number>, yScore: ArrayLike<number>): { auroc: number; auprc: number } {
-  for (const [field, v] of [["yTrue", yTrue], ["yScore", yScore]] as const) {
+  for (const [field, v] of [
+    ["yTrue", yTrue],
+    ["yScore", yScore],
+  ] as const) {
     if (v === null || typeof v !== "object" || typeof v.length !== "number") {
       throw new InputError({ field, expected: "an array of numbers", found: describeValue(v) });
     }

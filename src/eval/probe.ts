@@ -105,12 +105,23 @@ export interface CohortProbeResult extends ProbeResult {
 }
 
 /** The rows of a split and their embeddings (cached on disk unless `embeddingsDir` is false). */
-export async function embedSplit(src: EmbedSource, dataset: LabelledDataset, split: SplitSelector): Promise<{ rows: SplitRows; x: Points }> {
+export async function embedSplit(
+  src: EmbedSource,
+  dataset: LabelledDataset,
+  split: SplitSelector,
+): Promise<{ rows: SplitRows; x: Points }> {
   const rows = splitRows(dataset, split, src.cache, src.idColumn, src.quiet);
   const views = encoderViews(src.encoder, src.view);
   const x = await embedImages({
-    encoder: src.encoder, cache: src.cache, indices: rows.indices, view: views.eval, viewKey: views.evalKey,
-    batchSize: src.embedBatchSize, dir: src.embeddingsDir, label: `embed ${split}`, quiet: src.quiet,
+    encoder: src.encoder,
+    cache: src.cache,
+    indices: rows.indices,
+    view: views.eval,
+    viewKey: views.evalKey,
+    batchSize: src.embedBatchSize,
+    dir: src.embeddingsDir,
+    label: `embed ${split}`,
+    quiet: src.quiet,
   });
   return { rows, x: { data: x.data, n: x.n, dims: x.dims } };
 }
@@ -131,10 +142,21 @@ export async function probe(opts: ProbeRunOptions): Promise<CohortProbeResult> {
     const views = encoderViews(opts.encoder, opts.view, opts.augment === true ? {} : opts.augment);
     const maxEpochs = opts.maxEpochs ?? 50;
     const seed = new Rng(opts.seed ?? 0).fork("augment").nextUint32();
-    augment = async (epoch, run) => (await embedImages({
-      encoder: opts.encoder, cache: opts.cache, indices: parts.train.rows.indices, view: views.train, viewKey: "augmented",
-      batchSize: opts.embedBatchSize, dir: false, seed, epoch: run * maxEpochs + epoch, quiet: true,
-    })).data;
+    augment = async (epoch, run) =>
+      (
+        await embedImages({
+          encoder: opts.encoder,
+          cache: opts.cache,
+          indices: parts.train.rows.indices,
+          view: views.train,
+          viewKey: "augmented",
+          batchSize: opts.embedBatchSize,
+          dir: false,
+          seed,
+          epoch: run * maxEpochs + epoch,
+          quiet: true,
+        })
+      ).data;
   }
   const result = await trainProbe(data, opts, augment);
   const rows = {} as CohortProbeResult["rows"];
@@ -148,17 +170,30 @@ export async function probeEmbeddings(data: ProbeData, opts: ProbeOptions = {}):
 }
 
 /** `probeEmbeddings`, optionally with training embeddings renewed every epoch (`augment`). */
-export async function trainProbe(data: ProbeData, opts: ProbeOptions, augment?: TrainEmbeddings, label = "probe"): Promise<ProbeResult> {
+export async function trainProbe(
+  data: ProbeData,
+  opts: ProbeOptions,
+  augment?: TrainEmbeddings,
+  label = "probe",
+): Promise<ProbeResult> {
   await ensureBackend();
   const { dim, names } = checkProbeData(data);
   const batchSize = opts.batchSize ?? 64;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError({ field: "batchSize", expected: "a positive whole number", found: describeValue(batchSize) });
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new InputError({ field: "batchSize", expected: "a positive whole number", found: describeValue(batchSize) });
   const seed = opts.seed ?? 0;
   const rng = new Rng(seed);
-  const validate = opts.authorsEvalDropLast ? dropLastBatch(data.validate, batchSize, rng.fork("validate-order")) : { set: data.validate, dropped: 0 };
-  const test = opts.authorsEvalDropLast ? dropLastBatch(data.test, batchSize, rng.fork("test-order")) : { set: data.test, dropped: 0 };
+  const validate = opts.authorsEvalDropLast
+    ? dropLastBatch(data.validate, batchSize, rng.fork("validate-order"))
+    : { set: data.validate, dropped: 0 };
+  const test = opts.authorsEvalDropLast
+    ? dropLastBatch(data.test, batchSize, rng.fork("test-order"))
+    : { set: data.test, dropped: 0 };
   const head = new LinearHead(dim, names, rng.fork("head"));
-  const tensors = { x: tf.tensor2d(data.train.x.data, [data.train.x.n, dim]), y: tf.tensor2d(Float32Array.from(data.train.y.values), [data.train.x.n, names.length]) };
+  const tensors = {
+    x: tf.tensor2d(data.train.x.data, [data.train.x.n, dim]),
+    y: tf.tensor2d(Float32Array.from(data.train.y.values), [data.train.x.n, names.length]),
+  };
   try {
     const learner: Learner = {
       variables: () => head.variables(),
@@ -175,7 +210,12 @@ export async function trainProbe(data: ProbeData, opts: ProbeOptions, augment?: 
           tensors.x.dispose();
           tensors.x = tf.tensor2d(x, [data.train.x.n, dim]);
         }
-        const batches = epochBatches(data.train.x.n, batchSize, rng.fork(`batches-${run}-${epoch}`), opts.dropLast ?? true);
+        const batches = epochBatches(
+          data.train.x.n,
+          batchSize,
+          rng.fork(`batches-${run}-${epoch}`),
+          opts.dropLast ?? true,
+        );
         return headEpoch(head, optimizer, tensors.x, tensors.y, batches);
       },
       validate: async () => head.scores(validate.set.x.data, validate.set.x.n),
@@ -200,7 +240,8 @@ export async function trainProbe(data: ProbeData, opts: ProbeOptions, augment?: 
 
 /** Sigmoid scores of a trained head on other embeddings (labels in the head's order). */
 export function applyHead(head: HeadWeights, x: Points): Float32Array {
-  if (x.dims !== head.dim) throw new InputError({ field: "embeddings", expected: `${head.dim} dimensions (the head's)`, found: `${x.dims}` });
+  if (x.dims !== head.dim)
+    throw new InputError({ field: "embeddings", expected: `${head.dim} dimensions (the head's)`, found: `${x.dims}` });
   const h = LinearHead.from(head);
   try {
     return h.scores(x.data, x.n);
@@ -211,30 +252,55 @@ export function applyHead(head: HeadWeights, x: Points): Float32Array {
 
 /** Checks the three splits: same dimension and labels, rows matching, finite embeddings, valid labels. */
 export function checkProbeData(data: ProbeData): { dim: number; names: readonly string[] } {
-  if (data === null || typeof data !== "object") throw new InputError({ field: "data", expected: "{ train, validate, test }", found: describeValue(data) });
+  if (data === null || typeof data !== "object")
+    throw new InputError({ field: "data", expected: "{ train, validate, test }", found: describeValue(data) });
   let dim = -1;
   let names: readonly string[] = [];
   for (const split of PROBE_SPLITS) {
     const s = data[split];
-    if (!s || !s.x || !s.y) throw new InputError({ field: split, expected: "{ x: { data, n, dims }, y: { names, values } }", found: describeValue(s) });
-    if (s.x.n === 0) throw new InputError({ field: split, expected: "at least one image (an empty split?)", found: "0 rows" });
-    if (s.x.data.length !== s.x.n * s.x.dims) throw new InputError({ field: `${split}.x`, expected: `${s.x.n} x ${s.x.dims} values`, found: `${s.x.data.length}` });
+    if (!s || !s.x || !s.y)
+      throw new InputError({
+        field: split,
+        expected: "{ x: { data, n, dims }, y: { names, values } }",
+        found: describeValue(s),
+      });
+    if (s.x.n === 0)
+      throw new InputError({ field: split, expected: "at least one image (an empty split?)", found: "0 rows" });
+    if (s.x.data.length !== s.x.n * s.x.dims)
+      throw new InputError({
+        field: `${split}.x`,
+        expected: `${s.x.n} x ${s.x.dims} values`,
+        found: `${s.x.data.length}`,
+      });
     if (dim < 0) {
       dim = s.x.dims;
       names = s.y.names;
     } else if (s.x.dims !== dim) {
       throw new InputError({ field: `${split}.x`, expected: `${dim} dimensions (as train)`, found: `${s.x.dims}` });
     } else if (s.y.names.length !== names.length || s.y.names.some((n, j) => n !== names[j])) {
-      throw new InputError({ field: `${split}.y.names`, expected: `the labels of train (${names.join(", ")})`, found: s.y.names.join(", ") });
+      throw new InputError({
+        field: `${split}.y.names`,
+        expected: `the labels of train (${names.join(", ")})`,
+        found: s.y.names.join(", "),
+      });
     }
     const cols = s.y.names.length;
     if (s.y.values.length !== s.x.n * cols) {
-      throw new InputError({ field: `${split}.y`, expected: `${s.x.n} rows of ${cols} labels (one per embedding)`, found: `${s.y.values.length / cols} rows` });
+      throw new InputError({
+        field: `${split}.y`,
+        expected: `${s.x.n} rows of ${cols} labels (one per embedding)`,
+        found: `${s.y.values.length / cols} rows`,
+      });
     }
     checkLabels({ rows: s.x.n, cols, names: s.y.names, values: s.y.values }, `${split}.y`);
     for (let i = 0; i < s.x.data.length; i++) {
       if (!Number.isFinite(s.x.data[i])) {
-        throw new InputError({ field: `${split}.x`, row: Math.floor(i / dim) + 1, expected: "finite embedding values", found: describeValue(s.x.data[i]) });
+        throw new InputError({
+          field: `${split}.x`,
+          row: Math.floor(i / dim) + 1,
+          expected: "finite embedding values",
+          found: describeValue(s.x.data[i]),
+        });
       }
     }
   }
@@ -242,9 +308,18 @@ export function checkProbeData(data: ProbeData): { dim: number; names: readonly 
 }
 
 /** The authors' drop_last on an evaluation split: shuffle (seeded) and cut to whole batches. */
-function dropLastBatch(s: LabelledEmbeddings, batchSize: number, rng: Rng): { set: LabelledEmbeddings; dropped: number } {
+function dropLastBatch(
+  s: LabelledEmbeddings,
+  batchSize: number,
+  rng: Rng,
+): { set: LabelledEmbeddings; dropped: number } {
   const keep = s.x.n - (s.x.n % batchSize);
-  if (keep === 0) throw new InputError({ field: "authorsEvalDropLast", expected: `an evaluation split of at least batchSize (${batchSize}) rows`, found: `${s.x.n}` });
+  if (keep === 0)
+    throw new InputError({
+      field: "authorsEvalDropLast",
+      expected: `an evaluation split of at least batchSize (${batchSize}) rows`,
+      found: `${s.x.n}`,
+    });
   const order = rng.permutation(s.x.n).subarray(0, keep);
   const { dims } = s.x;
   const k = s.y.names.length;

@@ -69,17 +69,31 @@ export function protocolSettings(opts: ProtocolOptions): Required<Omit<ProtocolO
   const runs = opts.runs ?? PROTOCOL_RUNS;
   checkRuns(runs);
   const maxEpochs = opts.maxEpochs ?? 50;
-  if (!Number.isInteger(maxEpochs) || maxEpochs < 1) throw new InputError({ field: "maxEpochs", expected: "a positive whole number", found: describeValue(maxEpochs) });
+  if (!Number.isInteger(maxEpochs) || maxEpochs < 1)
+    throw new InputError({ field: "maxEpochs", expected: "a positive whole number", found: describeValue(maxEpochs) });
   const patience = opts.patience ?? 5;
-  if (!Number.isInteger(patience) || patience < 1) throw new InputError({ field: "patience", expected: "a positive whole number", found: describeValue(patience) });
-  return { runs, maxEpochs, patience, minDelta: opts.minDelta ?? 1e-5, plateau: opts.plateau ?? {}, quiet: opts.quiet ?? false };
+  if (!Number.isInteger(patience) || patience < 1)
+    throw new InputError({ field: "patience", expected: "a positive whole number", found: describeValue(patience) });
+  return {
+    runs,
+    maxEpochs,
+    patience,
+    minDelta: opts.minDelta ?? 1e-5,
+    plateau: opts.plateau ?? {},
+    quiet: opts.quiet ?? false,
+  };
 }
 
 /**
  * Runs the protocol on `learner`, validating against `yVal`, and leaves the learner's variables at
  * the best checkpoint of all runs.
  */
-export async function runProtocol(learner: Learner, yVal: Matrix, opts: ProtocolOptions = {}, label = "probe"): Promise<ProtocolResult> {
+export async function runProtocol(
+  learner: Learner,
+  yVal: Matrix,
+  opts: ProtocolOptions = {},
+  label = "probe",
+): Promise<ProtocolResult> {
   const s = protocolSettings(opts);
   const bar = progress(label, s.runs.length * s.maxEpochs, { unit: "epoch", quiet: s.quiet });
   const runs: RunRecord[] = [];
@@ -90,7 +104,14 @@ export async function runProtocol(learner: Learner, yVal: Matrix, opts: Protocol
     const optimizer = adam(spec.lr);
     const plateau = new ReduceOnPlateau(spec.lr, s.plateau);
     const stopper = new EarlyStopping(s.patience, s.minDelta);
-    const record: RunRecord = { spec, bestEpoch: -1, bestValAuroc: -Infinity, epochs: 0, stoppedEarly: false, history: [] };
+    const record: RunRecord = {
+      spec,
+      bestEpoch: -1,
+      bestValAuroc: -Infinity,
+      epochs: 0,
+      stoppedEarly: false,
+      history: [],
+    };
     for (let epoch = 0; epoch < s.maxEpochs; epoch++) {
       const lr = spec.scheduler === "cosine" ? cosineLr(spec.lr, epoch, s.maxEpochs) : plateau.lr;
       setLearningRate(optimizer, lr);
@@ -104,7 +125,12 @@ export async function runProtocol(learner: Learner, yVal: Matrix, opts: Protocol
       }
       if (!best || val.macroAuroc > best.valAuroc) {
         best?.snapshot.forEach((t) => t.dispose());
-        best = { snapshot: learner.variables().map((v) => tf.keep(v.clone())), run: r, epoch, valAuroc: val.macroAuroc };
+        best = {
+          snapshot: learner.variables().map((v) => tf.keep(v.clone())),
+          run: r,
+          epoch,
+          valAuroc: val.macroAuroc,
+        };
       }
       bar.tick(1, { run: r + 1, lr, loss, val_auroc: val.macroAuroc });
       if (spec.scheduler === "reduce") plateau.step(val.macroAuroc);

@@ -22,5 +22,11 @@ export interface EvalReport {
 export function evalReport(yTrue: NamedMatrix, scores: Float32Array, opts: BootstrapOptions = {}): EvalReport {
   const yScore = { names: yTrue.names, values: scores };
   const ci = bootstrapCi(yTrue, yScore, opts);
-  return { macro: { auroc: ci.auroc, auprc: ci.auprc }, perLabel: ci.perLabel, ci, test: { yTrue, yScore }, table: () => labelTable(ci) };
+  return {
+    macro: { auroc: ci.auroc, auprc: ci.auprc },
+    perLabel: ci.perLabel,
+    ci,
+    test: { yTrue, yScore },
+    table: () => labelTable(ci),
+  };
 }

@@ -34,16 +34,34 @@ export const PROTOCOL_RUNS: readonly RunSpec[] = [
 
 /** Checks a list of runs (InputError naming the bad entry). */
 export function checkRuns(runs: readonly RunSpec[]): void {
-  if (!Array.isArray(runs) || runs.length === 0) throw new InputError({ field: "runs", expected: "at least one run { lr, scheduler, earlyStopping }", found: describeValue(runs) });
+  if (!Array.isArray(runs) || runs.length === 0)
+    throw new InputError({
+      field: "runs",
+      expected: "at least one run { lr, scheduler, earlyStopping }",
+      found: describeValue(runs),
+    });
   runs.forEach((r, i) => {
-    if (!(r.lr > 0 && Number.isFinite(r.lr))) throw new InputError({ field: `runs[${i}].lr`, expected: "a positive learning rate", found: describeValue(r.lr) });
-    if (r.scheduler !== "cosine" && r.scheduler !== "reduce") throw new InputError({ field: `runs[${i}].scheduler`, expected: '"cosine" or "reduce"', found: describeValue(r.scheduler) });
+    if (!(r.lr > 0 && Number.isFinite(r.lr)))
+      throw new InputError({
+        field: `runs[${i}].lr`,
+        expected: "a positive learning rate",
+        found: describeValue(r.lr),
+      });
+    if (r.scheduler !== "cosine" && r.scheduler !== "reduce")
+      throw new InputError({
+        field: `runs[${i}].scheduler`,
+        expected: '"cosine" or "reduce"',
+        found: describeValue(r.scheduler),
+      });
   });
 }
 
 /** Learning rate of `epoch` (0-based) under CosineAnnealingLR(T_max = tMax, eta_min = 0): the training layer's per-epoch cosine. */
 export function cosineLr(lr0: number, epoch: number, tMax: number): number {
-  return learningRate({ lr: lr0, minLr: 0, unit: "epoch", warmupEpochs: 0, warmupStartLr: 0, stretch: 1 }, { epoch, stepInEpoch: 0, epochs: tMax, stepsPerEpoch: 1 });
+  return learningRate(
+    { lr: lr0, minLr: 0, unit: "epoch", warmupEpochs: 0, warmupStartLr: 0, stretch: 1 },
+    { epoch, stepInEpoch: 0, epochs: tMax, stepsPerEpoch: 1 },
+  );
 }
 
 /** PyTorch's ReduceLROnPlateau in mode "max" with a relative threshold and no cooldown. */
@@ -52,7 +70,10 @@ export class ReduceOnPlateau {
   private best = -Infinity;
   private bad = 0;
 
-  constructor(lr0: number, private readonly opts: { factor?: number; patience?: number; threshold?: number; minLr?: number } = {}) {
+  constructor(
+    lr0: number,
+    private readonly opts: { factor?: number; patience?: number; threshold?: number; minLr?: number } = {},
+  ) {
     this.lr = lr0;
   }
 
@@ -80,7 +101,10 @@ export class EarlyStopping {
   best = -Infinity;
   private wait = 0;
 
-  constructor(private readonly patience = 5, private readonly minDelta = 1e-5) {}
+  constructor(
+    private readonly patience = 5,
+    private readonly minDelta = 1e-5,
+  ) {}
 
   /** Records the epoch's metric; true when training should stop now. */
   step(metric: number): boolean {

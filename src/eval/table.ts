@@ -71,7 +71,8 @@ export function formatCi(x: Interval, digits = 3, mark = ""): string {
  * for significant differences from `baseline`.
  */
 export function resultsTable(entries: TableEntry[], opts: TableOptions = {}): ResultsTable {
-  if (!Array.isArray(entries) || entries.length === 0) throw new InputError({ field: "entries", expected: "at least one { model, test }", found: describeValue(entries) });
+  if (!Array.isArray(entries) || entries.length === 0)
+    throw new InputError({ field: "entries", expected: "at least one { model, test }", found: describeValue(entries) });
   const digits = opts.digits ?? 3;
   const marks = [...(opts.marks ?? [{ mark: "∗", below: 0.05 }])].sort((a, b) => a.below - b.below);
   const groups = [...new Set(entries.map((e) => e.group ?? ""))];
@@ -79,11 +80,20 @@ export function resultsTable(entries: TableEntry[], opts: TableOptions = {}): Re
   const seen = new Set<string>();
   for (const e of entries) {
     const key = `${e.model}\u0000${e.group ?? ""}`;
-    if (seen.has(key)) throw new InputError({ field: "entries", expected: "one entry per model and group", found: `"${e.model}"${e.group ? ` in "${e.group}"` : ""} twice` });
+    if (seen.has(key))
+      throw new InputError({
+        field: "entries",
+        expected: "one entry per model and group",
+        found: `"${e.model}"${e.group ? ` in "${e.group}"` : ""} twice`,
+      });
     seen.add(key);
   }
   if (opts.baseline !== undefined && !models.includes(opts.baseline)) {
-    throw new InputError({ field: "baseline", expected: `one of the models (${models.join(", ")})`, found: describeValue(opts.baseline) });
+    throw new InputError({
+      field: "baseline",
+      expected: `one of the models (${models.join(", ")})`,
+      found: describeValue(opts.baseline),
+    });
   }
   const markFor = (p: number | undefined, diff: number) => {
     if (p === undefined || (opts.sided !== "both" && !(diff > 0))) return "";
@@ -99,27 +109,40 @@ export function resultsTable(entries: TableEntry[], opts: TableOptions = {}): Re
         continue;
       }
       const ci = e.ci ?? bootstrapCi(e.test.yTrue, e.test.yScore, opts);
-      const base = opts.baseline !== undefined && model !== opts.baseline ? entries.find((x) => x.model === opts.baseline && (x.group ?? "") === group) : undefined;
+      const base =
+        opts.baseline !== undefined && model !== opts.baseline
+          ? entries.find((x) => x.model === opts.baseline && (x.group ?? "") === group)
+          : undefined;
       let pAuroc: number | undefined;
       let pAuprc: number | undefined;
       let dAuroc = 0;
       let dAuprc = 0;
       if (base) {
         const c = compare(base.test, e.test, { ...opts, quiet: true });
-        pAuroc = opts.aurocTest === "bootstrap" ? c.macro.auroc.pBootstrap : c.macro.auroc.delong?.p ?? c.macro.auroc.pBootstrap;
+        pAuroc =
+          opts.aurocTest === "bootstrap"
+            ? c.macro.auroc.pBootstrap
+            : (c.macro.auroc.delong?.p ?? c.macro.auroc.pBootstrap);
         pAuprc = c.macro.auprc.pBootstrap;
         dAuroc = c.macro.auroc.diff;
         dAuprc = c.macro.auprc.diff;
       }
       cells.push({ model, group, auroc: ci.auroc, auprc: ci.auprc, pAuroc, pAuprc });
-      row.push(formatCi(ci.auroc, digits, markFor(pAuroc, dAuroc)), formatCi(ci.auprc, digits, markFor(pAuprc, dAuprc)));
+      row.push(
+        formatCi(ci.auroc, digits, markFor(pAuroc, dAuroc)),
+        formatCi(ci.auprc, digits, markFor(pAuprc, dAuprc)),
+      );
     }
     return row;
   });
   const prefix = (g: string) => (g ? `${g} ` : "");
   const columns = ["Model", ...groups.flatMap((g) => [`${prefix(g)}AUROC (CI)`, `${prefix(g)}AUPRC (CI)`])];
-  const test = opts.aurocTest === "bootstrap" ? "paired bootstrap" : "DeLong's test for AUROC, paired bootstrap for AUPRC";
-  const note = opts.baseline === undefined ? "" : marks.map((m) => `${m.mark} p < ${m.below} against ${opts.baseline} (${test})`).join("; ");
+  const test =
+    opts.aurocTest === "bootstrap" ? "paired bootstrap" : "DeLong's test for AUROC, paired bootstrap for AUPRC";
+  const note =
+    opts.baseline === undefined
+      ? ""
+      : marks.map((m) => `${m.mark} p < ${m.below} against ${opts.baseline} (${test})`).join("; ");
   return tableOf(columns, rows, note, cells);
 }
 
@@ -128,22 +151,35 @@ export function resultsTable(entries: TableEntry[], opts: TableOptions = {}): Re
  * number of positives (labels left out of the macro average show "n/a").
  */
 export function labelTable(ci: BootstrapResult, digits = 3): ResultsTable {
-  const rows = ci.perLabel.map((l) => [l.name, l.auroc ? formatCi(l.auroc, digits) : "n/a", l.auprc ? formatCi(l.auprc, digits) : "n/a", String(l.positives)]);
+  const rows = ci.perLabel.map((l) => [
+    l.name,
+    l.auroc ? formatCi(l.auroc, digits) : "n/a",
+    l.auprc ? formatCi(l.auprc, digits) : "n/a",
+    String(l.positives),
+  ]);
   const positives = ci.perLabel.reduce((a, l) => a + l.positives, 0);
   rows.push(["Macro", formatCi(ci.auroc, digits), formatCi(ci.auprc, digits), String(positives)]);
-  const note = `${Math.round(100 * (1 - ci.alpha))}% percentile bootstrap intervals, ${ci.n} resamples` +
-    (ci.leftOut.length > 0 ? `; left out of the macro average: ${ci.leftOut.map((l) => `${l.name} (${l.reason})`).join(", ")}` : "");
-  return tableOf(["Label", "AUROC (CI)", "AUPRC (CI)", "Positives"], rows, note, [{ model: "", group: "", auroc: ci.auroc, auprc: ci.auprc }]);
+  const note =
+    `${Math.round(100 * (1 - ci.alpha))}% percentile bootstrap intervals, ${ci.n} resamples` +
+    (ci.leftOut.length > 0
+      ? `; left out of the macro average: ${ci.leftOut.map((l) => `${l.name} (${l.reason})`).join(", ")}`
+      : "");
+  return tableOf(["Label", "AUROC (CI)", "AUPRC (CI)", "Positives"], rows, note, [
+    { model: "", group: "", auroc: ci.auroc, auprc: ci.auprc },
+  ]);
 }
 
 function tableOf(columns: string[], rows: string[][], note: string, cells: ResultsTable["cells"]): ResultsTable {
   const data = () => Object.fromEntries(columns.map((c, j) => [c, rows.map((r) => r[j])]));
   let frame: DataFrame | undefined;
   return {
-    columns, rows, cells, note,
+    columns,
+    rows,
+    cells,
+    note,
     frame() {
       // Loaded on demand: danfo pulls in TF.js at load time, which the rest of eval does not need here.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+
       const dfd = require("danfojs-node") as typeof import("danfojs-node");
       frame ??= new dfd.DataFrame(data());
       return frame;

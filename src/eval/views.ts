@@ -21,7 +21,13 @@ export interface Views {
  * statistics of the authors' code) unless `view` says otherwise. `train` adds `trainView`.
  */
 export function encoderViews(encoder: Encoder, view: EvalViewOptions = {}, trainView: ProbeTrainOptions = {}): Views {
-  const evalOpts: EvalViewOptions = { resize: 256, crop: encoder.imageSize, channels: encoder.channels as 1 | 3, normalize: "imagenet", ...view };
+  const evalOpts: EvalViewOptions = {
+    resize: 256,
+    crop: encoder.imageSize,
+    channels: encoder.channels as 1 | 3,
+    normalize: "imagenet",
+    ...view,
+  };
   const trainOpts: ProbeTrainOptions = { ...evalOpts, ...trainView };
   return {
     eval: (images) => evalViews(images, evalOpts),

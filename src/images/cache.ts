@@ -11,7 +11,15 @@ import { InputError, describeValue } from "../util/errors";
 import { progress } from "../util/progress";
 import { BadImageError, decodeResized } from "./decode";
 import type { LabelledDataset, SplitSelector } from "../cohort/types";
-import type { BadImageReason, BuildCacheOptions, CachedImage, CacheReport, ImageCache, ImageSource, SkippedImage } from "./types";
+import type {
+  BadImageReason,
+  BuildCacheOptions,
+  CachedImage,
+  CacheReport,
+  ImageCache,
+  ImageSource,
+  SkippedImage,
+} from "./types";
 
 /** Bumped when the file layout changes, so that old caches are rebuilt rather than misread. */
 const FORMAT = 1;
@@ -73,7 +81,10 @@ export function datasetImages(dataset: LabelledDataset, split: SplitSelector = "
  * The entries of `ids` whose image is in the cache: their positions in `ids` and their cache
  * indices, in order (the others are the caller's to count).
  */
-export function findInCache(cache: ImageCache, ids: ArrayLike<unknown>): { positions: Int32Array; indices: Int32Array } {
+export function findInCache(
+  cache: ImageCache,
+  ids: ArrayLike<unknown>,
+): { positions: Int32Array; indices: Int32Array } {
   const positions: number[] = [];
   const indices: number[] = [];
   for (let r = 0; r < ids.length; r++) {
@@ -88,23 +99,60 @@ export function findInCache(cache: ImageCache, ids: ArrayLike<unknown>): { posit
 
 export function openCache(dir: string): ImageCache {
   const index = readIndex(dir);
-  if (!index) throw new InputError({ file: path.join(dir, INDEX), expected: `an image cache index (format ${FORMAT})`, found: fs.existsSync(path.join(dir, INDEX)) ? "an index of another format" : "no index", hint: "Build it with images.buildCache." });
-  if (!splitFilesIntact(dir, index)) throw new InputError({ file: dir, expected: "the split files listed in index.json, at their recorded sizes", found: "missing or truncated files", hint: "Rebuild the cache." });
+  if (!index)
+    throw new InputError({
+      file: path.join(dir, INDEX),
+      expected: `an image cache index (format ${FORMAT})`,
+      found: fs.existsSync(path.join(dir, INDEX)) ? "an index of another format" : "no index",
+      hint: "Build it with images.buildCache.",
+    });
+  if (!splitFilesIntact(dir, index))
+    throw new InputError({
+      file: dir,
+      expected: "the split files listed in index.json, at their recorded sizes",
+      found: "missing or truncated files",
+      hint: "Rebuild the cache.",
+    });
   return new FileCache(dir, index, true);
 }
 
-function checkOptions(images: ImageSource[], shortSide: number, channels: number, onBadImage: string, concurrency: number): void {
-  if (!Array.isArray(images)) throw new InputError({ field: "images", expected: "an array of { id, path, split }", found: describeValue(images) });
-  if (!Number.isInteger(shortSide) || shortSide < 1 || shortSide > 4096) throw new InputError({ field: "shortSide", expected: "an integer in 1..4096", found: describeValue(shortSide) });
-  if (channels !== 1 && channels !== 3) throw new InputError({ field: "channels", expected: "1 or 3", found: describeValue(channels) });
-  if (onBadImage !== "error" && onBadImage !== "skip") throw new InputError({ field: "onBadImage", expected: '"error" or "skip"', found: describeValue(onBadImage) });
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new InputError({ field: "concurrency", expected: "a positive integer", found: describeValue(concurrency) });
+function checkOptions(
+  images: ImageSource[],
+  shortSide: number,
+  channels: number,
+  onBadImage: string,
+  concurrency: number,
+): void {
+  if (!Array.isArray(images))
+    throw new InputError({
+      field: "images",
+      expected: "an array of { id, path, split }",
+      found: describeValue(images),
+    });
+  if (!Number.isInteger(shortSide) || shortSide < 1 || shortSide > 4096)
+    throw new InputError({ field: "shortSide", expected: "an integer in 1..4096", found: describeValue(shortSide) });
+  if (channels !== 1 && channels !== 3)
+    throw new InputError({ field: "channels", expected: "1 or 3", found: describeValue(channels) });
+  if (onBadImage !== "error" && onBadImage !== "skip")
+    throw new InputError({ field: "onBadImage", expected: '"error" or "skip"', found: describeValue(onBadImage) });
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new InputError({ field: "concurrency", expected: "a positive integer", found: describeValue(concurrency) });
   const seen = new Set<string>();
   images.forEach((im, i) => {
     for (const f of ["id", "path", "split"] as const) {
-      if (typeof im?.[f] !== "string" || im[f] === "") throw new InputError({ field: `images[${i}].${f}`, expected: "a non-empty string", found: describeValue(im?.[f]) });
+      if (typeof im?.[f] !== "string" || im[f] === "")
+        throw new InputError({
+          field: `images[${i}].${f}`,
+          expected: "a non-empty string",
+          found: describeValue(im?.[f]),
+        });
     }
-    if (seen.has(im.id)) throw new InputError({ field: `images[${i}].id`, expected: "unique image ids", found: `${JSON.stringify(im.id)} a second time` });
+    if (seen.has(im.id))
+      throw new InputError({
+        field: `images[${i}].id`,
+        expected: "unique image ids",
+        found: `${JSON.stringify(im.id)} a second time`,
+      });
     seen.add(im.id);
   });
 }
@@ -138,7 +186,10 @@ function readIndex(dir: string): IndexFile | undefined {
 function splitBytes(index: IndexFile): number[] {
   const bytes = index.splits.map(() => 0);
   for (let i = 0; i < index.ids.length; i++) {
-    bytes[index.split[i]] = Math.max(bytes[index.split[i]], index.offset[i] + index.width[i] * index.height[i] * index.channels);
+    bytes[index.split[i]] = Math.max(
+      bytes[index.split[i]],
+      index.offset[i] + index.width[i] * index.height[i] * index.channels,
+    );
   }
   return bytes;
 }
@@ -156,12 +207,15 @@ function splitFilesIntact(dir: string, index: IndexFile): boolean {
 
 /** A file name for a split's pixels: the split name when it is safe, else a hash of it. */
 function splitFile(split: string): string {
-  return /^[A-Za-z0-9_-]{1,64}$/.test(split) ? `${split}.u8` : `split-${createHash("sha256").update(split).digest("hex").slice(0, 16)}.u8`;
+  return /^[A-Za-z0-9_-]{1,64}$/.test(split)
+    ? `${split}.u8`
+    : `split-${createHash("sha256").update(split).digest("hex").slice(0, 16)}.u8`;
 }
 
 function badImageInput(s: SkippedImage): InputError {
   return new InputError({
-    file: s.path, row: s.id,
+    file: s.path,
+    row: s.id,
     expected: "a readable JPEG or PNG image",
     found: s.reason === "missing" ? "no such file" : `an image that cannot be decoded (${s.message})`,
     hint: 'Fix or remove it, or pass onBadImage: "skip" to leave it out (it is then counted in the report).',
@@ -172,16 +226,45 @@ function badImageInput(s: SkippedImage): InputError {
  * Decodes the images `concurrency` at a time (sharp works on libuv's thread pool, so this uses
  * the cores) and appends them in input order to temporary split files, renamed at the end.
  */
-async function build(images: ImageSource[], dir: string, key: string, shortSide: number, channels: 1 | 3, onBadImage: "error" | "skip", concurrency: number, quiet?: boolean): Promise<IndexFile> {
+async function build(
+  images: ImageSource[],
+  dir: string,
+  key: string,
+  shortSide: number,
+  channels: 1 | 3,
+  onBadImage: "error" | "skip",
+  concurrency: number,
+  quiet?: boolean,
+): Promise<IndexFile> {
   const start = Date.now();
   await fs.promises.mkdir(dir, { recursive: true });
   const splits: string[] = [];
   for (const im of images) if (!splits.includes(im.split)) splits.push(im.split);
-  if (splits.length > 255) throw new InputError({ field: "images[].split", expected: "at most 255 distinct splits", found: `${splits.length}` });
+  if (splits.length > 255)
+    throw new InputError({
+      field: "images[].split",
+      expected: "at most 255 distinct splits",
+      found: `${splits.length}`,
+    });
   const files = uniqueNames(splits.map(splitFile));
   const tmp = files.map((f) => path.join(dir, `${f}.tmp-${process.pid}`));
   const fds = tmp.map((f) => fs.openSync(f, "w"));
-  const index: IndexFile = { format: FORMAT, key, shortSide, channels, splits, files, ids: [], split: [], offset: [], width: [], height: [], requested: images.length, skipped: [], buildSeconds: 0 };
+  const index: IndexFile = {
+    format: FORMAT,
+    key,
+    shortSide,
+    channels,
+    splits,
+    files,
+    ids: [],
+    split: [],
+    offset: [],
+    width: [],
+    height: [],
+    requested: images.length,
+    skipped: [],
+    buildSeconds: 0,
+  };
   const written = splits.map(() => 0);
   const bar = progress("image cache", images.length, { unit: "img", quiet });
   try {
@@ -194,7 +277,13 @@ async function build(images: ImageSource[], dir: string, key: string, shortSide:
           return await decodeResized(im, shortSide, channels);
         } catch (e) {
           if (!(e instanceof BadImageError)) throw e;
-          const skipped: SkippedImage = { id: im.id, path: im.path, split: im.split, reason: e.reason, message: e.message };
+          const skipped: SkippedImage = {
+            id: im.id,
+            path: im.path,
+            split: im.split,
+            reason: e.reason,
+            message: e.message,
+          };
           return skipped;
         } finally {
           bar.tick();
@@ -279,7 +368,11 @@ class FileCache implements ImageCache {
   private bySplit: Map<string, Int32Array> | undefined;
   private closed = false;
 
-  constructor(readonly dir: string, private readonly index: IndexFile, reused: boolean) {
+  constructor(
+    readonly dir: string,
+    private readonly index: IndexFile,
+    reused: boolean,
+  ) {
     this.size = index.ids.length;
     this.shortSide = index.shortSide;
     this.channels = index.channels;
@@ -291,7 +384,14 @@ class FileCache implements ImageCache {
     this.fds = index.files.map(() => undefined);
     const skippedByReason: Record<BadImageReason, number> = { missing: 0, undecodable: 0 };
     for (const s of index.skipped) skippedByReason[s.reason]++;
-    this.report = { requested: index.requested, stored: this.size, skipped: index.skipped, skippedByReason, reused, buildSeconds: index.buildSeconds };
+    this.report = {
+      requested: index.requested,
+      stored: this.size,
+      skipped: index.skipped,
+      skippedByReason,
+      reused,
+      buildSeconds: index.buildSeconds,
+    };
   }
 
   id(i: number): string {
@@ -356,7 +456,8 @@ class FileCache implements ImageCache {
   }
 
   private check(i: number): void {
-    if (!Number.isInteger(i) || i < 0 || i >= this.size) throw new RangeError(`image index ${i} is outside the cache (0..${this.size - 1})`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.size)
+      throw new RangeError(`image index ${i} is outside the cache (0..${this.size - 1})`);
   }
 
   /** The split file's descriptor (opened on first use), an empty image of the right size and its file position. */
@@ -369,11 +470,22 @@ class FileCache implements ImageCache {
       fd = fs.openSync(path.join(this.dir, this.index.files[k]), "r");
       this.fds[k] = fd;
     }
-    const width = this.widths[i], height = this.heights[i];
-    return { fd, img: { width, height, channels: this.channels, data: new Uint8Array(width * height * this.channels) }, position: this.offsets[i] };
+    const width = this.widths[i],
+      height = this.heights[i];
+    return {
+      fd,
+      img: { width, height, channels: this.channels, data: new Uint8Array(width * height * this.channels) },
+      position: this.offsets[i],
+    };
   }
 
   private truncated(i: number): InputError {
-    return new InputError({ file: path.join(this.dir, this.index.files[this.splitOf[i]]), row: this.index.ids[i], expected: "the image's bytes", found: "a truncated cache file", hint: "Rebuild the cache." });
+    return new InputError({
+      file: path.join(this.dir, this.index.files[this.splitOf[i]]),
+      row: this.index.ids[i],
+      expected: "the image's bytes",
+      found: "a truncated cache file",
+      hint: "Rebuild the cache.",
+    });
   }
 }

@@ -23,9 +23,16 @@ export function pyRound(x: number): number {
  * and a log-uniform aspect ratio (width / height) in `ratio`, a uniform position; then the central
  * crop clamped to the ratio range.
  */
-export function randomResizedCropBox(width: number, height: number, scale: readonly [number, number], ratio: readonly [number, number], rng: Rng): CropBox {
+export function randomResizedCropBox(
+  width: number,
+  height: number,
+  scale: readonly [number, number],
+  ratio: readonly [number, number],
+  rng: Rng,
+): CropBox {
   const area = width * height;
-  const logLo = Math.log(ratio[0]), logHi = Math.log(ratio[1]);
+  const logLo = Math.log(ratio[0]),
+    logHi = Math.log(ratio[1]);
   for (let attempt = 0; attempt < 10; attempt++) {
     const target = area * rng.range(scale[0], scale[1]);
     const aspect = Math.exp(rng.range(logLo, logHi));
@@ -36,7 +43,8 @@ export function randomResizedCropBox(width: number, height: number, scale: reado
     }
   }
   const inRatio = width / height;
-  let w = width, h = height;
+  let w = width,
+    h = height;
   if (inRatio < Math.min(ratio[0], ratio[1])) h = pyRound(w / Math.min(ratio[0], ratio[1]));
   else if (inRatio > Math.max(ratio[0], ratio[1])) w = pyRound(h * Math.max(ratio[0], ratio[1]));
   return { top: Math.floor((height - h) / 2), left: Math.floor((width - w) / 2), height: h, width: w };
@@ -56,9 +64,17 @@ export interface AffineParams {
   scale: number;
 }
 
-export function randomAffineParams(width: number, height: number, degrees: number, translate: readonly [number, number], scale: readonly [number, number], rng: Rng): AffineParams {
+export function randomAffineParams(
+  width: number,
+  height: number,
+  degrees: number,
+  translate: readonly [number, number],
+  scale: readonly [number, number],
+  rng: Rng,
+): AffineParams {
   const angle = rng.range(-degrees, degrees);
-  const maxDx = translate[0] * width, maxDy = translate[1] * height;
+  const maxDx = translate[0] * width,
+    maxDy = translate[1] * height;
   const tx = pyRound(rng.range(-maxDx, maxDx));
   const ty = pyRound(rng.range(-maxDy, maxDy));
   return { angle, tx, ty, scale: rng.range(scale[0], scale[1]) };
@@ -69,11 +85,18 @@ export function randomAffineParams(width: number, height: number, degrees: numbe
  * (pixel centres at +0.5) to input continuous coordinates, as `[a, b, c, d, e, f]` with
  * x_in = a x + b y + c, y_in = d x + e y + f (torchvision `_get_inverse_affine_matrix`).
  */
-export function inverseAffine(p: AffineParams, width: number, height: number): [number, number, number, number, number, number] {
+export function inverseAffine(
+  p: AffineParams,
+  width: number,
+  height: number,
+): [number, number, number, number, number, number] {
   const rot = (p.angle * Math.PI) / 180;
-  const cx = width * 0.5, cy = height * 0.5;
-  const a = Math.cos(rot) / p.scale, b = Math.sin(rot) / p.scale;
-  const d = -Math.sin(rot) / p.scale, e = Math.cos(rot) / p.scale;
+  const cx = width * 0.5,
+    cy = height * 0.5;
+  const a = Math.cos(rot) / p.scale,
+    b = Math.sin(rot) / p.scale;
+  const d = -Math.sin(rot) / p.scale,
+    e = Math.cos(rot) / p.scale;
   const c = a * (-cx - p.tx) + b * (-cy - p.ty) + cx;
   const f = d * (-cx - p.tx) + e * (-cy - p.ty) + cy;
   return [a, b, c, d, e, f];

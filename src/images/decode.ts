@@ -16,7 +16,10 @@ export function resizedSize(width: number, height: number, shortSide: number): {
 
 /** A file that could not be read or decoded; `reason` says which. */
 export class BadImageError extends Error {
-  constructor(readonly reason: BadImageReason, message: string) {
+  constructor(
+    readonly reason: BadImageReason,
+    message: string,
+  ) {
     super(message);
     this.name = "BadImageError";
   }
@@ -39,13 +42,22 @@ export async function decodeResized(src: ImageSource, shortSide: number, channel
     if (!meta.width || !meta.height) throw new Error("the image has no size");
     const size = resizedSize(meta.width, meta.height, shortSide);
     // failOn "warning" (sharp's default, made explicit): a truncated JPEG is an error, not grey rows.
-    let pipeline = sharp(bytes, { failOn: "warning" }).resize({ ...size, fit: "fill", kernel: "linear" }).removeAlpha();
+    let pipeline = sharp(bytes, { failOn: "warning" })
+      .resize({ ...size, fit: "fill", kernel: "linear" })
+      .removeAlpha();
     pipeline = channels === 1 ? pipeline.toColourspace("b-w") : pipeline.toColourspace("srgb");
     const { data, info } = await pipeline.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
     if (info.channels !== channels || info.width !== size.width || info.height !== size.height) {
-      throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, not ${size.width}x${size.height}x${channels}`);
+      throw new Error(
+        `decoded to ${info.width}x${info.height}x${info.channels}, not ${size.width}x${size.height}x${channels}`,
+      );
     }
-    return { width: info.width, height: info.height, channels, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    return {
+      width: info.width,
+      height: info.height,
+      channels,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    };
   } catch (e) {
     throw new BadImageError("undecodable", (e as Error).message);
   }

@@ -18,16 +18,31 @@ import type { Batch, Loader, LoaderOptions } from "./types";
  */
 export function loader<T extends object>(opts: LoaderOptions<T>): Loader<T> {
   const { cache, batchSize, transform } = opts;
-  const seed = opts.seed ?? 0, epoch = opts.epoch ?? 0, prefetch = opts.prefetch ?? 2;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError({ field: "batchSize", expected: "a positive integer", found: describeValue(batchSize) });
-  if (!Number.isInteger(prefetch) || prefetch < 0) throw new InputError({ field: "prefetch", expected: "a non-negative integer", found: describeValue(prefetch) });
-  if (!Number.isInteger(epoch) || epoch < 0) throw new InputError({ field: "epoch", expected: "a non-negative integer", found: describeValue(epoch) });
-  if (typeof transform !== "function") throw new InputError({ field: "transform", expected: "a function (images, rng) => tensors", found: describeValue(transform) });
+  const seed = opts.seed ?? 0,
+    epoch = opts.epoch ?? 0,
+    prefetch = opts.prefetch ?? 2;
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new InputError({ field: "batchSize", expected: "a positive integer", found: describeValue(batchSize) });
+  if (!Number.isInteger(prefetch) || prefetch < 0)
+    throw new InputError({ field: "prefetch", expected: "a non-negative integer", found: describeValue(prefetch) });
+  if (!Number.isInteger(epoch) || epoch < 0)
+    throw new InputError({ field: "epoch", expected: "a non-negative integer", found: describeValue(epoch) });
+  if (typeof transform !== "function")
+    throw new InputError({
+      field: "transform",
+      expected: "a function (images, rng) => tensors",
+      found: describeValue(transform),
+    });
   const given = opts.indices;
   if (given) {
     for (let j = 0; j < given.length; j++) {
       const v = given[j];
-      if (!Number.isInteger(v) || v < 0 || v >= cache.size) throw new InputError({ field: `indices[${j}]`, expected: `a cache index in 0..${cache.size - 1}`, found: describeValue(v) });
+      if (!Number.isInteger(v) || v < 0 || v >= cache.size)
+        throw new InputError({
+          field: `indices[${j}]`,
+          expected: `a cache index in 0..${cache.size - 1}`,
+          found: describeValue(v),
+        });
     }
   }
   const order = given ? Int32Array.from(given) : Int32Array.from({ length: cache.size }, (_, i) => i);
@@ -45,7 +60,11 @@ export function loader<T extends object>(opts: LoaderOptions<T>): Loader<T> {
     const out = transform(imgs, new Rng(seed).fork(`batch:${epoch}:${b}`));
     if (out instanceof tf.Tensor || typeof out !== "object" || out === null) {
       tf.dispose(out as tf.TensorContainer);
-      throw new InputError({ field: "transform", expected: "an object of named outputs, e.g. { x: tensor }", found: out instanceof tf.Tensor ? "a bare tensor" : describeValue(out) });
+      throw new InputError({
+        field: "transform",
+        expected: "an object of named outputs, e.g. { x: tensor }",
+        found: out instanceof tf.Tensor ? "a bare tensor" : describeValue(out),
+      });
     }
     return { ...out, indices };
   };
@@ -69,7 +88,11 @@ export function loader<T extends object>(opts: LoaderOptions<T>): Loader<T> {
           yield batch;
         }
       } finally {
-        for (const p of ahead) p.then((b) => tf.dispose(b as unknown as tf.TensorContainer), () => undefined);
+        for (const p of ahead)
+          p.then(
+            (b) => tf.dispose(b as unknown as tf.TensorContainer),
+            () => undefined,
+          );
       }
     },
   };
@@ -80,10 +103,21 @@ export function loader<T extends object>(opts: LoaderOptions<T>): Loader<T> {
  * with all their images. `subjects[j]` is the patient of image `indices[j]`; the result lists the
  * chosen images' indices in their input order. The same seed gives the same patients.
  */
-export function patientSubset(opts: { indices: ArrayLike<number>; subjects: ArrayLike<string | number>; percent: number; seed: number }): Int32Array {
+export function patientSubset(opts: {
+  indices: ArrayLike<number>;
+  subjects: ArrayLike<string | number>;
+  percent: number;
+  seed: number;
+}): Int32Array {
   const { indices, subjects, percent, seed } = opts;
-  if (indices.length !== subjects.length) throw new InputError({ field: "subjects", expected: `one patient per index (${indices.length})`, found: `${subjects.length} values` });
-  if (!(percent > 0 && percent <= 100)) throw new InputError({ field: "percent", expected: "a number in (0, 100]", found: describeValue(percent) });
+  if (indices.length !== subjects.length)
+    throw new InputError({
+      field: "subjects",
+      expected: `one patient per index (${indices.length})`,
+      found: `${subjects.length} values`,
+    });
+  if (!(percent > 0 && percent <= 100))
+    throw new InputError({ field: "percent", expected: "a number in (0, 100]", found: describeValue(percent) });
   // Patients sorted before shuffling: the choice depends on the set of patients, not on row order.
   const patients = [...new Set(Array.from(subjects, String))].sort();
   const keep = Math.max(1, Math.round((percent / 100) * patients.length));

@@ -14,9 +14,25 @@
 import * as tf from "@tensorflow/tfjs";
 import { InputError, describeValue } from "../util/errors";
 import type { Rng } from "../util/random";
-import { centreCropOffset, inverseAffine, randomAffineParams, randomResizedCropBox, type AffineParams, type CropBox } from "./crops";
+import {
+  centreCropOffset,
+  inverseAffine,
+  randomAffineParams,
+  randomResizedCropBox,
+  type AffineParams,
+  type CropBox,
+} from "./crops";
 import { resizedSize } from "./decode";
-import type { CachedImage, EvalViewOptions, MsnViewOptions, MsnViews, Normalization, NormalizationChoice, ProbeTrainOptions, ViewOptions } from "./types";
+import type {
+  CachedImage,
+  EvalViewOptions,
+  MsnViewOptions,
+  MsnViews,
+  Normalization,
+  NormalizationChoice,
+  ProbeTrainOptions,
+  ViewOptions,
+} from "./types";
 
 /** ImageNet statistics (lightly's and the paper's normalisation). */
 export const IMAGENET_STATS: Normalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
@@ -35,19 +51,52 @@ type Norm = { scale: number[]; offset: number[] };
  * With one channel, three-channel statistics are averaged (what a replicated grey pixel sees on average).
  */
 export function normalization(choice: NormalizationChoice | undefined, channels: 1 | 3): Norm {
-  const stats = choice === undefined || choice === "imagenet" ? IMAGENET_STATS : choice === "authors-eval" ? AUTHORS_EVAL_STATS : choice === false ? { mean: [0], std: [1] } : choice;
-  if (typeof stats !== "object" || !Array.isArray(stats.mean) || !Array.isArray(stats.std) || stats.mean.length !== stats.std.length || ![1, 3].includes(stats.mean.length) || stats.std.some((s) => !(s > 0))) {
-    throw new InputError({ field: "normalize", expected: '"imagenet", "authors-eval", false or { mean, std } of 1 or 3 values with std > 0', found: describeValue(choice) });
+  const stats =
+    choice === undefined || choice === "imagenet"
+      ? IMAGENET_STATS
+      : choice === "authors-eval"
+        ? AUTHORS_EVAL_STATS
+        : choice === false
+          ? { mean: [0], std: [1] }
+          : choice;
+  if (
+    typeof stats !== "object" ||
+    !Array.isArray(stats.mean) ||
+    !Array.isArray(stats.std) ||
+    stats.mean.length !== stats.std.length ||
+    ![1, 3].includes(stats.mean.length) ||
+    stats.std.some((s) => !(s > 0))
+  ) {
+    throw new InputError({
+      field: "normalize",
+      expected: '"imagenet", "authors-eval", false or { mean, std } of 1 or 3 values with std > 0',
+      found: describeValue(choice),
+    });
   }
   const avg = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const mean = stats.mean.length === channels ? [...stats.mean] : channels === 1 ? [avg(stats.mean)] : [0, 1, 2].map(() => stats.mean[0]);
-  const std = stats.std.length === channels ? [...stats.std] : channels === 1 ? [avg(stats.std)] : [0, 1, 2].map(() => stats.std[0]);
+  const mean =
+    stats.mean.length === channels
+      ? [...stats.mean]
+      : channels === 1
+        ? [avg(stats.mean)]
+        : [0, 1, 2].map(() => stats.mean[0]);
+  const std =
+    stats.std.length === channels
+      ? [...stats.std]
+      : channels === 1
+        ? [avg(stats.std)]
+        : [0, 1, 2].map(() => stats.std[0]);
   return { scale: std.map((s) => 1 / (255 * s)), offset: mean.map((m, c) => -m / std[c]) };
 }
 
 const MSN_DEFAULTS = {
-  randomSize: 224, focalSize: 96, focalViews: 10,
-  randomScale: [0.3, 1] as const, focalScale: [0.05, 0.3] as const, ratio: [3 / 4, 4 / 3] as const, hflip: 0.5,
+  randomSize: 224,
+  focalSize: 96,
+  focalViews: 10,
+  randomScale: [0.3, 1] as const,
+  focalScale: [0.05, 0.3] as const,
+  ratio: [3 / 4, 4 / 3] as const,
+  hflip: 0.5,
 };
 
 /**
@@ -68,10 +117,16 @@ export function msnViews(images: CachedImage[], rng: Rng, options: MsnViewOption
   checkRange("ratio", o.ratio, 0, Infinity);
   checkSize("randomSize", o.randomSize);
   checkSize("focalSize", o.focalSize);
-  if (!Number.isInteger(o.focalViews) || o.focalViews < 0) throw new InputError({ field: "focalViews", expected: "a non-negative integer", found: describeValue(o.focalViews) });
+  if (!Number.isInteger(o.focalViews) || o.focalViews < 0)
+    throw new InputError({
+      field: "focalViews",
+      expected: "a non-negative integer",
+      found: describeValue(o.focalViews),
+    });
   checkProbability("hflip", o.hflip);
   const B = images.length;
-  const random: Crop[] = [], focal: Crop[] = [];
+  const random: Crop[] = [],
+    focal: Crop[] = [];
   for (let v = 0; v < 2 + o.focalViews; v++) {
     for (let b = 0; b < B; b++) {
       const img = images[b];
@@ -84,8 +139,14 @@ export function msnViews(images: CachedImage[], rng: Rng, options: MsnViewOption
   return tf.tidy(() => {
     const pixels = canvasTensor(canvas, images.length, inC);
     // Split before normalising: the split then copies grey pixels, not their 3-channel expansion.
-    const [target, anchor] = tf.split(cropResize(pixels, canvas, images, random, o.randomSize), 2, 0) as [tf.Tensor4D, tf.Tensor4D];
-    const small = o.focalViews > 0 ? normalise(cropResize(pixels, canvas, images, focal, o.focalSize), norm) : (tf.zeros([0, o.focalSize, o.focalSize, channels]) as tf.Tensor4D);
+    const [target, anchor] = tf.split(cropResize(pixels, canvas, images, random, o.randomSize), 2, 0) as [
+      tf.Tensor4D,
+      tf.Tensor4D,
+    ];
+    const small =
+      o.focalViews > 0
+        ? normalise(cropResize(pixels, canvas, images, focal, o.focalSize), norm)
+        : (tf.zeros([0, o.focalSize, o.focalSize, channels]) as tf.Tensor4D);
     return { target: normalise(target, norm), anchor: normalise(anchor, norm), focal: small };
   });
 }
@@ -101,27 +162,50 @@ export interface Crop {
  * torchvision's `resized_crop` (+ `hflip`) of each crop, resized to size x size, bilinear with
  * half-pixel centres, in one `cropAndResize` call; then normalised. [crops.length, size, size, C].
  */
-export function resizedCrops(images: CachedImage[], crops: readonly Crop[], size: number, options: ViewOptions = {}): tf.Tensor4D {
+export function resizedCrops(
+  images: CachedImage[],
+  crops: readonly Crop[],
+  size: number,
+  options: ViewOptions = {},
+): tf.Tensor4D {
   const inC = checkImages(images);
   const channels = outChannels(options, inC);
   checkSize("size", size);
   const norm = normalization(options.normalize, channels);
   const canvas = packCanvas(images);
-  return tf.tidy(() => normalise(cropResize(canvasTensor(canvas, images.length, inC), canvas, images, crops, size), norm));
+  return tf.tidy(() =>
+    normalise(cropResize(canvasTensor(canvas, images.length, inC), canvas, images, crops, size), norm),
+  );
 }
 
 /** The crops of `resizedCrops`, not normalised, on a canvas already uploaded (one `cropAndResize`). */
-function cropResize(pixels: tf.Tensor4D, canvas: Canvas, images: CachedImage[], crops: readonly Crop[], size: number): tf.Tensor4D {
-  const boxes = new Float32Array(crops.length * 4), ind = new Int32Array(crops.length);
+function cropResize(
+  pixels: tf.Tensor4D,
+  canvas: Canvas,
+  images: CachedImage[],
+  crops: readonly Crop[],
+  size: number,
+): tf.Tensor4D {
+  const boxes = new Float32Array(crops.length * 4),
+    ind = new Int32Array(crops.length);
   crops.forEach((c, k) => {
     const { top, left, height, width } = c.box;
     const img = images[c.image];
-    if (!img || !(top >= 0 && left >= 0 && height > 0 && width > 0 && top + height <= img.height && left + width <= img.width)) {
-      throw new InputError({ field: `crops[${k}]`, expected: "a box inside its image", found: `image ${c.image}, box ${JSON.stringify(c.box)}` });
+    if (
+      !img ||
+      !(top >= 0 && left >= 0 && height > 0 && width > 0 && top + height <= img.height && left + width <= img.width)
+    ) {
+      throw new InputError({
+        field: `crops[${k}]`,
+        expected: "a box inside its image",
+        found: `image ${c.image}, box ${JSON.stringify(c.box)}`,
+      });
     }
     // Output pixel k samples top + (k + 0.5) h / size - 0.5 (half-pixel centres, as PIL).
-    const y1 = top + (0.5 * height) / size - 0.5, y2 = top + ((size - 0.5) * height) / size - 0.5;
-    const x1 = left + (0.5 * width) / size - 0.5, x2 = left + ((size - 0.5) * width) / size - 0.5;
+    const y1 = top + (0.5 * height) / size - 0.5,
+      y2 = top + ((size - 0.5) * height) / size - 0.5;
+    const x1 = left + (0.5 * width) / size - 0.5,
+      x2 = left + ((size - 0.5) * width) / size - 0.5;
     boxes.set(c.flip ? canvasBox(y1, y2, x2, x1, canvas) : canvasBox(y1, y2, x1, x2, canvas), k * 4);
     ind[k] = c.image;
   });
@@ -144,14 +228,28 @@ export function evalViews(images: CachedImage[], options: EvalViewOptions = {}):
   const boxes = new Float32Array(B * 4);
   images.forEach((img, b) => {
     const r = resizedSize(img.width, img.height, resize);
-    const sy = img.height / r.height, sx = img.width / r.width;
-    const top = centreCropOffset(r.height, crop), left = centreCropOffset(r.width, crop);
+    const sy = img.height / r.height,
+      sx = img.width / r.width;
+    const top = centreCropOffset(r.height, crop),
+      left = centreCropOffset(r.width, crop);
     // Output pixel k samples resized position top + k, i.e. input (top + k + 0.5) * s - 0.5.
-    boxes.set(canvasBox((top + 0.5) * sy - 0.5, (top + crop - 0.5) * sy - 0.5, (left + 0.5) * sx - 0.5, (left + crop - 0.5) * sx - 0.5, canvas), b * 4);
+    boxes.set(
+      canvasBox(
+        (top + 0.5) * sy - 0.5,
+        (top + crop - 0.5) * sy - 0.5,
+        (left + 0.5) * sx - 0.5,
+        (left + crop - 0.5) * sx - 0.5,
+        canvas,
+      ),
+      b * 4,
+    );
   });
   return tf.tidy(() => {
     const pixels = canvasTensor(canvas, B, inC);
-    const ind = tf.tensor1d(Int32Array.from({ length: B }, (_, i) => i), "int32");
+    const ind = tf.tensor1d(
+      Int32Array.from({ length: B }, (_, i) => i),
+      "int32",
+    );
     return normalise(tf.image.cropAndResize(pixels, tf.tensor2d(boxes, [B, 4]), ind, [crop, crop]), norm);
   });
 }
@@ -167,14 +265,15 @@ export function evalViews(images: CachedImage[], options: EvalViewOptions = {}):
  */
 export function probeTrainViews(images: CachedImage[], rng: Rng, options: ProbeTrainOptions = {}): tf.Tensor4D {
   const inC = checkImages(images);
-  const channels = outChannels(options, inC);
+  outChannels(options, inC); // checks `channels` before any work; affineCrops uses it again
   const { resize, crop } = evalSizes(options);
   const hflip = options.hflip ?? 0.5;
   const degrees = options.degrees ?? 45;
   const translate = options.translate ?? [0.15, 0.15];
   const scale = options.scale ?? [0.85, 1.15];
   checkProbability("hflip", hflip);
-  if (!(degrees >= 0 && degrees <= 180)) throw new InputError({ field: "degrees", expected: "a number in 0..180", found: describeValue(degrees) });
+  if (!(degrees >= 0 && degrees <= 180))
+    throw new InputError({ field: "degrees", expected: "a number in 0..180", found: describeValue(degrees) });
   checkRange("translate", translate, 0, 1, true);
   checkRange("scale", scale, 0, Infinity);
   const params = images.map((img) => {
@@ -189,11 +288,16 @@ export function probeTrainViews(images: CachedImage[], rng: Rng, options: ProbeT
  * torchvision on PIL, with given parameters: Resize(resize), optional hflip, `affine` (nearest, fill
  * 0, about the image centre), CenterCrop(crop); then normalised. One `tf.gather` for the batch.
  */
-export function affineCrops(images: CachedImage[], params: readonly { flip: boolean; affine: AffineParams }[], options: EvalViewOptions = {}): tf.Tensor4D {
+export function affineCrops(
+  images: CachedImage[],
+  params: readonly { flip: boolean; affine: AffineParams }[],
+  options: EvalViewOptions = {},
+): tf.Tensor4D {
   const inC = checkImages(images);
   const channels = outChannels(options, inC);
   const { resize, crop } = evalSizes(options);
-  if (params.length !== images.length) throw new InputError({ field: "params", expected: `one per image (${images.length})`, found: `${params.length}` });
+  if (params.length !== images.length)
+    throw new InputError({ field: "params", expected: `one per image (${images.length})`, found: `${params.length}` });
   const norm = normalization(options.normalize, channels);
   const B = images.length;
   const canvas = packCanvas(images);
@@ -202,10 +306,12 @@ export function affineCrops(images: CachedImage[], params: readonly { flip: bool
   const index = new Int32Array(B * crop * crop);
   images.forEach((img, b) => {
     const r = resizedSize(img.width, img.height, resize);
-    const sy = img.height / r.height, sx = img.width / r.width;
+    const sy = img.height / r.height,
+      sx = img.width / r.width;
     const { flip } = params[b];
     const [a, bb, c, d, e, f] = inverseAffine(params[b].affine, r.width, r.height);
-    const top = centreCropOffset(r.height, crop), left = centreCropOffset(r.width, crop);
+    const top = centreCropOffset(r.height, crop),
+      left = centreCropOffset(r.width, crop);
     for (let k = 0; k < crop; k++) {
       const y = top + k + 0.5;
       for (let l = 0; l < crop; l++) {
@@ -214,8 +320,12 @@ export function affineCrops(images: CachedImage[], params: readonly { flip: bool
         const yr = d * x + e * y + f;
         if (flip) xr = r.width - xr;
         // PIL's nearest: the pixel whose cell contains the point; outside the image: the fill.
-        const col = Math.floor(xr * sx), row = Math.floor(yr * sy);
-        index[(b * crop + k) * crop + l] = col >= 0 && col < img.width && row >= 0 && row < img.height ? b * plane + (row + 1) * canvas.width + col + 1 : fill;
+        const col = Math.floor(xr * sx),
+          row = Math.floor(yr * sy);
+        index[(b * crop + k) * crop + l] =
+          col >= 0 && col < img.width && row >= 0 && row < img.height
+            ? b * plane + (row + 1) * canvas.width + col + 1
+            : fill;
       }
     }
   });
@@ -238,7 +348,8 @@ function canvasTensor(canvas: Canvas, B: number, C: number): tf.Tensor4D {
 }
 
 function packCanvas(images: CachedImage[]): Canvas {
-  let H = 0, W = 0;
+  let H = 0,
+    W = 0;
   for (const im of images) {
     H = Math.max(H, im.height + 2);
     W = Math.max(W, im.width + 2);
@@ -263,7 +374,12 @@ function packCanvas(images: CachedImage[]): Canvas {
 
 /** Image pixel positions of the first and last samples -> normalised canvas coordinates. */
 function canvasBox(y1: number, y2: number, x1: number, x2: number, canvas: Canvas): Float32Array {
-  return Float32Array.of((y1 + 1) / (canvas.height - 1), (x1 + 1) / (canvas.width - 1), (y2 + 1) / (canvas.height - 1), (x2 + 1) / (canvas.width - 1));
+  return Float32Array.of(
+    (y1 + 1) / (canvas.height - 1),
+    (x1 + 1) / (canvas.width - 1),
+    (y2 + 1) / (canvas.height - 1),
+    (x2 + 1) / (canvas.width - 1),
+  );
 }
 
 /**
@@ -272,18 +388,30 @@ function canvasBox(y1: number, y2: number, x1: number, x2: number, canvas: Canva
  * writes the 3-channel tensor twice).
  */
 function normalise(px: tf.Tensor4D, norm: Norm): tf.Tensor4D {
-  const inC = px.shape[3], outC = norm.scale.length;
+  const inC = px.shape[3],
+    outC = norm.scale.length;
   const filter = new Float32Array(inC * outC);
   for (let c = 0; c < outC; c++) filter[(inC === 1 ? 0 : c) * outC + c] = norm.scale[c];
-  return tf.fused.conv2d({ x: px, filter: tf.tensor4d(filter, [1, 1, inC, outC]), strides: 1, pad: "valid", bias: tf.tensor1d(norm.offset) });
+  return tf.fused.conv2d({
+    x: px,
+    filter: tf.tensor4d(filter, [1, 1, inC, outC]),
+    strides: 1,
+    pad: "valid",
+    bias: tf.tensor1d(norm.offset),
+  });
 }
 
 function checkImages(images: CachedImage[]): 1 | 3 {
-  if (!Array.isArray(images) || images.length === 0) throw new InputError({ field: "images", expected: "a non-empty array of images", found: describeValue(images) });
+  if (!Array.isArray(images) || images.length === 0)
+    throw new InputError({ field: "images", expected: "a non-empty array of images", found: describeValue(images) });
   const c = images[0].channels;
   images.forEach((im, i) => {
     if (im.channels !== c || im.data.length !== im.width * im.height * im.channels || im.width < 1 || im.height < 1) {
-      throw new InputError({ field: `images[${i}]`, expected: `${c}-channel pixels of width x height x channels bytes`, found: `${im.width}x${im.height}x${im.channels} with ${im.data.length} bytes` });
+      throw new InputError({
+        field: `images[${i}]`,
+        expected: `${c}-channel pixels of width x height x channels bytes`,
+        found: `${im.width}x${im.height}x${im.channels} with ${im.data.length} bytes`,
+      });
     }
   });
   return c;
@@ -292,27 +420,46 @@ function checkImages(images: CachedImage[]): 1 | 3 {
 function outChannels(options: ViewOptions, inC: 1 | 3): 1 | 3 {
   const c = options.channels ?? 3;
   if (c !== 1 && c !== 3) throw new InputError({ field: "channels", expected: "1 or 3", found: describeValue(c) });
-  if (c === 1 && inC === 3) throw new InputError({ field: "channels", expected: "3 for a cache of RGB images", found: "1", hint: "Build the cache with channels: 1 for grey views." });
+  if (c === 1 && inC === 3)
+    throw new InputError({
+      field: "channels",
+      expected: "3 for a cache of RGB images",
+      found: "1",
+      hint: "Build the cache with channels: 1 for grey views.",
+    });
   return c;
 }
 
 function evalSizes(options: EvalViewOptions): { resize: number; crop: number } {
-  const resize = options.resize ?? 256, crop = options.crop ?? 224;
+  const resize = options.resize ?? 256,
+    crop = options.crop ?? 224;
   checkSize("resize", resize);
   checkSize("crop", crop);
-  if (crop > resize) throw new InputError({ field: "crop", expected: `at most resize (${resize})`, found: String(crop) });
+  if (crop > resize)
+    throw new InputError({ field: "crop", expected: `at most resize (${resize})`, found: String(crop) });
   return { resize, crop };
 }
 
 function checkSize(field: string, v: number): void {
-  if (!Number.isInteger(v) || v < 2 || v > 4096) throw new InputError({ field, expected: "an integer in 2..4096", found: describeValue(v) });
+  if (!Number.isInteger(v) || v < 2 || v > 4096)
+    throw new InputError({ field, expected: "an integer in 2..4096", found: describeValue(v) });
 }
 
 function checkProbability(field: string, p: number): void {
-  if (!(p >= 0 && p <= 1)) throw new InputError({ field, expected: "a probability in [0, 1]", found: describeValue(p) });
+  if (!(p >= 0 && p <= 1))
+    throw new InputError({ field, expected: "a probability in [0, 1]", found: describeValue(p) });
 }
 
 function checkRange(field: string, r: readonly [number, number], lo: number, hi: number, zeroOk = false): void {
-  const ok = Array.isArray(r) && r.length === 2 && r.every((v) => typeof v === "number" && (zeroOk ? v >= lo : v > lo) && v <= hi) && r[0] <= r[1];
-  if (!ok) throw new InputError({ field, expected: `[min, max] with ${lo} ${zeroOk ? "<=" : "<"} min <= max <= ${hi}`, found: Array.isArray(r) ? `[${r.join(", ")}]` : describeValue(r) });
+  const ok =
+    Array.isArray(r) &&
+    r.length === 2 &&
+    r.every((v) => typeof v === "number" && (zeroOk ? v >= lo : v > lo) && v <= hi) &&
+    r[0] <= r[1];
+  if (!ok)
+    throw new InputError({
+      field,
+      expected: `[min, max] with ${lo} ${zeroOk ? "<=" : "<"} min <= max <= ${hi}`,
+      found: Array.isArray(r) ? `[${r.join(", ")}]` : describeValue(r),
+    });
 }

@@ -16,8 +16,18 @@ type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
 
 /** Weights of one block, in torchvision's state-dict order (see `layerParamNames`). */
 export type BlockWeights = [
-  ln1w: tf.Tensor, ln1b: tf.Tensor, inW: tf.Tensor, inB: tf.Tensor, outW: tf.Tensor, outB: tf.Tensor,
-  ln2w: tf.Tensor, ln2b: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor,
+  ln1w: tf.Tensor,
+  ln1b: tf.Tensor,
+  inW: tf.Tensor,
+  inB: tf.Tensor,
+  outW: tf.Tensor,
+  outB: tf.Tensor,
+  ln2w: tf.Tensor,
+  ln2b: tf.Tensor,
+  w1: tf.Tensor,
+  b1: tf.Tensor,
+  w2: tf.Tensor,
+  b2: tf.Tensor,
 ];
 
 export interface BlockOptions {
@@ -47,13 +57,16 @@ export function transformerBlock(x: tf.Tensor3D, weights: BlockWeights, o: Block
  * projection [B, T, 3, H, D/H] -> [3, B, H, T, D/H] and a split along the first axis, which TensorFlow
  * does without copying (three splits and three transposes before).
  */
-const headsOf = (qkv: tf.Tensor, b: number, t: number, h: number) => tf.split(qkv.reshape([b, t, 3, h, -1]).transpose([2, 0, 3, 1, 4]), 3, 0);
+const headsOf = (qkv: tf.Tensor, b: number, t: number, h: number) =>
+  tf.split(qkv.reshape([b, t, 3, h, -1]).transpose([2, 0, 3, 1, 4]), 3, 0);
 /** [1, B, H, T, D/H] -> [B·T, D] and back. */
 const mergeHeads = (x: tf.Tensor, n: number) => x.transpose([0, 1, 3, 2, 4]).reshape([n, -1]) as tf.Tensor2D;
-const splitHeads = (x: tf.Tensor, b: number, t: number, h: number) => x.reshape([1, b, t, h, -1]).transpose([0, 1, 3, 2, 4]);
+const splitHeads = (x: tf.Tensor, b: number, t: number, h: number) =>
+  x.reshape([1, b, t, h, -1]).transpose([0, 1, 3, 2, 4]);
 
 /** y = x·Wᵀ + b for 2-D x. */
-const dense = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, true), b);
+const dense = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+  tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, true), b);
 
 /**
  * A LayerNorm's affine (γ, β) and a per-output scale r folded into the Linear (W, b) that reads it:
@@ -62,7 +75,13 @@ const dense = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.add(tf.matMul(x a
  * scale and shift and the Linear's bias: passes over [tokens, out] and [tokens, in] saved for a few
  * small ops on the weights.
  */
-function foldAffine(w: tf.Tensor, b: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, r: tf.Tensor): { w: tf.Tensor2D; wb: tf.Tensor2D } {
+function foldAffine(
+  w: tf.Tensor,
+  b: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  r: tf.Tensor,
+): { w: tf.Tensor2D; wb: tf.Tensor2D } {
   const wf = tf.mul(tf.mul(w, r), gamma) as tf.Tensor2D;
   const bf = tf.mul(tf.add(b.reshape([-1, 1]), tf.matMul(w as tf.Tensor2D, beta.reshape([-1, 1]) as tf.Tensor2D)), r);
   return { w: wf, wb: tf.concat([wf, bf], 1) as tf.Tensor2D };
@@ -120,7 +139,28 @@ function forward(x: tf.Tensor3D, w: BlockWeights, o: BlockOptions): { value: tf.
   const { g, ope } = erfGelu(u);
   const w2s = tf.mul(w2, Math.SQRT1_2);
   const value = tf.add(x1, dense(g, w2s, b2)).reshape([b, tq, d]) as tf.Tensor3D;
-  return { value, saved: [n1.xhat, n1.xhat1, n1.rstd, inF.w, q, k, v, att, attOut, n2.xhat, n2.xhat1, n2.rstd, mlpF.w, u, ope, g, w2s] };
+  return {
+    value,
+    saved: [
+      n1.xhat,
+      n1.xhat1,
+      n1.rstd,
+      inF.w,
+      q,
+      k,
+      v,
+      att,
+      attOut,
+      n2.xhat,
+      n2.xhat1,
+      n2.rstd,
+      mlpF.w,
+      u,
+      ope,
+      g,
+      w2s,
+    ],
+  };
 }
 
 function backward(dy: tf.Tensor3D, s: tf.Tensor[], xShape: number[], o: BlockOptions): tf.Tensor[] {
@@ -133,7 +173,13 @@ function backward(dy: tf.Tensor3D, s: tf.Tensor[], xShape: number[], o: BlockOpt
   const dw2 = tf.mul(tf.matMul(dm, g, true, false), Math.SQRT1_2);
   const db2 = sumRows(dm);
   const du = tf.mul(tf.matMul(dm, w2s), erfGeluDerivative(u, ope));
-  const [dw1, db1, dln2w, dln2b] = unfoldGrads(tf.matMul(du, xa2, true, false), w1, ln2w, ln2b, tf.scalar(Math.SQRT1_2));
+  const [dw1, db1, dln2w, dln2b] = unfoldGrads(
+    tf.matMul(du, xa2, true, false),
+    w1,
+    ln2w,
+    ln2b,
+    tf.scalar(Math.SQRT1_2),
+  );
   const dx1 = normalizeRowsBackward(tf.matMul(du, w1f), xhat2, rstd2, dm) as tf.Tensor2D;
   // Attention output projection and its residual.
   const dOutW = tf.matMul(dx1, attOut, true, false);
@@ -143,16 +189,43 @@ function backward(dy: tf.Tensor3D, s: tf.Tensor[], xShape: number[], o: BlockOpt
   // Scaled dot-product attention (q pre-scaled). Softmax backward is att ⊙ (datt − Σ datt·att), where
   // Σ_j datt·att = Σ_c dO·O over the head's channels (as FlashAttention): a pass over [tokens, D]
   // instead of [B, H, T, T].
-  const rowDot = tf.sum(tf.mul(dOut, attOut).reshape([1, b, tq, o.heads, -1]), -1).transpose([0, 1, 3, 2]).reshape([1, b, o.heads, tq, 1]);
+  const rowDot = tf
+    .sum(tf.mul(dOut, attOut).reshape([1, b, tq, o.heads, -1]), -1)
+    .transpose([0, 1, 3, 2])
+    .reshape([1, b, o.heads, tq, 1]);
   const ds = tf.mul(att, tf.sub(tf.matMul(dO, v, false, true), rowDot));
   let dq = tf.matMul(ds, k);
-  if (o.clsOnly) dq = tf.pad(dq, [[0, 0], [0, 0], [0, 0], [0, t - 1], [0, 0]]);
+  if (o.clsOnly)
+    dq = tf.pad(dq, [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, t - 1],
+      [0, 0],
+    ]);
   const dk = tf.matMul(ds, q, true, false);
   const dv = tf.matMul(att, dO, true, false);
   // The fused q/k/v projection with the first LayerNorm folded in.
-  const dqkv = tf.concat([dq, dk, dv]).transpose([1, 3, 0, 2, 4]).reshape([b * t, 3 * d]) as tf.Tensor2D;
-  const [dInW, dInB, dln1w, dln1b] = unfoldGrads(tf.matMul(dqkv, xa1, true, false), inW, ln1w, ln1b, qkvScale(d, o.heads));
-  const dxRes = o.clsOnly ? tf.pad(dx1.reshape([b, 1, d]), [[0, 0], [0, t - 1], [0, 0]]).reshape([b * t, d]) : dx1;
+  const dqkv = tf
+    .concat([dq, dk, dv])
+    .transpose([1, 3, 0, 2, 4])
+    .reshape([b * t, 3 * d]) as tf.Tensor2D;
+  const [dInW, dInB, dln1w, dln1b] = unfoldGrads(
+    tf.matMul(dqkv, xa1, true, false),
+    inW,
+    ln1w,
+    ln1b,
+    qkvScale(d, o.heads),
+  );
+  const dxRes = o.clsOnly
+    ? tf
+        .pad(dx1.reshape([b, 1, d]), [
+          [0, 0],
+          [0, t - 1],
+          [0, 0],
+        ])
+        .reshape([b * t, d])
+    : dx1;
   const dx = normalizeRowsBackward(tf.matMul(dqkv, inWf), xhat1, rstd1, dxRes).reshape([b, t, d]);
   return [dx, dln1w, dln1b, dInW, dInB, dOutW, dOutB, dln2w, dln2b, dw1, db1, dw2, db2];
 }

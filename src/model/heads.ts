@@ -23,7 +23,10 @@ export interface ProjectionHeadOptions {
 export class ProjectionHead {
   readonly params: Params;
 
-  constructor(readonly options: ProjectionHeadOptions, scope = "head") {
+  constructor(
+    readonly options: ProjectionHeadOptions,
+    scope = "head",
+  ) {
     const { inDim, hiddenDim: h, outDim, hiddenBias = false } = options;
     const rng = new Rng(options.seed ?? 0);
     const P = (this.params = new Params(scope));

@@ -6,7 +6,16 @@ export { MsnModel } from "./msn";
 export type { MsnModelOptions, AnchorInputs } from "./msn";
 export { ProjectionHead } from "./heads";
 export type { ProjectionHeadOptions } from "./heads";
-export { msnLoss, prototypeProbabilities, sharpen, sinkhorn, meMax, targetProbabilities, l2Normalize, MSN_LOSS_DEFAULTS } from "./loss";
+export {
+  msnLoss,
+  prototypeProbabilities,
+  sharpen,
+  sinkhorn,
+  meMax,
+  targetProbabilities,
+  l2Normalize,
+  MSN_LOSS_DEFAULTS,
+} from "./loss";
 export type { MsnLossOptions } from "./loss";
 export { randomTokenMask, batchTokenMask, maskTensor } from "./masking";
 export type { TokenMask, MaskCount } from "./masking";

@@ -29,7 +29,11 @@ const linearOp = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D,
   save([x, w]);
   return {
     value: tf.add(tf.matMul(x, w, false, true), b),
-    gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor[]) => [tf.matMul(dy, ws as tf.Tensor2D), tf.matMul(dy, xs as tf.Tensor2D, true, false), sumRows(dy)],
+    gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor[]) => [
+      tf.matMul(dy, ws as tf.Tensor2D),
+      tf.matMul(dy, xs as tf.Tensor2D, true, false),
+      sumRows(dy),
+    ],
   };
 }) as unknown as CustomGradFunc);
 
@@ -37,7 +41,10 @@ const linearNoBiasOp = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: Sav
   save([x, w]);
   return {
     value: tf.matMul(x, w, false, true),
-    gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor[]) => [tf.matMul(dy, ws as tf.Tensor2D), tf.matMul(dy, xs as tf.Tensor2D, true, false)],
+    gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor[]) => [
+      tf.matMul(dy, ws as tf.Tensor2D),
+      tf.matMul(dy, xs as tf.Tensor2D, true, false),
+    ],
   };
 }) as unknown as CustomGradFunc);
 
@@ -57,13 +64,26 @@ export function normalizeRows(x: tf.Tensor, eps: number): { xhat: tf.Tensor; rst
  * The gradient of x from that of x̂ = normalizeRows(x), rstd·(dx̂ − mean(dx̂)) − x̂·rstd·mean(dx̂·x̂),
  * plus `residual` (the gradient reaching x by another path) summed in the same pass by addN.
  */
-export function normalizeRowsBackward(dxhat: tf.Tensor, xhat: tf.Tensor, rstd: tf.Tensor, residual?: tf.Tensor): tf.Tensor {
-  const terms = [tf.mul(tf.sub(dxhat, tf.mean(dxhat, -1, true)), rstd), tf.mul(xhat, tf.mul(tf.mean(tf.mul(dxhat, xhat), -1, true), tf.neg(rstd)))];
+export function normalizeRowsBackward(
+  dxhat: tf.Tensor,
+  xhat: tf.Tensor,
+  rstd: tf.Tensor,
+  residual?: tf.Tensor,
+): tf.Tensor {
+  const terms = [
+    tf.mul(tf.sub(dxhat, tf.mean(dxhat, -1, true)), rstd),
+    tf.mul(xhat, tf.mul(tf.mean(tf.mul(dxhat, xhat), -1, true), tf.neg(rstd))),
+  ];
   return tf.addN(residual ? [...terms, residual] : terms);
 }
 
 /** LayerNorm's forward pieces: the output and what its backward pass reads. */
-export function layerNormForward(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): { y: tf.Tensor; xhat: tf.Tensor; rstd: tf.Tensor } {
+export function layerNormForward(
+  x: tf.Tensor,
+  weight: tf.Tensor,
+  bias: tf.Tensor,
+  eps: number,
+): { y: tf.Tensor; xhat: tf.Tensor; rstd: tf.Tensor } {
   const { xhat, rstd } = normalizeRows(x, eps);
   return { y: tf.add(tf.mul(xhat, weight), bias), xhat, rstd };
 }
@@ -78,7 +98,10 @@ export function layerNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, bias: 
   const op = tf.customGrad(((xIn: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: Save) => {
     const { y, xhat, rstd } = layerNormForward(xIn, w, b, eps);
     save([xhat, rstd, w]);
-    return { value: y, gradFunc: (dy: tf.Tensor, [xh, r, wt]: tf.Tensor[]) => tf.tidy(() => layerNormBackward(dy, xh, r, wt)) };
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, [xh, r, wt]: tf.Tensor[]) => tf.tidy(() => layerNormBackward(dy, xh, r, wt)),
+    };
   }) as unknown as CustomGradFunc);
   return op(x, weight, bias) as T;
 }
@@ -106,7 +129,10 @@ const geluOp = tf.customGrad(((x: tf.Tensor, save: Save) => {
   const { g, ope } = erfGelu(u);
   save([u, ope]);
   // x·Φ(x) = g/√2, and d/dx = (dg/du)·(du/dx)/√2 = (dg/du)/2.
-  return { value: tf.mul(g, Math.SQRT1_2), gradFunc: (dy: tf.Tensor, [us, o]: tf.Tensor[]) => tf.tidy(() => tf.mul(tf.mul(dy, 0.5), erfGeluDerivative(us, o))) };
+  return {
+    value: tf.mul(g, Math.SQRT1_2),
+    gradFunc: (dy: tf.Tensor, [us, o]: tf.Tensor[]) => tf.tidy(() => tf.mul(tf.mul(dy, 0.5), erfGeluDerivative(us, o))),
+  };
 }) as unknown as CustomGradFunc);
 
 /** GELU with the exact erf form (torch.nn.GELU's default), not the tanh approximation. */
@@ -130,14 +156,16 @@ export const init = {
   normal: (n: number, std: number, rng: Rng) => Float32Array.from({ length: n }, () => rng.normal(0, std)),
   uniform: (n: number, bound: number, rng: Rng) => Float32Array.from({ length: n }, () => rng.range(-bound, bound)),
   /** nn.init.trunc_normal_(std, a=-2, b=2): the bounds are absolute, as in PyTorch. */
-  truncNormal: (n: number, std: number, rng: Rng) => Float32Array.from({ length: n }, () => {
-    for (;;) {
-      const v = rng.normal(0, std);
-      if (v >= -2 && v <= 2) return v;
-    }
-  }),
+  truncNormal: (n: number, std: number, rng: Rng) =>
+    Float32Array.from({ length: n }, () => {
+      for (;;) {
+        const v = rng.normal(0, std);
+        if (v >= -2 && v <= 2) return v;
+      }
+    }),
   /** xavier_uniform_ for a [fanOut, fanIn] weight. */
-  xavierUniform: (fanOut: number, fanIn: number, rng: Rng) => init.uniform(fanOut * fanIn, Math.sqrt(6 / (fanIn + fanOut)), rng),
+  xavierUniform: (fanOut: number, fanIn: number, rng: Rng) =>
+    init.uniform(fanOut * fanIn, Math.sqrt(6 / (fanIn + fanOut)), rng),
   /** nn.Linear's default weight init, kaiming_uniform_(a=√5): U(-1/√fanIn, 1/√fanIn); also its bias. */
   linearDefault: (n: number, fanIn: number, rng: Rng) => init.uniform(n, 1 / Math.sqrt(fanIn), rng),
 };

@@ -31,7 +31,11 @@ export function load(file: string, opts: LoadOptions = {}): VisionTransformer {
   const conv = state.get("conv_proj.weight");
   const pos = state.get("encoder.pos_embedding");
   if (!conv || !pos || conv.shape.length !== 4 || pos.shape.length !== 3) {
-    throw new InputError({ file, expected: "a patch embedding [D, C, p, p] and a position embedding [1, T, D]", found: `${conv ? `[${conv.shape}]` : "none"} and ${pos ? `[${pos.shape}]` : "none"}` });
+    throw new InputError({
+      file,
+      expected: "a patch embedding [D, C, p, p] and a position embedding [1, T, D]",
+      found: `${conv ? `[${conv.shape}]` : "none"} and ${pos ? `[${pos.shape}]` : "none"}`,
+    });
   }
   const dim = cls.shape[2];
   let layers = 0;
@@ -39,7 +43,12 @@ export function load(file: string, opts: LoadOptions = {}): VisionTransformer {
   const patch = conv.shape[2];
   const side = Math.sqrt(pos.shape[1] - 1);
   if (!Number.isInteger(side)) {
-    throw new InputError({ file, field: "encoder.pos_embedding", expected: "1 + side² positions (a class-token position and a square grid)", found: `${pos.shape[1]}` });
+    throw new InputError({
+      file,
+      field: "encoder.pos_embedding",
+      expected: "1 + side² positions (a class-token position and a square grid)",
+      found: `${pos.shape[1]}`,
+    });
   }
   const vit = new VisionTransformer({
     dim,
@@ -74,12 +83,18 @@ const TIMM_TOP: Record<string, string> = {
 };
 
 const TIMM_BLOCK: Record<string, string> = {
-  "norm1.weight": "ln_1.weight", "norm1.bias": "ln_1.bias",
-  "attn.qkv.weight": "self_attention.in_proj_weight", "attn.qkv.bias": "self_attention.in_proj_bias",
-  "attn.proj.weight": "self_attention.out_proj.weight", "attn.proj.bias": "self_attention.out_proj.bias",
-  "norm2.weight": "ln_2.weight", "norm2.bias": "ln_2.bias",
-  "mlp.fc1.weight": "mlp.0.weight", "mlp.fc1.bias": "mlp.0.bias",
-  "mlp.fc2.weight": "mlp.3.weight", "mlp.fc2.bias": "mlp.3.bias",
+  "norm1.weight": "ln_1.weight",
+  "norm1.bias": "ln_1.bias",
+  "attn.qkv.weight": "self_attention.in_proj_weight",
+  "attn.qkv.bias": "self_attention.in_proj_bias",
+  "attn.proj.weight": "self_attention.out_proj.weight",
+  "attn.proj.bias": "self_attention.out_proj.bias",
+  "norm2.weight": "ln_2.weight",
+  "norm2.bias": "ln_2.bias",
+  "mlp.fc1.weight": "mlp.0.weight",
+  "mlp.fc1.bias": "mlp.0.bias",
+  "mlp.fc2.weight": "mlp.3.weight",
+  "mlp.fc2.bias": "mlp.3.bias",
 };
 
 /** The encoder's tensors under torchvision's names, whatever naming the file uses. */
@@ -90,7 +105,11 @@ function torchvisionNames(tensors: Map<string, SafeTensor>, file: string): Map<s
   // A pretraining checkpoint holds both encoders: the target ("backbone.") is the one used downstream.
   const key = tv && names.includes("backbone.class_token") ? "backbone.class_token" : (tv ?? timm);
   if (!key) {
-    throw new InputError({ file, expected: "ViT weights with a class token (torchvision `class_token` or timm `cls_token`)", found: `${names.length} tensors (${names.slice(0, 4).join(", ")}${names.length > 4 ? ", ..." : ""})` });
+    throw new InputError({
+      file,
+      expected: "ViT weights with a class token (torchvision `class_token` or timm `cls_token`)",
+      found: `${names.length} tensors (${names.slice(0, 4).join(", ")}${names.length > 4 ? ", ..." : ""})`,
+    });
   }
   const prefix = key.slice(0, key.lastIndexOf(".") + 1);
   const out = new Map<string, SafeTensor>();
@@ -106,7 +125,8 @@ function torchvisionNames(tensors: Map<string, SafeTensor>, file: string): Map<s
   if (unknown.length > 0) {
     throw new InputError({
       file,
-      expected: "only the tensors of a plain ViT (patch embedding, class token, position embedding, pre-norm blocks, final norm)",
+      expected:
+        "only the tensors of a plain ViT (patch embedding, class token, position embedding, pre-norm blocks, final norm)",
       found: `${unknown.length} other tensor(s): ${unknown.slice(0, 5).join(", ")}`,
       hint: "LayerScale, distillation or register tokens and average-pooled models are not supported.",
     });
@@ -119,7 +139,17 @@ function torchvisionLocal(local: string): string | null | undefined {
   if (local.startsWith("heads.")) return null;
   // torchvision < 0.12 named the MLP layers linear_1 / linear_2 (it renames them on load too).
   const renamed = local.replace(/\.mlp\.linear_1\./, ".mlp.0.").replace(/\.mlp\.linear_2\./, ".mlp.3.");
-  if (["class_token", "conv_proj.weight", "conv_proj.bias", "encoder.pos_embedding", "encoder.ln.weight", "encoder.ln.bias"].includes(renamed)) return renamed;
+  if (
+    [
+      "class_token",
+      "conv_proj.weight",
+      "conv_proj.bias",
+      "encoder.pos_embedding",
+      "encoder.ln.weight",
+      "encoder.ln.bias",
+    ].includes(renamed)
+  )
+    return renamed;
   const m = /^encoder\.layers\.encoder_layer_(\d+)\.(.+)$/.exec(renamed);
   return m && layerParamNames(Number(m[1])).includes(renamed) ? renamed : undefined;
 }

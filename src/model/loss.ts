@@ -17,7 +17,12 @@ export interface MsnLossOptions {
   meMaxWeight?: number;
 }
 
-export const MSN_LOSS_DEFAULTS: Required<MsnLossOptions> = { temperature: 0.1, sharpenTemperature: 0.25, sinkhornIterations: 3, meMaxWeight: 1 };
+export const MSN_LOSS_DEFAULTS: Required<MsnLossOptions> = {
+  temperature: 0.1,
+  sharpenTemperature: 0.25,
+  sinkhornIterations: 3,
+  meMaxWeight: 1,
+};
 
 /** Rows scaled to unit L2 norm, as F.normalize(x, dim=1, eps=1e-12). */
 export function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {
@@ -25,7 +30,11 @@ export function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** softmax(queries · prototypesᵀ / temperature) over the prototypes: [N, d], [K, d] -> [N, K]. */
-export function prototypeProbabilities(queries: tf.Tensor2D, prototypes: tf.Tensor2D, temperature: number): tf.Tensor2D {
+export function prototypeProbabilities(
+  queries: tf.Tensor2D,
+  prototypes: tf.Tensor2D,
+  temperature: number,
+): tf.Tensor2D {
   return tf.tidy(() => tf.softmax(tf.div(tf.matMul(queries, prototypes, false, true), temperature)) as tf.Tensor2D);
 }
 
@@ -61,16 +70,27 @@ export function meMax(probabilities: tf.Tensor2D): tf.Scalar {
 }
 
 /** Identity whose gradient is zero (TF.js has no stopGradient). */
-const stopGradient = tf.customGrad(((x: tf.Tensor) => ({ value: x.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0]);
+const stopGradient = tf.customGrad(((x: tf.Tensor) => ({
+  value: x.clone(),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as unknown as Parameters<typeof tf.customGrad>[0]);
 
 /**
  * Target assignments for the loss: softmax of the cosine similarities, sharpened, Sinkhorn-balanced.
  * No gradient flows through them.
  */
-export function targetProbabilities(targets: tf.Tensor2D, prototypes: tf.Tensor2D, options: MsnLossOptions = {}): tf.Tensor2D {
+export function targetProbabilities(
+  targets: tf.Tensor2D,
+  prototypes: tf.Tensor2D,
+  options: MsnLossOptions = {},
+): tf.Tensor2D {
   const o = { ...MSN_LOSS_DEFAULTS, ...options };
   return tf.tidy(() => {
-    let p = prototypeProbabilities(l2Normalize(stopGradient(targets) as tf.Tensor2D), l2Normalize(stopGradient(prototypes) as tf.Tensor2D), o.temperature);
+    let p = prototypeProbabilities(
+      l2Normalize(stopGradient(targets) as tf.Tensor2D),
+      l2Normalize(stopGradient(prototypes) as tf.Tensor2D),
+      o.temperature,
+    );
     if (o.sharpenTemperature > 0) p = sharpen(p, o.sharpenTemperature);
     return sinkhorn(p, o.sinkhornIterations);
   });
@@ -82,7 +102,12 @@ export function targetProbabilities(targets: tf.Tensor2D, prototypes: tf.Tensor2
  * given as precomputed assignments with `targetProbabilities` ({ probabilities }). Gradients flow into
  * the anchors and, through the anchors' assignments only (as in MSN), into the prototypes.
  */
-export function msnLoss(anchors: tf.Tensor2D, targets: tf.Tensor2D | { probabilities: tf.Tensor2D }, prototypes: tf.Tensor2D, options: MsnLossOptions = {}): tf.Scalar {
+export function msnLoss(
+  anchors: tf.Tensor2D,
+  targets: tf.Tensor2D | { probabilities: tf.Tensor2D },
+  prototypes: tf.Tensor2D,
+  options: MsnLossOptions = {},
+): tf.Scalar {
   const o = { ...MSN_LOSS_DEFAULTS, ...options };
   const [rows, d] = anchors.shape;
   const b = "probabilities" in targets ? targets.probabilities.shape[0] : targets.shape[0];
@@ -90,10 +115,17 @@ export function msnLoss(anchors: tf.Tensor2D, targets: tf.Tensor2D | { probabili
     throw new InputError({ field: "anchors", expected: `a multiple of the ${b} target rows`, found: `${rows} rows` });
   }
   if (prototypes.shape[1] !== d || (!("probabilities" in targets) && targets.shape[1] !== d)) {
-    throw new InputError({ field: "prototypes", expected: `anchors, targets and prototypes of width ${d}`, found: `prototypes [${prototypes.shape}]` });
+    throw new InputError({
+      field: "prototypes",
+      expected: `anchors, targets and prototypes of width ${d}`,
+      found: `prototypes [${prototypes.shape}]`,
+    });
   }
   return tf.tidy(() => {
-    const target = "probabilities" in targets ? stopGradient(targets.probabilities) as tf.Tensor2D : targetProbabilities(targets, prototypes, o);
+    const target =
+      "probabilities" in targets
+        ? (stopGradient(targets.probabilities) as tf.Tensor2D)
+        : targetProbabilities(targets, prototypes, o);
     const logits = tf.div(tf.matMul(l2Normalize(anchors), l2Normalize(prototypes), false, true), o.temperature);
     const logP = tf.logSoftmax(logits);
     const ce = tf.mean(tf.sum(tf.mul(tf.neg(tf.tile(target, [rows / b, 1])), logP), 1));

@@ -27,12 +27,23 @@ export type MaskCount = "authors" | "exact";
  * Per-sample random token mask with lightly's `random_token_mask` semantics: noise U(0, 1) per token,
  * the class token's noise forced to −1, the tokens with the smallest noise kept.
  */
-export function randomTokenMask(rows: number, patches: number, ratio: number, rng: Rng, count: MaskCount = "authors"): TokenMask {
+export function randomTokenMask(
+  rows: number,
+  patches: number,
+  ratio: number,
+  rng: Rng,
+  count: MaskCount = "authors",
+): TokenMask {
   checkRatio(ratio);
   const seqLength = count === "authors" ? patches : patches + 1;
   // int(seq_length * (1 - mask_ratio)) in Python; the same float64 arithmetic here.
   const keep = Math.trunc(seqLength * (1 - ratio));
-  if (keep < 1) throw new InputError({ field: "maskRatio", expected: `a ratio that keeps at least the class token of ${seqLength}`, found: String(ratio) });
+  if (keep < 1)
+    throw new InputError({
+      field: "maskRatio",
+      expected: `a ratio that keeps at least the class token of ${seqLength}`,
+      found: String(ratio),
+    });
   const indices = new Int32Array(rows * keep);
   const noise = new Float64Array(seqLength);
   const order = Array.from({ length: seqLength }, (_, i) => i);
@@ -68,5 +79,6 @@ export function maskTensor(mask: TokenMask): tf.Tensor2D {
 }
 
 function checkRatio(ratio: number): void {
-  if (!(ratio >= 0 && ratio < 1)) throw new InputError({ field: "maskRatio", expected: "a number in [0, 1)", found: String(ratio) });
+  if (!(ratio >= 0 && ratio < 1))
+    throw new InputError({ field: "maskRatio", expected: "a number in [0, 1)", found: String(ratio) });
 }

@@ -59,18 +59,37 @@ export class MsnModel {
     const rng = new Rng(seed);
     this.target = new VisionTransformer({ ...options.vit, seed }, "backbone");
     const d = this.target.dim;
-    const headOpts = { inDim: d, hiddenDim: options.projHidden ?? 4 * d, outDim: options.projOut ?? d, hiddenBias: options.projHiddenBias ?? false, seed: rng.fork("head").nextUint32() };
+    const headOpts = {
+      inDim: d,
+      hiddenDim: options.projHidden ?? 4 * d,
+      outDim: options.projOut ?? d,
+      hiddenBias: options.projHiddenBias ?? false,
+      seed: rng.fork("head").nextUint32(),
+    };
     this.targetHead = new ProjectionHead(headOpts, "projection_head");
     // The authors deep-copy the target modules: both sides start equal.
     this.anchor = new VisionTransformer({ ...options.vit, seed }, "anchor_backbone");
     this.anchorHead = new ProjectionHead(headOpts, "anchor_projection_head");
     const k = options.numPrototypes ?? 1024;
     const ehrIn = (this.ehrIn = options.ehrIn ?? 0);
-    for (const [field, v] of [["numPrototypes", k], ["ehrIn", ehrIn], ["ehrDim", options.ehrDim ?? 128]] as const) {
-      if (!Number.isInteger(v) || v < (field === "ehrIn" ? 0 : 1)) throw new InputError({ field, expected: field === "ehrIn" ? "a non-negative integer" : "a positive integer", found: String(v) });
+    for (const [field, v] of [
+      ["numPrototypes", k],
+      ["ehrIn", ehrIn],
+      ["ehrDim", options.ehrDim ?? 128],
+    ] as const) {
+      if (!Number.isInteger(v) || v < (field === "ehrIn" ? 0 : 1))
+        throw new InputError({
+          field,
+          expected: field === "ehrIn" ? "a non-negative integer" : "a positive integer",
+          found: String(v),
+        });
     }
     const P = (this.extra = new Params("msn"));
-    P.add("prototypes", [k, headOpts.outDim], init.linearDefault(k * headOpts.outDim, headOpts.outDim, rng.fork("prototypes")));
+    P.add(
+      "prototypes",
+      [k, headOpts.outDim],
+      init.linearDefault(k * headOpts.outDim, headOpts.outDim, rng.fork("prototypes")),
+    );
     if (ehrIn > 0) {
       const e = options.ehrDim ?? 128;
       P.add("f_ehr.weight", [e, ehrIn], init.linearDefault(e * ehrIn, ehrIn, rng.fork("f_ehr.weight")));
@@ -86,7 +105,8 @@ export class MsnModel {
 
   /** Every parameter with its state-dict name, in a fixed order. */
   namedParams(): [string, tf.Variable][] {
-    const withPrefix = (prefix: string, p: Params) => p.entries().map(([n, v]) => [prefix + n, v] as [string, tf.Variable]);
+    const withPrefix = (prefix: string, p: Params) =>
+      p.entries().map(([n, v]) => [prefix + n, v] as [string, tf.Variable]);
     return [
       ...withPrefix("backbone.", this.target.params),
       ...withPrefix("projection_head.", this.targetHead.params),
@@ -98,7 +118,9 @@ export class MsnModel {
 
   /** Current values of every parameter under its state-dict name (what checkpoints store). */
   state(): Map<string, { shape: number[]; data: Float32Array }> {
-    return new Map(this.namedParams().map(([n, v]) => [n, { shape: v.shape.slice(), data: v.dataSync() as Float32Array }]));
+    return new Map(
+      this.namedParams().map(([n, v]) => [n, { shape: v.shape.slice(), data: v.dataSync() as Float32Array }]),
+    );
   }
 
   /**
@@ -107,8 +129,11 @@ export class MsnModel {
    */
   loadState(values: Map<string, { shape: number[]; data: Float32Array | Int32Array }>, source: string): void {
     const modules: [string, Params][] = [
-      ["backbone.", this.target.params], ["projection_head.", this.targetHead.params],
-      ["anchor_backbone.", this.anchor.params], ["anchor_projection_head.", this.anchorHead.params], ["", this.extra],
+      ["backbone.", this.target.params],
+      ["projection_head.", this.targetHead.params],
+      ["anchor_backbone.", this.anchor.params],
+      ["anchor_projection_head.", this.anchorHead.params],
+      ["", this.extra],
     ];
     for (const [prefix, p] of modules) p.check(values, source, prefix);
     for (const [prefix, p] of modules) p.load(values, source, prefix);
@@ -120,7 +145,13 @@ export class MsnModel {
    * exported target encoder can be fine-tuned as it is).
    */
   trainableParams(prototypes: boolean): [string, tf.Variable][] {
-    return this.namedParams().filter(([n]) => n.startsWith("anchor_") || n.startsWith("f_ehr.") || n.startsWith("ehr_cxr_project_g.") || (prototypes && n === "prototypes"));
+    return this.namedParams().filter(
+      ([n]) =>
+        n.startsWith("anchor_") ||
+        n.startsWith("f_ehr.") ||
+        n.startsWith("ehr_cxr_project_g.") ||
+        (prototypes && n === "prototypes"),
+    );
   }
 
   /**
@@ -129,7 +160,10 @@ export class MsnModel {
    */
   emaUpdate(momentum: number): void {
     tf.tidy(() => {
-      for (const [t, a] of [[this.target.params, this.anchor.params], [this.targetHead.params, this.anchorHead.params]] as const) {
+      for (const [t, a] of [
+        [this.target.params, this.anchor.params],
+        [this.targetHead.params, this.anchorHead.params],
+      ] as const) {
         for (const [name, v] of t.entries()) v.assign(tf.add(tf.mul(v, momentum), tf.mul(a.get(name), 1 - momentum)));
       }
     });
@@ -155,12 +189,23 @@ export class MsnModel {
       if (this.ehrIn > 0) {
         const b = x.anchor.shape[0];
         if (!x.ehr || x.ehr.shape[0] !== b || x.ehr.shape[1] !== this.ehrIn) {
-          throw new InputError({ field: "ehr", expected: `an EHR tensor [${b}, ${this.ehrIn}]`, found: x.ehr ? `[${x.ehr.shape}]` : "none" });
+          throw new InputError({
+            field: "ehr",
+            expected: `an EHR tensor [${b}, ${this.ehrIn}]`,
+            found: x.ehr ? `[${x.ehr.shape}]` : "none",
+          });
         }
         const g = (n: string) => this.extra.get(n) as tf.Tensor;
         // Tiled view-major, matching the anchor order [anchor (B); focal view 1 (B); ...].
-        const v = tf.tile(linear(x.ehr, g("f_ehr.weight") as tf.Tensor2D, g("f_ehr.bias") as tf.Tensor1D), [a.shape[0] / b, 1]);
-        a = linear(tf.concat([a, v], 1), g("ehr_cxr_project_g.weight") as tf.Tensor2D, g("ehr_cxr_project_g.bias") as tf.Tensor1D);
+        const v = tf.tile(linear(x.ehr, g("f_ehr.weight") as tf.Tensor2D, g("f_ehr.bias") as tf.Tensor1D), [
+          a.shape[0] / b,
+          1,
+        ]);
+        a = linear(
+          tf.concat([a, v], 1),
+          g("ehr_cxr_project_g.weight") as tf.Tensor2D,
+          g("ehr_cxr_project_g.bias") as tf.Tensor1D,
+        );
       }
       return this.anchorHead.forward(a);
     });
@@ -168,12 +213,16 @@ export class MsnModel {
 
   /** Sharpened, Sinkhorn-balanced target assignments [B, K] of the target views (no gradient). */
   targetProbabilities(targetViews: tf.Tensor4D, lossOptions: MsnLossOptions = {}): tf.Tensor2D {
-    return tf.tidy(() => targetProbabilities(this.targetOutputs(targetViews), this.prototypes as tf.Tensor2D, lossOptions));
+    return tf.tidy(() =>
+      targetProbabilities(this.targetOutputs(targetViews), this.prototypes as tf.Tensor2D, lossOptions),
+    );
   }
 
   /** The MSN loss of the anchor side against precomputed target assignments; differentiable. */
   anchorLoss(x: AnchorInputs, targetProbs: tf.Tensor2D, lossOptions: MsnLossOptions = {}): tf.Scalar {
-    return tf.tidy(() => msnLoss(this.anchorOutputs(x), { probabilities: targetProbs }, this.prototypes as tf.Tensor2D, lossOptions));
+    return tf.tidy(() =>
+      msnLoss(this.anchorOutputs(x), { probabilities: targetProbs }, this.prototypes as tf.Tensor2D, lossOptions),
+    );
   }
 
   /** The MSN loss of one batch; differentiable with respect to the anchor side (and the prototypes). */

@@ -21,7 +21,9 @@ export class Params {
   /** Creates the variable `name` holding `values` (float32, row-major). */
   add(name: string, shape: number[], values: Float32Array, trainable = true): tf.Variable {
     if (this.vars.has(name)) throw new Error(`parameter ${name} is defined twice`);
-    const v = tf.tidy(() => tf.variable(tf.tensor(values, shape, "float32"), trainable, `${this.scope}/${name}#${nextId++}`));
+    const v = tf.tidy(() =>
+      tf.variable(tf.tensor(values, shape, "float32"), trainable, `${this.scope}/${name}#${nextId++}`),
+    );
     this.vars.set(name, v);
     return v;
   }
@@ -64,17 +66,30 @@ export class Params {
     if (missing.length > 0) {
       throw new InputError({
         file: source,
-        expected: `tensors ${missing.slice(0, 5).map((n) => `"${prefix}${n}"`).join(", ")}${missing.length > 5 ? ` and ${missing.length - 5} more` : ""}`,
+        expected: `tensors ${missing
+          .slice(0, 5)
+          .map((n) => `"${prefix}${n}"`)
+          .join(", ")}${missing.length > 5 ? ` and ${missing.length - 5} more` : ""}`,
         found: "them missing",
       });
     }
     for (const [name, v] of this.vars) {
       const t = values.get(prefix + name)!;
       if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i])) {
-        throw new InputError({ file: source, field: prefix + name, expected: `shape [${v.shape}]`, found: `shape [${t.shape}]` });
+        throw new InputError({
+          file: source,
+          field: prefix + name,
+          expected: `shape [${v.shape}]`,
+          found: `shape [${t.shape}]`,
+        });
       }
       if (!(t.data instanceof Float32Array)) {
-        throw new InputError({ file: source, field: prefix + name, expected: "a floating-point tensor", found: "integers" });
+        throw new InputError({
+          file: source,
+          field: prefix + name,
+          expected: "a floating-point tensor",
+          found: "integers",
+        });
       }
     }
   }
@@ -89,7 +104,8 @@ export class Params {
   /** Current values, read synchronously. */
   read(prefix = ""): Map<string, TensorToWrite & { data: Float32Array }> {
     const out = new Map<string, TensorToWrite & { data: Float32Array }>();
-    for (const [name, v] of this.vars) out.set(prefix + name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+    for (const [name, v] of this.vars)
+      out.set(prefix + name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
     return out;
   }
 

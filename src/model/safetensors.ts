@@ -14,7 +14,16 @@ import { InputError } from "../util/errors";
 
 /** Dtypes read. Floating types are returned as Float32Array, integer and bool types as Int32Array. */
 const DTYPE_BYTES: Record<string, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
 };
 
 export interface SafeTensor {
@@ -45,19 +54,26 @@ export function readSafetensors(file: string): SafeTensorsFile {
 /** Parses safetensors bytes (`source` names them in errors). */
 export function parseSafetensors(buf: Uint8Array, source = "safetensors data"): SafeTensorsFile {
   const bad = (expected: string, found: string): never => {
-    throw new InputError({ file: source, expected, found, hint: "The file is truncated, corrupt or not a safetensors file." });
+    throw new InputError({
+      file: source,
+      expected,
+      found,
+      hint: "The file is truncated, corrupt or not a safetensors file.",
+    });
   };
   if (buf.byteLength < 8) bad("at least 8 bytes (the header length)", `${buf.byteLength} bytes`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
-  if (headerLen > buf.byteLength - 8) bad(`a header of at most ${buf.byteLength - 8} bytes`, `a header length of ${headerLen}`);
+  if (headerLen > buf.byteLength - 8)
+    bad(`a header of at most ${buf.byteLength - 8} bytes`, `a header length of ${headerLen}`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(Buffer.from(buf.buffer, buf.byteOffset + 8, headerLen).toString("utf8"));
   } catch (e) {
     return bad("a JSON header", `unparsable JSON (${(e as Error).message})`);
   }
-  if (header === null || typeof header !== "object" || Array.isArray(header)) return bad("a JSON object header", typeof header);
+  if (header === null || typeof header !== "object" || Array.isArray(header))
+    return bad("a JSON object header", typeof header);
   const dataStart = 8 + headerLen;
   const dataLen = buf.byteLength - dataStart;
   const tensors = new Map<string, SafeTensor>();
@@ -70,23 +86,34 @@ export function parseSafetensors(buf: Uint8Array, source = "safetensors data"): 
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const bytes = typeof e.dtype === "string" ? DTYPE_BYTES[e.dtype] : undefined;
-    if (bytes === undefined) bad(`tensor "${name}" with a dtype of ${Object.keys(DTYPE_BYTES).join(", ")}`, JSON.stringify(e.dtype));
+    if (bytes === undefined)
+      bad(`tensor "${name}" with a dtype of ${Object.keys(DTYPE_BYTES).join(", ")}`, JSON.stringify(e.dtype));
     const shape = e.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) bad(`tensor "${name}" with a shape of non-negative integers`, JSON.stringify(shape));
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
+      bad(`tensor "${name}" with a shape of non-negative integers`, JSON.stringify(shape));
     const offsets = e.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
       bad(`tensor "${name}" with data_offsets [begin, end]`, JSON.stringify(offsets));
     }
     const [begin, end] = offsets as [number, number];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end - begin !== count * bytes!) bad(`tensor "${name}" of ${count * bytes!} bytes (shape ${JSON.stringify(shape)}, ${e.dtype})`, `${end - begin} bytes`);
+    if (end - begin !== count * bytes!)
+      bad(
+        `tensor "${name}" of ${count * bytes!} bytes (shape ${JSON.stringify(shape)}, ${e.dtype})`,
+        `${end - begin} bytes`,
+      );
     if (end > dataLen) bad(`tensor "${name}" to end within the ${dataLen} data bytes`, `an end offset of ${end}`);
     spans.push([begin, end, name]);
-    tensors.set(name, { dtype: e.dtype as string, shape: shape as number[], data: decode(buf, dataStart + begin, count, e.dtype as string) });
+    tensors.set(name, {
+      dtype: e.dtype as string,
+      shape: shape as number[],
+      data: decode(buf, dataStart + begin, count, e.dtype as string),
+    });
   }
   spans.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < spans.length; i++) {
-    if (spans[i][0] < spans[i - 1][1]) bad("tensors whose bytes do not overlap", `"${spans[i - 1][2]}" and "${spans[i][2]}" overlapping`);
+    if (spans[i][0] < spans[i - 1][1])
+      bad("tensors whose bytes do not overlap", `"${spans[i - 1][2]}" and "${spans[i][2]}" overlapping`);
   }
   return { tensors, metadata };
 }
@@ -100,23 +127,30 @@ function decode(buf: Uint8Array, at: number, count: number, dtype: string): Floa
       new Uint8Array(out.buffer).set(new Uint8Array(buf.buffer, buf.byteOffset + at, count * 4));
       return out;
     }
-    case "F64": return Float32Array.from({ length: count }, (_, i) => view.getFloat64(i * 8, true));
-    case "F16": return Float32Array.from({ length: count }, (_, i) => halfToFloat(view.getUint16(i * 2, true)));
+    case "F64":
+      return Float32Array.from({ length: count }, (_, i) => view.getFloat64(i * 8, true));
+    case "F16":
+      return Float32Array.from({ length: count }, (_, i) => halfToFloat(view.getUint16(i * 2, true)));
     case "BF16": {
       const out = new Float32Array(count);
       const u = new Uint32Array(out.buffer);
       for (let i = 0; i < count; i++) u[i] = view.getUint16(i * 2, true) << 16;
       return out;
     }
-    case "I64": return Int32Array.from({ length: count }, (_, i) => {
-      const v = view.getBigInt64(i * 8, true);
-      if (v > 2147483647n || v < -2147483648n) throw new RangeError(`int64 value ${v} does not fit in int32`);
-      return Number(v);
-    });
-    case "I32": return Int32Array.from({ length: count }, (_, i) => view.getInt32(i * 4, true));
-    case "I16": return Int32Array.from({ length: count }, (_, i) => view.getInt16(i * 2, true));
-    case "I8": return Int32Array.from({ length: count }, (_, i) => view.getInt8(i));
-    default: return Int32Array.from({ length: count }, (_, i) => view.getUint8(i)); // U8, BOOL
+    case "I64":
+      return Int32Array.from({ length: count }, (_, i) => {
+        const v = view.getBigInt64(i * 8, true);
+        if (v > 2147483647n || v < -2147483648n) throw new RangeError(`int64 value ${v} does not fit in int32`);
+        return Number(v);
+      });
+    case "I32":
+      return Int32Array.from({ length: count }, (_, i) => view.getInt32(i * 4, true));
+    case "I16":
+      return Int32Array.from({ length: count }, (_, i) => view.getInt16(i * 2, true));
+    case "I8":
+      return Int32Array.from({ length: count }, (_, i) => view.getInt8(i));
+    default:
+      return Int32Array.from({ length: count }, (_, i) => view.getUint8(i)); // U8, BOOL
   }
 }
 
@@ -140,16 +174,26 @@ export interface TensorToWrite {
  * Serialises tensors (in the order given) and string metadata to safetensors bytes.
  * The header is padded with spaces to a multiple of 8 bytes, as the reference implementation does.
  */
-export function serializeSafetensors(tensors: Iterable<[string, TensorToWrite]>, metadata: Record<string, string> = {}): Buffer {
+export function serializeSafetensors(
+  tensors: Iterable<[string, TensorToWrite]>,
+  metadata: Record<string, string> = {},
+): Buffer {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   const parts: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of tensors) {
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new RangeError(`tensor "${name}": shape ${JSON.stringify(t.shape)} holds ${count} values, data has ${t.data.length}`);
+    if (count !== t.data.length)
+      throw new RangeError(
+        `tensor "${name}": shape ${JSON.stringify(t.shape)} holds ${count} values, data has ${t.data.length}`,
+      );
     const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-    header[name] = { dtype: t.data instanceof Float32Array ? "F32" : "I32", shape: t.shape, data_offsets: [offset, offset + bytes.byteLength] };
+    header[name] = {
+      dtype: t.data instanceof Float32Array ? "F32" : "I32",
+      shape: t.shape,
+      data_offsets: [offset, offset + bytes.byteLength],
+    };
     parts.push(bytes);
     offset += bytes.byteLength;
   }
@@ -164,7 +208,11 @@ export function serializeSafetensors(tensors: Iterable<[string, TensorToWrite]>,
  * Writes a .safetensors file atomically: to a temporary file in the same folder, flushed to disk,
  * then renamed over `file`, so a crash at any moment leaves either the old file or the new one.
  */
-export function writeSafetensors(file: string, tensors: Iterable<[string, TensorToWrite]>, metadata: Record<string, string> = {}): void {
+export function writeSafetensors(
+  file: string,
+  tensors: Iterable<[string, TensorToWrite]>,
+  metadata: Record<string, string> = {},
+): void {
   writeFileAtomic(file, serializeSafetensors(tensors, metadata));
 }
 

@@ -58,7 +58,12 @@ const LN_EPS = 1e-6;
 /** Resolves and checks the options; throws InputError naming the bad field. */
 export function vitConfig(opts: VitOptions = {}): VitConfig {
   const size = opts.size ?? "tiny";
-  if (!(size in VIT_SIZES)) throw new InputError({ field: "size", expected: `one of ${Object.keys(VIT_SIZES).join(", ")}`, found: JSON.stringify(size) });
+  if (!(size in VIT_SIZES))
+    throw new InputError({
+      field: "size",
+      expected: `one of ${Object.keys(VIT_SIZES).join(", ")}`,
+      found: JSON.stringify(size),
+    });
   const base = VIT_SIZES[size];
   const cfg: VitConfig = {
     dim: opts.dim ?? base.dim,
@@ -70,12 +75,22 @@ export function vitConfig(opts: VitOptions = {}): VitConfig {
     channels: opts.channels ?? 3,
   };
   for (const k of Object.keys(cfg) as (keyof VitConfig)[]) {
-    if (!Number.isInteger(cfg[k]) || cfg[k] < 1) throw new InputError({ field: k, expected: "a positive integer", found: String(cfg[k]) });
+    if (!Number.isInteger(cfg[k]) || cfg[k] < 1)
+      throw new InputError({ field: k, expected: "a positive integer", found: String(cfg[k]) });
   }
   if (cfg.imageSize % cfg.patch !== 0) {
-    throw new InputError({ field: "imageSize", expected: `a multiple of the patch size ${cfg.patch}`, found: String(cfg.imageSize) });
+    throw new InputError({
+      field: "imageSize",
+      expected: `a multiple of the patch size ${cfg.patch}`,
+      found: String(cfg.imageSize),
+    });
   }
-  if (cfg.dim % cfg.heads !== 0) throw new InputError({ field: "heads", expected: `a divisor of the hidden size ${cfg.dim}`, found: String(cfg.heads) });
+  if (cfg.dim % cfg.heads !== 0)
+    throw new InputError({
+      field: "heads",
+      expected: `a divisor of the hidden size ${cfg.dim}`,
+      found: String(cfg.heads),
+    });
   return cfg;
 }
 
@@ -83,9 +98,18 @@ export function vitConfig(opts: VitOptions = {}): VitConfig {
 export function layerParamNames(i: number): string[] {
   const p = `encoder.layers.encoder_layer_${i}.`;
   return [
-    "ln_1.weight", "ln_1.bias",
-    "self_attention.in_proj_weight", "self_attention.in_proj_bias", "self_attention.out_proj.weight", "self_attention.out_proj.bias",
-    "ln_2.weight", "ln_2.bias", "mlp.0.weight", "mlp.0.bias", "mlp.3.weight", "mlp.3.bias",
+    "ln_1.weight",
+    "ln_1.bias",
+    "self_attention.in_proj_weight",
+    "self_attention.in_proj_bias",
+    "self_attention.out_proj.weight",
+    "self_attention.out_proj.bias",
+    "ln_2.weight",
+    "ln_2.bias",
+    "mlp.0.weight",
+    "mlp.0.bias",
+    "mlp.3.weight",
+    "mlp.3.bias",
   ].map((n) => p + n);
 }
 
@@ -109,9 +133,15 @@ export class VisionTransformer implements Encoder {
     this.initialise(new Rng(opts.seed ?? 0));
   }
 
-  get dim(): number { return this.config.dim; }
-  get imageSize(): number { return this.config.imageSize; }
-  get channels(): number { return this.config.channels; }
+  get dim(): number {
+    return this.config.dim;
+  }
+  get imageSize(): number {
+    return this.config.imageSize;
+  }
+  get channels(): number {
+    return this.config.channels;
+  }
 
   /** Creates the parameters in torchvision's order with torchvision's initialisation. */
   private initialise(rng: Rng): void {
@@ -120,7 +150,11 @@ export class VisionTransformer implements Encoder {
     const r = (name: string) => rng.fork(name);
     const P = this.params;
     P.add("class_token", [1, 1, d], init.zeros(d));
-    P.add("conv_proj.weight", [d, c, p, p], init.truncNormal(d * c * p * p, Math.sqrt(1 / (c * p * p)), r("conv_proj.weight")));
+    P.add(
+      "conv_proj.weight",
+      [d, c, p, p],
+      init.truncNormal(d * c * p * p, Math.sqrt(1 / (c * p * p)), r("conv_proj.weight")),
+    );
     P.add("conv_proj.bias", [d], init.zeros(d));
     P.add("encoder.pos_embedding", [1, tokens, d], init.normal(tokens * d, 0.02, r("encoder.pos_embedding")));
     for (let i = 0; i < layers; i++) {
@@ -156,14 +190,25 @@ export class VisionTransformer implements Encoder {
     const { dim: d, patch: p, channels: c, layers, heads } = this.config;
     const [b, h, w, ch] = images.shape;
     if (h !== w || h % p !== 0 || ch !== c) {
-      throw new InputError({ field: "images", expected: `[batch, S, S, ${c}] with S a multiple of ${p}`, found: `shape [${images.shape}]` });
+      throw new InputError({
+        field: "images",
+        expected: `[batch, S, S, ${c}] with S a multiple of ${p}`,
+        found: `shape [${images.shape}]`,
+      });
     }
     const side = h / p;
     return tf.tidy(() => {
       const P = this.params;
       // Patch vectors in (channel, row, column) order, the layout of conv_proj.weight [D, C, p, p].
-      const patches = images.reshape([b, side, p, side, p, c]).transpose([0, 1, 3, 5, 2, 4]).reshape([b * side * side, c * p * p]) as tf.Tensor2D;
-      const tokens = linear(patches, P.get("conv_proj.weight").reshape([d, c * p * p]), P.get("conv_proj.bias") as tf.Tensor1D).reshape([b, side * side, d]);
+      const patches = images
+        .reshape([b, side, p, side, p, c])
+        .transpose([0, 1, 3, 5, 2, 4])
+        .reshape([b * side * side, c * p * p]) as tf.Tensor2D;
+      const tokens = linear(
+        patches,
+        P.get("conv_proj.weight").reshape([d, c * p * p]),
+        P.get("conv_proj.bias") as tf.Tensor1D,
+      ).reshape([b, side * side, d]);
       // A broadcast rather than tf.tile: the gradient of tile is two kernels per image, that of mul one sum.
       const cls = tf.mul(tf.ones([b, 1, 1]), P.get("class_token"));
       let x = tf.add(tf.concat([cls, tokens], 1), this.positionEmbedding(side)) as tf.Tensor3D;
@@ -175,7 +220,12 @@ export class VisionTransformer implements Encoder {
         x = tf.tidy(() => transformerBlock(input, weights, { heads, eps: LN_EPS, clsOnly: i === layers - 1 }));
       }
       // The last block returned the class token only; LayerNorm is per token.
-      return layerNorm(x.reshape([b, d]) as tf.Tensor2D, P.get("encoder.ln.weight") as tf.Tensor1D, P.get("encoder.ln.bias") as tf.Tensor1D, LN_EPS);
+      return layerNorm(
+        x.reshape([b, d]) as tf.Tensor2D,
+        P.get("encoder.ln.weight") as tf.Tensor1D,
+        P.get("encoder.ln.bias") as tf.Tensor1D,
+        LN_EPS,
+      );
     });
   }
 

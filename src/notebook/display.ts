@@ -11,7 +11,18 @@
  */
 import * as path from "path";
 import { formatProgress, ProgressRenderer, ProgressState, setProgressRenderer } from "../util/progress";
-import { asFigure, escapeHtml, figureHtml, figureText, newPlotId, plotlyLibrary, plotlyVersion, renderHtml, renderText, RenderOptions } from "../viz/html";
+import {
+  asFigure,
+  escapeHtml,
+  figureHtml,
+  figureText,
+  newPlotId,
+  plotlyLibrary,
+  plotlyVersion,
+  renderHtml,
+  renderText,
+  RenderOptions,
+} from "../viz/html";
 
 export type MimeBundle = Record<string, unknown>;
 
@@ -160,12 +171,12 @@ const LIVE_INTERVAL_MS = 500;
 const live = new WeakMap<object, LiveDisplay>();
 
 function showLive(x: Live, opts: ShowOptions): void {
-  let d = live.get(x);
-  if (d) {
-    d.update(x.figure(), opts);
+  const shown = live.get(x);
+  if (shown) {
+    shown.update(x.figure(), opts);
     return;
   }
-  const display = (d = new LiveDisplay());
+  const display = new LiveDisplay();
   live.set(x, display);
   display.update(x.figure(), opts);
   if (!inKernel()) return;
@@ -195,8 +206,16 @@ class NotebookProgress implements ProgressRenderer {
 
   render(s: ProgressState): void {
     const line = formatProgress(s);
-    const bar = s.total ? `<progress value="${s.done}" max="${s.total}" style="width:16em;vertical-align:middle"></progress> ` : "";
-    this.display.updateBundle({ "text/html": `<div style="font-family:monospace;font-size:90%">${bar}${escapeHtml(line)}</div>`, "text/plain": line }, () => line);
+    const bar = s.total
+      ? `<progress value="${s.done}" max="${s.total}" style="width:16em;vertical-align:middle"></progress> `
+      : "";
+    this.display.updateBundle(
+      {
+        "text/html": `<div style="font-family:monospace;font-size:90%">${bar}${escapeHtml(line)}</div>`,
+        "text/plain": line,
+      },
+      () => line,
+    );
   }
 }
 

@@ -3,7 +3,15 @@
  * project-local JupyterLab. Loading it inside a tslab kernel registers the notebook progress
  * renderer (see display.ts).
  */
-export { show, mimeBundle, liveDisplay, LiveDisplay, initNotebookMode, inKernel, registerNotebookProgress } from "./display";
+export {
+  show,
+  mimeBundle,
+  liveDisplay,
+  LiveDisplay,
+  initNotebookMode,
+  inKernel,
+  registerNotebookProgress,
+} from "./display";
 export type { MimeBundle, ShowOptions } from "./display";
 export { installKernel, setupJupyter, executeNotebook, KERNEL_NAME } from "./jupyter";
 export type { KernelInstallOptions, ExecuteResult, NotebookOutput } from "./jupyter";

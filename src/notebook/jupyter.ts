@@ -53,7 +53,9 @@ export function venvPython(root = packageRoot()): string {
  */
 export function setupJupyter(opts: { quiet?: boolean } = {}): { python: string; kernelDir: string } {
   const root = packageRoot();
-  const say = (m: string) => { if (!opts.quiet) console.log(`ehr-msn: ${m}`); };
+  const say = (m: string) => {
+    if (!opts.quiet) console.log(`ehr-msn: ${m}`);
+  };
   const reqFile = path.join(root, "kernel", "requirements.txt");
   const stamp = path.join(root, ".venv", ".ehr-msn-requirements");
   const want = crypto.createHash("sha256").update(fs.readFileSync(reqFile)).digest("hex");
@@ -92,20 +94,41 @@ export interface NotebookOutput {
 }
 
 /** Runs a notebook headless through the registered kernel (nbclient) and returns the executed copy. */
-export function executeNotebook(notebook: string, opts: { out?: string; timeoutS?: number; env?: NodeJS.ProcessEnv } = {}): ExecuteResult {
+export function executeNotebook(
+  notebook: string,
+  opts: { out?: string; timeoutS?: number; env?: NodeJS.ProcessEnv } = {},
+): ExecuteResult {
   const root = packageRoot();
   const out = opts.out ?? path.join(os.tmpdir(), `ehr-msn-${process.pid}-${path.basename(notebook)}`);
-  const r = spawnSync(venvPython(root), [
-    path.join(root, "kernel", "execute.py"), notebook, out, "--kernel", KERNEL_NAME,
-    "--timeout", String(opts.timeoutS ?? 600), "--cwd", path.dirname(path.resolve(notebook)),
-  ], { encoding: "utf8", env: { ...process.env, ...opts.env, JUPYTER_PATH: path.join(root, ".venv", "share", "jupyter") }, maxBuffer: 256 << 20 });
+  const r = spawnSync(
+    venvPython(root),
+    [
+      path.join(root, "kernel", "execute.py"),
+      notebook,
+      out,
+      "--kernel",
+      KERNEL_NAME,
+      "--timeout",
+      String(opts.timeoutS ?? 600),
+      "--cwd",
+      path.dirname(path.resolve(notebook)),
+    ],
+    {
+      encoding: "utf8",
+      env: { ...process.env, ...opts.env, JUPYTER_PATH: path.join(root, ".venv", "share", "jupyter") },
+      maxBuffer: 256 << 20,
+    },
+  );
   const nb = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, "utf8")) : { cells: [] };
   return { ok: r.status === 0, notebook: nb, stderr: `${r.stderr ?? ""}${r.error ? String(r.error) : ""}` };
 }
 
 function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"] });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed with exit code ${r.status}${r.error ? `: ${r.error.message}` : ""}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${cmd} ${args.join(" ")} failed with exit code ${r.status}${r.error ? `: ${r.error.message}` : ""}`,
+    );
 }
 
 function readIf(file: string): string | undefined {

@@ -46,7 +46,8 @@ export async function freePort(): Promise<number> {
 export async function startLab(opts: LabOptions): Promise<LabServer> {
   const root = packageRoot();
   const python = venvPython(root);
-  if (!fs.existsSync(python)) throw new Error(`JupyterLab is not set up (${python} is missing): run \`npm run jupyter:setup\``);
+  if (!fs.existsSync(python))
+    throw new Error(`JupyterLab is not set up (${python} is missing): run \`npm run jupyter:setup\``);
   const token = crypto.randomBytes(24).toString("hex");
   const port = await freePort();
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-lab-"));
@@ -60,10 +61,19 @@ export async function startLab(opts: LabOptions): Promise<LabServer> {
   settings("apputils-extension/notification.jupyterlab-settings", { fetchNews: "false", checkForUpdates: false });
   settings("notebook-extension/tracker.jupyterlab-settings", { autoStartDefaultKernel: true });
   const args = [
-    "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", `--port=${port}`, "--ServerApp.port_retries=0",
-    `--IdentityProvider.token=${token}`, `--ServerApp.root_dir=${path.resolve(opts.rootDir)}`,
-    `--LabApp.workspaces_dir=${path.join(home, "workspaces")}`, `--LabApp.user_settings_dir=${path.join(home, "settings")}`,
-    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.news_url=None",
+    "-m",
+    "jupyter",
+    "lab",
+    "--no-browser",
+    "--ip=127.0.0.1",
+    `--port=${port}`,
+    "--ServerApp.port_retries=0",
+    `--IdentityProvider.token=${token}`,
+    `--ServerApp.root_dir=${path.resolve(opts.rootDir)}`,
+    `--LabApp.workspaces_dir=${path.join(home, "workspaces")}`,
+    `--LabApp.user_settings_dir=${path.join(home, "settings")}`,
+    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    "--LabApp.news_url=None",
   ];
   if (process.getuid?.() === 0) args.push("--allow-root");
   let output = "";
@@ -96,10 +106,15 @@ export async function startLab(opts: LabOptions): Promise<LabServer> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   try {
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`JupyterLab exited with code ${child.exitCode}:\n${output.slice(-3000)}`);
-      if (Date.now() > deadline) throw new Error(`JupyterLab did not answer within ${opts.timeoutMs ?? 60_000} ms:\n${output.slice(-3000)}`);
+      if (child.exitCode !== null)
+        throw new Error(`JupyterLab exited with code ${child.exitCode}:\n${output.slice(-3000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`JupyterLab did not answer within ${opts.timeoutMs ?? 60_000} ms:\n${output.slice(-3000)}`);
       try {
-        const r = await fetch(`${url}/api/status`, { headers: { Authorization: `token ${token}` }, signal: AbortSignal.timeout(5000) });
+        const r = await fetch(`${url}/api/status`, {
+          headers: { Authorization: `token ${token}` },
+          signal: AbortSignal.timeout(5000),
+        });
         if (r.ok) break;
       } catch {
         // Not listening (or not answering) yet.

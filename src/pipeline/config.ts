@@ -26,7 +26,9 @@ export interface StudyConfig {
   /** One seed for the synthetic data, pretraining, probes and t-SNE (each stage derives its own stream). */
   seed: number;
   /** Synthetic data (`synth`) written into the run folder, or the user's MIMIC folders. */
-  data: { synth: { patients: number; imageLongSide: number } } | { mimicCxr: string; mimicIv: string; images?: string; imageLayout?: "mimic" | "flat" };
+  data:
+    | { synth: { patients: number; imageLongSide: number } }
+    | { mimicCxr: string; mimicIv: string; images?: string; imageLayout?: "mimic" | "flat" };
   /** `cohort.build` options other than the folders. */
   cohort: Omit<CohortOptions, "mimicCxr" | "mimicIv" | "images" | "imageLayout" | "quiet">;
   /** Shorter side of the cached images (256, as the authors' evaluation resize). */
@@ -94,7 +96,16 @@ export const DEMO_CONFIG: Partial<StudyConfig> = {
   // random split gives the probe's model selection and the test enough images to mean something.
   cohort: { split: { validate: 0.15, test: 0.2, seed: 1 } },
   cacheShortSide: 128,
-  pretrain: { vit: "tiny", layers: 6, imageSize: 112, focalSize: 48, batchSize: 32, epochs: 6, lr: 5e-4, checkpointEvery: 20 },
+  pretrain: {
+    vit: "tiny",
+    layers: 6,
+    imageSize: 112,
+    focalSize: 48,
+    batchSize: 32,
+    epochs: 6,
+    lr: 5e-4,
+    checkpointEvery: 20,
+  },
   models: [TABLE3_MODELS[0], TABLE3_MODELS[7]],
   tsne: { perplexity: 30, maxPoints: 2000 },
 };
@@ -106,23 +117,33 @@ const TOP_KEYS = Object.keys(STUDY_DEFAULTS);
  * (e.g. a config file, then flags). `file` names the config file in error messages.
  */
 export function studyConfig(given: Record<string, unknown>, file?: string): StudyConfig {
-  const err = (field: string, expected: string, found: unknown, hint?: string) => new InputError({ file, field, expected, found: describeValue(found), hint });
+  const err = (field: string, expected: string, found: unknown, hint?: string) =>
+    new InputError({ file, field, expected, found: describeValue(found), hint });
   unknownKeys(given, TOP_KEYS, "", file);
   const c = { ...STUDY_DEFAULTS, ...given } as StudyConfig;
 
-  if (typeof c.name !== "string" || !RUN_NAME.test(c.name)) throw err("name", "a run name of letters, digits, '.', '_' and '-'", c.name);
+  if (typeof c.name !== "string" || !RUN_NAME.test(c.name))
+    throw err("name", "a run name of letters, digits, '.', '_' and '-'", c.name);
   if (typeof c.runsDir !== "string" || c.runsDir === "") throw err("runsDir", "a folder path", c.runsDir);
   if (!Number.isInteger(c.seed)) throw err("seed", "an integer", c.seed);
-  if (!Number.isInteger(c.cacheShortSide) || c.cacheShortSide < 16) throw err("cacheShortSide", "an integer of at least 16 pixels", c.cacheShortSide);
+  if (!Number.isInteger(c.cacheShortSide) || c.cacheShortSide < 16)
+    throw err("cacheShortSide", "an integer of at least 16 pixels", c.cacheShortSide);
 
   c.data = checkData(c.data, file);
-  unknownKeys(c.cohort as Record<string, unknown>, ["uncertain", "impute", "stayMatch", "split", "pretrainSplit", "ageBounds", "seed", "imputeSample", "checkImages"], "cohort.", file);
+  unknownKeys(
+    c.cohort as Record<string, unknown>,
+    ["uncertain", "impute", "stayMatch", "split", "pretrainSplit", "ageBounds", "seed", "imputeSample", "checkImages"],
+    "cohort.",
+    file,
+  );
   // The cohort's own checks (policies, split, bounds) on a stand-in for the folders checked above.
   withPrefix("cohort.", file, () => resolveOptions({ ...c.cohort, mimicCxr: ".", mimicIv: "." }));
 
-  if (c.pretrain === null || typeof c.pretrain !== "object") throw err("pretrain", "a mapping of pretraining options", c.pretrain);
+  if (c.pretrain === null || typeof c.pretrain !== "object")
+    throw err("pretrain", "a mapping of pretraining options", c.pretrain);
   withPrefix("pretrain.", file, () => pretrainConfig(c.pretrain));
-  if ("ehrIn" in c.pretrain) throw err("pretrain.ehrIn", "no value (each model's features decide it)", c.pretrain.ehrIn);
+  if ("ehrIn" in c.pretrain)
+    throw err("pretrain.ehrIn", "no value (each model's features decide it)", c.pretrain.ehrIn);
 
   if (!Array.isArray(c.models) || c.models.length === 0) throw err("models", "a list of { name, features }", c.models);
   const names = new Set<string>();
@@ -130,15 +151,23 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
     const at = `models[${i}]`;
     if (m === null || typeof m !== "object") throw err(at, "{ name, features }", m);
     unknownKeys(m as unknown as Record<string, unknown>, ["name", "features"], `${at}.`, file);
-    if (typeof m.name !== "string" || !/^[A-Za-z0-9+._-]+$/.test(m.name)) throw err(`${at}.name`, "a model name of letters, digits, '+', '.', '_' and '-'", m.name);
+    if (typeof m.name !== "string" || !/^[A-Za-z0-9+._-]+$/.test(m.name))
+      throw err(`${at}.name`, "a model name of letters, digits, '+', '.', '_' and '-'", m.name);
     if (names.has(m.name)) throw err(`${at}.name`, "a name no other model has", m.name);
     names.add(m.name);
     const f = m.features;
-    if (!(typeof f === "string" || (Array.isArray(f) && f.every((x) => typeof x === "string")))) throw err(`${at}.features`, "a feature-set name, a list of feature names, or [] for vanilla MSN", f);
+    if (!(typeof f === "string" || (Array.isArray(f) && f.every((x) => typeof x === "string"))))
+      throw err(`${at}.features`, "a feature-set name, a list of feature names, or [] for vanilla MSN", f);
     if (!(Array.isArray(f) && f.length === 0)) withPrefix(`${at}.`, file, () => resolveFeatures(f));
   });
   c.baseline = given.baseline === undefined ? c.models[0].name : c.baseline;
-  if (!names.has(c.baseline)) throw err("baseline", `one of the models (${[...names].join(", ")})`, c.baseline, didYouMean(String(c.baseline), [...names]));
+  if (!names.has(c.baseline))
+    throw err(
+      "baseline",
+      `one of the models (${[...names].join(", ")})`,
+      c.baseline,
+      didYouMean(String(c.baseline), [...names]),
+    );
 
   c.probe = { ...STUDY_DEFAULTS.probe, ...objectAt(c.probe, "probe", file) };
   unknownKeys(c.probe, ["runs", "maxEpochs", "patience", "bootstrap", "augment"], "probe.", file);
@@ -149,7 +178,11 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
 
   c.finetune = { ...STUDY_DEFAULTS.finetune, ...objectAt(c.finetune, "finetune", file) };
   unknownKeys(c.finetune, ["fractions", "subsets", "maxEpochs", "patience"], "finetune.", file);
-  if (!Array.isArray(c.finetune.fractions) || c.finetune.fractions.length === 0 || !c.finetune.fractions.every((x) => typeof x === "number" && x > 0 && x <= 1)) {
+  if (
+    !Array.isArray(c.finetune.fractions) ||
+    c.finetune.fractions.length === 0 ||
+    !c.finetune.fractions.every((x) => typeof x === "number" && x > 0 && x <= 1)
+  ) {
     throw err("finetune.fractions", "a list of fractions in (0, 1]", c.finetune.fractions);
   }
   positiveInt(c.finetune.subsets, "finetune.subsets", file);
@@ -159,7 +192,8 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
   if (c.tsne !== false) {
     c.tsne = { ...(STUDY_DEFAULTS.tsne as object), ...objectAt(c.tsne, "tsne", file) } as StudyConfig["tsne"] & object;
     unknownKeys(c.tsne, ["perplexity", "maxPoints"], "tsne.", file);
-    if (!(typeof c.tsne.perplexity === "number" && c.tsne.perplexity > 1)) throw err("tsne.perplexity", "a number above 1", c.tsne.perplexity);
+    if (!(typeof c.tsne.perplexity === "number" && c.tsne.perplexity > 1))
+      throw err("tsne.perplexity", "a number above 1", c.tsne.perplexity);
     positiveInt(c.tsne.maxPoints, "tsne.maxPoints", file);
   }
 
@@ -168,7 +202,12 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
   for (const [k, dir] of Object.entries(c.external)) {
     if (dir === undefined) continue;
     if (typeof dir !== "string" || dir === "" || !fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-      throw new InputError({ file, field: `external.${k}`, expected: `the ${k === "nih" ? "NIH ChestX-ray14" : "CheXpert"} folder`, found: typeof dir === "string" && dir !== "" ? `no folder at ${dir}` : describeValue(dir) });
+      throw new InputError({
+        file,
+        field: `external.${k}`,
+        expected: `the ${k === "nih" ? "NIH ChestX-ray14" : "CheXpert"} folder`,
+        found: typeof dir === "string" && dir !== "" ? `no folder at ${dir}` : describeValue(dir),
+      });
     }
   }
   return c;
@@ -192,7 +231,10 @@ function checkData(data: unknown, file?: string): StudyConfig["data"] {
   const d = objectAt(data, "data", file);
   if ("synth" in d) {
     unknownKeys(d, ["synth"], "data.", file);
-    const s = { patients: 500, imageLongSide: 512, ...objectAt(d.synth, "data.synth", file) } as { patients: number; imageLongSide: number };
+    const s = { patients: 500, imageLongSide: 512, ...objectAt(d.synth, "data.synth", file) } as {
+      patients: number;
+      imageLongSide: number;
+    };
     unknownKeys(s, ["patients", "imageLongSide"], "data.synth.", file);
     positiveInt(s.patients, "data.synth.patients", file);
     positiveInt(s.imageLongSide, "data.synth.imageLongSide", file);
@@ -202,10 +244,21 @@ function checkData(data: unknown, file?: string): StudyConfig["data"] {
   for (const k of ["mimicCxr", "mimicIv"] as const) {
     const dir = d[k];
     if (typeof dir !== "string" || dir === "") {
-      throw new InputError({ file, field: `data.${k}`, expected: "a folder path (or `data.synth` for synthetic data)", found: describeValue(dir) });
+      throw new InputError({
+        file,
+        field: `data.${k}`,
+        expected: "a folder path (or `data.synth` for synthetic data)",
+        found: describeValue(dir),
+      });
     }
     if (!fs.existsSync(dir)) {
-      throw new InputError({ file, field: `data.${k}`, expected: "an existing folder", found: `nothing at ${dir}`, hint: "Point it at your MIMIC download, or use `data: { synth: { patients: 500 } }`." });
+      throw new InputError({
+        file,
+        field: `data.${k}`,
+        expected: "an existing folder",
+        found: `nothing at ${dir}`,
+        hint: "Point it at your MIMIC download, or use `data: { synth: { patients: 500 } }`.",
+      });
     }
   }
   // The MIMIC files themselves (metadata, labels, split, patients, admissions, ICU stays), named when missing.
@@ -214,20 +267,28 @@ function checkData(data: unknown, file?: string): StudyConfig["data"] {
 }
 
 function objectAt(v: unknown, field: string, file?: string): Record<string, unknown> {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new InputError({ file, field, expected: "a mapping of options", found: describeValue(v) });
+  if (v === null || typeof v !== "object" || Array.isArray(v))
+    throw new InputError({ file, field, expected: "a mapping of options", found: describeValue(v) });
   return v as Record<string, unknown>;
 }
 
 function unknownKeys(o: object, known: readonly string[], prefix: string, file?: string): void {
   for (const k of Object.keys(o)) {
     if (!known.includes(k)) {
-      throw new InputError({ file, field: `${prefix}${k}`, expected: `one of ${known.map((x) => prefix + x).join(", ")}`, found: `the unknown option "${k}"`, hint: didYouMean(k, known) });
+      throw new InputError({
+        file,
+        field: `${prefix}${k}`,
+        expected: `one of ${known.map((x) => prefix + x).join(", ")}`,
+        found: `the unknown option "${k}"`,
+        hint: didYouMean(k, known),
+      });
     }
   }
 }
 
 function positiveInt(v: unknown, field: string, file?: string): void {
-  if (!(Number.isInteger(v) && (v as number) >= 1)) throw new InputError({ file, field, expected: "a positive integer", found: describeValue(v) });
+  if (!(Number.isInteger(v) && (v as number) >= 1))
+    throw new InputError({ file, field, expected: "a positive integer", found: describeValue(v) });
 }
 
 /** Runs a layer's own validation and puts the section's path (and the file) in front of the field it names. */
@@ -237,7 +298,11 @@ function withPrefix<T>(prefix: string, file: string | undefined, check: () => T)
   } catch (e) {
     if (e instanceof InputError) {
       const d = e.details;
-      throw new InputError({ ...d, file: d.file ?? file, field: d.field !== undefined ? `${prefix}${d.field}` : d.field });
+      throw new InputError({
+        ...d,
+        file: d.file ?? file,
+        field: d.field !== undefined ? `${prefix}${d.field}` : d.field,
+      });
     }
     throw e;
   }

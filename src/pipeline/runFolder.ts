@@ -12,7 +12,10 @@ export const RUN_NAME = /^[A-Za-z0-9._-]+$/;
 export class RunFolder {
   readonly dir: string;
 
-  constructor(root: string, readonly name: string) {
+  constructor(
+    root: string,
+    readonly name: string,
+  ) {
     if (!RUN_NAME.test(name)) {
       throw new Error(`run name ${JSON.stringify(name)} may only hold letters, digits, '.', '_' and '-'`);
     }
@@ -57,6 +60,10 @@ export class RunFolder {
   metrics(): Record<string, unknown>[] {
     const p = path.join(this.dir, "metrics.jsonl");
     if (!fs.existsSync(p)) return [];
-    return fs.readFileSync(p, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    return fs
+      .readFileSync(p, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   }
 }

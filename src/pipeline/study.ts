@@ -116,12 +116,15 @@ export class Study {
       const differs: string[] = RESULT_DEFINING.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(config[k]));
       for (const m of config.models) {
         const old = before.models.find((x) => x.name === m.name);
-        if (old && JSON.stringify(old.features) !== JSON.stringify(m.features)) differs.push(`features of model ${m.name}`);
+        if (old && JSON.stringify(old.features) !== JSON.stringify(m.features))
+          differs.push(`features of model ${m.name}`);
       }
       if (differs.length > 0) {
         throw new InputError({
-          file: path.join(study.folder.dir, "config.json"), field: differs[0],
-          expected: "the settings of the study already in this run folder", found: `a different ${differs.join(", ")}`,
+          file: path.join(study.folder.dir, "config.json"),
+          field: differs[0],
+          expected: "the settings of the study already in this run folder",
+          found: `a different ${differs.join(", ")}`,
           hint: `Give the study another name (--name), or delete ${study.folder.dir} to start it again.`,
         });
       }
@@ -139,7 +142,13 @@ export class Study {
     const stamp = { patients: d.synth.patients, imageLongSide: d.synth.imageLongSide, seed: this.config.seed };
     const done = this.folder.readJson<typeof stamp>("data/done.json");
     if (JSON.stringify(done) !== JSON.stringify(stamp)) {
-      await generateSynth({ dir, patients: stamp.patients, seed: stamp.seed, images: true, imageLongSide: stamp.imageLongSide });
+      await generateSynth({
+        dir,
+        patients: stamp.patients,
+        seed: stamp.seed,
+        images: true,
+        imageLongSide: stamp.imageLongSide,
+      });
       this.folder.writeJson("data/done.json", stamp);
     }
     return { mimicCxr: paths.mimicCxr, mimicIv: paths.mimicIv };
@@ -165,7 +174,12 @@ export class Study {
 
   /** A dataset's images, every split, in a cache in the run folder (buildCache reuses it when nothing changed). */
   private cacheOf(dataset: LabelledDataset, folder: string): Promise<ImageCache> {
-    return buildCache({ images: datasetImages(dataset), dir: this.folder.folder(folder), shortSide: this.config.cacheShortSide, channels: 1 });
+    return buildCache({
+      images: datasetImages(dataset),
+      dir: this.folder.folder(folder),
+      shortSide: this.config.cacheShortSide,
+      channels: 1,
+    });
   }
 
   /** An external dataset of the config and its image cache (external/<dataset>/). */
@@ -173,12 +187,23 @@ export class Study {
     let data = this.externalSets.get(which);
     if (!data) {
       data = (async () => {
-        const dataset = which === "chexpert" ? await readChexpert({ dir, uncertain: this.config.cohort.uncertain }) : await readNih({ dir, seed: this.config.seed });
+        const dataset =
+          which === "chexpert"
+            ? await readChexpert({ dir, uncertain: this.config.cohort.uncertain })
+            : await readNih({ dir, seed: this.config.seed });
         // The paper evaluates on CheXpert's test split: a folder without one is named, not evaluated on nothing.
         if (which === "chexpert" && dataset.split("test").numRows() === 0) {
-          throw new InputError({ field: "external.chexpert", file: dir, expected: "CheXpert's test labels (test.csv or test_labels.csv)", found: "no test images" });
+          throw new InputError({
+            field: "external.chexpert",
+            file: dir,
+            expected: "CheXpert's test labels (test.csv or test_labels.csv)",
+            found: "no test images",
+          });
         }
-        this.folder.writeJson(path.join("external", which, "report.json"), { ...dataset.report, text: dataset.report.text() });
+        this.folder.writeJson(path.join("external", which, "report.json"), {
+          ...dataset.report,
+          text: dataset.report.text(),
+        });
         return { dataset, cache: await this.cacheOf(dataset, path.join("external", which, "image-cache")) };
       })();
       this.externalSets.set(which, data);
@@ -188,7 +213,12 @@ export class Study {
 
   model(name: string): ModelSpec {
     const m = this.config.models.find((x) => x.name === name);
-    if (!m) throw new InputError({ field: "model", expected: `one of ${this.config.models.map((x) => x.name).join(", ")}`, found: JSON.stringify(name) });
+    if (!m)
+      throw new InputError({
+        field: "model",
+        expected: `one of ${this.config.models.map((x) => x.name).join(", ")}`,
+        found: JSON.stringify(name),
+      });
     return m;
   }
 
@@ -211,13 +241,29 @@ export class Study {
       const [cohort, cache] = [await this.cohort(), await this.cache()];
       const onStep = callbacks?.onStep;
       // A resumed run replays the steps after its last checkpoint (bit-identically): log each step once.
-      const logged = this.folder.metrics().reduce((max, m) => (m.stage === "pretrain" && m.model === name ? Math.max(max, m.step as number) : max), 0);
+      const logged = this.folder
+        .metrics()
+        .reduce((max, m) => (m.stage === "pretrain" && m.model === name ? Math.max(max, m.step as number) : max), 0);
       const result = await runPretrain({
-        seed: this.config.seed, ...this.config.pretrain, cohort, cache, features: spec.features, dir, resume: true,
+        seed: this.config.seed,
+        ...this.config.pretrain,
+        cohort,
+        cache,
+        features: spec.features,
+        dir,
+        resume: true,
         callbacks: {
           ...callbacks,
           onStep: async (s) => {
-            if (s.step > logged) this.folder.appendMetric({ stage: "pretrain", model: name, step: s.step, epoch: s.epoch, loss: s.loss, lr: s.lr });
+            if (s.step > logged)
+              this.folder.appendMetric({
+                stage: "pretrain",
+                model: name,
+                step: s.step,
+                epoch: s.epoch,
+                loss: s.loss,
+                lr: s.lr,
+              });
             await onStep?.(s);
           },
         },
@@ -247,7 +293,14 @@ export class Study {
   /** The config's probe protocol and bootstrap, as `probe` takes them. */
   private probeOptions() {
     const p = this.config.probe;
-    return { runs: p.runs, maxEpochs: p.maxEpochs, patience: p.patience, augment: p.augment, n: p.bootstrap, seed: this.config.seed };
+    return {
+      runs: p.runs,
+      maxEpochs: p.maxEpochs,
+      patience: p.patience,
+      augment: p.augment,
+      n: p.bootstrap,
+      seed: this.config.seed,
+    };
   }
 
   /** The linear probe of a model (the authors' protocol), kept as models/<name>/probe.json. */
@@ -263,14 +316,36 @@ export class Study {
       return stored;
     }
     const r = await runProbe({
-      encoder, cohort: await this.cohort(), cache: await this.cache(), view: this.evalView(), embeddingsDir: this.folder.folder("embeddings"), ...this.probeOptions(),
+      encoder,
+      cohort: await this.cohort(),
+      cache: await this.cache(),
+      view: this.evalView(),
+      embeddingsDir: this.folder.folder("embeddings"),
+      ...this.probeOptions(),
     });
     const summary: ProbeSummary = {
-      model: name, encoder: encoder.fingerprint(), settings, chosen: r.chosen, macro: r.macro, perLabel: r.perLabel, test: storedTest(r.test),
-      head: { names: [...r.head.names], dim: r.head.dim, weight: Array.from(r.head.weight), bias: Array.from(r.head.bias) },
+      model: name,
+      encoder: encoder.fingerprint(),
+      settings,
+      chosen: r.chosen,
+      macro: r.macro,
+      perLabel: r.perLabel,
+      test: storedTest(r.test),
+      head: {
+        names: [...r.head.names],
+        dim: r.head.dim,
+        weight: Array.from(r.head.weight),
+        bias: Array.from(r.head.bias),
+      },
     };
     this.folder.writeJson(file, summary);
-    this.folder.appendMetric({ stage: "probe", model: name, auroc: r.macro.auroc, auprc: r.macro.auprc, chosen: r.chosen });
+    this.folder.appendMetric({
+      stage: "probe",
+      model: name,
+      auroc: r.macro.auroc,
+      auprc: r.macro.auprc,
+      chosen: r.chosen,
+    });
     this.probes.set(name, summary);
     return summary;
   }
@@ -282,31 +357,71 @@ export class Study {
    */
   async external(name: string, which: ExternalDataset): Promise<ExternalSummary> {
     const dir = this.config.external[which];
-    if (!dir) throw new InputError({ field: `external.${which}`, expected: `the ${EXTERNAL_NAMES[which]} folder in the study's config`, found: "none" });
+    if (!dir)
+      throw new InputError({
+        field: `external.${which}`,
+        expected: `the ${EXTERNAL_NAMES[which]} folder in the study's config`,
+        found: "none",
+      });
     const encoder = await this.encoder(name);
     const file = path.join("models", name, `external-${which}.json`);
     const stored = this.folder.readJson<ExternalSummary>(file);
     const settings = JSON.stringify({ dir: path.resolve(dir), ...this.probeSettings() });
     if (stored && stored.encoder === encoder.fingerprint() && stored.settings === settings) return stored;
     const { dataset, cache } = await this.externalSet(which, dir);
-    const source = { encoder, cache, view: this.evalView(), embeddingsDir: this.folder.folder(path.join("external", which, "embeddings")) };
+    const source = {
+      encoder,
+      cache,
+      view: this.evalView(),
+      embeddingsDir: this.folder.folder(path.join("external", which, "embeddings")),
+    };
     let r;
     if (which === "chexpert") {
       const h = (await this.probe(name)).head;
-      const head: HeadWeights = { names: h.names, dim: h.dim, weight: Float32Array.from(h.weight), bias: Float32Array.from(h.bias) };
+      const head: HeadWeights = {
+        names: h.names,
+        dim: h.dim,
+        weight: Float32Array.from(h.weight),
+        bias: Float32Array.from(h.bias),
+      };
       const { n, seed } = this.probeOptions();
       const e = await externalValidation({ ...source, head, dataset, n, seed });
-      r = { protocol: "MIMIC-CXR probe applied to the CheXpert test split", images: e.rows - e.missing, missing: e.missing, unmatched: e.unmatched, report: e };
+      r = {
+        protocol: "MIMIC-CXR probe applied to the CheXpert test split",
+        images: e.rows - e.missing,
+        missing: e.missing,
+        unmatched: e.unmatched,
+        report: e,
+      };
     } else {
       const e = await runProbe({ ...source, cohort: dataset, ...this.probeOptions() });
-      r = { protocol: "probe trained and chosen on NIH-14 train / validate, tested on its test list", images: e.rows.test.rows - e.rows.test.missing, missing: e.rows.test.missing, unmatched: [], report: e };
+      r = {
+        protocol: "probe trained and chosen on NIH-14 train / validate, tested on its test list",
+        images: e.rows.test.rows - e.rows.test.missing,
+        missing: e.rows.test.missing,
+        unmatched: [],
+        report: e,
+      };
     }
     const summary: ExternalSummary = {
-      model: name, dataset: which, protocol: r.protocol, encoder: encoder.fingerprint(), settings, images: r.images, missing: r.missing, unmatched: r.unmatched,
-      macro: r.report.macro, test: storedTest(r.report.test),
+      model: name,
+      dataset: which,
+      protocol: r.protocol,
+      encoder: encoder.fingerprint(),
+      settings,
+      images: r.images,
+      missing: r.missing,
+      unmatched: r.unmatched,
+      macro: r.report.macro,
+      test: storedTest(r.report.test),
     };
     this.folder.writeJson(file, summary);
-    this.folder.appendMetric({ stage: `external-${which}`, model: name, auroc: summary.macro.auroc, auprc: summary.macro.auprc });
+    this.folder.appendMetric({
+      stage: `external-${which}`,
+      model: name,
+      auroc: summary.macro.auroc,
+      auprc: summary.macro.auprc,
+    });
     return summary;
   }
 
@@ -316,7 +431,8 @@ export class Study {
     if (sets.length === 0) return undefined;
     const entries: TableEntry[] = [];
     for (const which of sets) {
-      for (const m of this.config.models) entries.push({ model: m.name, group: EXTERNAL_NAMES[which], test: scored(await this.external(m.name, which)) });
+      for (const m of this.config.models)
+        entries.push({ model: m.name, group: EXTERNAL_NAMES[which], test: scored(await this.external(m.name, which)) });
     }
     return this.resultsFile(entries, "external.csv");
   }
@@ -327,7 +443,11 @@ export class Study {
     const out: { model: string; comparison: Comparison }[] = [];
     for (const m of this.config.models) {
       if (m.name === this.config.baseline) continue;
-      const comparison = compare(scored(base), scored(await this.probe(m.name)), { n: this.config.probe.bootstrap, seed: this.config.seed, quiet: true });
+      const comparison = compare(scored(base), scored(await this.probe(m.name)), {
+        n: this.config.probe.bootstrap,
+        seed: this.config.seed,
+        quiet: true,
+      });
       out.push({ model: m.name, comparison });
     }
     return out;
@@ -342,7 +462,12 @@ export class Study {
 
   /** The results table of `entries`, marked against the baseline, and kept as `file` (CSV) in the run folder. */
   private resultsFile(entries: TableEntry[], file: string): ResultsTable {
-    const table = resultsTable(entries, { baseline: this.config.baseline, n: this.config.probe.bootstrap, seed: this.config.seed, quiet: true });
+    const table = resultsTable(entries, {
+      baseline: this.config.baseline,
+      n: this.config.probe.bootstrap,
+      seed: this.config.seed,
+      quiet: true,
+    });
     fs.writeFileSync(this.folder.file(file), table.csv());
     return table;
   }
@@ -361,17 +486,30 @@ export class Study {
     let pick: Int32Array | undefined;
     for (const m of this.config.models) {
       const encoder = await this.encoder(m.name);
-      const { rows, x } = await embedSplit({ encoder, cache, view: this.evalView(), embeddingsDir: this.folder.folder("embeddings") }, cohort, "train");
+      const { rows, x } = await embedSplit(
+        { encoder, cache, view: this.evalView(), embeddingsDir: this.folder.folder("embeddings") },
+        cohort,
+        "train",
+      );
       if (!pick) {
         const groupLabels = FIGURE3_GROUPS.flatMap((g) => g.labels);
         const single = singleLabels(rows.labels).map((l) => (l !== null && groupLabels.includes(l) ? l : null));
         const candidates = single.flatMap((l, i) => (l === null ? [] : [i]));
         const order = new Rng(this.config.seed).fork("tsne-sample").permutation(candidates.length);
-        pick = Int32Array.from(Array.from(order.subarray(0, Math.min(t.maxPoints, candidates.length)), (k) => candidates[k])).sort();
+        pick = Int32Array.from(
+          Array.from(order.subarray(0, Math.min(t.maxPoints, candidates.length)), (k) => candidates[k]),
+        ).sort();
         labels = Array.from(pick, (i) => single[i]);
       }
       if (pick.length <= t.perplexity * 3) return undefined;
-      models.push({ name: m.name, xy: await tsne(takeRows(x.data, x.dims, pick), { dims: x.dims, perplexity: t.perplexity, seed: this.config.seed }) });
+      models.push({
+        name: m.name,
+        xy: await tsne(takeRows(x.data, x.dims, pick), {
+          dims: x.dims,
+          perplexity: t.perplexity,
+          seed: this.config.seed,
+        }),
+      });
     }
     return tsneFigure({ models, labels: labels! });
   }
@@ -380,10 +518,23 @@ export class Study {
   async finetune(name: string): Promise<FinetuneResult> {
     const f = this.config.finetune;
     const r = await runFinetune({
-      encoder: await this.encoder(name), cohort: await this.cohort(), cache: await this.cache(), view: this.evalView(),
-      fractions: f.fractions, subsets: f.subsets, maxEpochs: f.maxEpochs, patience: f.patience, n: this.config.probe.bootstrap, seed: this.config.seed,
+      encoder: await this.encoder(name),
+      cohort: await this.cohort(),
+      cache: await this.cache(),
+      view: this.evalView(),
+      fractions: f.fractions,
+      subsets: f.subsets,
+      maxEpochs: f.maxEpochs,
+      patience: f.patience,
+      n: this.config.probe.bootstrap,
+      seed: this.config.seed,
     });
-    const rows = r.fractions.map((x) => ({ fraction: x.fraction, best: x.best, auroc: x.report.macro.auroc, auprc: x.report.macro.auprc }));
+    const rows = r.fractions.map((x) => ({
+      fraction: x.fraction,
+      best: x.best,
+      auroc: x.report.macro.auroc,
+      auprc: x.report.macro.auprc,
+    }));
     this.folder.writeJson(path.join("models", name, "finetune.json"), rows);
     for (const row of rows) this.folder.appendMetric({ stage: "finetune", model: name, ...row });
     return r;
@@ -401,21 +552,47 @@ export class Study {
   }
 
   /** report.html: cohort, EHR distributions, loss curves, results with CIs and tests, external validation, t-SNE. No ids. */
-  async report(table?: ResultsTable, comparisons?: { model: string; comparison: Comparison }[], external?: ResultsTable): Promise<string> {
+  async report(
+    table?: ResultsTable,
+    comparisons?: { model: string; comparison: Comparison }[],
+    external?: ResultsTable,
+  ): Promise<string> {
     const cohort = await this.cohort();
     table ??= await this.table();
     comparisons ??= await this.comparisons();
     const info = await backend.ensure();
     const probes = await Promise.all(this.config.models.map((m) => this.probe(m.name)));
-    const curves = new TrainingCurves({ title: "Pretraining loss (MSN loss per optimizer step)", panels: [this.config.models.map((m) => m.name)] });
-    for (const m of this.config.models) this.history(m.name)?.loss.forEach((l, i) => curves.append(i + 1, { [m.name]: l }));
+    const curves = new TrainingCurves({
+      title: "Pretraining loss (MSN loss per optimizer step)",
+      panels: [this.config.models.map((m) => m.name)],
+    });
+    for (const m of this.config.models)
+      this.history(m.name)?.loss.forEach((l, i) => curves.append(i + 1, { [m.name]: l }));
     // Stars where the table marks a significant improvement over the baseline (p < 0.05).
     const base = table.cells.find((c) => c.model === this.config.baseline)!;
-    const better = (p: number | undefined, x: Interval, b: Interval) => p !== undefined && p < 0.05 && x.estimate > b.estimate;
-    const forest = forestPlot(table.cells.flatMap((c) => [
-      { model: c.model, metric: "AUROC", value: c.auroc.estimate, lo: c.auroc.lower, hi: c.auroc.upper, significant: better(c.pAuroc, c.auroc, base.auroc) },
-      { model: c.model, metric: "AUPRC", value: c.auprc.estimate, lo: c.auprc.lower, hi: c.auprc.upper, significant: better(c.pAuprc, c.auprc, base.auprc) },
-    ]), { reference: this.config.baseline, title: "Test macro AUROC and AUPRC with 95% CIs" });
+    const better = (p: number | undefined, x: Interval, b: Interval) =>
+      p !== undefined && p < 0.05 && x.estimate > b.estimate;
+    const forest = forestPlot(
+      table.cells.flatMap((c) => [
+        {
+          model: c.model,
+          metric: "AUROC",
+          value: c.auroc.estimate,
+          lo: c.auroc.lower,
+          hi: c.auroc.upper,
+          significant: better(c.pAuroc, c.auroc, base.auroc),
+        },
+        {
+          model: c.model,
+          metric: "AUPRC",
+          value: c.auprc.estimate,
+          lo: c.auprc.lower,
+          hi: c.auprc.upper,
+          significant: better(c.pAuprc, c.auprc, base.auprc),
+        },
+      ]),
+      { reference: this.config.baseline, title: "Test macro AUROC and AUPRC with 95% CIs" },
+    );
     const tsneFig = await this.tsneFigure();
     external ??= await this.externalTable();
     const pretrainCfg = this.pretrainSettings();
@@ -437,8 +614,20 @@ export class Study {
         forest,
         comparisonText(comparisons, this.config.baseline),
         probeChoices(probes),
-        ...(external ? [{ heading: "External validation" }, `CheXpert: each model's MIMIC-CXR probe applied as it is to the CheXpert test split (labels matched by name). NIH-14: a probe trained and chosen on NIH's train / validate split with the same protocol, tested on its test list. ${external.note}`, external] : []),
-        ...(tsneFig ? [{ heading: "Embeddings" }, "t-SNE of training images with a single label among the twelve of the paper's Figure 3, the same images for every model.", tsneFig] : []),
+        ...(external
+          ? [
+              { heading: "External validation" },
+              `CheXpert: each model's MIMIC-CXR probe applied as it is to the CheXpert test split (labels matched by name). NIH-14: a probe trained and chosen on NIH's train / validate split with the same protocol, tested on its test list. ${external.note}`,
+              external,
+            ]
+          : []),
+        ...(tsneFig
+          ? [
+              { heading: "Embeddings" },
+              "t-SNE of training images with a single label among the twelve of the paper's Figure 3, the same images for every model.",
+              tsneFig,
+            ]
+          : []),
         { heading: "Settings" },
         { html: `<pre>${escapeHtml(JSON.stringify({ ...this.config, backend: info }, null, 2))}</pre>` },
       ],
@@ -451,7 +640,11 @@ export class Study {
     this.encoders.clear();
     if (this.cachePromise) (await this.cachePromise).close();
     // A dataset that failed to load has no cache to close (its error has been thrown already).
-    for (const data of this.externalSets.values()) await data.then((d) => d.cache.close(), () => undefined);
+    for (const data of this.externalSets.values())
+      await data.then(
+        (d) => d.cache.close(),
+        () => undefined,
+      );
     this.externalSets.clear();
   }
 }
@@ -461,8 +654,14 @@ function storedTest(t: EvalReport["test"]): ProbeSummary["test"] {
   return { names: [...t.yTrue.names], yTrue: Array.from(t.yTrue.values), yScore: Array.from(t.yScore.values) };
 }
 
-function scored(p: { test: ProbeSummary["test"] }): { yTrue: { names: string[]; values: number[] }; yScore: { names: string[]; values: number[] } } {
-  return { yTrue: { names: p.test.names, values: p.test.yTrue }, yScore: { names: p.test.names, values: p.test.yScore } };
+function scored(p: { test: ProbeSummary["test"] }): {
+  yTrue: { names: string[]; values: number[] };
+  yScore: { names: string[]; values: number[] };
+} {
+  return {
+    yTrue: { names: p.test.names, values: p.test.yTrue },
+    yScore: { names: p.test.names, values: p.test.yScore },
+  };
 }
 
 function featureText(f: string | string[]): string {
@@ -474,18 +673,21 @@ function comparisonText(comparisons: { model: string; comparison: Comparison }[]
   const lines = comparisons.map(({ model, comparison: c }) => {
     const d = c.macro;
     const delong = d.auroc.delong ? `DeLong p = ${fmtP(d.auroc.delong.p)}, ` : "";
-    return `${model} - ${baseline}: AUROC ${signed(d.auroc.diff)} (${signed(d.auroc.lower)}, ${signed(d.auroc.upper)}), ${delong}bootstrap p = ${fmtP(d.auroc.pBootstrap)}; ` +
-      `AUPRC ${signed(d.auprc.diff)} (${signed(d.auprc.lower)}, ${signed(d.auprc.upper)}), bootstrap p = ${fmtP(d.auprc.pBootstrap)}.`;
+    return (
+      `${model} - ${baseline}: AUROC ${signed(d.auroc.diff)} (${signed(d.auroc.lower)}, ${signed(d.auroc.upper)}), ${delong}bootstrap p = ${fmtP(d.auroc.pBootstrap)}; ` +
+      `AUPRC ${signed(d.auprc.diff)} (${signed(d.auprc.lower)}, ${signed(d.auprc.upper)}), bootstrap p = ${fmtP(d.auprc.pBootstrap)}.`
+    );
   });
   return `Differences against ${baseline} on the same test images (paired bootstrap intervals, DeLong's test for AUROC):\n\n${lines.join("\n")}`;
 }
 
 function probeChoices(probes: ProbeSummary[]): string {
-  const runs = probes.map(({ model, chosen: c }) =>
-    `${model}: Adam lr ${c.lr}, ${c.scheduler === "cosine" ? "cosine" : "reduce-on-plateau"}${c.earlyStopping ? " with early stopping" : ""}, epoch ${c.epoch} (validation macro AUROC ${c.valAuroc.toFixed(3)})`);
+  const runs = probes.map(
+    ({ model, chosen: c }) =>
+      `${model}: Adam lr ${c.lr}, ${c.scheduler === "cosine" ? "cosine" : "reduce-on-plateau"}${c.earlyStopping ? " with early stopping" : ""}, epoch ${c.epoch} (validation macro AUROC ${c.valAuroc.toFixed(3)})`,
+  );
   return `Probe chosen on validation macro AUROC among the runs of the authors' protocol: ${runs.join("; ")}.`;
 }
 
 const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(3)}`;
 const fmtP = (p: number) => (p < 0.001 ? "< 0.001" : p.toFixed(3));
-

@@ -17,7 +17,11 @@ export function csvField(v: string | number): string {
 }
 
 /** Writes `header` and then every line given by `rows` to `file` (gzip when it ends in .gz). */
-export async function writeCsv(file: string, header: readonly string[], rows: Iterable<string>): Promise<{ file: string; rows: number; bytes: number }> {
+export async function writeCsv(
+  file: string,
+  header: readonly string[],
+  rows: Iterable<string>,
+): Promise<{ file: string; rows: number; bytes: number }> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const out = fs.createWriteStream(file);
   const gz = file.endsWith(".gz") ? zlib.createGzip({ level: 6 }) : undefined;

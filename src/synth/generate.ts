@@ -66,14 +66,25 @@ export async function generate(opts: SynthOptions): Promise<SynthResult> {
   bar.tick(1);
   const paths = synthPaths(o.dir, o.layout);
   let images: SynthResult["images"];
-  if (o.images) images = await writePhantoms(phantomSpecs(pop, paths.mimicCxr), { longSide: opts.imageLongSide, quiet: opts.quiet });
+  if (o.images)
+    images = await writePhantoms(phantomSpecs(pop, paths.mimicCxr), {
+      longSide: opts.imageLongSide,
+      quiet: opts.quiet,
+    });
   bar.tick(1);
   const result: SynthResult = {
-    dir: o.dir, ...paths, files,
+    dir: o.dir,
+    ...paths,
+    files,
     counts: { ...o.counts, admissions: pop.admissions.length, icuStays: pop.icuStays.length },
-    edges: pop.edges, images, seconds: (Date.now() - start) / 1000,
+    edges: pop.edges,
+    images,
+    seconds: (Date.now() - start) / 1000,
   };
-  fs.writeFileSync(path.join(o.dir, "synth.json"), JSON.stringify({ options: { ...opts, dir: undefined }, ...result, dir: undefined }, null, 2) + "\n");
+  fs.writeFileSync(
+    path.join(o.dir, "synth.json"),
+    JSON.stringify({ options: { ...opts, dir: undefined }, ...result, dir: undefined }, null, 2) + "\n",
+  );
   bar.finish();
   return result;
 }
@@ -112,16 +123,19 @@ interface Resolved {
 
 /** Checks the options at the boundary and fills the defaults. */
 function resolve(opts: SynthOptions): Resolved {
-  const bad = (field: string, expected: string, found: unknown) => new InputError({ field, expected, found: describeValue(found) });
+  const bad = (field: string, expected: string, found: unknown) =>
+    new InputError({ field, expected, found: describeValue(found) });
   if (typeof opts.dir !== "string" || opts.dir === "") throw bad("dir", "a folder path", opts.dir);
   let counts: SynthCounts;
   if (opts.scale !== undefined) {
     if (opts.scale === "mimic") counts = { ...MIMIC_COUNTS };
-    else if (typeof opts.scale === "number" && opts.scale > 0 && opts.scale <= 1) counts = countsFor(Math.max(1, Math.round(opts.scale * MIMIC_COUNTS.imagedPatients)));
+    else if (typeof opts.scale === "number" && opts.scale > 0 && opts.scale <= 1)
+      counts = countsFor(Math.max(1, Math.round(opts.scale * MIMIC_COUNTS.imagedPatients)));
     else throw bad("scale", `"mimic" or a fraction in (0, 1]`, opts.scale);
   } else {
     const n = opts.patients ?? 500;
-    if (!Number.isInteger(n) || n < 1 || n > MIMIC_COUNTS.imagedPatients * 2) throw bad("patients", `an integer from 1 to ${MIMIC_COUNTS.imagedPatients * 2}`, n);
+    if (!Number.isInteger(n) || n < 1 || n > MIMIC_COUNTS.imagedPatients * 2)
+      throw bad("patients", `an integer from 1 to ${MIMIC_COUNTS.imagedPatients * 2}`, n);
     counts = countsFor(n);
   }
   const seed = opts.seed ?? 1;
@@ -129,6 +143,15 @@ function resolve(opts: SynthOptions): Resolved {
   const layout = opts.layout ?? "v2";
   if (layout !== "v2" && layout !== "v1") throw bad("layout", `"v2" or "v1"`, layout);
   const f = opts.splitFractions ?? { validate: 0.04, test: 0.1 };
-  if (!(f.validate >= 0 && f.test >= 0 && f.validate + f.test < 1)) throw bad("splitFractions", "validate and test fractions >= 0 with a sum below 1", `${f.validate} and ${f.test}`);
-  return { dir: path.resolve(opts.dir), counts, seed, images: Boolean(opts.images), layout, gzip: opts.gzip ?? true, splitFractions: f };
+  if (!(f.validate >= 0 && f.test >= 0 && f.validate + f.test < 1))
+    throw bad("splitFractions", "validate and test fractions >= 0 with a sum below 1", `${f.validate} and ${f.test}`);
+  return {
+    dir: path.resolve(opts.dir),
+    counts,
+    seed,
+    images: Boolean(opts.images),
+    layout,
+    gzip: opts.gzip ?? true,
+    splitFractions: f,
+  };
 }

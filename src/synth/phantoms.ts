@@ -53,13 +53,19 @@ const CHUNK = 8;
  * Renders and writes every spec's JPEG at `spec.file` (folders are created). Deterministic: the
  * same spec and options give the same bytes, whatever the concurrency.
  */
-export async function writePhantoms(specs: PhantomSpec[], opts: PhantomOptions = {}): Promise<{ written: number; seconds: number }> {
+export async function writePhantoms(
+  specs: PhantomSpec[],
+  opts: PhantomOptions = {},
+): Promise<{ written: number; seconds: number }> {
   const longSide = opts.longSide ?? 512;
   const quality = opts.quality ?? 95;
-  if (!Number.isInteger(longSide) || longSide < 16) throw new InputError({ field: "longSide", expected: "an integer of at least 16", found: String(longSide) });
-  if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new InputError({ field: "quality", expected: "an integer in 1..100", found: String(quality) });
+  if (!Number.isInteger(longSide) || longSide < 16)
+    throw new InputError({ field: "longSide", expected: "an integer of at least 16", found: String(longSide) });
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100)
+    throw new InputError({ field: "quality", expected: "an integer in 1..100", found: String(quality) });
   const concurrency = opts.concurrency ?? os.availableParallelism();
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new InputError({ field: "concurrency", expected: "a positive integer", found: String(concurrency) });
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new InputError({ field: "concurrency", expected: "a positive integer", found: String(concurrency) });
   const start = Date.now();
   const bar = progress("phantoms", specs.length, { unit: "img", quiet: opts.quiet });
   const job = { longSide, quality };
@@ -80,7 +86,13 @@ export async function writePhantoms(specs: PhantomSpec[], opts: PhantomOptions =
 }
 
 /** Hands out chunks of specs to `threads` workers until all are written; the first failure rejects. */
-function runWorkers(file: string, specs: PhantomSpec[], job: { longSide: number; quality: number }, threads: number, onChunk: (written: number) => void): Promise<void> {
+function runWorkers(
+  file: string,
+  specs: PhantomSpec[],
+  job: { longSide: number; quality: number },
+  threads: number,
+  onChunk: (written: number) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let next = 0;
     let running = threads;

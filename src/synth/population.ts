@@ -149,9 +149,29 @@ const RATES = {
 };
 
 const YEAR_GROUPS = ["2008 - 2010", "2011 - 2013", "2014 - 2016", "2017 - 2019"];
-const ADMISSION_TYPES = ["EW EMER.", "EU OBSERVATION", "OBSERVATION ADMIT", "URGENT", "DIRECT EMER.", "ELECTIVE", "SURGICAL SAME DAY ADMISSION"];
-const CAREUNITS = ["Medical Intensive Care Unit (MICU)", "Surgical Intensive Care Unit (SICU)", "Cardiac Vascular Intensive Care Unit (CVICU)", "Medical/Surgical Intensive Care Unit (MICU/SICU)", "Coronary Care Unit (CCU)", "Trauma SICU (TSICU)"];
-const OTHER_VIEWS: Record<View, string[]> = { AP: ["AP AXIAL", "AP LLD"], PA: ["PA LLD", "PA RLD", "LAO", "RAO"], LATERAL: ["XTABLE LATERAL", "SWIMMERS"], LL: ["XTABLE LATERAL", "LPO"] };
+const ADMISSION_TYPES = [
+  "EW EMER.",
+  "EU OBSERVATION",
+  "OBSERVATION ADMIT",
+  "URGENT",
+  "DIRECT EMER.",
+  "ELECTIVE",
+  "SURGICAL SAME DAY ADMISSION",
+];
+const CAREUNITS = [
+  "Medical Intensive Care Unit (MICU)",
+  "Surgical Intensive Care Unit (SICU)",
+  "Cardiac Vascular Intensive Care Unit (CVICU)",
+  "Medical/Surgical Intensive Care Unit (MICU/SICU)",
+  "Coronary Care Unit (CCU)",
+  "Trauma SICU (TSICU)",
+];
+const OTHER_VIEWS: Record<View, string[]> = {
+  AP: ["AP AXIAL", "AP LLD"],
+  PA: ["PA LLD", "PA RLD", "LAO", "RAO"],
+  LATERAL: ["XTABLE LATERAL", "SWIMMERS"],
+  LL: ["XTABLE LATERAL", "LPO"],
+};
 
 /** Builds the whole population, deterministically from `seed`. */
 export function buildPopulation(opts: PopulationOptions): Population {
@@ -212,7 +232,13 @@ function exponential(rng: Rng, mean: number): number {
 function makePatients(rng: Rng, counts: SynthCounts, edges: Record<string, number>): Patient[] {
   const ids = uniqueIds(rng, counts.patients, 10000000, 20000000);
   const anatomy = rng.fork("anatomy");
-  const imagedIdx = new Set(pick(rng, Array.from({ length: counts.patients }, (_, i) => i), counts.imagedPatients));
+  const imagedIdx = new Set(
+    pick(
+      rng,
+      Array.from({ length: counts.patients }, (_, i) => i),
+      counts.imagedPatients,
+    ),
+  );
   const patients: Patient[] = ids.map((subjectId, i) => {
     const imaged = imagedIdx.has(i);
     // Imaged patients are older (MIMIC-CXR's median age is about 63).
@@ -222,29 +248,54 @@ function makePatients(rng: Rng, counts: SynthCounts, edges: Record<string, numbe
     const gender = rng.bernoulli(imaged ? 0.522 : 0.47) ? "M" : "F";
     const windowStart = daysFromCivil(anchorYear - 1 + rng.int(3), 1, 1) * DAY + rng.int(365) * DAY + rng.int(DAY);
     return {
-      subjectId, gender, genderWritten: gender, inPatientsFile: true, imaged, anchorAge, anchorYear,
+      subjectId,
+      gender,
+      genderWritten: gender,
+      inPatientsFile: true,
+      imaged,
+      anchorAge,
+      anchorYear,
       anchorYearGroup: YEAR_GROUPS[rng.choice([0.15, 0.4, 0.4, 0.05])],
-      death: NaN, frailty: rng.normal(), anatomySeed: anatomy.nextUint32(), admissions: [],
-      windowStart, windowEnd: windowStart + Math.min(MAX_WINDOW, Math.round(lognormal(rng, 700, 0.6)) * DAY), split: "train",
+      death: NaN,
+      frailty: rng.normal(),
+      anatomySeed: anatomy.nextUint32(),
+      admissions: [],
+      windowStart,
+      windowEnd: windowStart + Math.min(MAX_WINDOW, Math.round(lognormal(rng, 700, 0.6)) * DAY),
+      split: "train",
     };
   });
   const imaged = patients.filter((p) => p.imaged);
   const missing = pick(rng, imaged, rareCount(RATES.notInPatients, imaged.length));
   for (const p of missing) p.inPatientsFile = false;
-  const blank = pick(rng, imaged.filter((p) => p.inPatientsFile), rareCount(RATES.blankGender, imaged.length));
+  const blank = pick(
+    rng,
+    imaged.filter((p) => p.inPatientsFile),
+    rareCount(RATES.blankGender, imaged.length),
+  );
   for (const p of blank) p.genderWritten = "";
   edges["subject not in patients.csv"] = missing.length;
   edges["blank gender"] = blank.length;
   return patients;
 }
 
-function makeStays(rng: Rng, patients: Patient[], edges: Record<string, number>): { admissions: Admission[]; icuStays: IcuStay[] } {
+function makeStays(
+  rng: Rng,
+  patients: Patient[],
+  edges: Record<string, number>,
+): { admissions: Admission[]; icuStays: IcuStay[] } {
   const admissions: Admission[] = [];
   for (let pi = 0; pi < patients.length; pi++) {
     const p = patients[pi];
     if (!p.inPatientsFile) continue;
     // Imaged patients are admitted more often: 20% never, else 1 + geometric (mean 2.1 overall).
-    const n = p.imaged ? (rng.bernoulli(0.2) ? 0 : 1 + Math.min(29, Math.floor(exponential(rng, 1.7)))) : (rng.bernoulli(0.35) ? 0 : 1 + Math.floor(exponential(rng, 1.3)));
+    const n = p.imaged
+      ? rng.bernoulli(0.2)
+        ? 0
+        : 1 + Math.min(29, Math.floor(exponential(rng, 1.7)))
+      : rng.bernoulli(0.35)
+        ? 0
+        : 1 + Math.floor(exponential(rng, 1.3));
     let t = p.windowStart + exponential(rng, 60 * DAY);
     // MIMIC-CXR spans 2011-2016: a patient's stays and studies fit in six years.
     const last = p.windowStart + MAX_WINDOW;
@@ -257,12 +308,15 @@ function makeStays(rng: Rng, patients: Patient[], edges: Record<string, number>)
       admissions.push({ hadmId: 0, patient: pi, admit, disch, expire: 0, type, edreg: NaN, icu: [] });
       t = disch + DAY + exponential(rng, 150 * DAY);
     }
-    if (p.admissions.length) p.windowEnd = Math.max(p.windowEnd, admissions[p.admissions[p.admissions.length - 1]].disch);
+    if (p.admissions.length)
+      p.windowEnd = Math.max(p.windowEnd, admissions[p.admissions[p.admissions.length - 1]].disch);
   }
   // Overlapping admissions: the next one starts before the previous one is discharged.
   const followers: [Admission, Admission][] = [];
   for (const p of patients) {
-    if (p.imaged) for (let k = 1; k < p.admissions.length; k++) followers.push([admissions[p.admissions[k - 1]], admissions[p.admissions[k]]]);
+    if (p.imaged)
+      for (let k = 1; k < p.admissions.length; k++)
+        followers.push([admissions[p.admissions[k - 1]], admissions[p.admissions[k]]]);
   }
   const overlaps = pick(rng, followers, rareCount(RATES.overlap, followers.length));
   for (const [prev, a] of overlaps) {
@@ -276,13 +330,17 @@ function makeStays(rng: Rng, patients: Patient[], edges: Record<string, number>)
   for (let ai = 0; ai < admissions.length; ai++) {
     const a = admissions[ai];
     const p = patients[a.patient];
-    if (a.type.includes("EMER") || a.type.includes("OBSERVATION")) a.edreg = a.admit - Math.round((1 + 7 * rng.uniform()) * 60) * 60;
+    if (a.type.includes("EMER") || a.type.includes("OBSERVATION"))
+      a.edreg = a.admit - Math.round((1 + 7 * rng.uniform()) * 60) * 60;
     if (!rng.bernoulli(p.imaged ? 0.3 : 0.15)) continue;
     const stays = rng.bernoulli(0.06) ? 2 : 1;
     let from = a.admit + Math.round((rng.uniform() * 0.3 * (a.disch - a.admit)) / 60) * 60;
     for (let k = 0; k < stays && a.disch - from > 2 * HOUR; k++) {
       const intime = from + 60;
-      const outtime = Math.min(a.disch - 60, intime + Math.round(Math.max(4 * HOUR, lognormal(rng, 2.5 * DAY, 0.8)) / 60) * 60);
+      const outtime = Math.min(
+        a.disch - 60,
+        intime + Math.round(Math.max(4 * HOUR, lognormal(rng, 2.5 * DAY, 0.8)) / 60) * 60,
+      );
       a.icu.push(icuStays.length);
       icuStays.push({ stayId: 0, admission: ai, intime, outtime, careunit: CAREUNITS[rng.int(CAREUNITS.length)] });
       from = outtime + Math.round((6 * HOUR + rng.uniform() * DAY) / 60) * 60;
@@ -316,7 +374,14 @@ function yearOf(t: number): number {
 }
 
 /** Spreads `studies` over the imaged patients (sicker patients get more) and gives each a time. */
-function placeStudies(rng: Rng, patients: Patient[], admissions: Admission[], icuStays: IcuStay[], total: number, edges: Record<string, number>): Study[] {
+function placeStudies(
+  rng: Rng,
+  patients: Patient[],
+  admissions: Admission[],
+  icuStays: IcuStay[],
+  total: number,
+  edges: Record<string, number>,
+): Study[] {
   const imaged = patients.map((p, i) => (p.imaged ? i : -1)).filter((i) => i >= 0);
   const weights = imaged.map((i) => {
     const p = patients[i];
@@ -345,8 +410,19 @@ function placeStudies(rng: Rng, patients: Patient[], admissions: Admission[], ic
         time = outpatientTime(rng, p, adm);
       }
       studies.push({
-        studyId: ids[studies.length], patient: pi, time: Math.round(time * 1000) / 1000, kind: "pa", position: "Erect",
-        admission: -1, icu: 0, died: 0, age: 0, labels: [], hasLabelRow: true, edge: "", images: [],
+        studyId: ids[studies.length],
+        patient: pi,
+        time: Math.round(time * 1000) / 1000,
+        kind: "pa",
+        position: "Erect",
+        admission: -1,
+        icu: 0,
+        died: 0,
+        age: 0,
+        labels: [],
+        hasLabelRow: true,
+        edge: "",
+        images: [],
       });
     }
   });
@@ -387,8 +463,17 @@ function outpatientTime(rng: Rng, p: Patient, adm: Admission[]): number {
 }
 
 /** Moves a few inpatient studies onto the boundaries where date and time matching disagree. */
-function plantStudyEdges(rng: Rng, patients: Patient[], admissions: Admission[], icuStays: IcuStay[], studies: Study[], edges: Record<string, number>): void {
-  const inpatient = studies.filter((s) => patients[s.patient].admissions.some((a) => admissions[a].admit <= s.time && s.time <= admissions[a].disch));
+function plantStudyEdges(
+  rng: Rng,
+  patients: Patient[],
+  admissions: Admission[],
+  icuStays: IcuStay[],
+  studies: Study[],
+  edges: Record<string, number>,
+): void {
+  const inpatient = studies.filter((s) =>
+    patients[s.patient].admissions.some((a) => admissions[a].admit <= s.time && s.time <= admissions[a].disch),
+  );
   const pool = pick(rng, inpatient, inpatient.length);
   const plant = (name: StudyEdge, rate: number, move: (s: Study) => number | undefined) => {
     const want = rareCount(rate, inpatient.length);
@@ -404,7 +489,8 @@ function plantStudyEdges(rng: Rng, patients: Patient[], admissions: Admission[],
     }
     edges[name] = done;
   };
-  const holding = (s: Study) => patients[s.patient].admissions.map((a) => admissions[a]).find((a) => a.admit <= s.time && s.time <= a.disch)!;
+  const holding = (s: Study) =>
+    patients[s.patient].admissions.map((a) => admissions[a]).find((a) => a.admit <= s.time && s.time <= a.disch)!;
   const dayStart = (t: number) => dayOf(t) * DAY;
   plant("ed-before-admit", RATES.edBeforeAdmit, (s) => {
     const a = holding(s);
@@ -466,7 +552,10 @@ function makeImages(rng: Rng, studies: Study[], total: number, edges: Record<str
     s.position = rng.bernoulli(recumbentP) ? "Recumbent" : "Erect";
     if (s.kind === "portable") return (["AP", "AP", "LATERAL"] as View[]).slice(0, 1 + rng.choice([0.85, 0.13, 0.02]));
     const lateral: View = rng.bernoulli(0.3) ? "LL" : "LATERAL";
-    return (["PA", lateral, lateral === "LL" ? "LATERAL" : "LL", "PA"] as View[]).slice(0, 1 + rng.choice([0.08, 0.8, 0.1, 0.02]));
+    return (["PA", lateral, lateral === "LL" ? "LATERAL" : "LL", "PA"] as View[]).slice(
+      0,
+      1 + rng.choice([0.08, 0.8, 0.1, 0.02]),
+    );
   });
   // Exact total: add a lateral (or a repeat frontal) to random studies, or drop extra images.
   let count = views.reduce((n, v) => n + v.length, 0);
@@ -487,22 +576,37 @@ function makeImages(rng: Rng, studies: Study[], total: number, edges: Record<str
   studies.forEach((s, si) => {
     for (const view of views[si]) {
       const frontal = view === "PA" || view === "AP";
-      const position: Position = frontal ? s.position : s.kind === "portable" && s.position === "Recumbent" ? "Recumbent" : "Erect";
+      const position: Position = frontal
+        ? s.position
+        : s.kind === "portable" && s.position === "Recumbent"
+          ? "Recumbent"
+          : "Erect";
       let dicomId = hexId(rng);
       while (seen.has(dicomId)) dicomId = hexId(rng);
       seen.add(dicomId);
       const portrait = view !== "AP" || rng.bernoulli(0.5);
       s.images.push(images.length);
       images.push({
-        dicomId, study: si, view, position, viewWritten: view, positionWritten: position,
-        rows: portrait ? 3056 : 2544, columns: portrait ? 2544 : 3056, seed: rng.nextUint32(),
+        dicomId,
+        study: si,
+        view,
+        position,
+        viewWritten: view,
+        positionWritten: position,
+        rows: portrait ? 3056 : 2544,
+        columns: portrait ? 2544 : 3056,
+        seed: rng.nextUint32(),
       });
     }
   });
   const blankViews = images.filter(() => rng.bernoulli(RATES.blankView));
   if (!blankViews.length && images.length >= 20) blankViews.push(images[rng.int(images.length)]);
   for (const im of blankViews) im.viewWritten = "";
-  const others = pick(rng, images.filter((im) => im.viewWritten !== ""), rareCount(RATES.otherView, images.length));
+  const others = pick(
+    rng,
+    images.filter((im) => im.viewWritten !== ""),
+    rareCount(RATES.otherView, images.length),
+  );
   for (const im of others) im.viewWritten = OTHER_VIEWS[im.view][rng.int(OTHER_VIEWS[im.view].length)];
   let blankPositions = 0;
   for (const im of images) {
@@ -530,14 +634,28 @@ function labelStudies(rng: Rng, patients: Patient[], studies: Study[], edges: Re
   for (const s of studies) {
     const p = patients[s.patient];
     const state: StudyState = {
-      age: (s.age - 60) / 15, male: p.gender === "M" ? 1 : 0, inpatient: s.admission >= 0 ? 1 : 0, icu: s.icu, died: s.died,
-      portable: s.kind === "portable" ? 1 : 0, recumbent: s.position === "Recumbent" ? 1 : 0, frailty: p.frailty,
+      age: (s.age - 60) / 15,
+      male: p.gender === "M" ? 1 : 0,
+      inpatient: s.admission >= 0 ? 1 : 0,
+      icu: s.icu,
+      died: s.died,
+      portable: s.kind === "portable" ? 1 : 0,
+      recumbent: s.position === "Recumbent" ? 1 : 0,
+      frailty: p.frailty,
     };
     const labels: LabelValue[] = new Array(CHEXPERT_LABELS.length).fill(NaN);
     let pathology = false;
     FINDINGS.forEach((f, k) => {
       const present = rng.bernoulli(findingProbability(f, state));
-      const v = present ? (rng.bernoulli(f.uncertain) ? -1 : 1) : rng.bernoulli(0.003) ? -1 : rng.bernoulli(f.negative) ? 0 : NaN;
+      const v = present
+        ? rng.bernoulli(f.uncertain)
+          ? -1
+          : 1
+        : rng.bernoulli(0.003)
+          ? -1
+          : rng.bernoulli(f.negative)
+            ? 0
+            : NaN;
       labels[index[k]] = v;
       if (f.label !== "Support Devices" && (v === 1 || v === -1)) pathology = true;
     });

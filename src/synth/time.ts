@@ -131,7 +131,7 @@ export function secondsOfStudyTime(v: number): number {
   const whole = Math.floor(v);
   const hh = Math.floor(whole / 10000);
   const mm = Math.floor(whole / 100) % 100;
-  const ss = whole % 100 + (v - whole);
+  const ss = (whole % 100) + (v - whole);
   if (mm >= 60 || ss >= 61) return NaN;
   return hh * 3600 + mm * 60 + ss;
 }

@@ -26,12 +26,31 @@ export function jpegPath(mimicCxr: string, subjectId: number, studyId: number, d
 }
 
 const STUDY_DESCRIPTION = { portable: "CHEST (PORTABLE AP)", pa: "CHEST (PA AND LAT)" } as const;
-const VIEW_MEANING: Record<View, string> = { PA: "postero-anterior", AP: "antero-posterior", LATERAL: "lateral", LL: "left lateral" };
+const VIEW_MEANING: Record<View, string> = {
+  PA: "postero-anterior",
+  AP: "antero-posterior",
+  LATERAL: "lateral",
+  LL: "left lateral",
+};
 const INSURANCE = ["Medicare", "Medicaid", "Other"];
 const LANGUAGE = ["ENGLISH", "ENGLISH", "ENGLISH", "?"];
 const MARITAL = ["MARRIED", "SINGLE", "WIDOWED", "DIVORCED", ""];
-const RACE = ["WHITE", "WHITE", "BLACK/AFRICAN AMERICAN", "HISPANIC/LATINO - PUERTO RICAN", "ASIAN", "OTHER", "UNKNOWN"];
-const LOCATION = ["EMERGENCY ROOM", "PHYSICIAN REFERRAL", "TRANSFER FROM HOSPITAL", "WALK-IN/SELF REFERRAL", "CLINIC REFERRAL"];
+const RACE = [
+  "WHITE",
+  "WHITE",
+  "BLACK/AFRICAN AMERICAN",
+  "HISPANIC/LATINO - PUERTO RICAN",
+  "ASIAN",
+  "OTHER",
+  "UNKNOWN",
+];
+const LOCATION = [
+  "EMERGENCY ROOM",
+  "PHYSICIAN REFERRAL",
+  "TRANSFER FROM HOSPITAL",
+  "WALK-IN/SELF REFERRAL",
+  "CLINIC REFERRAL",
+];
 const DISCHARGE = ["HOME", "HOME HEALTH CARE", "SKILLED NURSING FACILITY", "REHAB", "CHRONIC/LONG TERM ACUTE CARE"];
 
 function labelText(v: number): string {
@@ -47,7 +66,11 @@ export interface WrittenFile {
 }
 
 /** Writes every table (concurrently) and returns the files with their row counts and sizes. */
-export async function writeMimic(pop: Population, dir: string, opts: { layout: MimicIvLayout; gzip: boolean }): Promise<WrittenFile[]> {
+export async function writeMimic(
+  pop: Population,
+  dir: string,
+  opts: { layout: MimicIvLayout; gzip: boolean },
+): Promise<WrittenFile[]> {
   const { mimicCxr, mimicIv, truth } = synthPaths(dir, opts.layout);
   const gz = opts.gzip ? ".gz" : "";
   const { patients, admissions, icuStays, studies, images } = pop;
@@ -58,8 +81,18 @@ export async function writeMimic(pop: Population, dir: string, opts: { layout: M
       const s = studies[im.study];
       const view = im.viewWritten;
       yield [
-        im.dicomId, patients[s.patient].subjectId, s.studyId, STUDY_DESCRIPTION[s.kind], csvField(view), im.rows, im.columns,
-        ymdOf(s.time), formatStudyTime(s.time), STUDY_DESCRIPTION[s.kind], view === "" ? "" : VIEW_MEANING[im.view], im.positionWritten,
+        im.dicomId,
+        patients[s.patient].subjectId,
+        s.studyId,
+        STUDY_DESCRIPTION[s.kind],
+        csvField(view),
+        im.rows,
+        im.columns,
+        ymdOf(s.time),
+        formatStudyTime(s.time),
+        STUDY_DESCRIPTION[s.kind],
+        view === "" ? "" : VIEW_MEANING[im.view],
+        im.positionWritten,
       ].join(",");
     }
   }
@@ -85,13 +118,25 @@ export async function writeMimic(pop: Population, dir: string, opts: { layout: M
     for (const a of admissions) {
       const p = patients[a.patient];
       const h = a.hadmId;
-      const fields: (string | number)[] = [p.subjectId, h, ts(a.admit), ts(a.disch), a.expire ? ts(a.disch) : "", a.type];
+      const fields: (string | number)[] = [
+        p.subjectId,
+        h,
+        ts(a.admit),
+        ts(a.disch),
+        a.expire ? ts(a.disch) : "",
+        a.type,
+      ];
       if (opts.layout === "v2") fields.push(`P${(h % 1679616).toString(36).toUpperCase().padStart(4, "0")}`);
       fields.push(
         Number.isNaN(a.edreg) ? LOCATION[1 + (h % 4)] : LOCATION[0],
         a.expire ? "DIED" : DISCHARGE[h % DISCHARGE.length],
-        INSURANCE[h % 3], LANGUAGE[(h >> 2) % 4], MARITAL[(h >> 3) % 5], RACE[(h >> 5) % 7],
-        ts(a.edreg), Number.isNaN(a.edreg) ? "" : ts(a.admit), a.expire,
+        INSURANCE[h % 3],
+        LANGUAGE[(h >> 2) % 4],
+        MARITAL[(h >> 3) % 5],
+        RACE[(h >> 5) % 7],
+        ts(a.edreg),
+        Number.isNaN(a.edreg) ? "" : ts(a.admit),
+        a.expire,
       );
       yield fields.map(csvField).join(",");
     }
@@ -100,7 +145,18 @@ export async function writeMimic(pop: Population, dir: string, opts: { layout: M
     for (const s of icuStays) {
       const a = admissions[s.admission];
       const los = (s.outtime - s.intime) / SECONDS_PER_DAY;
-      yield [patients[a.patient].subjectId, a.hadmId, s.stayId, s.careunit, s.careunit, ts(s.intime), ts(s.outtime), los.toFixed(6).replace(/0+$/, "").replace(/\.$/, "")].map(csvField).join(",");
+      yield [
+        patients[a.patient].subjectId,
+        a.hadmId,
+        s.stayId,
+        s.careunit,
+        s.careunit,
+        ts(s.intime),
+        ts(s.outtime),
+        los.toFixed(6).replace(/0+$/, "").replace(/\.$/, ""),
+      ]
+        .map(csvField)
+        .join(",");
     }
   }
   function* truthRows(): Iterable<string> {
@@ -108,25 +164,116 @@ export async function writeMimic(pop: Population, dir: string, opts: { layout: M
       const s = studies[im.study];
       const p = patients[s.patient];
       yield [
-        im.dicomId, p.subjectId, s.studyId, p.split, im.view, im.position, p.gender, s.age, s.icu, s.died,
-        s.admission >= 0 ? admissions[s.admission].hadmId : "", s.edge,
+        im.dicomId,
+        p.subjectId,
+        s.studyId,
+        p.split,
+        im.view,
+        im.position,
+        p.gender,
+        s.age,
+        s.icu,
+        s.died,
+        s.admission >= 0 ? admissions[s.admission].hadmId : "",
+        s.edge,
       ].join(",");
     }
   }
 
-  const admissionCols = opts.layout === "v2"
-    ? ["subject_id", "hadm_id", "admittime", "dischtime", "deathtime", "admission_type", "admit_provider_id", "admission_location", "discharge_location", "insurance", "language", "marital_status", "race", "edregtime", "edouttime", "hospital_expire_flag"]
-    : ["subject_id", "hadm_id", "admittime", "dischtime", "deathtime", "admission_type", "admission_location", "discharge_location", "insurance", "language", "marital_status", "ethnicity", "edregtime", "edouttime", "hospital_expire_flag"];
+  const admissionCols =
+    opts.layout === "v2"
+      ? [
+          "subject_id",
+          "hadm_id",
+          "admittime",
+          "dischtime",
+          "deathtime",
+          "admission_type",
+          "admit_provider_id",
+          "admission_location",
+          "discharge_location",
+          "insurance",
+          "language",
+          "marital_status",
+          "race",
+          "edregtime",
+          "edouttime",
+          "hospital_expire_flag",
+        ]
+      : [
+          "subject_id",
+          "hadm_id",
+          "admittime",
+          "dischtime",
+          "deathtime",
+          "admission_type",
+          "admission_location",
+          "discharge_location",
+          "insurance",
+          "language",
+          "marital_status",
+          "ethnicity",
+          "edregtime",
+          "edouttime",
+          "hospital_expire_flag",
+        ];
   return Promise.all([
-    writeCsv(path.join(mimicCxr, `mimic-cxr-2.0.0-metadata.csv${gz}`), [
-      "dicom_id", "subject_id", "study_id", "PerformedProcedureStepDescription", "ViewPosition", "Rows", "Columns", "StudyDate", "StudyTime",
-      "ProcedureCodeSequence_CodeMeaning", "ViewCodeSequence_CodeMeaning", "PatientOrientationCodeSequence_CodeMeaning",
-    ], metadata()),
-    writeCsv(path.join(mimicCxr, `mimic-cxr-2.0.0-chexpert.csv${gz}`), ["subject_id", "study_id", ...CHEXPERT_LABELS], chexpert()),
-    writeCsv(path.join(mimicCxr, `mimic-cxr-2.0.0-split.csv${gz}`), ["dicom_id", "study_id", "subject_id", "split"], split()),
-    writeCsv(path.join(hosp, `patients.csv${gz}`), ["subject_id", "gender", "anchor_age", "anchor_year", "anchor_year_group", "dod"], patientRows()),
+    writeCsv(
+      path.join(mimicCxr, `mimic-cxr-2.0.0-metadata.csv${gz}`),
+      [
+        "dicom_id",
+        "subject_id",
+        "study_id",
+        "PerformedProcedureStepDescription",
+        "ViewPosition",
+        "Rows",
+        "Columns",
+        "StudyDate",
+        "StudyTime",
+        "ProcedureCodeSequence_CodeMeaning",
+        "ViewCodeSequence_CodeMeaning",
+        "PatientOrientationCodeSequence_CodeMeaning",
+      ],
+      metadata(),
+    ),
+    writeCsv(
+      path.join(mimicCxr, `mimic-cxr-2.0.0-chexpert.csv${gz}`),
+      ["subject_id", "study_id", ...CHEXPERT_LABELS],
+      chexpert(),
+    ),
+    writeCsv(
+      path.join(mimicCxr, `mimic-cxr-2.0.0-split.csv${gz}`),
+      ["dicom_id", "study_id", "subject_id", "split"],
+      split(),
+    ),
+    writeCsv(
+      path.join(hosp, `patients.csv${gz}`),
+      ["subject_id", "gender", "anchor_age", "anchor_year", "anchor_year_group", "dod"],
+      patientRows(),
+    ),
     writeCsv(path.join(hosp, `admissions.csv${gz}`), admissionCols, admissionRows()),
-    writeCsv(path.join(mimicIv, "icu", `icustays.csv${gz}`), ["subject_id", "hadm_id", "stay_id", "first_careunit", "last_careunit", "intime", "outtime", "los"], icuRows()),
-    writeCsv(truth, ["dicom_id", "subject_id", "study_id", "split", "view", "position", "sex", "age", "icu", "mortality", "hadm_id", "edge"], truthRows()),
+    writeCsv(
+      path.join(mimicIv, "icu", `icustays.csv${gz}`),
+      ["subject_id", "hadm_id", "stay_id", "first_careunit", "last_careunit", "intime", "outtime", "los"],
+      icuRows(),
+    ),
+    writeCsv(
+      truth,
+      [
+        "dicom_id",
+        "subject_id",
+        "study_id",
+        "split",
+        "view",
+        "position",
+        "sex",
+        "age",
+        "icu",
+        "mortality",
+        "hadm_id",
+        "edge",
+      ],
+      truthRows(),
+    ),
   ]);
 }

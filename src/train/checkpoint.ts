@@ -67,8 +67,11 @@ export function writeCheckpoint(runDir: string, c: CheckpointToWrite, keep: numb
   writeFileAtomic(path.join(tmp, "config.json"), JSON.stringify({ config: c.config, data: c.data }, null, 1) + "\n");
   writeFileAtomic(path.join(tmp, "history.json"), JSON.stringify(c.history) + "\n");
   const state: CheckpointState = {
-    format: FORMAT, step: c.step, totalSteps: c.totalSteps,
-    sha256: Object.fromEntries(FILES.map((f) => [f, sha256(path.join(tmp, f))])), writtenAt: new Date().toISOString(),
+    format: FORMAT,
+    step: c.step,
+    totalSteps: c.totalSteps,
+    sha256: Object.fromEntries(FILES.map((f) => [f, sha256(path.join(tmp, f))])),
+    writtenAt: new Date().toISOString(),
   };
   writeFileAtomic(path.join(tmp, "state.json"), JSON.stringify(state, null, 1) + "\n");
   // A checkpoint of the same step (a replayed step after a crash) is replaced.
@@ -85,7 +88,10 @@ export function listCheckpoints(runDir: string): string[] {
   if (!fs.existsSync(root)) return [];
   const names = fs.readdirSync(root);
   for (const n of names) if (n.startsWith(".tmp-")) fs.rmSync(path.join(root, n), { recursive: true, force: true });
-  return names.filter((n) => /^step-\d{8}$/.test(n)).sort().map((n) => path.join(root, n));
+  return names
+    .filter((n) => /^step-\d{8}$/.test(n))
+    .sort()
+    .map((n) => path.join(root, n));
 }
 
 /** The newest checkpoint folder of a run, if any. */
@@ -99,7 +105,12 @@ export function latestCheckpoint(runDir: string): string | undefined {
  */
 export function readCheckpoint(dir: string, expect?: { config: PretrainConfig; data: string }): CheckpointContents {
   const refuse = (expected: string, found: string, hint?: string): never => {
-    throw new InputError({ file: dir, expected, found, hint: hint ?? "Delete this checkpoint folder to resume from an older one, or start a new run in another folder." });
+    throw new InputError({
+      file: dir,
+      expected,
+      found,
+      hint: hint ?? "Delete this checkpoint folder to resume from an older one, or start a new run in another folder.",
+    });
   };
   let state: CheckpointState;
   try {
@@ -112,26 +123,52 @@ export function readCheckpoint(dir: string, expect?: { config: PretrainConfig; d
     const file = path.join(dir, f);
     if (!fs.existsSync(file)) refuse(`the file ${f}`, "it missing");
     const digest = sha256(file);
-    if (digest !== state.sha256?.[f]) refuse(`${f} with the SHA-256 recorded when it was written`, "a different checksum: the file is corrupt or was changed");
+    if (digest !== state.sha256?.[f])
+      refuse(
+        `${f} with the SHA-256 recorded when it was written`,
+        "a different checksum: the file is corrupt or was changed",
+      );
   }
-  const { config, data } = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")) as { config: PretrainConfig; data: string };
+  const { config, data } = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")) as {
+    config: PretrainConfig;
+    data: string;
+  };
   if (expect) {
     const differ = RUN_DEFINING.filter((k) => JSON.stringify(config[k]) !== JSON.stringify(expect.config[k]));
     if (differ.length > 0) {
       refuse(
         "a checkpoint of a run with this configuration",
-        differ.map((k) => `${k} ${JSON.stringify(config[k])} there but ${JSON.stringify(expect.config[k])} now`).join("; "),
+        differ
+          .map((k) => `${k} ${JSON.stringify(config[k])} there but ${JSON.stringify(expect.config[k])} now`)
+          .join("; "),
         "Resume with the configuration the run was started with, or start a new run in another folder.",
       );
     }
-    if (data !== expect.data) refuse(`a checkpoint of a run on this data (${expect.data})`, `one on ${data}`, "Resume with the data the run was started on, or start a new run in another folder.");
+    if (data !== expect.data)
+      refuse(
+        `a checkpoint of a run on this data (${expect.data})`,
+        `one on ${data}`,
+        "Resume with the data the run was started on, or start a new run in another folder.",
+      );
   }
   const history = JSON.parse(fs.readFileSync(path.join(dir, "history.json"), "utf8")) as CheckpointContents["history"];
-  if (!Array.isArray(history.loss) || history.loss.length !== state.step || !Array.isArray(history.lr) || history.lr.length !== state.step) {
-    refuse(`a loss and learning-rate history of ${state.step} steps`, `${history.loss?.length} and ${history.lr?.length} entries`);
+  if (
+    !Array.isArray(history.loss) ||
+    history.loss.length !== state.step ||
+    !Array.isArray(history.lr) ||
+    history.lr.length !== state.step
+  ) {
+    refuse(
+      `a loss and learning-rate history of ${state.step} steps`,
+      `${history.loss?.length} and ${history.lr?.length} entries`,
+    );
   }
   return {
-    dir, state, config, data, history,
+    dir,
+    state,
+    config,
+    data,
+    history,
     model: readSafetensors(path.join(dir, "model.safetensors")).tensors,
     trainState: readSafetensors(path.join(dir, "train_state.safetensors")).tensors,
   };

@@ -103,14 +103,46 @@ export interface PretrainConfig {
 /** The authors' settings (CXR-EHR-MSN, spec §1-11). */
 export const AUTHORS_DEFAULTS: PretrainConfig = {
   preset: "cxr-ehr-msn",
-  vit: "tiny", imageSize: 224, focalSize: 96, patch: 16, channels: 3, focalViews: 10,
-  numPrototypes: 1024, projHiddenBias: false, prototypes: "frozen", ehrIn: 0, ehrDim: 128,
-  maskRatio: 0.15, maskViews: "anchor-and-focal", maskSharing: "per-sample", maskCount: "authors",
-  temperature: 0.1, sharpenTemperature: 0.25, sinkhornIterations: 3, meMaxWeight: 1,
-  momentum: 0.996, momentumSchedule: "fixed", momentumEnd: 1, emaTiming: "before-step",
-  lr: 1e-4, minLr: 0, weightDecay: 1e-3, weightDecayOn: "all", beta1: 0.9, beta2: 0.999, eps: 1e-8,
-  lrUnit: "epoch", warmupEpochs: 0, warmupStartLr: 0, scheduleStretch: 1,
-  epochs: 100, batchSize: 64, accumulate: 1, seed: 24, checkpointEvery: 0, keepCheckpoints: 2,
+  vit: "tiny",
+  imageSize: 224,
+  focalSize: 96,
+  patch: 16,
+  channels: 3,
+  focalViews: 10,
+  numPrototypes: 1024,
+  projHiddenBias: false,
+  prototypes: "frozen",
+  ehrIn: 0,
+  ehrDim: 128,
+  maskRatio: 0.15,
+  maskViews: "anchor-and-focal",
+  maskSharing: "per-sample",
+  maskCount: "authors",
+  temperature: 0.1,
+  sharpenTemperature: 0.25,
+  sinkhornIterations: 3,
+  meMaxWeight: 1,
+  momentum: 0.996,
+  momentumSchedule: "fixed",
+  momentumEnd: 1,
+  emaTiming: "before-step",
+  lr: 1e-4,
+  minLr: 0,
+  weightDecay: 1e-3,
+  weightDecayOn: "all",
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  lrUnit: "epoch",
+  warmupEpochs: 0,
+  warmupStartLr: 0,
+  scheduleStretch: 1,
+  epochs: 100,
+  batchSize: 64,
+  accumulate: 1,
+  seed: 24,
+  checkpointEvery: 0,
+  keepCheckpoints: 2,
 };
 
 /**
@@ -118,28 +150,78 @@ export const AUTHORS_DEFAULTS: PretrainConfig = {
  * reproduced: its weight-decay schedule 0.04 → 0.4 (the decay stays at 0.04) and its gradient clipping.
  */
 export const MSN_PRESET: Partial<PretrainConfig> = {
-  projHidden: 2048, projOut: 256, projHiddenBias: true, prototypes: "trainable",
-  maskViews: "anchor", maskSharing: "per-batch",
-  momentumSchedule: "linear", emaTiming: "after-step",
-  lr: 1e-3, minLr: 1e-6, weightDecay: 0.04, weightDecayOn: "weights",
-  lrUnit: "step", warmupEpochs: 15, warmupStartLr: 2e-4, scheduleStretch: 1.25,
+  projHidden: 2048,
+  projOut: 256,
+  projHiddenBias: true,
+  prototypes: "trainable",
+  maskViews: "anchor",
+  maskSharing: "per-batch",
+  momentumSchedule: "linear",
+  emaTiming: "after-step",
+  lr: 1e-3,
+  minLr: 1e-6,
+  weightDecay: 0.04,
+  weightDecayOn: "weights",
+  lrUnit: "step",
+  warmupEpochs: 15,
+  warmupStartLr: 2e-4,
+  scheduleStretch: 1.25,
 };
 
 /** The fields that decide the numbers of a run: a checkpoint must agree on all of them to be resumed. */
-export const RUN_DEFINING: readonly (keyof PretrainConfig)[] = (Object.keys(AUTHORS_DEFAULTS) as (keyof PretrainConfig)[])
+export const RUN_DEFINING: readonly (keyof PretrainConfig)[] = (
+  Object.keys(AUTHORS_DEFAULTS) as (keyof PretrainConfig)[]
+)
   .filter((k) => k !== "checkpointEvery" && k !== "keepCheckpoints")
   .concat(["heads", "dim", "layers", "mlpDim", "projHidden", "projOut"]);
 
 const CHOICES: Partial<Record<keyof PretrainConfig, readonly string[]>> = {
-  preset: ["cxr-ehr-msn", "msn"], vit: Object.keys(VIT_SIZES), prototypes: ["frozen", "trainable"],
-  maskViews: ["anchor-and-focal", "anchor"], maskSharing: ["per-sample", "per-batch"], maskCount: ["authors", "exact"],
-  momentumSchedule: ["fixed", "linear"], emaTiming: ["before-step", "after-step"], weightDecayOn: ["all", "weights"], lrUnit: ["epoch", "step"],
+  preset: ["cxr-ehr-msn", "msn"],
+  vit: Object.keys(VIT_SIZES),
+  prototypes: ["frozen", "trainable"],
+  maskViews: ["anchor-and-focal", "anchor"],
+  maskSharing: ["per-sample", "per-batch"],
+  maskCount: ["authors", "exact"],
+  momentumSchedule: ["fixed", "linear"],
+  emaTiming: ["before-step", "after-step"],
+  weightDecayOn: ["all", "weights"],
+  lrUnit: ["epoch", "step"],
 };
 
-const POSITIVE_INT: (keyof PretrainConfig)[] = ["imageSize", "focalSize", "patch", "channels", "numPrototypes", "ehrDim", "epochs", "batchSize", "accumulate", "keepCheckpoints", "heads", "dim", "layers", "mlpDim", "projHidden", "projOut"];
-const NON_NEGATIVE_INT: (keyof PretrainConfig)[] = ["focalViews", "ehrIn", "sinkhornIterations", "seed", "checkpointEvery"];
+const POSITIVE_INT: (keyof PretrainConfig)[] = [
+  "imageSize",
+  "focalSize",
+  "patch",
+  "channels",
+  "numPrototypes",
+  "ehrDim",
+  "epochs",
+  "batchSize",
+  "accumulate",
+  "keepCheckpoints",
+  "heads",
+  "dim",
+  "layers",
+  "mlpDim",
+  "projHidden",
+  "projOut",
+];
+const NON_NEGATIVE_INT: (keyof PretrainConfig)[] = [
+  "focalViews",
+  "ehrIn",
+  "sinkhornIterations",
+  "seed",
+  "checkpointEvery",
+];
 const POSITIVE: (keyof PretrainConfig)[] = ["temperature", "lr", "scheduleStretch", "eps"];
-const NON_NEGATIVE: (keyof PretrainConfig)[] = ["sharpenTemperature", "meMaxWeight", "minLr", "weightDecay", "warmupEpochs", "warmupStartLr"];
+const NON_NEGATIVE: (keyof PretrainConfig)[] = [
+  "sharpenTemperature",
+  "meMaxWeight",
+  "minLr",
+  "weightDecay",
+  "warmupEpochs",
+  "warmupStartLr",
+];
 const UNIT_INTERVAL: (keyof PretrainConfig)[] = ["momentum", "momentumEnd", "beta1", "beta2"];
 
 /**
@@ -149,10 +231,18 @@ const UNIT_INTERVAL: (keyof PretrainConfig)[] = ["momentum", "momentumEnd", "bet
 export function pretrainConfig(given: Partial<PretrainConfig> = {}): PretrainConfig {
   const known = new Set<string>([...Object.keys(AUTHORS_DEFAULTS), ...RUN_DEFINING]);
   for (const k of Object.keys(given)) {
-    if (!known.has(k)) throw new InputError({ field: k, expected: "a pretraining option", found: `an unknown field "${k}"`, hint: didYouMean(k, [...known]) ?? `Known fields: ${[...known].sort().join(", ")}.` });
+    if (!known.has(k))
+      throw new InputError({
+        field: k,
+        expected: "a pretraining option",
+        found: `an unknown field "${k}"`,
+        hint: didYouMean(k, [...known]) ?? `Known fields: ${[...known].sort().join(", ")}.`,
+      });
   }
   const preset = given.preset ?? "cxr-ehr-msn";
-  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<PretrainConfig>;
+  const defined = Object.fromEntries(
+    Object.entries(given).filter(([, v]) => v !== undefined),
+  ) as Partial<PretrainConfig>;
   const c: PretrainConfig = { ...AUTHORS_DEFAULTS, ...(preset === "msn" ? MSN_PRESET : {}), ...defined };
   const fail = (field: keyof PretrainConfig, expected: string): never => {
     throw new InputError({ field, expected, found: describeValue(c[field]) });
@@ -161,21 +251,28 @@ export function pretrainConfig(given: Partial<PretrainConfig> = {}): PretrainCon
     if (!options.includes(c[k] as string)) fail(k, `one of ${options.map((o) => `"${o}"`).join(", ")}`);
   }
   const num = (k: keyof PretrainConfig) => c[k] as number | undefined;
-  for (const k of POSITIVE_INT) if (c[k] !== undefined && !(Number.isInteger(num(k)) && num(k)! >= 1)) fail(k, "a positive integer");
+  for (const k of POSITIVE_INT)
+    if (c[k] !== undefined && !(Number.isInteger(num(k)) && num(k)! >= 1)) fail(k, "a positive integer");
   for (const k of NON_NEGATIVE_INT) if (!(Number.isInteger(num(k)) && num(k)! >= 0)) fail(k, "a non-negative integer");
-  for (const k of POSITIVE) if (!(typeof c[k] === "number" && num(k)! > 0 && Number.isFinite(num(k)))) fail(k, "a positive number");
-  for (const k of NON_NEGATIVE) if (!(typeof c[k] === "number" && num(k)! >= 0 && Number.isFinite(num(k)))) fail(k, "a non-negative number");
-  for (const k of UNIT_INTERVAL) if (!(typeof c[k] === "number" && num(k)! >= 0 && num(k)! <= 1)) fail(k, "a number in [0, 1]");
+  for (const k of POSITIVE)
+    if (!(typeof c[k] === "number" && num(k)! > 0 && Number.isFinite(num(k)))) fail(k, "a positive number");
+  for (const k of NON_NEGATIVE)
+    if (!(typeof c[k] === "number" && num(k)! >= 0 && Number.isFinite(num(k)))) fail(k, "a non-negative number");
+  for (const k of UNIT_INTERVAL)
+    if (!(typeof c[k] === "number" && num(k)! >= 0 && num(k)! <= 1)) fail(k, "a number in [0, 1]");
   if (!(c.maskRatio >= 0 && c.maskRatio < 1)) fail("maskRatio", "a number in [0, 1)");
   if (c.channels !== 1 && c.channels !== 3) fail("channels", "1 (grey) or 3 (grey replicated to RGB, as the authors)");
   if (c.imageSize % c.patch !== 0) fail("imageSize", `a multiple of the patch size ${c.patch}`);
   if (c.focalSize % c.patch !== 0) fail("focalSize", `a multiple of the patch size ${c.patch}`);
   if (c.batchSize < 2) {
     throw new InputError({
-      field: "batchSize", expected: "at least 2", found: String(c.batchSize),
+      field: "batchSize",
+      expected: "at least 2",
+      found: String(c.batchSize),
       hint: "The projection heads normalise with batch statistics (BatchNorm1d in training mode), which needs 2 or more images per batch.",
     });
   }
-  if (c.warmupEpochs >= c.epochs * c.scheduleStretch && c.warmupEpochs > 0) fail("warmupEpochs", `fewer than the ${c.epochs} epochs of the run`);
+  if (c.warmupEpochs >= c.epochs * c.scheduleStretch && c.warmupEpochs > 0)
+    fail("warmupEpochs", `fewer than the ${c.epochs} epochs of the run`);
   return c;
 }

@@ -43,18 +43,28 @@ export interface CacheSource extends BatchSource {
 export function cacheSource(o: CacheSourceOptions): CacheSource {
   const n = o.indices.length;
   if (o.ehr && o.ehr.values.length !== n * o.ehr.names.length) {
-    throw new InputError({ field: "ehr", expected: `${n} rows of ${o.ehr.names.length} features`, found: `${o.ehr.values.length} values` });
+    throw new InputError({
+      field: "ehr",
+      expected: `${n} rows of ${o.ehr.names.length} features`,
+      found: `${o.ehr.values.length} values`,
+    });
   }
   const leftOutPerEpoch = n % o.batchSize === 1 ? 1 : 0;
   const batchesPerEpoch = Math.floor(n / o.batchSize) + (n % o.batchSize >= 2 ? 1 : 0);
-  if (batchesPerEpoch < 1) throw new InputError({ field: "batchSize", expected: `at most ${n} (the images to train on)`, found: String(o.batchSize) });
+  if (batchesPerEpoch < 1)
+    throw new InputError({
+      field: "batchSize",
+      expected: `at most ${n} (the images to train on)`,
+      found: String(o.batchSize),
+    });
   let order: { epoch: number; perm: Int32Array } | undefined;
   const members = (epoch: number, index: number) => {
     if (order?.epoch !== epoch) order = { epoch, perm: new Rng(o.seed).fork(`order:${epoch}`).permutation(n) };
     return order.perm.subarray(index * o.batchSize, Math.min((index + 1) * o.batchSize, n));
   };
   let ahead: { key: string; images: Promise<CachedImage[]> } | undefined;
-  const read = (epoch: number, index: number) => o.cache.readBatch(Array.from(members(epoch, index), (k) => o.indices[k]));
+  const read = (epoch: number, index: number) =>
+    o.cache.readBatch(Array.from(members(epoch, index), (k) => o.indices[k]));
   return {
     batchesPerEpoch,
     leftOutPerEpoch,
@@ -90,7 +100,11 @@ export interface CohortSourceOptions {
  * Rows whose image is not in the cache (left out when it was built, see its report) are counted in
  * `missing`, never silently dropped.
  */
-export function cohortSource(cohort: Cohort, cache: ImageCache, o: CohortSourceOptions): CacheSource & { missing: number } {
+export function cohortSource(
+  cohort: Cohort,
+  cache: ImageCache,
+  o: CohortSourceOptions,
+): CacheSource & { missing: number } {
   const split = o.split ?? "pretrain";
   const table = cohort.split(split);
   const ids = table.array("dicom_id") as ArrayLike<string>;
@@ -98,10 +112,21 @@ export function cohortSource(cohort: Cohort, cache: ImageCache, o: CohortSourceO
   const features = vanilla ? undefined : cohort.features(o.features, split);
   const { positions: keep, indices } = findInCache(cache, ids);
   if (indices.length === 0) {
-    throw new InputError({ field: "cache", expected: `the images of the cohort's "${split}" split`, found: `none of its ${ids.length} images in the cache at ${cache.dir}`, hint: "Build the cache from this cohort's images." });
+    throw new InputError({
+      field: "cache",
+      expected: `the images of the cohort's "${split}" split`,
+      found: `none of its ${ids.length} images in the cache at ${cache.dir}`,
+      hint: "Build the cache from this cohort's images.",
+    });
   }
-  const ehr: Matrix | undefined = features && { names: features.names, values: takeRows(features.values, features.names.length, keep) };
-  const digest = createHash("sha256").update(Array.from(keep, (r) => ids[r]).join("\n")).digest("hex").slice(0, 12);
+  const ehr: Matrix | undefined = features && {
+    names: features.names,
+    values: takeRows(features.values, features.names.length, keep),
+  };
+  const digest = createHash("sha256")
+    .update(Array.from(keep, (r) => ids[r]).join("\n"))
+    .digest("hex")
+    .slice(0, 12);
   const signature = `cohort split "${split}": ${indices.length} images (ids sha256 ${digest}), features [${ehr?.names.join(", ") ?? ""}], cache ${cache.shortSide} px x ${cache.channels} ch`;
   const source = cacheSource({ cache, indices, ehr, batchSize: o.batchSize, seed: o.seed, views: o.views, signature });
   return Object.assign(source, { missing: ids.length - indices.length });

@@ -1,6 +1,13 @@
 /** Pretraining: configuration, the loop, AdamW, schedules, checkpoints, and the batch-source contract. */
 export { pretrain, pretrainOnSource, TrainingDivergedError } from "./pretrain";
-export type { PretrainOptions, PretrainResult, PretrainHistory, PretrainCallbacks, RunOptions, StepInfo } from "./pretrain";
+export type {
+  PretrainOptions,
+  PretrainResult,
+  PretrainHistory,
+  PretrainCallbacks,
+  RunOptions,
+  StepInfo,
+} from "./pretrain";
 export { cacheSource, cohortSource } from "./data";
 export type { CacheSource, CacheSourceOptions, CohortSourceOptions } from "./data";
 export { pretrainConfig, AUTHORS_DEFAULTS, MSN_PRESET, RUN_DEFINING } from "./config";

@@ -26,7 +26,10 @@ export class AdamW {
   private readonly beta2: number;
   private readonly eps: number;
 
-  constructor(private readonly params: [string, tf.Variable][], private readonly options: AdamWOptions) {
+  constructor(
+    private readonly params: [string, tf.Variable][],
+    private readonly options: AdamWOptions,
+  ) {
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.eps = options.eps ?? 1e-8;
@@ -43,11 +46,13 @@ export class AdamW {
     const bc1 = 1 - this.beta1 ** t;
     const bc2 = 1 - this.beta2 ** t;
     tf.tidy(() => {
-      const g = tf.concat(this.params.map(([name]) => {
-        const gi = grads.get(name);
-        if (!gi) throw new Error(`no gradient for ${name}`);
-        return gi.reshape([-1]);
-      }));
+      const g = tf.concat(
+        this.params.map(([name]) => {
+          const gi = grads.get(name);
+          if (!gi) throw new Error(`no gradient for ${name}`);
+          return gi.reshape([-1]);
+        }),
+      );
       this.m.assign(tf.add(tf.mul(this.m, this.beta1), tf.mul(g, 1 - this.beta1)));
       this.v.assign(tf.add(tf.mul(this.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
       const denom = tf.add(tf.div(tf.sqrt(this.v), Math.sqrt(bc2)), this.eps);
@@ -63,7 +68,10 @@ export class AdamW {
   /** The moments as `exp_avg.<name>` / `exp_avg_sq.<name>` (PyTorch's state names). */
   state(): Map<string, { shape: number[]; data: Float32Array }> {
     const out = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const [key, flat] of [["exp_avg", this.m], ["exp_avg_sq", this.v]] as const) {
+    for (const [key, flat] of [
+      ["exp_avg", this.m],
+      ["exp_avg_sq", this.v],
+    ] as const) {
       const data = flat.dataSync() as Float32Array;
       let at = 0;
       this.params.forEach(([name, p], i) => {
@@ -75,7 +83,11 @@ export class AdamW {
   }
 
   /** Restores the moments and the step count; every moment must be present with its shape. */
-  loadState(values: Map<string, { shape: number[]; data: Float32Array | Int32Array }>, step: number, source: string): void {
+  loadState(
+    values: Map<string, { shape: number[]; data: Float32Array | Int32Array }>,
+    step: number,
+    source: string,
+  ): void {
     const flats: Float32Array[] = [];
     for (const key of ["exp_avg", "exp_avg_sq"]) {
       const flat = new Float32Array(this.m.size);
@@ -83,7 +95,12 @@ export class AdamW {
       for (const [name, p] of this.params) {
         const s = values.get(`${key}.${name}`);
         if (!s || s.shape.join() !== p.shape.join() || !(s.data instanceof Float32Array)) {
-          throw new InputError({ file: source, field: `${key}.${name}`, expected: `optimizer state of shape [${p.shape}]`, found: s ? `shape [${s.shape}]` : "none" });
+          throw new InputError({
+            file: source,
+            field: `${key}.${name}`,
+            expected: `optimizer state of shape [${p.shape}]`,
+            found: s ? `shape [${s.shape}]` : "none",
+          });
         }
         flat.set(s.data, at);
         at += s.data.length;

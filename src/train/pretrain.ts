@@ -86,7 +86,11 @@ export interface PretrainResult {
 
 /** The loss became NaN or infinite: the run stopped without writing the bad weights. */
 export class TrainingDivergedError extends Error {
-  constructor(readonly step: number, readonly loss: number, readonly checkpoint: string | undefined) {
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+    readonly checkpoint: string | undefined,
+  ) {
     super(
       `pretraining stopped at step ${step + 1}: the loss is ${loss}. ` +
         (checkpoint ? `The last good checkpoint is ${checkpoint}. ` : "No checkpoint was written before. ") +
@@ -121,9 +125,18 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   const known = new Set<string>([...Object.keys(AUTHORS_DEFAULTS), ...RUN_DEFINING]);
   const given = Object.fromEntries(Object.entries(options).filter(([k]) => known.has(k))) as Partial<PretrainConfig>;
   const unknown = Object.keys(options).filter((k) => !known.has(k) && !PRETRAIN_OPTION_KEYS.includes(k));
-  if (unknown.length > 0) throw new InputError({ field: unknown[0], expected: "a pretraining option", found: `an unknown field "${unknown[0]}"` });
+  if (unknown.length > 0)
+    throw new InputError({
+      field: unknown[0],
+      expected: "a pretraining option",
+      found: `an unknown field "${unknown[0]}"`,
+    });
   if ((cohort === undefined) === (source === undefined)) {
-    throw new InputError({ field: "cohort", expected: "either `cohort` or `source`", found: cohort ? "both" : "neither" });
+    throw new InputError({
+      field: "cohort",
+      expected: "either `cohort` or `source`",
+      found: cohort ? "both" : "neither",
+    });
   }
   const run: RunOptions = { dir, resume, callbacks, quiet };
   if (source) return pretrainOnSource(given, source, run);
@@ -132,67 +145,168 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   // Checked before the (long) cache build: unknown features and a mismatching ehrIn fail here.
   const width = Array.isArray(want) && want.length === 0 ? 0 : cohort!.features(want, split ?? "pretrain").names.length;
   if (given.ehrIn !== undefined && given.ehrIn !== width) {
-    throw new InputError({ field: "ehrIn", expected: `${width}, the width of the features ${JSON.stringify(want)}`, found: String(given.ehrIn) });
+    throw new InputError({
+      field: "ehrIn",
+      expected: `${width}, the width of the features ${JSON.stringify(want)}`,
+      found: String(given.ehrIn),
+    });
   }
-  const images = typeof cache === "object" ? cache : await cohortCache(cohort!, split ?? "pretrain", typeof cache === "string" ? cache : path.join(dir ?? path.join(os.tmpdir(), "ehr-msn"), "image-cache"), cacheShortSide ?? 256, quiet);
+  const images =
+    typeof cache === "object"
+      ? cache
+      : await cohortCache(
+          cohort!,
+          split ?? "pretrain",
+          typeof cache === "string" ? cache : path.join(dir ?? path.join(os.tmpdir(), "ehr-msn"), "image-cache"),
+          cacheShortSide ?? 256,
+          quiet,
+        );
   const data = cohortSource(cohort!, images, {
-    features: want, split, batchSize: cfg.batchSize, seed: cfg.seed,
-    views: { randomSize: cfg.imageSize, focalSize: cfg.focalSize, focalViews: cfg.focalViews, channels: cfg.channels as 1 | 3 },
+    features: want,
+    split,
+    batchSize: cfg.batchSize,
+    seed: cfg.seed,
+    views: {
+      randomSize: cfg.imageSize,
+      focalSize: cfg.focalSize,
+      focalViews: cfg.focalViews,
+      channels: cfg.channels as 1 | 3,
+    },
   });
   if (!quiet && (data.missing > 0 || data.leftOutPerEpoch > 0)) {
-    console.warn(`pretrain: ${data.missing} image(s) of the split are not in the cache (see its report); ${data.leftOutPerEpoch} image(s) per epoch left out (a last batch of 1 cannot be batch-normalised).`);
+    console.warn(
+      `pretrain: ${data.missing} image(s) of the split are not in the cache (see its report); ${data.leftOutPerEpoch} image(s) per epoch left out (a last batch of 1 cannot be batch-normalised).`,
+    );
   }
   return pretrainOnSource(given, data, run);
 }
 
-const PRETRAIN_OPTION_KEYS = ["cohort", "source", "features", "split", "cache", "cacheShortSide", "dir", "resume", "callbacks", "quiet"];
+const PRETRAIN_OPTION_KEYS = [
+  "cohort",
+  "source",
+  "features",
+  "split",
+  "cache",
+  "cacheShortSide",
+  "dir",
+  "resume",
+  "callbacks",
+  "quiet",
+];
 
 /** The image cache of a cohort split's images in `dir` (reused when it was built from the same files). */
-async function cohortCache(cohort: Cohort, split: SplitSelector, dir: string, shortSide: number, quiet?: boolean): Promise<ImageCache> {
+async function cohortCache(
+  cohort: Cohort,
+  split: SplitSelector,
+  dir: string,
+  shortSide: number,
+  quiet?: boolean,
+): Promise<ImageCache> {
   return buildCache({ images: datasetImages(cohort, split), dir, shortSide, channels: 1, quiet });
 }
 
 /** Trains on any BatchSource (the cohort glue and tests build one). */
-export async function pretrainOnSource(given: Partial<PretrainConfig>, source: BatchSource, run: RunOptions = {}): Promise<PretrainResult> {
+export async function pretrainOnSource(
+  given: Partial<PretrainConfig>,
+  source: BatchSource,
+  run: RunOptions = {},
+): Promise<PretrainResult> {
   await ensureBackend();
   const ehrIn = source.ehrFeatures.length;
   if (given.ehrIn !== undefined && given.ehrIn !== ehrIn) {
-    throw new InputError({ field: "ehrIn", expected: `${ehrIn}, the number of EHR features of the data (${source.ehrFeatures.join(", ") || "none"})`, found: String(given.ehrIn) });
+    throw new InputError({
+      field: "ehrIn",
+      expected: `${ehrIn}, the number of EHR features of the data (${source.ehrFeatures.join(", ") || "none"})`,
+      found: String(given.ehrIn),
+    });
   }
   const cfg = pretrainConfig({ ...given, ehrIn });
   if (!(Number.isInteger(source.batchesPerEpoch) && source.batchesPerEpoch >= 1)) {
-    throw new InputError({ field: "source", expected: "at least one batch per epoch", found: String(source.batchesPerEpoch) });
+    throw new InputError({
+      field: "source",
+      expected: "at least one batch per epoch",
+      found: String(source.batchesPerEpoch),
+    });
   }
   const stepsPerEpoch = Math.ceil(source.batchesPerEpoch / cfg.accumulate);
   const totalSteps = stepsPerEpoch * cfg.epochs;
   const model = new MsnModel({
-    vit: { size: cfg.vit, heads: cfg.heads, dim: cfg.dim, layers: cfg.layers, mlpDim: cfg.mlpDim, imageSize: cfg.imageSize, patch: cfg.patch, channels: cfg.channels },
-    numPrototypes: cfg.numPrototypes, projHidden: cfg.projHidden, projOut: cfg.projOut, projHiddenBias: cfg.projHiddenBias,
-    ehrIn, ehrDim: cfg.ehrDim, seed: cfg.seed,
+    vit: {
+      size: cfg.vit,
+      heads: cfg.heads,
+      dim: cfg.dim,
+      layers: cfg.layers,
+      mlpDim: cfg.mlpDim,
+      imageSize: cfg.imageSize,
+      patch: cfg.patch,
+      channels: cfg.channels,
+    },
+    numPrototypes: cfg.numPrototypes,
+    projHidden: cfg.projHidden,
+    projOut: cfg.projOut,
+    projHiddenBias: cfg.projHiddenBias,
+    ehrIn,
+    ehrDim: cfg.ehrDim,
+    seed: cfg.seed,
   });
   const trained = model.trainableParams(cfg.prototypes === "trainable");
-  const optimizer = new AdamW(trained, { beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: weightDecayOf(cfg, model) });
+  const optimizer = new AdamW(trained, {
+    beta1: cfg.beta1,
+    beta2: cfg.beta2,
+    eps: cfg.eps,
+    weightDecay: weightDecayOf(cfg, model),
+  });
   const history: PretrainHistory = { loss: [], lr: [] };
   let start = 0;
   let lastCheckpoint: string | undefined;
   try {
-    if (run.resume && !run.dir) throw new InputError({ field: "resume", expected: "a run folder (`dir`) to resume from", found: "none" });
+    if (run.resume && !run.dir)
+      throw new InputError({ field: "resume", expected: "a run folder (`dir`) to resume from", found: "none" });
     lastCheckpoint = run.dir ? latestCheckpoint(run.dir) : undefined;
     if (lastCheckpoint && !run.resume) {
       // A new run would interleave its checkpoints with the old ones (and a later resume would pick the old).
-      throw new InputError({ field: "dir", expected: "a folder without checkpoints for a new run", found: `checkpoints of an earlier run (${lastCheckpoint})`, hint: "Pass resume: true to continue that run, or choose another folder." });
+      throw new InputError({
+        field: "dir",
+        expected: "a folder without checkpoints for a new run",
+        found: `checkpoints of an earlier run (${lastCheckpoint})`,
+        hint: "Pass resume: true to continue that run, or choose another folder.",
+      });
     }
     if (lastCheckpoint) start = restore(lastCheckpoint, cfg, source.signature, model, optimizer, history);
     const t0 = Date.now();
     const bar = progress("pretrain", totalSteps - start, { unit: "step", quiet: run.quiet });
     let images = 0;
-    const lossOptions: MsnLossOptions = { temperature: cfg.temperature, sharpenTemperature: cfg.sharpenTemperature, sinkhornIterations: cfg.sinkhornIterations, meMaxWeight: cfg.meMaxWeight };
+    const lossOptions: MsnLossOptions = {
+      temperature: cfg.temperature,
+      sharpenTemperature: cfg.sharpenTemperature,
+      sinkhornIterations: cfg.sinkhornIterations,
+      meMaxWeight: cfg.meMaxWeight,
+    };
     const varList = trained.map(([, v]) => v);
     for (let s = start; s < totalSteps; s++) {
       const epoch = Math.floor(s / stepsPerEpoch);
       const stepInEpoch = s % stepsPerEpoch;
-      const lr = learningRate({ lr: cfg.lr, minLr: cfg.minLr, unit: cfg.lrUnit, warmupEpochs: cfg.warmupEpochs, warmupStartLr: cfg.warmupStartLr, stretch: cfg.scheduleStretch }, { epoch, stepInEpoch, epochs: cfg.epochs, stepsPerEpoch });
-      const momentum = emaMomentum({ momentum: cfg.momentum, schedule: cfg.momentumSchedule, momentumEnd: cfg.momentumEnd, stretch: cfg.scheduleStretch }, s, totalSteps);
+      const lr = learningRate(
+        {
+          lr: cfg.lr,
+          minLr: cfg.minLr,
+          unit: cfg.lrUnit,
+          warmupEpochs: cfg.warmupEpochs,
+          warmupStartLr: cfg.warmupStartLr,
+          stretch: cfg.scheduleStretch,
+        },
+        { epoch, stepInEpoch, epochs: cfg.epochs, stepsPerEpoch },
+      );
+      const momentum = emaMomentum(
+        {
+          momentum: cfg.momentum,
+          schedule: cfg.momentumSchedule,
+          momentumEnd: cfg.momentumEnd,
+          stretch: cfg.scheduleStretch,
+        },
+        s,
+        totalSteps,
+      );
       if (cfg.emaTiming === "before-step") model.emaUpdate(momentum);
       const first = stepInEpoch * cfg.accumulate;
       const last = Math.min(first + cfg.accumulate, source.batchesPerEpoch);
@@ -202,7 +316,14 @@ export async function pretrainOnSource(given: Partial<PretrainConfig>, source: B
         const batch = await source.batch(epoch, i);
         try {
           checkBatch(batch, cfg, i === first && s === start);
-          const { loss, grads } = microStep(model, batch, masksFor(cfg, epoch, i, batch), lossOptions, varList, trained);
+          const { loss, grads } = microStep(
+            model,
+            batch,
+            masksFor(cfg, epoch, i, batch),
+            lossOptions,
+            varList,
+            trained,
+          );
           lossSum += loss;
           gradSum = gradSum ? addInto(gradSum, grads) : grads;
         } finally {
@@ -223,7 +344,11 @@ export async function pretrainOnSource(given: Partial<PretrainConfig>, source: B
       history.loss.push(loss);
       history.lr.push(lr);
       const imagesPerSecond = (images * 1000) / Math.max(1, Date.now() - t0);
-      bar.set(s + 1 - start, { epoch: `${epoch + 1}/${cfg.epochs}`, loss, "img/s": Number(imagesPerSecond.toFixed(1)) });
+      bar.set(s + 1 - start, {
+        epoch: `${epoch + 1}/${cfg.epochs}`,
+        loss,
+        "img/s": Number(imagesPerSecond.toFixed(1)),
+      });
       await run.callbacks?.onStep?.({ step: s + 1, totalSteps, epoch, loss, lr, momentum, imagesPerSecond });
       if (stepInEpoch === stepsPerEpoch - 1) {
         const losses = history.loss.slice(-stepsPerEpoch);
@@ -245,8 +370,16 @@ export async function pretrainOnSource(given: Partial<PretrainConfig>, source: B
     }
     optimizer.dispose();
     return {
-      model, encoder: model.target, config: cfg, history, steps: totalSteps, resumedFrom: start,
-      checkpoint: run.dir ? lastCheckpoint : undefined, encoderFile, seconds, imagesPerSecond: seconds > 0 ? images / seconds : 0,
+      model,
+      encoder: model.target,
+      config: cfg,
+      history,
+      steps: totalSteps,
+      resumedFrom: start,
+      checkpoint: run.dir ? lastCheckpoint : undefined,
+      encoderFile,
+      seconds,
+      imagesPerSecond: seconds > 0 ? images / seconds : 0,
     };
   } catch (e) {
     optimizer.dispose();
@@ -276,7 +409,9 @@ function masksFor(cfg: PretrainConfig, epoch: number, index: number, batch: Pret
   const rng = new Rng(cfg.seed).fork(`mask:${epoch}:${index}`);
   const draw = (rows: number, side: number): TokenMask => {
     const patches = (side / cfg.patch) ** 2;
-    return cfg.maskSharing === "per-batch" ? batchTokenMask(rows, patches, cfg.maskRatio, rng) : randomTokenMask(rows, patches, cfg.maskRatio, rng, cfg.maskCount);
+    return cfg.maskSharing === "per-batch"
+      ? batchTokenMask(rows, patches, cfg.maskRatio, rng)
+      : randomTokenMask(rows, patches, cfg.maskRatio, rng, cfg.maskCount);
   };
   const anchorKeep = maskTensor(draw(batch.anchor.shape[0], cfg.imageSize));
   if (cfg.maskViews === "anchor" || cfg.focalViews === 0) return { anchorKeep };
@@ -284,12 +419,24 @@ function masksFor(cfg: PretrainConfig, epoch: number, index: number, batch: Pret
 }
 
 /** Loss and gradients (by parameter name) of one micro-batch; the target side runs outside the tape. */
-function microStep(model: MsnModel, batch: PretrainBatch, masks: Masks, lossOptions: MsnLossOptions, varList: tf.Variable[], trained: [string, tf.Variable][]): { loss: number; grads: Map<string, tf.Tensor> } {
+function microStep(
+  model: MsnModel,
+  batch: PretrainBatch,
+  masks: Masks,
+  lossOptions: MsnLossOptions,
+  varList: tf.Variable[],
+  trained: [string, tf.Variable][],
+): { loss: number; grads: Map<string, tf.Tensor> } {
   const probs = model.targetProbabilities(batch.target, lossOptions);
   try {
     const focal = batch.focal.shape[0] > 0 ? batch.focal : undefined;
     const { value, grads } = tf.variableGrads(
-      () => model.anchorLoss({ anchor: batch.anchor, focal, anchorKeep: masks.anchorKeep, focalKeep: masks.focalKeep, ehr: batch.ehr }, probs, lossOptions),
+      () =>
+        model.anchorLoss(
+          { anchor: batch.anchor, focal, anchorKeep: masks.anchorKeep, focalKeep: masks.focalKeep, ehr: batch.ehr },
+          probs,
+          lossOptions,
+        ),
       varList,
     );
     const loss = value.dataSync()[0];
@@ -327,7 +474,11 @@ function scale(grads: Map<string, tf.Tensor>, f: number): Map<string, tf.Tensor>
 function checkBatch(b: PretrainBatch, cfg: PretrainConfig, thorough: boolean): void {
   const n = b.target.shape[0];
   const fail = (field: string, expected: string, found: readonly number[] | string) => {
-    throw new InputError({ field: `batch.${field}`, expected, found: typeof found === "string" ? found : `shape [${found}]` });
+    throw new InputError({
+      field: `batch.${field}`,
+      expected,
+      found: typeof found === "string" ? found : `shape [${found}]`,
+    });
   };
   if (n < 2) fail("target", "at least 2 images (the heads' batch norm)", b.target.shape);
   if (!thorough) return;
@@ -336,15 +487,36 @@ function checkBatch(b: PretrainBatch, cfg: PretrainConfig, thorough: boolean): v
   if (b.anchor.shape.join() !== img.join()) fail("anchor", `[${img}]`, b.anchor.shape);
   const focal = [cfg.focalViews * n, cfg.focalSize, cfg.focalSize, cfg.channels];
   if (b.focal.shape.join() !== focal.join()) fail("focal", `[${focal}] (view-major)`, b.focal.shape);
-  if (cfg.ehrIn > 0 && (!b.ehr || b.ehr.shape.join() !== [n, cfg.ehrIn].join())) fail("ehr", `[${n}, ${cfg.ehrIn}]`, b.ehr ? b.ehr.shape : "none");
+  if (cfg.ehrIn > 0 && (!b.ehr || b.ehr.shape.join() !== [n, cfg.ehrIn].join()))
+    fail("ehr", `[${n}, ${cfg.ehrIn}]`, b.ehr ? b.ehr.shape : "none");
 }
 
-function save(dir: string, step: number, totalSteps: number, cfg: PretrainConfig, data: string, model: MsnModel, optimizer: AdamW, history: PretrainHistory): string {
-  return writeCheckpoint(dir, { step, totalSteps, config: cfg, data, model: model.state(), trainState: optimizer.state(), history }, cfg.keepCheckpoints);
+function save(
+  dir: string,
+  step: number,
+  totalSteps: number,
+  cfg: PretrainConfig,
+  data: string,
+  model: MsnModel,
+  optimizer: AdamW,
+  history: PretrainHistory,
+): string {
+  return writeCheckpoint(
+    dir,
+    { step, totalSteps, config: cfg, data, model: model.state(), trainState: optimizer.state(), history },
+    cfg.keepCheckpoints,
+  );
 }
 
 /** Loads a verified checkpoint into the model and optimizer; returns the step to continue from. */
-function restore(dir: string, cfg: PretrainConfig, data: string, model: MsnModel, optimizer: AdamW, history: PretrainHistory): number {
+function restore(
+  dir: string,
+  cfg: PretrainConfig,
+  data: string,
+  model: MsnModel,
+  optimizer: AdamW,
+  history: PretrainHistory,
+): number {
   const c = readCheckpoint(dir, { config: cfg, data });
   model.loadState(c.model, path.join(dir, "model.safetensors"));
   optimizer.loadState(c.trainState, c.state.step, path.join(dir, "train_state.safetensors"));

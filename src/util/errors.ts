@@ -27,7 +27,9 @@ export class InputError extends Error {
       details.row !== undefined ? `row ${details.row}` : undefined,
       details.column !== undefined ? `column "${details.column}"` : undefined,
       details.field,
-    ].filter(Boolean).join(", ");
+    ]
+      .filter(Boolean)
+      .join(", ");
     const hint = details.hint ? ` ${details.hint}` : "";
     super(`${where ? `${where}: ` : ""}expected ${details.expected}, found ${details.found}.${hint}`);
     this.name = "InputError";
@@ -39,7 +41,8 @@ export class InputError extends Error {
 export function describeValue(v: unknown): string {
   if (v === undefined) return "nothing";
   if (v === null) return "null";
-  if (typeof v === "string") return v === "" ? "an empty string" : JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+  if (typeof v === "string")
+    return v === "" ? "an empty string" : JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
   if (typeof v === "number") return Number.isNaN(v) ? "NaN" : String(v);
   if (Array.isArray(v)) return `an array of length ${v.length}`;
   return typeof v;

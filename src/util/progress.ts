@@ -48,7 +48,12 @@ export class Progress {
   done = 0;
   fields: Record<string, string | number> = {};
 
-  constructor(readonly label: string, readonly total: number | undefined, private readonly unit: string, opts: ProgressOptions) {
+  constructor(
+    readonly label: string,
+    readonly total: number | undefined,
+    private readonly unit: string,
+    opts: ProgressOptions,
+  ) {
     const quiet = opts.quiet ?? Boolean(process.env.EHR_MSN_QUIET);
     this.renderer = quiet ? undefined : factory(label);
     this.minIntervalMs = opts.minIntervalMs ?? 100;
@@ -81,7 +86,17 @@ export class Progress {
     const elapsedMs = Date.now() - this.start;
     const rate = elapsedMs > 0 ? (this.done * 1000) / elapsedMs : 0;
     const etaMs = this.total !== undefined && rate > 0 ? ((this.total - this.done) * 1000) / rate : undefined;
-    return { label: this.label, done: this.done, total: this.total, unit: this.unit, elapsedMs, rate, etaMs, fields: this.fields, finished };
+    return {
+      label: this.label,
+      done: this.done,
+      total: this.total,
+      unit: this.unit,
+      elapsedMs,
+      rate,
+      etaMs,
+      fields: this.fields,
+      finished,
+    };
   }
 }
 
@@ -94,8 +109,14 @@ export function formatProgress(s: ProgressState): string {
   const count = s.total !== undefined ? `${s.done}/${s.total} ${s.unit}` : `${s.done} ${s.unit}`;
   const pct = s.total ? ` ${Math.floor((100 * s.done) / s.total)}%` : "";
   const rate = ` ${s.rate >= 10 ? s.rate.toFixed(0) : s.rate.toFixed(2)} ${s.unit}/s`;
-  const time = s.finished ? ` in ${formatDuration(s.elapsedMs)}` : s.etaMs !== undefined ? ` ETA ${formatDuration(s.etaMs)}` : "";
-  const fields = Object.entries(s.fields).map(([k, v]) => ` ${k}=${typeof v === "number" ? formatNumber(v) : v}`).join("");
+  const time = s.finished
+    ? ` in ${formatDuration(s.elapsedMs)}`
+    : s.etaMs !== undefined
+      ? ` ETA ${formatDuration(s.etaMs)}`
+      : "";
+  const fields = Object.entries(s.fields)
+    .map(([k, v]) => ` ${k}=${typeof v === "number" ? formatNumber(v) : v}`)
+    .join("");
   return `${s.label}  ${count}${pct}${rate}${time}${fields}`;
 }
 

@@ -24,7 +24,13 @@ export const MACHINE_EPSILON = 2.220446049250313e-16;
  * beta = 1/(2 sigma²) found by bisection so that exp(entropy) equals `perplexity`. When `selfColumn`
  * is true, row i's column i is the point itself and gets probability 0 (the exact method).
  */
-export function conditionalProbabilities(dist2: ArrayLike<number>, n: number, k: number, perplexity: number, selfColumn = false): Float64Array {
+export function conditionalProbabilities(
+  dist2: ArrayLike<number>,
+  n: number,
+  k: number,
+  perplexity: number,
+  selfColumn = false,
+): Float64Array {
   const P = new Float64Array(n * k);
   const desired = Math.log(perplexity);
   for (let i = 0; i < n; i++) {

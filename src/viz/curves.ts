@@ -41,44 +41,76 @@ export interface CurvePoints {
 /** ROC curve points and trapezoidal area of one label. */
 export function rocPoints(yTrue: ArrayLike<number>, yScore: ArrayLike<number>): CurvePoints {
   const s = sweep(yTrue, yScore);
-  const x = [0], y = [0];
+  const x = [0],
+    y = [0];
   let area = 0;
   for (const [tp, fp] of s.blocks) {
-    const fx = fp / s.negatives, ty = tp / s.positives;
-    area += (fx - x[x.length - 1]) * (ty + y[y.length - 1]) / 2;
+    const fx = fp / s.negatives,
+      ty = tp / s.positives;
+    area += ((fx - x[x.length - 1]) * (ty + y[y.length - 1])) / 2;
     x.push(fx);
     y.push(ty);
   }
-  return { x, y, area: s.positives > 0 && s.negatives > 0 ? area : NaN, positives: s.positives, negatives: s.negatives };
+  return {
+    x,
+    y,
+    area: s.positives > 0 && s.negatives > 0 ? area : NaN,
+    positives: s.positives,
+    negatives: s.negatives,
+  };
 }
 
 /** Precision-recall points (starting at recall 0, precision 1) and average precision of one label. */
 export function prPoints(yTrue: ArrayLike<number>, yScore: ArrayLike<number>): CurvePoints {
   const s = sweep(yTrue, yScore);
-  const x = [0], y = [1];
+  const x = [0],
+    y = [1];
   let area = 0;
   for (const [tp, fp] of s.blocks) {
-    const r = tp / s.positives, p = tp / (tp + fp);
+    const r = tp / s.positives,
+      p = tp / (tp + fp);
     area += (r - x[x.length - 1]) * p;
     x.push(r);
     y.push(p);
   }
-  return { x, y, area: s.positives > 0 && s.negatives > 0 ? area : NaN, positives: s.positives, negatives: s.negatives };
+  return {
+    x,
+    y,
+    area: s.positives > 0 && s.negatives > 0 ? area : NaN,
+    positives: s.positives,
+    negatives: s.negatives,
+  };
 }
 
 /** Cumulative (true positives, false positives) at the end of each block of tied scores. */
-function sweep(yTrue: ArrayLike<number>, yScore: ArrayLike<number>): { blocks: [number, number][]; positives: number; negatives: number } {
+function sweep(
+  yTrue: ArrayLike<number>,
+  yScore: ArrayLike<number>,
+): { blocks: [number, number][]; positives: number; negatives: number } {
   const idx: number[] = [];
   for (let i = 0; i < yTrue.length; i++) {
     const t = yTrue[i];
     if (t === IGNORE_LABEL) continue;
-    if (t !== 0 && t !== 1) throw new InputError({ field: "yTrue", row: i + 1, expected: `0, 1 or ${IGNORE_LABEL}`, found: describeValue(t) });
-    if (!Number.isFinite(yScore[i])) throw new InputError({ field: "yScore", row: i + 1, expected: "a finite score", found: describeValue(yScore[i]) });
+    if (t !== 0 && t !== 1)
+      throw new InputError({
+        field: "yTrue",
+        row: i + 1,
+        expected: `0, 1 or ${IGNORE_LABEL}`,
+        found: describeValue(t),
+      });
+    if (!Number.isFinite(yScore[i]))
+      throw new InputError({
+        field: "yScore",
+        row: i + 1,
+        expected: "a finite score",
+        found: describeValue(yScore[i]),
+      });
     idx.push(i);
   }
   idx.sort((a, b) => yScore[b] - yScore[a]);
   const blocks: [number, number][] = [];
-  let tp = 0, fp = 0;
+  let tp = 0,
+    fp = 0;
   for (let k = 0; k < idx.length; k++) {
     if (yTrue[idx[k]] === 1) tp++;
     else fp++;
@@ -99,11 +131,16 @@ export function prCurves(input: ScoredLabels | readonly ScoredLabels[], opts: Cu
 
 function curveGrid(kind: "roc" | "pr", input: ScoredLabels | readonly ScoredLabels[], opts: CurveOptions): Figure {
   const models = Array.isArray(input) ? (input as readonly ScoredLabels[]) : [input as ScoredLabels];
-  if (models.length === 0) throw new InputError({ field: "input", expected: "at least one model's labels and scores", found: "none" });
+  if (models.length === 0)
+    throw new InputError({ field: "input", expected: "at least one model's labels and scores", found: "none" });
   const labels = models[0].labels;
   models.forEach((m, k) => {
     if (m.labels.length !== labels.length || m.labels.some((l, j) => l !== labels[j])) {
-      throw new InputError({ field: `input[${k}].labels`, expected: `the same labels as the first model (${labels.join(", ")})`, found: m.labels.join(", ") });
+      throw new InputError({
+        field: `input[${k}].labels`,
+        expected: `the same labels as the first model (${labels.join(", ")})`,
+        found: m.labels.join(", "),
+      });
     }
   });
   const names = models.map((m, k) => m.model ?? (models.length > 1 ? `model ${k + 1}` : "model"));
@@ -119,7 +156,10 @@ function curveGrid(kind: "roc" | "pr", input: ScoredLabels | readonly ScoredLabe
     let prevalence = NaN;
     let missingClass = false;
     models.forEach((m, k) => {
-      const pts = (kind === "roc" ? rocPoints : prPoints)(column(m.yTrue, j, labels.length, "yTrue"), column(m.yScore, j, labels.length, "yScore"));
+      const pts = (kind === "roc" ? rocPoints : prPoints)(
+        column(m.yTrue, j, labels.length, "yTrue"),
+        column(m.yScore, j, labels.length, "yScore"),
+      );
       if (k === 0) prevalence = pts.positives / (pts.positives + pts.negatives);
       if (Number.isNaN(pts.area)) {
         missingClass = true;
@@ -127,17 +167,32 @@ function curveGrid(kind: "roc" | "pr", input: ScoredLabels | readonly ScoredLabe
       }
       const { x, y } = thinEvenly(pts, maxPoints);
       traces.push({
-        type: "scatter", mode: "lines", name: names[k], legendgroup: names[k], showlegend: j === 0,
+        type: "scatter",
+        mode: "lines",
+        name: names[k],
+        legendgroup: names[k],
+        showlegend: j === 0,
         line: { color: colors.get(names[k]), width: 1.8, shape: kind === "pr" ? "hv" : "linear" },
-        x: x.map((v) => round(v, 4)), y: y.map((v) => round(v, 4)), xaxis: panel.x, yaxis: panel.y,
+        x: x.map((v) => round(v, 4)),
+        y: y.map((v) => round(v, 4)),
+        xaxis: panel.x,
+        yaxis: panel.y,
         hovertemplate: `${escapeText(label)} · ${escapeText(names[k])}<br>${kind === "roc" ? "FPR %{x:.3f}, TPR %{y:.3f}" : "recall %{x:.3f}, precision %{y:.3f}"}<br>${areaName} ${pts.area.toFixed(3)}<extra></extra>`,
       });
     });
     const reference = kind === "roc" ? { x: [0, 1], y: [0, 1] } : { x: [0, 1], y: [prevalence, prevalence] };
     if (kind === "roc" || Number.isFinite(prevalence)) {
       traces.push({
-        type: "scatter", mode: "lines", name: kind === "roc" ? "chance" : "prevalence", legendgroup: "reference", showlegend: j === 0,
-        line: { color: "#999", dash: "dash", width: 1 }, hoverinfo: "skip", xaxis: panel.x, yaxis: panel.y, ...reference,
+        type: "scatter",
+        mode: "lines",
+        name: kind === "roc" ? "chance" : "prevalence",
+        legendgroup: "reference",
+        showlegend: j === 0,
+        line: { color: "#999", dash: "dash", width: 1 },
+        hoverinfo: "skip",
+        xaxis: panel.x,
+        yaxis: panel.y,
+        ...reference,
       });
     }
     annotations.push(panelTitle(missingClass ? `${label} (one class only: no curve)` : label, grid.layout, panel));
@@ -167,12 +222,14 @@ function curveGrid(kind: "roc" | "pr", input: ScoredLabels | readonly ScoredLabe
 function column(m: readonly ArrayLike<number>[] | ArrayLike<number>, j: number, L: number, field: string): number[] {
   if (Array.isArray(m) && m.length > 0 && typeof m[0] === "object") {
     return (m as readonly ArrayLike<number>[]).map((row, i) => {
-      if (row.length !== L) throw new InputError({ field, row: i + 1, expected: `${L} values (one per label)`, found: `${row.length}` });
+      if (row.length !== L)
+        throw new InputError({ field, row: i + 1, expected: `${L} values (one per label)`, found: `${row.length}` });
       return row[j];
     });
   }
   const flat = m as ArrayLike<number>;
-  if (flat.length % L !== 0) throw new InputError({ field, expected: `rows x ${L} values (one per label)`, found: `${flat.length} values` });
+  if (flat.length % L !== 0)
+    throw new InputError({ field, expected: `rows x ${L} values (one per label)`, found: `${flat.length} values` });
   const out = new Array<number>(flat.length / L);
   for (let i = 0; i < out.length; i++) out[i] = flat[i * L + j];
   return out;

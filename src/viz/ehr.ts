@@ -21,7 +21,12 @@ export const EHR_FEATURES = ["age", "sex", "view", "position", "icu", "mortality
 export type EhrFeature = (typeof EHR_FEATURES)[number];
 
 const TITLES: Record<EhrFeature, string> = {
-  age: "Age", sex: "Sex", view: "View", position: "Patient position", icu: "ICU stay", mortality: "In-hospital mortality",
+  age: "Age",
+  sex: "Sex",
+  view: "View",
+  position: "Patient position",
+  icu: "ICU stay",
+  mortality: "In-hospital mortality",
 };
 
 export interface EhrDistributionOptions {
@@ -51,7 +56,12 @@ export function ehrDistributions(table: TableInput | readonly EhrRow[], opts: Eh
   const cols = columnsOf(table as TableInput);
   const features = opts.features ?? EHR_FEATURES;
   for (const f of features) {
-    if (!(EHR_FEATURES as readonly string[]).includes(f)) throw new InputError({ field: "features", expected: `names among ${EHR_FEATURES.join(", ")}`, found: describeValue(f) });
+    if (!(EHR_FEATURES as readonly string[]).includes(f))
+      throw new InputError({
+        field: "features",
+        expected: `names among ${EHR_FEATURES.join(", ")}`,
+        found: describeValue(f),
+      });
   }
   const splitName = opts.splitColumn ?? "split";
   const splitCol = cols.get(splitName);
@@ -68,14 +78,23 @@ export function ehrDistributions(table: TableInput | readonly EhrRow[], opts: Eh
   features.forEach((feature, k) => {
     const panel = grid.panels[k];
     const values = requireColumn(cols, opts.columnNames?.[feature] ?? feature);
-    const { categories, counts, missing } = feature === "age" ? binAges(values, opts.ageBin, splitOf) : countCategories(values, feature, splitOf);
+    const { categories, counts, missing } =
+      feature === "age" ? binAges(values, opts.ageBin, splitOf) : countCategories(values, feature, splitOf);
     for (const split of splits) {
       const c = categories.map((cat) => counts.get(`${split}\u0000${cat}`) ?? 0);
       const size = splitSizes.get(split) ?? 0;
       const y = c.map((v) => (percent ? round((100 * v) / Math.max(size, 1), 3) : v));
       traces.push({
-        type: "bar", name: split, legendgroup: split, showlegend: k === 0, marker: { color: colors.get(split) },
-        x: categories, y, customdata: c, xaxis: panel.x, yaxis: panel.y,
+        type: "bar",
+        name: split,
+        legendgroup: split,
+        showlegend: k === 0,
+        marker: { color: colors.get(split) },
+        x: categories,
+        y,
+        customdata: c,
+        xaxis: panel.x,
+        yaxis: panel.y,
         hovertemplate: `${TITLES[feature]} %{x}<br>${split}: ${percent ? "%{y:.1f}% (%{customdata} images)" : "%{y} images"}<extra></extra>`,
       });
     }
@@ -128,8 +147,12 @@ function countCategories(values: ArrayLike<unknown>, feature: EhrFeature, splitO
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   // Most frequent first, `missing` last; yes/no features in a fixed order.
-  const categories = [...seen.keys()].sort((a, b) =>
-    (a === MISSING ? 1 : 0) - (b === MISSING ? 1 : 0) || yesNoRank(a) - yesNoRank(b) || (seen.get(b) ?? 0) - (seen.get(a) ?? 0));
+  const categories = [...seen.keys()].sort(
+    (a, b) =>
+      (a === MISSING ? 1 : 0) - (b === MISSING ? 1 : 0) ||
+      yesNoRank(a) - yesNoRank(b) ||
+      (seen.get(b) ?? 0) - (seen.get(a) ?? 0),
+  );
   return { categories, counts, missing };
 }
 
@@ -141,27 +164,42 @@ function categoryOf(v: unknown, feature: EhrFeature, row: number): string {
   if (feature === "icu" || feature === "mortality") {
     if (v === true || v === 1 || v === "1" || v === "yes" || v === "true") return "yes";
     if (v === false || v === 0 || v === "0" || v === "no" || v === "false") return "no";
-    throw new InputError({ row: row + 1, column: feature, expected: "0/1, true/false or yes/no", found: describeValue(v) });
+    throw new InputError({
+      row: row + 1,
+      column: feature,
+      expected: "0/1, true/false or yes/no",
+      found: describeValue(v),
+    });
   }
-  if (typeof v !== "string" && typeof v !== "number") throw new InputError({ row: row + 1, column: feature, expected: "a category (text)", found: describeValue(v) });
+  if (typeof v !== "string" && typeof v !== "number")
+    throw new InputError({ row: row + 1, column: feature, expected: "a category (text)", found: describeValue(v) });
   return String(v);
 }
 
 function binAges(values: ArrayLike<unknown>, width: number | undefined, splitOf: (i: number) => string): Counted {
-  let lo = Infinity, hi = -Infinity, missing = 0;
+  let lo = Infinity,
+    hi = -Infinity,
+    missing = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (isMissing(v)) {
       missing++;
       continue;
     }
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new InputError({ row: i + 1, column: "age", expected: "a number (years, or normalised to [0, 1])", found: describeValue(v) });
+    if (typeof v !== "number" || !Number.isFinite(v))
+      throw new InputError({
+        row: i + 1,
+        column: "age",
+        expected: "a number (years, or normalised to [0, 1])",
+        found: describeValue(v),
+      });
     lo = Math.min(lo, v);
     hi = Math.max(hi, v);
   }
   const normalised = lo >= 0 && hi <= 1;
   const w = width ?? (normalised ? 0.05 : 5);
-  if (!(w > 0)) throw new InputError({ field: "ageBin", expected: "a positive bin width", found: describeValue(width) });
+  if (!(w > 0))
+    throw new InputError({ field: "ageBin", expected: "a positive bin width", found: describeValue(width) });
   const first = Number.isFinite(lo) ? Math.floor(lo / w) : 0;
   const last = Number.isFinite(hi) ? Math.floor(hi / w) : -1;
   const digits = normalised ? 2 : 0;

@@ -20,8 +20,14 @@ export interface Figure {
 /** Whether `x` looks like a Plotly figure (an array of traces and a layout object). */
 export function isFigure(x: unknown): x is Figure {
   const f = x as Figure | null;
-  return typeof f === "object" && f !== null && Array.isArray(f.data) && typeof f.layout === "object" && f.layout !== null
-    && f.data.every((t) => typeof t === "object" && t !== null);
+  return (
+    typeof f === "object" &&
+    f !== null &&
+    Array.isArray(f.data) &&
+    typeof f.layout === "object" &&
+    f.layout !== null &&
+    f.data.every((t) => typeof t === "object" && t !== null)
+  );
 }
 
 /** Colours of the paper's Figure 3 (blue, red, green, yellow), one per label of a group. */
@@ -31,7 +37,18 @@ export const GROUP_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#e3b505"] as cons
 export const SPLIT_COLORS: Record<string, string> = { train: "#4c72b0", validate: "#dd8452", test: "#55a868" };
 
 /** Plotly's default qualitative palette (models, labels beyond a group of four). */
-export const QUALITATIVE = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff", "#fecb52"] as const;
+export const QUALITATIVE = [
+  "#636efa",
+  "#ef553b",
+  "#00cc96",
+  "#ab63fa",
+  "#ffa15a",
+  "#19d3f3",
+  "#ff6692",
+  "#b6e880",
+  "#ff97ff",
+  "#fecb52",
+] as const;
 
 /** A colour for each name, stable for names listed in `fixed`, else in order of first appearance. */
 export function colorMap(names: readonly string[], fixed: Record<string, string> = {}): Map<string, string> {
@@ -81,8 +98,14 @@ export interface GridOptions {
  * A rows x cols grid of panels (row 0 at the top): the panels' axis ids and the layout entries
  * that place their axes. Panel k (row-major) uses axes number k + 1.
  */
-export function subplotGrid(rows: number, cols: number, opts: GridOptions = {}): { panels: Panel[]; layout: Record<string, unknown> } {
-  const hgap = opts.hgap ?? 0.06, vgap = opts.vgap ?? 0.1, right = opts.right ?? 0;
+export function subplotGrid(
+  rows: number,
+  cols: number,
+  opts: GridOptions = {},
+): { panels: Panel[]; layout: Record<string, unknown> } {
+  const hgap = opts.hgap ?? 0.06,
+    vgap = opts.vgap ?? 0.1,
+    right = opts.right ?? 0;
   const w = (1 - right - hgap * (cols - 1)) / cols;
   const h = (1 - vgap * (rows - 1)) / rows;
   const panels: Panel[] = [];
@@ -92,7 +115,8 @@ export function subplotGrid(rows: number, cols: number, opts: GridOptions = {}):
       const k = r * cols + c + 1;
       const s = k === 1 ? "" : String(k);
       const p: Panel = { x: `x${s}`, y: `y${s}`, xaxis: `xaxis${s}`, yaxis: `yaxis${s}`, row: r, col: c };
-      const x0 = c * (w + hgap), y1 = 1 - r * (h + vgap);
+      const x0 = c * (w + hgap),
+        y1 = 1 - r * (h + vgap);
       layout[p.xaxis] = { domain: [round(x0, 4), round(x0 + w, 4)], anchor: p.y, automargin: true };
       layout[p.yaxis] = { domain: [round(y1 - h, 4), round(y1, 4)], anchor: p.x, automargin: true };
       panels.push(p);
@@ -106,8 +130,15 @@ export function panelTitle(text: string, layout: Record<string, unknown>, p: Pan
   const xd = (layout[p.xaxis] as { domain: number[] }).domain;
   const yd = (layout[p.yaxis] as { domain: number[] }).domain;
   return {
-    text: `<b>${escapeText(text)}</b>`, showarrow: false, xref: "paper", yref: "paper",
-    x: (xd[0] + xd[1]) / 2, y: yd[1], xanchor: "center", yanchor: "bottom", font: { size: 13 },
+    text: `<b>${escapeText(text)}</b>`,
+    showarrow: false,
+    xref: "paper",
+    yref: "paper",
+    x: (xd[0] + xd[1]) / 2,
+    y: yd[1],
+    xanchor: "center",
+    yanchor: "bottom",
+    font: { size: 13 },
   };
 }
 
@@ -123,9 +154,13 @@ export function escapeText(s: string): string {
 }
 
 /** At most `max` points of a series, evenly spaced along it, always with both ends (keeps figures light). */
-export function thinEvenly(p: { x: readonly number[]; y: readonly number[] }, max: number): { x: number[]; y: number[] } {
+export function thinEvenly(
+  p: { x: readonly number[]; y: readonly number[] },
+  max: number,
+): { x: number[]; y: number[] } {
   if (p.x.length <= max) return { x: [...p.x], y: [...p.y] };
-  const x: number[] = [], y: number[] = [];
+  const x: number[] = [],
+    y: number[] = [];
   const step = (p.x.length - 1) / (max - 1);
   for (let k = 0; k < max; k++) {
     const i = Math.round(k * step);

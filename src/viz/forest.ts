@@ -25,17 +25,39 @@ export interface ForestOptions {
 
 /** Markers at the estimates, horizontal bars for the intervals; models top to bottom in input order. */
 export function forestPlot(rows: readonly ForestRow[], opts: ForestOptions = {}): Figure {
-  if (!Array.isArray(rows) || rows.length === 0) throw new InputError({ field: "rows", expected: "at least one { model, metric, value, lo, hi }", found: describeValue(rows) });
+  if (!Array.isArray(rows) || rows.length === 0)
+    throw new InputError({
+      field: "rows",
+      expected: "at least one { model, metric, value, lo, hi }",
+      found: describeValue(rows),
+    });
   rows.forEach((r, i) => {
     for (const k of ["value", "lo", "hi"] as const) {
-      if (typeof r[k] !== "number" || !Number.isFinite(r[k])) throw new InputError({ field: "rows", row: i + 1, column: k, expected: "a finite number", found: describeValue(r[k]) });
+      if (typeof r[k] !== "number" || !Number.isFinite(r[k]))
+        throw new InputError({
+          field: "rows",
+          row: i + 1,
+          column: k,
+          expected: "a finite number",
+          found: describeValue(r[k]),
+        });
     }
-    if (!(r.lo <= r.value && r.value <= r.hi)) throw new InputError({ field: "rows", row: i + 1, expected: "lo <= value <= hi", found: `${r.lo} / ${r.value} / ${r.hi}` });
+    if (!(r.lo <= r.value && r.value <= r.hi))
+      throw new InputError({
+        field: "rows",
+        row: i + 1,
+        expected: "lo <= value <= hi",
+        found: `${r.lo} / ${r.value} / ${r.hi}`,
+      });
   });
   const metrics = [...new Set(rows.map((r) => r.metric))];
   const models = [...new Set(rows.map((r) => r.model))];
   if (opts.reference !== undefined && !models.includes(opts.reference)) {
-    throw new InputError({ field: "reference", expected: `one of the models (${models.join(", ")})`, found: describeValue(opts.reference) });
+    throw new InputError({
+      field: "reference",
+      expected: `one of the models (${models.join(", ")})`,
+      found: describeValue(opts.reference),
+    });
   }
   const colors = colorMap(models);
   const grid = subplotGrid(1, metrics.length, { hgap: 0.04 });
@@ -48,16 +70,40 @@ export function forestPlot(rows: readonly ForestRow[], opts: ForestOptions = {})
     const here = rows.filter((r) => r.metric === metric);
     for (const r of here) {
       traces.push({
-        type: "scatter", mode: "markers", name: r.model, legendgroup: r.model, showlegend: false,
-        x: [r.value], y: [r.model], xaxis: panel.x, yaxis: panel.y,
+        type: "scatter",
+        mode: "markers",
+        name: r.model,
+        legendgroup: r.model,
+        showlegend: false,
+        x: [r.value],
+        y: [r.model],
+        xaxis: panel.x,
+        yaxis: panel.y,
         marker: { color: colors.get(r.model), size: 9, symbol: r.significant ? "star" : "circle" },
-        error_x: { type: "data", symmetric: false, array: [r.hi - r.value], arrayminus: [r.value - r.lo], color: colors.get(r.model), thickness: 1.5, width: 4 },
+        error_x: {
+          type: "data",
+          symmetric: false,
+          array: [r.hi - r.value],
+          arrayminus: [r.value - r.lo],
+          color: colors.get(r.model),
+          thickness: 1.5,
+          width: 4,
+        },
         hovertemplate: `${escapeText(r.model)} · ${escapeText(metric)}<br>${r.value.toFixed(3)} (${r.lo.toFixed(3)}, ${r.hi.toFixed(3)})${r.significant ? " ★ significant" : ""}<extra></extra>`,
       });
     }
     const ref = opts.reference !== undefined ? here.find((r) => r.model === opts.reference) : undefined;
     if (ref) {
-      shapes.push({ type: "line", xref: panel.x, yref: `${panel.y} domain`, x0: ref.value, x1: ref.value, y0: 0, y1: 1, line: { color: "#888", dash: "dash", width: 1 } });
+      shapes.push({
+        type: "line",
+        xref: panel.x,
+        yref: `${panel.y} domain`,
+        x0: ref.value,
+        x1: ref.value,
+        y0: 0,
+        y1: 1,
+        line: { color: "#888", dash: "dash", width: 1 },
+      });
     }
     annotations.push(panelTitle(metric, grid.layout, panel));
     const xa = grid.layout[panel.xaxis] as Record<string, unknown>;
@@ -74,7 +120,21 @@ export function forestPlot(rows: readonly ForestRow[], opts: ForestOptions = {})
       ...baseLayout(opts.title ?? "AUROC and AUPRC with confidence intervals"),
       ...grid.layout,
       annotations: significant
-        ? [...annotations, { text: `★ significant vs ${escapeText(opts.reference ?? "the reference")}`, showarrow: false, xref: "paper", yref: "paper", x: 1, y: 1, yshift: 22, xanchor: "right", yanchor: "bottom", font: { size: 11, color: "#555" } }]
+        ? [
+            ...annotations,
+            {
+              text: `★ significant vs ${escapeText(opts.reference ?? "the reference")}`,
+              showarrow: false,
+              xref: "paper",
+              yref: "paper",
+              x: 1,
+              y: 1,
+              yshift: 22,
+              xanchor: "right",
+              yanchor: "bottom",
+              font: { size: 11, color: "#555" },
+            },
+          ]
         : annotations,
       shapes,
       showlegend: false,

@@ -44,7 +44,12 @@ export function scriptJson(x: unknown): string {
 
 /** Text made safe inside HTML elements and attribute values (the one escape of the package). */
 export function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
 }
 
 /** A fresh element id for a figure's div. */
@@ -108,7 +113,11 @@ export function isTable(x: unknown): x is TableInput {
   if (x === null || typeof x !== "object" || Object.getPrototypeOf(x) !== Object.prototype) return false;
   const cols = Object.values(x);
   const isColumn = (c: unknown) => Array.isArray(c) || (ArrayBuffer.isView(c) && !(c instanceof DataView));
-  return cols.length > 0 && cols.every(isColumn) && cols.every((c) => (c as ArrayLike<unknown>).length === (cols[0] as ArrayLike<unknown>).length);
+  return (
+    cols.length > 0 &&
+    cols.every(isColumn) &&
+    cols.every((c) => (c as ArrayLike<unknown>).length === (cols[0] as ArrayLike<unknown>).length)
+  );
 }
 
 interface TableView {
@@ -131,7 +140,8 @@ function tableView(t: TableInput, opts: RenderOptions): TableView {
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return "";
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : Number.isFinite(v) ? String(Number(v.toPrecision(4))) : String(v);
+  if (typeof v === "number")
+    return Number.isInteger(v) ? String(v) : Number.isFinite(v) ? String(Number(v.toPrecision(4))) : String(v);
   if (v instanceof Date) return v.toISOString();
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);
@@ -140,7 +150,8 @@ function cell(v: unknown): string {
 function tableNote(v: TableView): string {
   const parts = [`${v.total} rows × ${v.names.length + v.hidden.length} columns`];
   if (v.rows.length < v.total) parts.push(`first ${v.rows.length} shown`);
-  if (v.hidden.length > 0) parts.push(`identifier columns hidden: ${v.hidden.join(", ")} (pass { showIds: true } to show them)`);
+  if (v.hidden.length > 0)
+    parts.push(`identifier columns hidden: ${v.hidden.join(", ")} (pass { showIds: true } to show them)`);
   return parts.join("; ");
 }
 
@@ -163,8 +174,14 @@ export function tableText(t: TableInput, opts: RenderOptions = {}): string {
   const v = tableView(t, opts);
   const cells = [v.names, ...v.rows.map((r) => r.map(cell))];
   const widths = v.names.map((_, j) => Math.max(...cells.map((r) => r[j].length)));
-  const line = (r: string[]) => r.map((c, j) => c.padEnd(widths[j])).join("  ").trimEnd();
-  return [line(cells[0]), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line), tableNote(v)].join("\n");
+  const line = (r: string[]) =>
+    r
+      .map((c, j) => c.padEnd(widths[j]))
+      .join("  ")
+      .trimEnd();
+  return [line(cells[0]), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line), tableNote(v)].join(
+    "\n",
+  );
 }
 
 type Renderable = { toHTML?: () => unknown; html?: () => unknown; summary?: () => unknown; text?: () => unknown };
@@ -186,7 +203,10 @@ export function renderHtml(x: unknown, opts: RenderOptions = {}): string {
     if (typeof r.summary === "function") return renderHtml(r.summary(), opts);
     if (typeof r.text === "function") return `<pre style="white-space:pre-wrap">${escapeHtml(String(r.text()))}</pre>`;
     if (Object.getPrototypeOf(r) === Object.prototype) {
-      const rows = Object.entries(r).map(([k, v]) => `<tr><th style="text-align:left">${escapeHtml(k)}</th><td>${escapeHtml(typeof v === "object" && v !== null ? JSON.stringify(v) : cell(v))}</td></tr>`);
+      const rows = Object.entries(r).map(
+        ([k, v]) =>
+          `<tr><th style="text-align:left">${escapeHtml(k)}</th><td>${escapeHtml(typeof v === "object" && v !== null ? JSON.stringify(v) : cell(v))}</td></tr>`,
+      );
       return `<table class="ehr-msn-table">${rows.join("")}</table>`;
     }
   }
@@ -203,7 +223,8 @@ export function renderText(x: unknown, opts: RenderOptions = {}): string {
   if (r && typeof r === "object") {
     if (typeof r.text === "function") return String(r.text());
     if (typeof r.summary === "function") return renderText(r.summary(), opts);
-    if (!Array.isArray(r) && typeof r.toString === "function" && r.toString !== Object.prototype.toString) return String(r);
+    if (!Array.isArray(r) && typeof r.toString === "function" && r.toString !== Object.prototype.toString)
+      return String(r);
   }
   return util.inspect(x, { depth: 3, breakLength: 100 });
 }

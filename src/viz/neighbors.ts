@@ -31,7 +31,8 @@ function blockRows(n: number): number {
 /** The k nearest neighbours of every point (exact, ties broken by the backend's top-k). */
 export async function nearestNeighbors(p: Points, k: number, opts: NeighborOptions = {}): Promise<Neighbors> {
   const { n, dims } = p;
-  if (!Number.isInteger(k) || k < 1 || k > n - 1) throw new RangeError(`k must be an integer in [1, ${n - 1}], got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k > n - 1)
+    throw new RangeError(`k must be an integer in [1, ${n - 1}], got ${k}`);
   await backend.ensure();
   const indices = new Int32Array(n * k);
   const dist2 = new Float32Array(n * k);

@@ -46,13 +46,16 @@ export function leadingEigenvectors(C: Float64Array, d: number, c: number, seed 
   // Rayleigh-Ritz: T = Qᵀ C Q is b x b; its eigenvectors rotate Q onto the eigenvectors of C.
   const CQ = multiply(C, Q, d, d, b);
   const T = new Float64Array(b * b);
-  for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) {
-    let s = 0;
-    for (let r = 0; r < d; r++) s += Q[r * b + i] * CQ[r * b + j];
-    T[i * b + j] = s;
-  }
+  for (let i = 0; i < b; i++)
+    for (let j = 0; j < b; j++) {
+      let s = 0;
+      for (let r = 0; r < d; r++) s += Q[r * b + i] * CQ[r * b + j];
+      T[i * b + j] = s;
+    }
   const { values, vectors } = jacobiEigen(T, b);
-  const order = Array.from(values.keys()).sort((x, y) => values[y] - values[x]).slice(0, c);
+  const order = Array.from(values.keys())
+    .sort((x, y) => values[y] - values[x])
+    .slice(0, c);
   const out = new Float64Array(d * c);
   for (let r = 0; r < d; r++) {
     for (let k = 0; k < c; k++) {
@@ -107,19 +110,23 @@ export function jacobiEigen(S: Float64Array, m: number): { values: Float64Array;
         if (Math.abs(apq) < 1e-300) continue;
         const theta = (A[q * m + q] - A[p * m + p]) / (2 * apq);
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const cs = 1 / Math.sqrt(t * t + 1), sn = t * cs;
+        const cs = 1 / Math.sqrt(t * t + 1),
+          sn = t * cs;
         for (let k = 0; k < m; k++) {
-          const akp = A[k * m + p], akq = A[k * m + q];
+          const akp = A[k * m + p],
+            akq = A[k * m + q];
           A[k * m + p] = cs * akp - sn * akq;
           A[k * m + q] = sn * akp + cs * akq;
         }
         for (let k = 0; k < m; k++) {
-          const apk = A[p * m + k], aqk = A[q * m + k];
+          const apk = A[p * m + k],
+            aqk = A[q * m + k];
           A[p * m + k] = cs * apk - sn * aqk;
           A[q * m + k] = sn * apk + cs * aqk;
         }
         for (let k = 0; k < m; k++) {
-          const vkp = V[k * m + p], vkq = V[k * m + q];
+          const vkp = V[k * m + p],
+            vkq = V[k * m + q];
           V[k * m + p] = cs * vkp - sn * vkq;
           V[k * m + q] = sn * vkp + cs * vkq;
         }

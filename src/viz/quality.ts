@@ -12,12 +12,26 @@ import { PointsInput, toPoints } from "./points";
  * j's rank among i's neighbours in the input. 1 means no false neighbours. O(n²) time; input
  * distances on the TensorFlow.js backend, one block of rows at a time.
  */
-export async function trustworthiness(X: PointsInput, embedding: PointsInput, k = 5, opts: { dims?: number } = {}): Promise<number> {
+export async function trustworthiness(
+  X: PointsInput,
+  embedding: PointsInput,
+  k = 5,
+  opts: { dims?: number } = {},
+): Promise<number> {
   const x = toPoints(X, opts.dims, "X");
-  const e = toPoints(embedding, embedding instanceof Float32Array || embedding instanceof Float64Array ? 2 : undefined, "embedding");
+  const e = toPoints(
+    embedding,
+    embedding instanceof Float32Array || embedding instanceof Float64Array ? 2 : undefined,
+    "embedding",
+  );
   const n = x.n;
   if (e.n !== n) throw new InputError({ field: "embedding", expected: `${n} points like X`, found: `${e.n}` });
-  if (!Number.isInteger(k) || k < 1 || k >= n / 2) throw new InputError({ field: "k", expected: `an integer in [1, ${Math.ceil(n / 2) - 1}] (below n / 2)`, found: describeValue(k) });
+  if (!Number.isInteger(k) || k < 1 || k >= n / 2)
+    throw new InputError({
+      field: "k",
+      expected: `an integer in [1, ${Math.ceil(n / 2) - 1}] (below n / 2)`,
+      found: describeValue(k),
+    });
   // Embedding neighbours first (exact, by partial selection over each row).
   const nearE = new Int32Array(n * k);
   const d = e.dims;

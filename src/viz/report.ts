@@ -23,9 +23,16 @@ export interface ReportOptions extends RenderOptions {
 
 /** Writes the report and returns the absolute path of the file. */
 export function report(opts: ReportOptions): string {
-  if (typeof opts.title !== "string" || opts.title === "") throw new InputError({ field: "title", expected: "a non-empty title", found: describeValue(opts.title) });
-  if (!Array.isArray(opts.sections)) throw new InputError({ field: "sections", expected: "an array of figures, tables and text", found: describeValue(opts.sections) });
-  if (typeof opts.file !== "string" || opts.file === "") throw new InputError({ field: "file", expected: "a file path", found: describeValue(opts.file) });
+  if (typeof opts.title !== "string" || opts.title === "")
+    throw new InputError({ field: "title", expected: "a non-empty title", found: describeValue(opts.title) });
+  if (!Array.isArray(opts.sections))
+    throw new InputError({
+      field: "sections",
+      expected: "an array of figures, tables and text",
+      found: describeValue(opts.sections),
+    });
+  if (typeof opts.file !== "string" || opts.file === "")
+    throw new InputError({ field: "file", expected: "a file path", found: describeValue(opts.file) });
   const file = path.resolve(opts.file);
   const body = opts.sections.map((s) => `<section>\n${sectionHtml(s, opts)}\n</section>`).join("\n");
   const hasFigure = opts.sections.some((s) => asFigure(s) !== undefined);
@@ -60,7 +67,11 @@ ${body}
 function sectionHtml(s: ReportSection, opts: RenderOptions): string {
   const fig = asFigure(s);
   if (fig) return figureHtml(fig);
-  if (typeof s === "string") return s.split(/\n\s*\n/).map((p) => `<p>${escapeHtml(p.trim())}</p>`).join("\n");
+  if (typeof s === "string")
+    return s
+      .split(/\n\s*\n/)
+      .map((p) => `<p>${escapeHtml(p.trim())}</p>`)
+      .join("\n");
   const o = s as { heading?: unknown; html?: unknown } | null;
   if (o && typeof o === "object" && Object.keys(o).length === 1) {
     if (typeof o.heading === "string") return `<h2>${escapeHtml(o.heading)}</h2>`;

@@ -6,7 +6,18 @@
  * identifier column unless `showIds` is set.
  */
 import { InputError, describeValue } from "../util/errors";
-import { baseLayout, escapeText, Figure, GROUP_COLORS, Panel, panelTitle, QUALITATIVE, round, subplotGrid, Trace } from "./figure";
+import {
+  baseLayout,
+  escapeText,
+  Figure,
+  GROUP_COLORS,
+  Panel,
+  panelTitle,
+  QUALITATIVE,
+  round,
+  subplotGrid,
+  Trace,
+} from "./figure";
 import { isIdColumn, isMissing } from "./table";
 import type { LabelMatrix } from "./prevalence";
 
@@ -45,10 +56,12 @@ const WEBGL_FROM = 20000;
  */
 export function singleLabels(m: LabelMatrix, among?: readonly string[]): (string | null)[] {
   const L = m.names.length;
-  if (L === 0 || m.values.length % L !== 0) throw new InputError({ field: "values", expected: `rows x ${L} values`, found: `${m.values.length}` });
+  if (L === 0 || m.values.length % L !== 0)
+    throw new InputError({ field: "values", expected: `rows x ${L} values`, found: `${m.values.length}` });
   const cols = (among ?? m.names).map((l) => {
     const j = m.names.indexOf(l);
-    if (j < 0) throw new InputError({ field: "among", expected: `labels among ${m.names.join(", ")}`, found: describeValue(l) });
+    if (j < 0)
+      throw new InputError({ field: "among", expected: `labels among ${m.names.join(", ")}`, found: describeValue(l) });
     return j;
   });
   const n = m.values.length / L;
@@ -68,16 +81,35 @@ export function singleLabels(m: LabelMatrix, among?: readonly string[]): (string
 }
 
 /** One panel: points coloured by their label (null/undefined points are left out and counted in the title). */
-export function embeddingScatter(xy: XY, labels: readonly (string | null | undefined)[] | LabelMatrix, opts: ScatterOptions = {}): Figure {
-  const perPoint = Array.isArray(labels) ? (labels as readonly (string | null | undefined)[]) : singleLabels(labels as LabelMatrix);
+export function embeddingScatter(
+  xy: XY,
+  labels: readonly (string | null | undefined)[] | LabelMatrix,
+  opts: ScatterOptions = {},
+): Figure {
+  const perPoint = Array.isArray(labels)
+    ? (labels as readonly (string | null | undefined)[])
+    : singleLabels(labels as LabelMatrix);
   const pts = readXY(xy, "xy");
-  if (pts.n !== perPoint.length) throw new InputError({ field: "labels", expected: `${pts.n} labels (one per point)`, found: `${perPoint.length}` });
+  if (pts.n !== perPoint.length)
+    throw new InputError({ field: "labels", expected: `${pts.n} labels (one per point)`, found: `${perPoint.length}` });
   const names = [...new Set(perPoint.filter((l): l is string => typeof l === "string"))].sort();
-  const colors = new Map(names.map((l, k) => [l, k < GROUP_COLORS.length && names.length <= GROUP_COLORS.length ? GROUP_COLORS[k] : QUALITATIVE[k % QUALITATIVE.length]]));
+  const colors = new Map(
+    names.map((l, k) => [
+      l,
+      k < GROUP_COLORS.length && names.length <= GROUP_COLORS.length
+        ? GROUP_COLORS[k]
+        : QUALITATIVE[k % QUALITATIVE.length],
+    ]),
+  );
   const hover = hoverColumns(opts.hover, pts.n, opts.showIds);
   const gl = useWebgl(opts.webgl, pts.n);
   const panel: Panel = { x: "x", y: "y", xaxis: "xaxis", yaxis: "yaxis", row: 0, col: 0 };
-  const traces = names.map((label) => labelTrace(pts, perPoint, label, colors.get(label) as string, panel, hover, gl, opts.markerSize, { legendgroup: label, showlegend: true }));
+  const traces = names.map((label) =>
+    labelTrace(pts, perPoint, label, colors.get(label) as string, panel, hover, gl, opts.markerSize, {
+      legendgroup: label,
+      showlegend: true,
+    }),
+  );
   const left = perPoint.filter((l) => typeof l !== "string").length;
   const title = `${opts.title ?? "Embedding"}${left > 0 ? ` (${left} points without a single label not drawn)` : ""}`;
   return {
@@ -112,15 +144,20 @@ export interface TsneFigureOptions extends ScatterOptions {
 export function tsneFigure(input: TsneFigureInput, opts: TsneFigureOptions = {}): Figure {
   const groups = opts.groups ?? FIGURE3_GROUPS;
   const models = input.models;
-  if (!Array.isArray(models) || models.length === 0) throw new InputError({ field: "models", expected: "at least one { name, xy }", found: describeValue(models) });
+  if (!Array.isArray(models) || models.length === 0)
+    throw new InputError({ field: "models", expected: "at least one { name, xy }", found: describeValue(models) });
   const n = input.labels.length;
   const embeddings = models.map((m, k) => {
     const p = readXY(m.xy, `models[${k}].xy`);
-    if (p.n !== n) throw new InputError({ field: `models[${k}].xy`, expected: `${n} points (one per label)`, found: `${p.n}` });
+    if (p.n !== n)
+      throw new InputError({ field: `models[${k}].xy`, expected: `${n} points (one per label)`, found: `${p.n}` });
     return p;
   });
   const hover = hoverColumns(opts.hover, n, opts.showIds);
-  const drawn = groups.reduce((s, g) => s + input.labels.filter((l) => typeof l === "string" && g.labels.includes(l)).length, 0);
+  const drawn = groups.reduce(
+    (s, g) => s + input.labels.filter((l) => typeof l === "string" && g.labels.includes(l)).length,
+    0,
+  );
   const gl = useWebgl(opts.webgl, drawn * models.length);
   const grid = subplotGrid(groups.length, models.length, { hgap: 0.025, vgap: 0.06, right: 0.17 });
   const traces: Trace[] = [];
@@ -130,20 +167,57 @@ export function tsneFigure(input: TsneFigureInput, opts: TsneFigureOptions = {})
     const legend = r === 0 ? "legend" : `legend${r + 1}`;
     const firstPanel = grid.panels[r * models.length];
     const yd = (grid.layout[firstPanel.yaxis] as { domain: number[] }).domain;
-    legends[legend] = { title: { text: `<b>${escapeText(group.name)}</b>` }, x: 1 - 0.165, xanchor: "left", y: yd[1], yanchor: "top", itemsizing: "constant", tracegroupgap: 2 };
+    legends[legend] = {
+      title: { text: `<b>${escapeText(group.name)}</b>` },
+      x: 1 - 0.165,
+      xanchor: "left",
+      y: yd[1],
+      yanchor: "top",
+      itemsizing: "constant",
+      tracegroupgap: 2,
+    };
     models.forEach((model, c) => {
       const panel = grid.panels[r * models.length + c];
       group.labels.forEach((label, k) => {
-        traces.push(labelTrace(embeddings[c], input.labels, label, GROUP_COLORS[k % GROUP_COLORS.length], panel, hover, gl, opts.markerSize, {
-          legendgroup: label, showlegend: c === 0, legend, model: model.name,
-        }));
+        traces.push(
+          labelTrace(
+            embeddings[c],
+            input.labels,
+            label,
+            GROUP_COLORS[k % GROUP_COLORS.length],
+            panel,
+            hover,
+            gl,
+            opts.markerSize,
+            {
+              legendgroup: label,
+              showlegend: c === 0,
+              legend,
+              model: model.name,
+            },
+          ),
+        );
       });
       const count = input.labels.filter((l) => typeof l === "string" && group.labels.includes(l)).length;
       annotations.push(panelTitle(`${model.name} · ${group.name} (n = ${count})`, grid.layout, panel));
       const xa = grid.layout[panel.xaxis] as Record<string, unknown>;
       const ya = grid.layout[panel.yaxis] as Record<string, unknown>;
-      Object.assign(xa, { showticklabels: false, zeroline: false, showgrid: false, showline: true, linecolor: "#ccc", mirror: true });
-      Object.assign(ya, { showticklabels: false, zeroline: false, showgrid: false, showline: true, linecolor: "#ccc", mirror: true });
+      Object.assign(xa, {
+        showticklabels: false,
+        zeroline: false,
+        showgrid: false,
+        showline: true,
+        linecolor: "#ccc",
+        mirror: true,
+      });
+      Object.assign(ya, {
+        showticklabels: false,
+        zeroline: false,
+        showgrid: false,
+        showline: true,
+        linecolor: "#ccc",
+        mirror: true,
+      });
       if (r > 0) {
         const top = grid.panels[c];
         xa.matches = top.x;
@@ -195,7 +269,13 @@ function hoverColumns(hover: ScatterOptions["hover"], n: number, showIds = false
   const columns: ArrayLike<unknown>[] = [];
   for (const [name, col] of Object.entries(hover ?? {})) {
     if (!showIds && isIdColumn(name)) continue;
-    if (!col || col.length !== n) throw new InputError({ field: "hover", column: name, expected: `${n} values (one per point)`, found: `${col?.length ?? describeValue(col)}` });
+    if (!col || col.length !== n)
+      throw new InputError({
+        field: "hover",
+        column: name,
+        expected: `${n} values (one per point)`,
+        found: `${col?.length ?? describeValue(col)}`,
+      });
     names.push(name);
     columns.push(col);
   }
@@ -208,10 +288,19 @@ function useWebgl(webgl: ScatterOptions["webgl"], points: number): boolean {
 
 /** The points of one label in one panel, with their hover features. */
 function labelTrace(
-  pts: XYPoints, labels: readonly (string | null | undefined)[], label: string, color: string, panel: Panel, hover: Hover,
-  gl: boolean, markerSize: number | undefined, extra: { legendgroup: string; showlegend: boolean; legend?: string; model?: string },
+  pts: XYPoints,
+  labels: readonly (string | null | undefined)[],
+  label: string,
+  color: string,
+  panel: Panel,
+  hover: Hover,
+  gl: boolean,
+  markerSize: number | undefined,
+  extra: { legendgroup: string; showlegend: boolean; legend?: string; model?: string },
 ): Trace {
-  const x: number[] = [], y: number[] = [], custom: unknown[][] = [];
+  const x: number[] = [],
+    y: number[] = [],
+    custom: unknown[][] = [];
   for (let i = 0; i < labels.length; i++) {
     if (labels[i] !== label) continue;
     x.push(round(pts.at(i, 0), 3));
@@ -221,10 +310,17 @@ function labelTrace(
   const lines = hover.names.map((name, k) => `${escapeText(name)}: %{customdata[${k}]}`);
   const { model, ...rest } = extra;
   return {
-    type: gl ? "scattergl" : "scatter", mode: "markers", name: label, ...rest,
-    x, y, xaxis: panel.x, yaxis: panel.y,
+    type: gl ? "scattergl" : "scatter",
+    mode: "markers",
+    name: label,
+    ...rest,
+    x,
+    y,
+    xaxis: panel.x,
+    yaxis: panel.y,
     marker: { color, size: markerSize ?? (x.length > 5000 ? 3 : 5), opacity: 0.75 },
     ...(custom.length > 0 ? { customdata: custom } : {}),
-    hovertemplate: [`<b>${escapeText(label)}</b>`, ...lines].join("<br>") + `<extra>${model ? escapeText(model) : ""}</extra>`,
+    hovertemplate:
+      [`<b>${escapeText(label)}</b>`, ...lines].join("<br>") + `<extra>${model ? escapeText(model) : ""}</extra>`,
   };
 }

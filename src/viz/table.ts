@@ -19,7 +19,8 @@ export interface DanfoLike {
   column(name: string): { values: ArrayLike<unknown> };
 }
 
-export type TableInput = readonly Record<string, unknown>[] | Readonly<Record<string, ArrayLike<unknown>>> | ArqueroLike | DanfoLike;
+export type TableInput =
+  readonly Record<string, unknown>[] | Readonly<Record<string, ArrayLike<unknown>>> | ArqueroLike | DanfoLike;
 
 /** A table read as columns. */
 export interface Columns {
@@ -30,21 +31,41 @@ export interface Columns {
 
 export function isArqueroLike(x: unknown): x is ArqueroLike {
   const t = x as ArqueroLike | null;
-  return typeof t === "object" && t !== null && typeof t.columnNames === "function" && typeof t.array === "function" && typeof t.numRows === "function";
+  return (
+    typeof t === "object" &&
+    t !== null &&
+    typeof t.columnNames === "function" &&
+    typeof t.array === "function" &&
+    typeof t.numRows === "function"
+  );
 }
 
 export function isDanfoLike(x: unknown): x is DanfoLike {
   const t = x as DanfoLike | null;
-  return typeof t === "object" && t !== null && Array.isArray(t.columns) && Array.isArray(t.shape) && typeof t.column === "function";
+  return (
+    typeof t === "object" &&
+    t !== null &&
+    Array.isArray(t.columns) &&
+    Array.isArray(t.shape) &&
+    typeof t.column === "function"
+  );
 }
 
 /** Reads any TableInput as columns; `field` names the argument in errors. */
 export function columnsOf(t: TableInput, field = "table"): Columns {
   if (isArqueroLike(t)) {
-    return { n: t.numRows(), names: t.columnNames(), get: (c) => (t.columnNames().includes(c) ? t.array(c) : undefined) };
+    return {
+      n: t.numRows(),
+      names: t.columnNames(),
+      get: (c) => (t.columnNames().includes(c) ? t.array(c) : undefined),
+    };
   }
   if (isDanfoLike(t)) {
-    return { n: t.shape[0], names: [...t.columns], get: (c) => (t.columns.includes(c) ? t.column(c).values : undefined) };
+    return {
+      n: t.shape[0],
+      names: [...t.columns],
+      get: (c) => (t.columns.includes(c) ? t.column(c).values : undefined),
+    };
   }
   if (Array.isArray(t)) {
     const rows = t as readonly Record<string, unknown>[];
@@ -71,20 +92,41 @@ export function columnsOf(t: TableInput, field = "table"): Columns {
     for (const name of names) {
       const c = cols[name];
       if (!c || typeof c !== "object" || typeof c.length !== "number") {
-        throw new InputError({ field, column: name, expected: "an array of values (one per row)", found: describeValue(c) });
+        throw new InputError({
+          field,
+          column: name,
+          expected: "an array of values (one per row)",
+          found: describeValue(c),
+        });
       }
-      if (n >= 0 && c.length !== n) throw new InputError({ field, column: name, expected: `${n} values like the other columns`, found: `${c.length}` });
+      if (n >= 0 && c.length !== n)
+        throw new InputError({
+          field,
+          column: name,
+          expected: `${n} values like the other columns`,
+          found: `${c.length}`,
+        });
       n = c.length;
     }
     return { n: Math.max(n, 0), names, get: (c) => cols[c] };
   }
-  throw new InputError({ field, expected: "rows (an array of objects), columns (an object of arrays), an arquero table or a danfo DataFrame", found: describeValue(t) });
+  throw new InputError({
+    field,
+    expected: "rows (an array of objects), columns (an object of arrays), an arquero table or a danfo DataFrame",
+    found: describeValue(t),
+  });
 }
 
 /** A column that must exist; the error lists the columns that do. */
 export function requireColumn(cols: Columns, name: string, field = "table"): ArrayLike<unknown> {
   const c = cols.get(name);
-  if (!c) throw new InputError({ field, column: name, expected: `a column "${name}"`, found: `columns ${cols.names.map((x) => JSON.stringify(x)).join(", ") || "none"}` });
+  if (!c)
+    throw new InputError({
+      field,
+      column: name,
+      expected: `a column "${name}"`,
+      found: `columns ${cols.names.map((x) => JSON.stringify(x)).join(", ") || "none"}`,
+    });
   return c;
 }
 

@@ -31,7 +31,8 @@ export class TrainingCurves {
 
   /** Adds the values of one step (non-finite values, e.g. a diverged loss, are kept as gaps). */
   append(step: number, values: Readonly<Record<string, number>>): this {
-    if (typeof step !== "number" || !Number.isFinite(step)) throw new InputError({ field: "step", expected: "a finite number", found: describeValue(step) });
+    if (typeof step !== "number" || !Number.isFinite(step))
+      throw new InputError({ field: "step", expected: "a finite number", found: describeValue(step) });
     for (const [name, v] of Object.entries(values)) {
       if (typeof v !== "number") throw new InputError({ field: name, expected: "a number", found: describeValue(v) });
       let s = this.series.get(name);
@@ -87,8 +88,15 @@ export class TrainingCurves {
         if (!s) continue;
         const { x, y } = thinEvenly(s, maxPoints);
         traces.push({
-          type: "scatter", mode: x.length > 1 ? "lines" : "markers", name, x, y: y.map((v) => (Number.isFinite(v) ? round(v, 6) : null)),
-          xaxis: panel.x, yaxis: panel.y, line: { color: colors.get(name), width: 1.6 }, marker: { color: colors.get(name) },
+          type: "scatter",
+          mode: x.length > 1 ? "lines" : "markers",
+          name,
+          x,
+          y: y.map((v) => (Number.isFinite(v) ? round(v, 6) : null)),
+          xaxis: panel.x,
+          yaxis: panel.y,
+          line: { color: colors.get(name), width: 1.6 },
+          marker: { color: colors.get(name) },
           hovertemplate: `${name}<br>${this.options.x ?? "step"} %{x}: %{y:.4g}<extra></extra>`,
         });
       }

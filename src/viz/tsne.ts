@@ -83,8 +83,8 @@ export async function runTsne(points: PointsInput, opts: TsneOptions = {}): Prom
   const p = toPoints(points, opts.dims);
   const o = resolveOptions(opts, p.n);
   const t0 = Date.now();
-  let neighborsMs = 0;
-  let affinitiesMs = 0;
+  let neighborsMs: number;
+  let affinitiesMs: number;
   let P: SparseP | Float64Array;
   if (o.method === "exact") {
     const d2 = new Float64Array(p.n * p.n);
@@ -104,13 +104,23 @@ export async function runTsne(points: PointsInput, opts: TsneOptions = {}): Prom
   const initMs = Date.now() - t1;
   const t2 = Date.now();
   const workers = o.method === "exact" ? 0 : o.workers;
-  const gradient = P instanceof Float64Array ? exactObjective(P, p.n) : workers > 0 ? await threadedObjective(P, workers) : inlineObjective(P);
+  const gradient =
+    P instanceof Float64Array
+      ? exactObjective(P, p.n)
+      : workers > 0
+        ? await threadedObjective(P, workers)
+        : inlineObjective(P);
   try {
     const bar = progress("t-SNE", o.maxIter, { unit: "iter", quiet: o.quiet });
     const { kl, iterations } = await optimize(Y, p.n, gradient, o, bar);
     bar.finish({ kl });
     return {
-      embedding: Y, n: p.n, kl, iterations, method: o.method, workers,
+      embedding: Y,
+      n: p.n,
+      kl,
+      iterations,
+      method: o.method,
+      workers,
       timings: { neighborsMs, affinitiesMs, initMs, optimizeMs: Date.now() - t2 },
     };
   } finally {
@@ -139,30 +149,73 @@ function resolveOptions(opts: TsneOptions, n: number): Resolved {
     return v;
   };
   if (n < 2) throw new InputError({ field: "points", expected: "at least 2 points", found: `${n}` });
-  const perplexity = num("perplexity", opts.perplexity ?? 30, (x) => x > 0 && x < n, `a number in (0, ${n}) (below the number of points)`);
+  const perplexity = num(
+    "perplexity",
+    opts.perplexity ?? 30,
+    (x) => x > 0 && x < n,
+    `a number in (0, ${n}) (below the number of points)`,
+  );
   const earlyExaggeration = num("earlyExaggeration", opts.earlyExaggeration ?? 12, (x) => x >= 1, "a number >= 1");
   const maxIter = num("maxIter", opts.maxIter ?? 1000, (x) => Number.isInteger(x) && x >= 1, "a positive integer");
-  const exaggerationIter = num("exaggerationIter", opts.exaggerationIter ?? Math.min(250, maxIter), (x) => Number.isInteger(x) && x >= 0 && x <= maxIter, `an integer in [0, maxIter = ${maxIter}]`);
+  const exaggerationIter = num(
+    "exaggerationIter",
+    opts.exaggerationIter ?? Math.min(250, maxIter),
+    (x) => Number.isInteger(x) && x >= 0 && x <= maxIter,
+    `an integer in [0, maxIter = ${maxIter}]`,
+  );
   const lr = opts.learningRate ?? "auto";
-  const learningRate = lr === "auto" ? Math.max(n / earlyExaggeration / 4, 50) : num("learningRate", lr, (x) => x > 0, 'a positive number or "auto"');
+  const learningRate =
+    lr === "auto"
+      ? Math.max(n / earlyExaggeration / 4, 50)
+      : num("learningRate", lr, (x) => x > 0, 'a positive number or "auto"');
   const theta = num("theta", opts.theta ?? 0.5, (x) => x >= 0 && x <= 1, "a number in [0, 1]");
   const method = opts.method ?? "auto";
-  if (!["auto", "exact", "barnes-hut"].includes(method)) throw new InputError({ field: "method", expected: '"auto", "exact" or "barnes-hut"', found: describeValue(method) });
+  if (!["auto", "exact", "barnes-hut"].includes(method))
+    throw new InputError({
+      field: "method",
+      expected: '"auto", "exact" or "barnes-hut"',
+      found: describeValue(method),
+    });
   if (method === "exact" && n > EXACT_MAX) {
-    throw new InputError({ field: "method", expected: `at most ${EXACT_MAX} points for the exact method`, found: `${n} points`, hint: 'Use method "barnes-hut".' });
+    throw new InputError({
+      field: "method",
+      expected: `at most ${EXACT_MAX} points for the exact method`,
+      found: `${n} points`,
+      hint: 'Use method "barnes-hut".',
+    });
   }
   const resolvedMethod = method === "auto" ? (n <= AUTO_EXACT_UP_TO ? "exact" : "barnes-hut") : method;
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-  const workers = num("workers", opts.workers ?? (n >= 4000 ? Math.min(cores, 8) : 0), (x) => Number.isInteger(x) && x >= 0 && x <= 64, "an integer in [0, 64]");
+  const workers = num(
+    "workers",
+    opts.workers ?? (n >= 4000 ? Math.min(cores, 8) : 0),
+    (x) => Number.isInteger(x) && x >= 0 && x <= 64,
+    "an integer in [0, 64]",
+  );
   const init = opts.init ?? "pca";
   if (typeof init === "string" ? !["pca", "random"].includes(init) : !Array.isArray(init)) {
-    throw new InputError({ field: "init", expected: '"pca", "random" or n rows of [x, y]', found: describeValue(init) });
+    throw new InputError({
+      field: "init",
+      expected: '"pca", "random" or n rows of [x, y]',
+      found: describeValue(init),
+    });
   }
   // Checked before the neighbour search, which can take a minute.
-  if (Array.isArray(init) && init.length !== n) throw new InputError({ field: "init", expected: `${n} rows (one per point)`, found: `${init.length}` });
+  if (Array.isArray(init) && init.length !== n)
+    throw new InputError({ field: "init", expected: `${n} rows (one per point)`, found: `${init.length}` });
   return {
-    perplexity, seed: opts.seed ?? 0, maxIter, earlyExaggeration, exaggerationIter, learningRate, theta,
-    method: resolvedMethod, init, workers, minGradNorm: opts.minGradNorm ?? 1e-7, quiet: opts.quiet,
+    perplexity,
+    seed: opts.seed ?? 0,
+    maxIter,
+    earlyExaggeration,
+    exaggerationIter,
+    learningRate,
+    theta,
+    method: resolvedMethod,
+    init,
+    workers,
+    minGradNorm: opts.minGradNorm ?? 1e-7,
+    quiet: opts.quiet,
   };
 }
 
@@ -207,7 +260,10 @@ function exactObjective(P: Float64Array, n: number): Objective {
 
 function inlineObjective(P: SparseP): Objective {
   const bh = new BarnesHut(P);
-  return { evaluate: async (Y, exaggeration, theta, grad, withKl) => bh.evaluate(Y, exaggeration, theta, grad, withKl), close: async () => {} };
+  return {
+    evaluate: async (Y, exaggeration, theta, grad, withKl) => bh.evaluate(Y, exaggeration, theta, grad, withKl),
+    close: async () => {},
+  };
 }
 
 /** The same objective on `count` worker threads sharing Y, P and the force buffers. */
@@ -224,7 +280,12 @@ async function threadedObjective(P: SparseP, count: number): Promise<Objective> 
   const indices = share(P.indices, (b) => new Int32Array(b));
   const values = share(P.values, (b) => new Float64Array(b));
   const Y = new Float64Array(buf.y);
-  const views = { attr: new Float64Array(buf.attr), rep: new Float64Array(buf.rep), z: new Float64Array(buf.z), logW: new Float64Array(buf.logW) };
+  const views = {
+    attr: new Float64Array(buf.attr),
+    rep: new Float64Array(buf.rep),
+    z: new Float64Array(buf.z),
+    logW: new Float64Array(buf.logW),
+  };
   // Rows of P split by stored entries so that every worker gets a similar share of the work.
   const rowCuts = [0];
   for (let w = 1; w < count; w++) {
@@ -237,22 +298,29 @@ async function threadedObjective(P: SparseP, count: number): Promise<Objective> 
   const workers: Worker[] = [];
   for (let w = 0; w < count; w++) {
     const setup: WorkerSetup = {
-      n, ...buf, indptr, indices, values,
-      treeFrom: Math.floor((n * w) / count), treeTo: Math.floor((n * (w + 1)) / count),
-      rowFrom: rowCuts[w], rowTo: rowCuts[w + 1],
+      n,
+      ...buf,
+      indptr,
+      indices,
+      values,
+      treeFrom: Math.floor((n * w) / count),
+      treeTo: Math.floor((n * (w + 1)) / count),
+      rowFrom: rowCuts[w],
+      rowTo: rowCuts[w + 1],
     };
     workers.push(new Worker(require.resolve("./tsneWorker"), { workerData: setup }));
   }
   const pLogP = entropyTerm(P);
-  const step = (worker: Worker, message: { theta: number; withKl: boolean }) => new Promise<void>((resolve, reject) => {
-    const onError = (e: Error) => reject(e);
-    worker.once("error", onError);
-    worker.once("message", () => {
-      worker.off("error", onError);
-      resolve();
+  const step = (worker: Worker, message: { theta: number; withKl: boolean }) =>
+    new Promise<void>((resolve, reject) => {
+      const onError = (e: Error) => reject(e);
+      worker.once("error", onError);
+      worker.once("message", () => {
+        worker.off("error", onError);
+        resolve();
+      });
+      worker.postMessage(message);
     });
-    worker.postMessage(message);
-  });
   return {
     evaluate: async (Ycur, exaggeration, theta, grad, withKl) => {
       Y.set(Ycur);
@@ -269,7 +337,13 @@ async function threadedObjective(P: SparseP, count: number): Promise<Objective> 
  * Gradient descent with momentum and per-coordinate gains, in two phases like scikit-learn's
  * `_gradient_descent` (each phase starts with zero update and unit gains).
  */
-async function optimize(Y: Float64Array, n: number, objective: Objective, o: Resolved, bar: Progress): Promise<{ kl: number; iterations: number }> {
+async function optimize(
+  Y: Float64Array,
+  n: number,
+  objective: Objective,
+  o: Resolved,
+  bar: Progress,
+): Promise<{ kl: number; iterations: number }> {
   const grad = new Float64Array(2 * n);
   const update = new Float64Array(2 * n);
   const gains = new Float64Array(2 * n);

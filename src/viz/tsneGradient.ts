@@ -48,9 +48,13 @@ export class QuadTree {
   /** Rebuilds the tree for the embedding Y (n x 2, row-major). */
   build(Y: Float64Array): void {
     const { n, perm } = this;
-    let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    let minX = Infinity,
+      maxX = -Infinity,
+      minY = Infinity,
+      maxY = -Infinity;
     for (let i = 0; i < n; i++) {
-      const x = Y[2 * i], y = Y[2 * i + 1];
+      const x = Y[2 * i],
+        y = Y[2 * i + 1];
       if (x < minX) minX = x;
       if (x > maxX) maxX = x;
       if (y < minY) minY = y;
@@ -70,7 +74,8 @@ export class QuadTree {
     if (this.cells >= this.cap) this.grow(this.cap * 2);
     const id = this.cells++;
     const perm = this.perm;
-    let sx = 0, sy = 0;
+    let sx = 0,
+      sy = 0;
     for (let k = a; k < b; k++) {
       const p = perm[k];
       sx += Y[2 * p];
@@ -88,7 +93,9 @@ export class QuadTree {
       return;
     }
     this.leaf[id] = 0;
-    const h = w / 2, mx = x0 + h, my = y0 + h;
+    const h = w / 2,
+      mx = x0 + h,
+      my = y0 + h;
     const sxSplit = partition(Y, perm, a, b, 0, mx);
     const s1 = partition(Y, perm, a, sxSplit, 1, my);
     const s2 = partition(Y, perm, sxSplit, b, 1, my);
@@ -119,7 +126,8 @@ export class QuadTree {
 
 /** Moves the points of perm[a..b) with coordinate `axis` below `mid` to the front; returns the split. */
 function partition(Y: Float64Array, perm: Int32Array, a: number, b: number, axis: number, mid: number): number {
-  let i = a, j = b - 1;
+  let i = a,
+    j = b - 1;
   while (i <= j) {
     if (Y[2 * perm[i] + axis] < mid) i++;
     else {
@@ -136,15 +144,26 @@ function partition(Y: Float64Array, perm: Int32Array, a: number, b: number, axis
  * Repulsive forces sum_j w_ij² (y_i - y_j) into `force` (n x 2, by point index) and the per-point
  * sums z_i = sum_{j != i} w_ij into `z`, for the points at tree positions [from, to).
  */
-export function repulsion(tree: QuadTree, theta: number, from: number, to: number, force: Float64Array, z: Float64Array): void {
+export function repulsion(
+  tree: QuadTree,
+  theta: number,
+  from: number,
+  to: number,
+  force: Float64Array,
+  z: Float64Array,
+): void {
   const { cells, cx, cy, count, width2, skip, lo, hi, leaf, px, py, perm } = tree;
   const t2 = theta * theta;
   for (let k = from; k < to; k++) {
-    const xi = px[k], yi = py[k];
-    let fx = 0, fy = 0, zi = 0;
+    const xi = px[k],
+      yi = py[k];
+    let fx = 0,
+      fy = 0,
+      zi = 0;
     let c = 0;
     while (c < cells) {
-      const dx = xi - cx[c], dy = yi - cy[c];
+      const dx = xi - cx[c],
+        dy = yi - cy[c];
       const d2 = dx * dx + dy * dy;
       if (width2[c] < t2 * d2) {
         const q = 1 / (1 + d2);
@@ -156,7 +175,8 @@ export function repulsion(tree: QuadTree, theta: number, from: number, to: numbe
       } else if (leaf[c]) {
         for (let l = lo[c], e = hi[c]; l < e; l++) {
           if (l === k) continue;
-          const ex = xi - px[l], ey = yi - py[l];
+          const ex = xi - px[l],
+            ey = yi - py[l];
           const q = 1 / (1 + ex * ex + ey * ey);
           zi += q;
           fx += q * q * ex;
@@ -179,14 +199,24 @@ export function repulsion(tree: QuadTree, theta: number, from: number, to: numbe
  * `logW` is given, sum_j p_ij log w_ij per row (for the KL divergence; the logarithms cost more
  * than the forces, so they are taken only when the divergence is wanted).
  */
-export function attraction(P: SparseP, Y: Float64Array, from: number, to: number, force: Float64Array, logW?: Float64Array): void {
+export function attraction(
+  P: SparseP,
+  Y: Float64Array,
+  from: number,
+  to: number,
+  force: Float64Array,
+  logW?: Float64Array,
+): void {
   const { indptr, indices, values } = P;
   for (let i = from; i < to; i++) {
-    const xi = Y[2 * i], yi = Y[2 * i + 1];
-    let fx = 0, fy = 0;
+    const xi = Y[2 * i],
+      yi = Y[2 * i + 1];
+    let fx = 0,
+      fy = 0;
     for (let e = indptr[i], end = indptr[i + 1]; e < end; e++) {
       const j = indices[e];
-      const dx = xi - Y[2 * j], dy = yi - Y[2 * j + 1];
+      const dx = xi - Y[2 * j],
+        dy = yi - Y[2 * j + 1];
       const pw = values[e] / (1 + dx * dx + dy * dy);
       fx += pw * dx;
       fy += pw * dy;
@@ -196,11 +226,13 @@ export function attraction(P: SparseP, Y: Float64Array, from: number, to: number
   }
   if (!logW) return;
   for (let i = from; i < to; i++) {
-    const xi = Y[2 * i], yi = Y[2 * i + 1];
+    const xi = Y[2 * i],
+      yi = Y[2 * i + 1];
     let lw = 0;
     for (let e = indptr[i], end = indptr[i + 1]; e < end; e++) {
       const j = indices[e];
-      const dx = xi - Y[2 * j], dy = yi - Y[2 * j + 1];
+      const dx = xi - Y[2 * j],
+        dy = yi - Y[2 * j + 1];
       lw -= values[e] * Math.log(1 + dx * dx + dy * dy);
     }
     logW[i] = lw;
@@ -227,7 +259,14 @@ export function entropyTerm(P: SparseP): number {
  * `withKl` (then `f.logW` must be filled), else NaN. Sums run in index order, so the result does
  * not depend on how the work was split between threads.
  */
-export function combineForces(n: number, f: Forces, pLogP: number, exaggeration: number, grad: Float64Array, withKl: boolean): number {
+export function combineForces(
+  n: number,
+  f: Forces,
+  pLogP: number,
+  exaggeration: number,
+  grad: Float64Array,
+  withKl: boolean,
+): number {
   let Z = 0;
   for (let i = 0; i < n; i++) Z += f.z[i];
   const invZ = 1 / Z;
@@ -247,7 +286,12 @@ export class BarnesHut {
   constructor(readonly P: SparseP) {
     const n = P.n;
     this.tree = new QuadTree(n);
-    this.f = { attr: new Float64Array(2 * n), rep: new Float64Array(2 * n), z: new Float64Array(n), logW: new Float64Array(n) };
+    this.f = {
+      attr: new Float64Array(2 * n),
+      rep: new Float64Array(2 * n),
+      z: new Float64Array(n),
+      logW: new Float64Array(n),
+    };
     this.pLogP = entropyTerm(P);
   }
 
@@ -265,21 +309,31 @@ export class BarnesHut {
  * Exact gradient (into `grad`) and KL divergence for a dense P (n x n), O(n²): the small-n method.
  * The divergence is that of the un-exaggerated P (NaN unless `withKl`).
  */
-export function exactGradient(P: Float64Array, Y: Float64Array, n: number, exaggeration: number, grad: Float64Array, withKl = true): number {
+export function exactGradient(
+  P: Float64Array,
+  Y: Float64Array,
+  n: number,
+  exaggeration: number,
+  grad: Float64Array,
+  withKl = true,
+): number {
   let Z = 0;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
-      const dx = Y[2 * i] - Y[2 * j], dy = Y[2 * i + 1] - Y[2 * j + 1];
+      const dx = Y[2 * i] - Y[2 * j],
+        dy = Y[2 * i + 1] - Y[2 * j + 1];
       Z += 2 / (1 + dx * dx + dy * dy);
     }
   }
   let kl = 0;
   const invZ = 1 / Z;
   for (let i = 0; i < n; i++) {
-    let gx = 0, gy = 0;
+    let gx = 0,
+      gy = 0;
     for (let j = 0; j < n; j++) {
       if (j === i) continue;
-      const dx = Y[2 * i] - Y[2 * j], dy = Y[2 * i + 1] - Y[2 * j + 1];
+      const dx = Y[2 * i] - Y[2 * j],
+        dy = Y[2 * i + 1] - Y[2 * j + 1];
       const w = 1 / (1 + dx * dx + dy * dy);
       const p = P[i * n + j];
       const s = (exaggeration * p - w * invZ) * w;

@@ -32,7 +32,12 @@ if (parentPort) {
   const attr = new Float64Array(s.attr);
   const z = new Float64Array(s.z);
   const logW = new Float64Array(s.logW);
-  const P = { n: s.n, indptr: new Int32Array(s.indptr), indices: new Int32Array(s.indices), values: new Float64Array(s.values) };
+  const P = {
+    n: s.n,
+    indptr: new Int32Array(s.indptr),
+    indices: new Int32Array(s.indices),
+    values: new Float64Array(s.values),
+  };
   const tree = new QuadTree(s.n);
   port.on("message", (m: { theta: number; withKl: boolean }) => {
     tree.build(Y);

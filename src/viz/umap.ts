@@ -28,13 +28,18 @@ export async function umap(points: PointsInput, opts: UmapOptions = {}): Promise
   const p = toPoints(points, opts.dims);
   const nNeighbors = opts.nNeighbors ?? 15;
   if (!Number.isInteger(nNeighbors) || nNeighbors < 2 || nNeighbors >= p.n) {
-    throw new InputError({ field: "nNeighbors", expected: `an integer in [2, ${p.n - 1}] (below the number of points)`, found: describeValue(opts.nNeighbors) });
+    throw new InputError({
+      field: "nNeighbors",
+      expected: `an integer in [2, ${p.n - 1}] (below the number of points)`,
+      found: describeValue(opts.nNeighbors),
+    });
   }
   const nn = await nearestNeighbors(p, nNeighbors - 1, { quiet: opts.quiet, label: "UMAP neighbours" });
   const knnIndices: number[][] = [];
   const knnDistances: number[][] = [];
   for (let i = 0; i < p.n; i++) {
-    const idx = [i], dist = [0];
+    const idx = [i],
+      dist = [0];
     for (let c = 0; c < nn.k; c++) {
       idx.push(nn.indices[i * nn.k + c]);
       dist.push(Math.sqrt(nn.dist2[i * nn.k + c]));
@@ -43,7 +48,13 @@ export async function umap(points: PointsInput, opts: UmapOptions = {}): Promise
     knnDistances.push(dist);
   }
   const rng = new Rng(opts.seed ?? 0);
-  const model = new UMAP({ nComponents: 2, nNeighbors, minDist: opts.minDist ?? 0.1, nEpochs: opts.nEpochs, random: () => rng.uniform() });
+  const model = new UMAP({
+    nComponents: 2,
+    nNeighbors,
+    minDist: opts.minDist ?? 0.1,
+    nEpochs: opts.nEpochs,
+    random: () => rng.uniform(),
+  });
   model.setPrecomputedKNN(knnIndices, knnDistances);
   const rows: number[][] = [];
   for (let i = 0; i < p.n; i++) rows.push(Array.from(p.data.subarray(i * p.dims, (i + 1) * p.dims)));

@@ -4,32 +4,52 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import * as backend from "../../src/backend";
-import { makeParams, parityLoss, parityValues, ParityParams } from "../support/parityModel";
+import { makeParams, parityLoss, parityValues } from "../support/parityModel";
 
 const forced = process.env.EHR_MSN_BACKEND;
 
-test("init() picks the tensorflow backend on this machine kind and info() repeats it", { skip: forced ? `EHR_MSN_BACKEND=${forced} forces a backend` : false }, async () => {
-  const chosen = await backend.init();
-  assert.equal(chosen.name, "tensorflow", `fell back: ${JSON.stringify(chosen.fallbacks)}`);
-  assert.equal(chosen.gpu, false);
-  assert.ok(chosen.threads >= 1);
-  assert.deepEqual(backend.info(), chosen);
-  // The GPU variant was tried first and its reason recorded, not silently skipped.
-  assert.equal(chosen.fallbacks[0]?.name, "tensorflow-gpu");
-});
+test(
+  "init() picks the tensorflow backend on this machine kind and info() repeats it",
+  { skip: forced ? `EHR_MSN_BACKEND=${forced} forces a backend` : false },
+  async () => {
+    const chosen = await backend.init();
+    assert.equal(chosen.name, "tensorflow", `fell back: ${JSON.stringify(chosen.fallbacks)}`);
+    assert.equal(chosen.gpu, false);
+    assert.ok(chosen.threads >= 1);
+    assert.deepEqual(backend.info(), chosen);
+    // The GPU variant was tried first and its reason recorded, not silently skipped.
+    assert.equal(chosen.fallbacks[0]?.name, "tensorflow-gpu");
+  },
+);
 
 test("an unknown EHR_MSN_BACKEND is an error that lists the valid names", () => {
-  const r = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(path.resolve(__dirname, "../../src/backend/index.js"))}).init().catch(e => { console.error(e.message); process.exit(3); })`], {
-    env: { ...process.env, EHR_MSN_BACKEND: "webgpu" }, encoding: "utf8",
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      "-e",
+      `require(${JSON.stringify(path.resolve(__dirname, "../../src/backend/index.js"))}).init().catch(e => { console.error(e.message); process.exit(3); })`,
+    ],
+    {
+      env: { ...process.env, EHR_MSN_BACKEND: "webgpu" },
+      encoding: "utf8",
+    },
+  );
   assert.equal(r.status, 3);
   assert.match(r.stderr, /EHR_MSN_BACKEND: expected one of tensorflow-gpu, tensorflow, wasm, cpu, found "webgpu"/);
 });
 
 test("EHR_MSN_BACKEND forces the named backend", () => {
-  const r = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(path.resolve(__dirname, "../../src/backend/index.js"))}).init().then(i => console.log(i.name))`], {
-    env: { ...process.env, EHR_MSN_BACKEND: "cpu" }, encoding: "utf8",
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      "-e",
+      `require(${JSON.stringify(path.resolve(__dirname, "../../src/backend/index.js"))}).init().then(i => console.log(i.name))`,
+    ],
+    {
+      env: { ...process.env, EHR_MSN_BACKEND: "cpu" },
+      encoding: "utf8",
+    },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), "cpu");
 });
@@ -49,20 +69,30 @@ async function lossAndGrads(name: backend.BackendName): Promise<{ loss: number; 
   return out;
 }
 
-test("the same forward+backward gives equal results on tensorflow, wasm and cpu (1e-4)", { skip: forced ? "a backend is forced" : false }, async () => {
-  const ref = await lossAndGrads("cpu");
-  assert.ok(Number.isFinite(ref.loss) && ref.loss > 0);
-  for (const name of ["tensorflow", "wasm"] as const) {
-    const got = await lossAndGrads(name);
-    assert.ok(Math.abs(got.loss - ref.loss) <= 1e-4 * Math.max(1, Math.abs(ref.loss)), `${name} loss ${got.loss} vs cpu ${ref.loss}`);
-    for (const [k, g] of Object.entries(ref.grads)) {
-      let worst = 0;
-      for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(got.grads[k][i] - g[i]));
-      assert.ok(worst <= 1e-4, `${name} gradient of ${k} differs from cpu by ${worst}`);
-      assert.ok(g.some((v) => v !== 0), `gradient of ${k} is all zero: the check would prove nothing`);
+test(
+  "the same forward+backward gives equal results on tensorflow, wasm and cpu (1e-4)",
+  { skip: forced ? "a backend is forced" : false },
+  async () => {
+    const ref = await lossAndGrads("cpu");
+    assert.ok(Number.isFinite(ref.loss) && ref.loss > 0);
+    for (const name of ["tensorflow", "wasm"] as const) {
+      const got = await lossAndGrads(name);
+      assert.ok(
+        Math.abs(got.loss - ref.loss) <= 1e-4 * Math.max(1, Math.abs(ref.loss)),
+        `${name} loss ${got.loss} vs cpu ${ref.loss}`,
+      );
+      for (const [k, g] of Object.entries(ref.grads)) {
+        let worst = 0;
+        for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(got.grads[k][i] - g[i]));
+        assert.ok(worst <= 1e-4, `${name} gradient of ${k} differs from cpu by ${worst}`);
+        assert.ok(
+          g.some((v) => v !== 0),
+          `gradient of ${k} is all zero: the check would prove nothing`,
+        );
+      }
     }
-  }
-});
+  },
+);
 
 test("tf.memory().numTensors does not grow across 50 training steps", async () => {
   for (const name of forced ? [forced as backend.BackendName] : (["tensorflow", "wasm"] as const)) {

@@ -9,7 +9,11 @@ import { packageRoot } from "../../src/util/paths";
 import { CHEXPERT_LABELS } from "../../src/util/labels";
 import { tempDir } from "../support/tempDir";
 
-const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(packageRoot(), "bin", "ehr-msn.js"), ...args], { encoding: "utf8", env: { ...process.env, EHR_MSN_QUIET: "1" } });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, [path.join(packageRoot(), "bin", "ehr-msn.js"), ...args], {
+    encoding: "utf8",
+    env: { ...process.env, EHR_MSN_QUIET: "1" },
+  });
 
 test("synth, then cohort with feature columns and a report", () => {
   const dir = tempDir("cli");
@@ -20,10 +24,37 @@ test("synth, then cohort with feature columns and a report", () => {
   const iv = path.join(dir, "synth", "mimiciv", "2.2");
   assert.ok(s.stdout.includes(`ehr-msn cohort --mimic-cxr ${cxr} --mimic-iv ${iv}`));
   const out = path.join(dir, "cohort.csv");
-  const c = cli("cohort", "--mimic-cxr", cxr, "--mimic-iv", iv, "--out", out, "--impute", "mode", "--features", "socio-norm", "--report", path.join(dir, "report.json"));
+  const c = cli(
+    "cohort",
+    "--mimic-cxr",
+    cxr,
+    "--mimic-iv",
+    iv,
+    "--out",
+    out,
+    "--impute",
+    "mode",
+    "--features",
+    "socio-norm",
+    "--report",
+    path.join(dir, "report.json"),
+  );
   assert.equal(c.status, 0, c.stderr);
   const lines = fs.readFileSync(out, "utf8").trimEnd().split("\n");
-  assert.deepEqual(lines[0].split(","), ["dicom_id", "split", ...CHEXPERT_LABELS, "age", "sex", "view", "position", "icu", "mortality", "male", "female", "age_norm"]);
+  assert.deepEqual(lines[0].split(","), [
+    "dicom_id",
+    "split",
+    ...CHEXPERT_LABELS,
+    "age",
+    "sex",
+    "view",
+    "position",
+    "icu",
+    "mortality",
+    "male",
+    "female",
+    "age_norm",
+  ]);
   const report = JSON.parse(fs.readFileSync(path.join(dir, "report.json"), "utf8"));
   assert.equal(lines.length - 1, report.steps.find((x: { step: string }) => x.step === "impute (mode)").rowsOut);
   const row = lines[1].split(",");

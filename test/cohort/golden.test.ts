@@ -19,18 +19,30 @@ const VARIANTS = ["cohort_zeros_mode_date", "cohort_ignore_drop_datetime", "coho
 for (const name of VARIANTS) {
   test(`cohort.build matches pandas row for row: ${name}`, async () => {
     const meta = JSON.parse(fs.readFileSync(path.join(GOLDEN, `${name}.json`), "utf8")) as {
-      options: { uncertain: UncertainPolicy; impute: ImputePolicy; stayMatch: StayMatch }; rows: number; dropped: Record<string, number>;
+      options: { uncertain: UncertainPolicy; impute: ImputePolicy; stayMatch: StayMatch };
+      rows: number;
+      dropped: Record<string, number>;
     };
     // arquero's own CSV reader, not ours, reads the fixture.
     const expected = await aq.loadCSV(path.join(GOLDEN, `${name}.csv.gz`), { autoType: false });
-    const c = await build({ mimicCxr: path.join(INPUT, "mimic-cxr-jpg", "2.0.0"), mimicIv: path.join(INPUT, "mimiciv", "2.2"), quiet: true, ...meta.options });
+    const c = await build({
+      mimicCxr: path.join(INPUT, "mimic-cxr-jpg", "2.0.0"),
+      mimicIv: path.join(INPUT, "mimiciv", "2.2"),
+      quiet: true,
+      ...meta.options,
+    });
     assert.equal(c.table.numRows(), meta.rows);
     assert.equal(expected.numRows(), meta.rows);
     assert.deepEqual(c.report.dropped, meta.dropped);
     const strings = ["dicom_id", "split", "sex", "view", "position"];
     const numbers = [...CHEXPERT_LABELS, "age", "icu", "mortality"];
     for (const col of strings) assert.deepEqual(Array.from(c.table.array(col)), Array.from(expected.array(col)), col);
-    for (const col of numbers) assert.deepEqual(Array.from(c.table.array(col) as ArrayLike<number>), Array.from(expected.array(col), Number), col);
+    for (const col of numbers)
+      assert.deepEqual(
+        Array.from(c.table.array(col) as ArrayLike<number>),
+        Array.from(expected.array(col), Number),
+        col,
+      );
     const hadm = Array.from(expected.array("hadm_id"), (v) => (v === "" || v === null ? null : Number(v)));
     assert.deepEqual(Array.from(c.table.array("hadm_id")), hadm, "hadm_id");
     // The fixture exercises what it should: uncertain labels, imputed or dropped rows, deaths, ICU.

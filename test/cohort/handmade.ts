@@ -65,7 +65,10 @@ export const METADATA: Rows = [
 const blankLabels = () => CHEXPERT_LABELS.map(() => "");
 /** Labels of every study but 50000011; 50000001 has Atelectasis 1.0, Cardiomegaly -1.0, Edema 0.0. */
 export function chexpertRows(): Rows {
-  const studies = [50000001, 50000002, 50000003, 50000004, 50000005, 50000006, 50000007, 50000008, 50000009, 50000010, 50000012, 50000013];
+  const studies = [
+    50000001, 50000002, 50000003, 50000004, 50000005, 50000006, 50000007, 50000008, 50000009, 50000010, 50000012,
+    50000013,
+  ];
   return studies.map((s) => {
     const labels: (string | number)[] = blankLabels();
     if (s === 50000001) {
@@ -83,7 +86,13 @@ export function chexpertRows(): Rows {
   });
 }
 
-const SPLIT_OF: Record<number, string> = { [SUBJECT.a]: "train", [SUBJECT.b]: "test", [SUBJECT.noGender]: "train", [SUBJECT.unknown]: "train", [SUBJECT.young]: "validate" };
+const SPLIT_OF: Record<number, string> = {
+  [SUBJECT.a]: "train",
+  [SUBJECT.b]: "test",
+  [SUBJECT.noGender]: "train",
+  [SUBJECT.unknown]: "train",
+  [SUBJECT.young]: "validate",
+};
 
 export interface Handmade {
   mimicCxr: string;
@@ -109,12 +118,45 @@ export function writeHandmade(edits: HandmadeEdits = {}): Handmade {
   const mimicIv = path.join(root, "mimiciv");
   const hosp = path.join(mimicIv, edits.layout === "v1" ? "core" : "hosp");
   const metadata = edits.metadata ?? METADATA;
-  writeCsv(path.join(mimicCxr, `mimic-cxr-2.0.0-metadata.csv${gz}`), edits.metadataHeader ?? ["dicom_id", "subject_id", "study_id", "StudyDate", "StudyTime", "ViewPosition", "PatientOrientationCodeSequence_CodeMeaning"], metadata);
-  writeCsv(path.join(mimicCxr, `mimic-cxr-2.0.0-chexpert.csv${gz}`), ["subject_id", "study_id", ...CHEXPERT_LABELS], edits.chexpert ?? chexpertRows());
-  const split = edits.split ?? metadata.filter((m) => m[0] !== "d15").map((m) => [m[0], m[2], m[1], SPLIT_OF[m[1] as number]]);
-  writeCsv(path.join(mimicCxr, `mimic-cxr-2.0.0-split.csv${gz}`), ["dicom_id", "study_id", "subject_id", "split"], split);
-  writeCsv(path.join(hosp, `patients.csv${gz}`), ["subject_id", "gender", "anchor_age", "anchor_year", "anchor_year_group", "dod"], edits.patients ?? PATIENTS);
-  writeCsv(path.join(hosp, `admissions.csv${gz}`), ["subject_id", "hadm_id", "admittime", "dischtime", "hospital_expire_flag"], edits.admissions ?? ADMISSIONS);
-  writeCsv(path.join(mimicIv, "icu", `icustays.csv${gz}`), ["subject_id", "hadm_id", "stay_id", "first_careunit", "last_careunit", "intime", "outtime", "los"], ICUSTAYS);
+  writeCsv(
+    path.join(mimicCxr, `mimic-cxr-2.0.0-metadata.csv${gz}`),
+    edits.metadataHeader ?? [
+      "dicom_id",
+      "subject_id",
+      "study_id",
+      "StudyDate",
+      "StudyTime",
+      "ViewPosition",
+      "PatientOrientationCodeSequence_CodeMeaning",
+    ],
+    metadata,
+  );
+  writeCsv(
+    path.join(mimicCxr, `mimic-cxr-2.0.0-chexpert.csv${gz}`),
+    ["subject_id", "study_id", ...CHEXPERT_LABELS],
+    edits.chexpert ?? chexpertRows(),
+  );
+  const split =
+    edits.split ?? metadata.filter((m) => m[0] !== "d15").map((m) => [m[0], m[2], m[1], SPLIT_OF[m[1] as number]]);
+  writeCsv(
+    path.join(mimicCxr, `mimic-cxr-2.0.0-split.csv${gz}`),
+    ["dicom_id", "study_id", "subject_id", "split"],
+    split,
+  );
+  writeCsv(
+    path.join(hosp, `patients.csv${gz}`),
+    ["subject_id", "gender", "anchor_age", "anchor_year", "anchor_year_group", "dod"],
+    edits.patients ?? PATIENTS,
+  );
+  writeCsv(
+    path.join(hosp, `admissions.csv${gz}`),
+    ["subject_id", "hadm_id", "admittime", "dischtime", "hospital_expire_flag"],
+    edits.admissions ?? ADMISSIONS,
+  );
+  writeCsv(
+    path.join(mimicIv, "icu", `icustays.csv${gz}`),
+    ["subject_id", "hadm_id", "stay_id", "first_careunit", "last_careunit", "intime", "outtime", "los"],
+    ICUSTAYS,
+  );
   return { mimicCxr, mimicIv };
 }

@@ -9,7 +9,11 @@ test("add and get agree with a Map on MIMIC-like ids, large ids and colliding lo
   const ids = [
     ...Array.from({ length: 3000 }, () => 10_000_000 + rng.int(10_000_000)),
     ...Array.from({ length: 200 }, (_, k) => k * 65536), // equal low 16 bits
-    2 ** 53 - 1, 2 ** 32, 2 ** 32 + 1, 0, 4294967295,
+    2 ** 53 - 1,
+    2 ** 32,
+    2 ** 32 + 1,
+    0,
+    4294967295,
   ];
   const index = new IdIndex(ids.length);
   const map = new Map<number, number>();

@@ -12,7 +12,8 @@ import { memoryCache, plainView, projectionEncoder } from "./support";
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-embed-"));
 const rng = new Rng(5);
 const images = Array.from({ length: 23 }, (_, i) => ({
-  id: `img${i}`, split: i < 15 ? "train" : "test",
+  id: `img${i}`,
+  split: i < 15 ? "train" : "test",
   image: { width: 16, height: 16, channels: 1 as const, data: Uint8Array.from({ length: 256 }, () => rng.int(256)) },
 }));
 
@@ -26,7 +27,15 @@ test("embedImages: every row is the encoder's embedding of that image, batched a
   const encoder = projectionEncoder({ imageSize: 16, channels: 1, dim: 5, seed: 1 });
   const indices = Int32Array.from([22, 3, 7, 0, 15, 9, 11]);
   const before = tf.memory().numTensors;
-  const r = await embedImages({ encoder, cache, indices, view: plainView, viewKey: "plain", batchSize: 3, quiet: true });
+  const r = await embedImages({
+    encoder,
+    cache,
+    indices,
+    view: plainView,
+    viewKey: "plain",
+    batchSize: 3,
+    quiet: true,
+  });
   assert.equal(tf.memory().numTensors, before);
   assert.deepEqual([r.n, r.dims, r.reused], [7, 5, false]);
   assert.equal(encoder.calls, 3, "7 images in batches of 3");
@@ -63,7 +72,15 @@ test("embeddings are kept on disk, keyed by the encoder's weights, the transform
   const other = await embedImages({ encoder: enc2, cache, indices, view: plainView, viewKey: "plain", quiet: true });
   assert.equal(other.reused, false);
   assert.notDeepEqual(other.data, first.data);
-  const none = await embedImages({ encoder: enc1, cache, indices, view: plainView, viewKey: "plain", dir: false, quiet: true });
+  const none = await embedImages({
+    encoder: enc1,
+    cache,
+    indices,
+    view: plainView,
+    viewKey: "plain",
+    dir: false,
+    quiet: true,
+  });
   assert.equal(none.file, undefined);
   assert.deepEqual(none.data, first.data);
   enc1.dispose();
@@ -73,8 +90,15 @@ test("embeddings are kept on disk, keyed by the encoder's weights, the transform
 test("embedImages errors: an index outside the cache, a view of the wrong size", async () => {
   const cache = memoryCache(images, path.join(tmp, "c"));
   const encoder = projectionEncoder({ imageSize: 16, channels: 1, dim: 4, seed: 1 });
-  await assert.rejects(embedImages({ encoder, cache, indices: [0, 23], view: plainView, viewKey: "plain", quiet: true }), /indices\[1\]: expected a cache index in 0\.\.22, found 23/);
-  const small = (ims: Parameters<typeof plainView>[0]) => tf.tidy(() => tf.image.resizeBilinear(plainView(ims), [8, 8]));
-  await assert.rejects(embedImages({ encoder, cache, indices: [0], view: small, viewKey: "small", quiet: true }), /view: expected images of \[B, 16, 16, 1\] \(the encoder's input\), found \[1,8,8,1\]/);
+  await assert.rejects(
+    embedImages({ encoder, cache, indices: [0, 23], view: plainView, viewKey: "plain", quiet: true }),
+    /indices\[1\]: expected a cache index in 0\.\.22, found 23/,
+  );
+  const small = (ims: Parameters<typeof plainView>[0]) =>
+    tf.tidy(() => tf.image.resizeBilinear(plainView(ims), [8, 8]));
+  await assert.rejects(
+    embedImages({ encoder, cache, indices: [0], view: small, viewKey: "small", quiet: true }),
+    /view: expected images of \[B, 16, 16, 1\] \(the encoder's input\), found \[1,8,8,1\]/,
+  );
   encoder.dispose();
 });

@@ -26,9 +26,15 @@ test("splitRows: rows matched to the cache by dicom_id, the missing one counted"
   const warn = t.mock.method(console, "warn", () => undefined);
   const v = splitRows(dataset, "validate", cache);
   assert.deepEqual([v.rows, v.missing, v.indices.length], [24, 1, 23]);
-  assert.match(String(warn.mock.calls[0].arguments[0]), /1 of 24 validate rows left out: their image is not in the cache/);
+  assert.match(
+    String(warn.mock.calls[0].arguments[0]),
+    /1 of 24 validate rows left out: their image is not in the cache/,
+  );
   assert.equal(cache.id(v.indices[0]), "d1-40-1");
-  assert.deepEqual(Array.from(v.labels.values.subarray(0, 2)), Array.from(dataset.labels("validate").values.subarray(2, 4)));
+  assert.deepEqual(
+    Array.from(v.labels.values.subarray(0, 2)),
+    Array.from(dataset.labels("validate").values.subarray(2, 4)),
+  );
 });
 
 test("fine-tuning on fractions of the training patients: learns, reports, leaves the encoder as it was", async () => {
@@ -37,15 +43,41 @@ test("fine-tuning on fractions of the training patients: learns, reports, leaves
   const print = encoder.fingerprint();
   const before = tf.memory().numTensors;
   const r = await finetune({
-    encoder, cohort: dataset, cache, fractions: [0.25, 1], subsets: 2, batchSize: 8, maxEpochs: 8, n: 100, seed: 4, quiet: true,
-    runs: [{ lr: 1e-2, scheduler: "cosine", earlyStopping: true }], view, trainView,
+    encoder,
+    cohort: dataset,
+    cache,
+    fractions: [0.25, 1],
+    subsets: 2,
+    batchSize: 8,
+    maxEpochs: 8,
+    n: 100,
+    seed: 4,
+    quiet: true,
+    runs: [{ lr: 1e-2, scheduler: "cosine", earlyStopping: true }],
+    view,
+    trainView,
   });
   assert.equal(tf.memory().numTensors, before, "no tensor left behind");
   assert.equal(encoder.fingerprint(), print, "the encoder given is unchanged");
-  assert.deepEqual(r.fractions.map((f) => f.fraction), [0.25, 1]);
+  assert.deepEqual(
+    r.fractions.map((f) => f.fraction),
+    [0.25, 1],
+  );
   // 25% of 40 training patients = 10 patients, 2 images each.
-  assert.deepEqual(r.fractions[0].subsets.map((s) => [s.patients, s.images]), [[10, 20], [10, 20]]);
-  assert.deepEqual(r.fractions[1].subsets.map((s) => [s.patients, s.images]), [[40, 80], [40, 80]]);
+  assert.deepEqual(
+    r.fractions[0].subsets.map((s) => [s.patients, s.images]),
+    [
+      [10, 20],
+      [10, 20],
+    ],
+  );
+  assert.deepEqual(
+    r.fractions[1].subsets.map((s) => [s.patients, s.images]),
+    [
+      [40, 80],
+      [40, 80],
+    ],
+  );
   for (const f of r.fractions) {
     const vals = f.subsets.map((s) => s.chosen.valAuroc);
     assert.equal(f.subsets[f.best].chosen.valAuroc, Math.max(...vals));
@@ -55,7 +87,10 @@ test("fine-tuning on fractions of the training patients: learns, reports, leaves
   // Bright halves are easy: with all the patients, the fine-tuned ViT separates both labels.
   assert.ok(r.fractions[1].report.macro.auroc.estimate > 0.85, `${r.fractions[1].report.macro.auroc.estimate}`);
   const t = r.table();
-  assert.deepEqual(t.rows.map((x) => x[0]), ["25%", "100%"]);
+  assert.deepEqual(
+    t.rows.map((x) => x[0]),
+    ["25%", "100%"],
+  );
   assert.match(t.rows[1][1], /^0\.\d{3} \(0\.\d{3}, 0\.\d{3}\)$/);
   encoder.dispose();
 });
@@ -63,7 +98,13 @@ test("fine-tuning on fractions of the training patients: learns, reports, leaves
 test("fine-tuning input errors: a fraction out of range, an unknown patient column", async () => {
   const { dataset, cache } = brightHalves(3, tmp);
   const encoder = vit({ dim: 8, layers: 1, heads: 2, imageSize: 16, patch: 4, channels: 1 });
-  await assert.rejects(finetune({ encoder, cohort: dataset, cache, fractions: [0], quiet: true }), /fractions\[0\]: expected a fraction of the training patients in \(0, 1\], found 0/);
-  await assert.rejects(finetune({ encoder, cohort: dataset, cache, patientColumn: "patient", quiet: true }), /patientColumn: expected a column of the dataset \(dicom_id, subject_id, split, path, Left, Top\), found "patient"/);
+  await assert.rejects(
+    finetune({ encoder, cohort: dataset, cache, fractions: [0], quiet: true }),
+    /fractions\[0\]: expected a fraction of the training patients in \(0, 1\], found 0/,
+  );
+  await assert.rejects(
+    finetune({ encoder, cohort: dataset, cache, patientColumn: "patient", quiet: true }),
+    /patientColumn: expected a column of the dataset \(dicom_id, subject_id, split, path, Left, Top\), found "patient"/,
+  );
   encoder.dispose();
 });

@@ -10,21 +10,47 @@ import { InputError } from "../../src/util/errors";
 import { packageRoot } from "../../src/util/paths";
 
 interface Case {
-  name: string; rows: number; cols: number; yTrue: number[]; yScore: number[];
-  perLabel: ({ auroc: number; auprc: number } | null)[]; leftOut: number[];
-  macroAuroc: number; macroAuprc: number; sklearnMacroAuroc?: number; sklearnMacroAuprc?: number;
+  name: string;
+  rows: number;
+  cols: number;
+  yTrue: number[];
+  yScore: number[];
+  perLabel: ({ auroc: number; auprc: number } | null)[];
+  leftOut: number[];
+  macroAuroc: number;
+  macroAuprc: number;
+  sklearnMacroAuroc?: number;
+  sklearnMacroAuprc?: number;
 }
-interface DelongRef { aucA: number; aucB: number; diff: number; var: number; z: number; p: number }
-const fixture = JSON.parse(fs.readFileSync(path.join(packageRoot(), "test", "golden", "metrics_fixture.json"), "utf8")) as {
+interface DelongRef {
+  aucA: number;
+  aucB: number;
+  diff: number;
+  var: number;
+  z: number;
+  p: number;
+}
+const fixture = JSON.parse(
+  fs.readFileSync(path.join(packageRoot(), "test", "golden", "metrics_fixture.json"), "utf8"),
+) as {
   cases: Case[];
   resamples: { case: string; draws: { indices: number[]; perLabel: ({ auroc: number; auprc: number } | null)[] }[] };
-  delong: { rows: number; cols: number; yTrue: number[]; a: number[]; b: number[]; perLabel: (DelongRef | null)[]; macro: Omit<DelongRef, "aucA" | "aucB"> };
+  delong: {
+    rows: number;
+    cols: number;
+    yTrue: number[];
+    a: number[];
+    b: number[];
+    perLabel: (DelongRef | null)[];
+    macro: Omit<DelongRef, "aucA" | "aucB">;
+  };
   percentile: { x: number[]; q: number[]; values: number[] };
 };
 
 const names = (k: number) => Array.from({ length: k }, (_, j) => `L${j}`);
 const col = (c: { cols: number; yTrue: number[] }, v: number[], j: number) => v.filter((_, i) => i % c.cols === j);
-const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+const close = (a: number, b: number, tol: number, what: string) =>
+  assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
 for (const c of fixture.cases) {
   test(`per-label AUROC and AP equal scikit-learn within 1e-9 (${c.name})`, () => {
@@ -47,8 +73,12 @@ for (const c of fixture.cases) {
     close(e.macroAuroc, c.macroAuroc, 1e-9, "macro AUROC");
     close(e.macroAuprc, c.macroAuprc, 1e-9, "macro AUPRC");
     if (c.sklearnMacroAuroc !== undefined) close(macroAuroc(Y, S), c.sklearnMacroAuroc, 1e-9, "sklearn average=macro");
-    if (c.sklearnMacroAuprc !== undefined) close(macroAuprc(Y, S), c.sklearnMacroAuprc, 1e-9, "sklearn average=macro AP");
-    assert.deepEqual(e.leftOut.map((l) => l.name), c.leftOut.map((j) => `L${j}`));
+    if (c.sklearnMacroAuprc !== undefined)
+      close(macroAuprc(Y, S), c.sklearnMacroAuprc, 1e-9, "sklearn average=macro AP");
+    assert.deepEqual(
+      e.leftOut.map((l) => l.name),
+      c.leftOut.map((j) => `L${j}`),
+    );
     for (const m of e.perLabel) assert.ok(m.auroc === null || Number.isFinite(m.auroc));
   });
 }
@@ -58,7 +88,10 @@ test("labels without a positive or a negative are left out with a warning naming
   const warn = t.mock.method(console, "warn", () => undefined);
   const e = evaluate({ names: names(c.cols), values: c.yTrue }, { names: names(c.cols), values: c.yScore });
   assert.equal(warn.mock.callCount(), 1);
-  assert.match(String(warn.mock.calls[0].arguments[0]), /2 label\(s\) left out.*L5 \(no positive\), L6 \(no negative\)/);
+  assert.match(
+    String(warn.mock.calls[0].arguments[0]),
+    /2 label\(s\) left out.*L5 \(no positive\), L6 \(no negative\)/,
+  );
   assert.deepEqual(e.perLabel[5], { name: "L5", auroc: null, auprc: null, positives: 0, negatives: 300, ignored: 0 });
   // Label 0 has 40 ignored entries, masked rather than counted as negatives.
   assert.equal(e.perLabel[0].ignored, 40);
@@ -123,7 +156,11 @@ test("bootstrapCi: percentile interval around the point estimate, reproducible b
 test("bootstrapCi on 7 rows: resamples that draw a single class are counted and left out, never NaN", (t) => {
   const c = fixture.cases.find((x) => x.name === "tiny")!;
   const warn = t.mock.method(console, "warn", () => undefined);
-  const r = bootstrapCi({ names: names(2), values: c.yTrue }, { names: names(2), values: c.yScore }, { n: 400, seed: 2 });
+  const r = bootstrapCi(
+    { names: names(2), values: c.yTrue },
+    { names: names(2), values: c.yScore },
+    { n: 400, seed: 2 },
+  );
   // P(no positive of label 0 among 7 draws) = (4/7)^7 = 2%, of label 1 (5/7)^7 = 9%: dozens of resamples.
   assert.ok(r.degenerate > 20 && r.degenerate < 100, `${r.degenerate}`);
   assert.equal(warn.mock.callCount(), 1);
@@ -135,7 +172,11 @@ test("bootstrapCi on 7 rows: resamples that draw a single class are counted and 
 test("compare: DeLong z and p-values equal an independent numpy implementation (Sun & Xu 2014)", () => {
   const d = fixture.delong;
   const Y = { names: names(d.cols), values: d.yTrue };
-  const r = compare({ yTrue: Y, yScore: { names: names(d.cols), values: d.a } }, { yTrue: Y, yScore: { names: names(d.cols), values: d.b } }, { n: 300, seed: 3, quiet: true });
+  const r = compare(
+    { yTrue: Y, yScore: { names: names(d.cols), values: d.a } },
+    { yTrue: Y, yScore: { names: names(d.cols), values: d.b } },
+    { n: 300, seed: 3, quiet: true },
+  );
   d.perLabel.forEach((ref, j) => {
     const got = r.perLabel[j].auroc;
     if (ref === null) {
@@ -181,20 +222,51 @@ test("compare: the paired bootstrap agrees with DeLong on a clear and on a null 
 test("bad input: an InputError that says which argument, row and label", () => {
   const Y = { names: ["A", "B"], values: [1, 0, 0, 1, 1, 1] };
   const S = { names: ["A", "B"], values: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6] };
-  assert.throws(() => evaluate(Y, { names: ["A", "B"], values: [0.1, 0.2, 0.3, 0.4] }), /yScore: expected 3 rows \(as yTrue\), found 2/);
+  assert.throws(
+    () => evaluate(Y, { names: ["A", "B"], values: [0.1, 0.2, 0.3, 0.4] }),
+    /yScore: expected 3 rows \(as yTrue\), found 2/,
+  );
   assert.throws(() => evaluate(Y, { names: ["A"], values: [0.1, 0.2, 0.3] }), /yScore: expected 2 label columns/);
-  assert.throws(() => evaluate(Y, { names: ["A", "B"], values: [0.1, 0.2, NaN, 0.4, 0.5, 0.6] }), /row 2, column "A", yScore: expected a finite score, found NaN/);
-  assert.throws(() => evaluate({ names: ["A", "B"], values: [1, 0, 0, 2, 1, 1] }, S), /row 2, column "B", yTrue: expected 0, 1 or -1 \(ignored\), found 2/);
-  assert.throws(() => evaluate({ names: ["A", "B"], values: [] }, { names: ["A", "B"], values: [] }), /yTrue: expected at least one row \(an empty split\?\), found 0 rows/);
-  assert.throws(() => evaluate([[1, 0], [0]], [[0.1, 0.2], [0.3, 0.4]]), /row 2, yTrue: expected 2 columns/);
-  assert.throws(() => macroAuroc({ names: ["A"], values: [1, 1] }, { names: ["A"], values: [0.1, 0.2] }, { quiet: true }), /at least one label with both a positive and a negative, found A: no negative/);
+  assert.throws(
+    () => evaluate(Y, { names: ["A", "B"], values: [0.1, 0.2, NaN, 0.4, 0.5, 0.6] }),
+    /row 2, column "A", yScore: expected a finite score, found NaN/,
+  );
+  assert.throws(
+    () => evaluate({ names: ["A", "B"], values: [1, 0, 0, 2, 1, 1] }, S),
+    /row 2, column "B", yTrue: expected 0, 1 or -1 \(ignored\), found 2/,
+  );
+  assert.throws(
+    () => evaluate({ names: ["A", "B"], values: [] }, { names: ["A", "B"], values: [] }),
+    /yTrue: expected at least one row \(an empty split\?\), found 0 rows/,
+  );
+  assert.throws(
+    () =>
+      evaluate(
+        [[1, 0], [0]],
+        [
+          [0.1, 0.2],
+          [0.3, 0.4],
+        ],
+      ),
+    /row 2, yTrue: expected 2 columns/,
+  );
+  assert.throws(
+    () => macroAuroc({ names: ["A"], values: [1, 1] }, { names: ["A"], values: [0.1, 0.2] }, { quiet: true }),
+    /at least one label with both a positive and a negative, found A: no negative/,
+  );
   assert.throws(() => bootstrapCi(Y, S, { n: 0 }), /n: expected a positive whole number/);
-  assert.throws(() => compare({ yTrue: Y, yScore: S }, { yTrue: { names: ["A", "B"], values: [1, 0, 0, 1, 0, 1] }, yScore: S }), /row 3, column "A", b.yTrue: expected the same labels as a/);
+  assert.throws(
+    () => compare({ yTrue: Y, yScore: S }, { yTrue: { names: ["A", "B"], values: [1, 0, 0, 1, 0, 1] }, yScore: S }),
+    /row 3, column "A", b.yTrue: expected the same labels as a/,
+  );
   try {
     evaluate(Y, { names: ["A", "B"], values: [0.1, 0.2, 0.3, Infinity, 0.5, 0.6] });
     assert.fail("no error");
   } catch (e) {
     assert.ok(e instanceof InputError);
-    assert.deepEqual({ row: e.details.row, column: e.details.column, field: e.details.field }, { row: 2, column: "B", field: "yScore" });
+    assert.deepEqual(
+      { row: e.details.row, column: e.details.column, field: e.details.field },
+      { row: 2, column: "B", field: "yScore" },
+    );
   }
 });

@@ -41,7 +41,12 @@ function cacheSource(cache: ImageCache, indices: Int32Array, batchSize: number, 
     batch(epoch, index) {
       const order = new Rng(seed).fork(`order:${epoch}`).permutation(indices.length);
       const ids = Array.from(order.subarray(index * batchSize, (index + 1) * batchSize), (k) => indices[k]);
-      return msnViews(cache.getBatch(ids), new Rng(seed).fork(`views:${epoch}:${index}`), { randomSize: 32, focalSize: 16, focalViews: 2, channels: 1 });
+      return msnViews(cache.getBatch(ids), new Rng(seed).fork(`views:${epoch}:${index}`), {
+        randomSize: 32,
+        focalSize: 16,
+        focalViews: 2,
+        channels: 1,
+      });
     },
   };
 }
@@ -54,27 +59,61 @@ test("probes of a random and a briefly pretrained ViT on phantom radiographs, bo
     const s = pop.studies[im.study];
     const p = pop.patients[s.patient];
     // U-Zeros: positive only when 1.0; blank and uncertain are 0 (the authors' mapping).
-    return { dicom_id: im.dicomId, subject_id: String(p.subjectId), split: p.split, labels: s.labels.map((v) => (v === 1 ? 1 : 0)) };
+    return {
+      dicom_id: im.dicomId,
+      subject_id: String(p.subjectId),
+      split: p.split,
+      labels: s.labels.map((v) => (v === 1 ? 1 : 0)),
+    };
   });
   const dataset = memoryDataset(rows, [...CHEXPERT_LABELS]);
-  const cache = await buildCache({ images: specs.map((s, i) => ({ id: s.dicomId, path: s.file, split: rows[i].split })), dir: path.join(tmp, "cache"), shortSide: 36, channels: 1, quiet: true });
+  const cache = await buildCache({
+    images: specs.map((s, i) => ({ id: s.dicomId, path: s.file, split: rows[i].split })),
+    dir: path.join(tmp, "cache"),
+    shortSide: 36,
+    channels: 1,
+    quiet: true,
+  });
   const opts = { cohort: dataset, cache, view, n: 200, seed: 1, quiet: true };
 
   const random = vit({ ...VIT, seed: 3 });
   const r0 = await probe({ encoder: random, ...opts });
 
   const trainIdx = cache.indicesOf("train");
-  const run = await pretrainOnSource({ ...VIT, focalSize: 16, focalViews: 2, numPrototypes: 32, projHidden: 64, projOut: 32, batchSize: 16, epochs: 2, lr: 1e-3, seed: 3 }, cacheSource(cache, trainIdx, 16, 7), { quiet: true });
+  const run = await pretrainOnSource(
+    {
+      ...VIT,
+      focalSize: 16,
+      focalViews: 2,
+      numPrototypes: 32,
+      projHidden: 64,
+      projOut: 32,
+      batchSize: 16,
+      epochs: 2,
+      lr: 1e-3,
+      seed: 3,
+    },
+    cacheSource(cache, trainIdx, 16, 7),
+    { quiet: true },
+  );
   const r1 = await probe({ encoder: run.encoder, ...opts });
 
   const line = (name: string, r: typeof r0) =>
     `${name}: macro AUROC ${r.table().rows.at(-1)![1]}, AUPRC ${r.table().rows.at(-1)![2]} over ${r.perLabel.filter((l) => l.auroc).length} labels ` +
     `(lr ${r.chosen.lr}, ${r.chosen.scheduler}, epoch ${r.chosen.epoch + 1}, val AUROC ${r.chosen.valAuroc.toFixed(3)})`;
   t.diagnostic(line("random ViT", r0));
-  t.diagnostic(line(`pretrained ViT (${run.steps} MSN steps, loss ${run.history.loss[0].toFixed(3)} -> ${run.history.loss.at(-1)!.toFixed(3)})`, r1));
+  t.diagnostic(
+    line(
+      `pretrained ViT (${run.steps} MSN steps, loss ${run.history.loss[0].toFixed(3)} -> ${run.history.loss.at(-1)!.toFixed(3)})`,
+      r1,
+    ),
+  );
 
   for (const r of [r0, r1]) {
-    assert.deepEqual(Object.values(r.rows).map((x) => x.missing), [0, 0, 0]);
+    assert.deepEqual(
+      Object.values(r.rows).map((x) => x.missing),
+      [0, 0, 0],
+    );
     assert.equal(r.test.yTrue.values.length, rows.filter((x) => x.split === "test").length * 14);
     assert.ok(r.macro.auroc.lower <= r.macro.auroc.estimate && r.macro.auroc.estimate <= r.macro.auroc.upper);
     assert.ok(r.macro.auroc.estimate > 0 && r.macro.auroc.estimate < 1);

@@ -32,7 +32,11 @@ function split(n: number, dim: number, signal: number, rng: Rng): ProbeData["tra
 
 function dataset(signal: number, seed: number): ProbeData {
   const rng = new Rng(seed);
-  return { train: split(600, 12, signal, rng), validate: split(200, 12, signal, rng), test: split(400, 12, signal, rng) };
+  return {
+    train: split(600, 12, signal, rng),
+    validate: split(200, 12, signal, rng),
+    test: split(400, 12, signal, rng),
+  };
 }
 
 const runs = [
@@ -63,17 +67,29 @@ test("probe on informative embeddings: high AUROC, chosen run reported, head reu
   assert.deepEqual(Array.from(again), Array.from(r.test.yScore.values));
   assert.equal(evaluate(r.test.yTrue, r.test.yScore, { quiet: true }).macroAuroc, r.macro.auroc.estimate);
   assert.equal(r.labels.test.values.length, 400 * 3);
-  assert.equal(r.perLabel[2].positives + r.perLabel[2].negatives + evaluate(r.test.yTrue, r.test.yScore).perLabel[2].ignored, 400);
+  assert.equal(
+    r.perLabel[2].positives + r.perLabel[2].negatives + evaluate(r.test.yTrue, r.test.yScore).perLabel[2].ignored,
+    400,
+  );
   // The per-label table in the paper's format, macro row last.
   const t = r.table();
   assert.deepEqual(t.columns, ["Label", "AUROC (CI)", "AUPRC (CI)", "Positives"]);
-  assert.deepEqual(t.rows.map((x) => x[0]), [...NAMES, "Macro"]);
+  assert.deepEqual(
+    t.rows.map((x) => x[0]),
+    [...NAMES, "Macro"],
+  );
   assert.equal(t.rows[3][1], formatCi(r.macro.auroc));
   assert.match(t.rows[3][1], /^0\.\d{3} \(0\.\d{3}, 0\.\d{3}\)$/);
 });
 
 test("probe on noise embeddings: AUROC near 0.5, its CI covering 0.5", async () => {
-  const r = await probeEmbeddings(dataset(0, 2), { runs: runs.slice(0, 1), maxEpochs: 8, n: 300, seed: 1, quiet: true });
+  const r = await probeEmbeddings(dataset(0, 2), {
+    runs: runs.slice(0, 1),
+    maxEpochs: 8,
+    n: 300,
+    seed: 1,
+    quiet: true,
+  });
   assert.ok(Math.abs(r.macro.auroc.estimate - 0.5) < 0.07, `${r.macro.auroc.estimate}`);
   assert.ok(r.macro.auroc.lower < 0.5 && r.macro.auroc.upper > 0.5);
 });
@@ -97,13 +113,44 @@ test("probe input errors name the split, row and what was expected", async () =>
     patch(d);
     return probeEmbeddings(d, { runs, maxEpochs: 1, quiet: true });
   };
-  await assert.rejects(bad((d) => { d.validate.x.data[13] = NaN; }), /validate.x: expected finite embedding values, found NaN/);
-  await assert.rejects(bad((d) => { d.test = { x: { data: new Float32Array(0), n: 0, dims: 12 }, y: { names: NAMES, values: [] } }; }), /test: expected at least one image \(an empty split\?\), found 0 rows/);
-  await assert.rejects(bad((d) => { (d.train.y.values as Float32Array)[7] = 0.5; }), /row 3, column "Cardiomegaly", train.y: expected 0, 1 or -1/);
-  await assert.rejects(bad((d) => { d.test.y = { names: ["A", "B", "C"], values: d.test.y.values }; }), /test.y.names: expected the labels of train/);
-  await assert.rejects(bad((d) => { d.validate.x = { data: d.validate.x.data.subarray(0, 200 * 6), n: 200, dims: 6 }; }), /validate.x: expected 12 dimensions \(as train\), found 6/);
-  await assert.rejects(probeEmbeddings(good, { runs: [{ lr: -1, scheduler: "cosine", earlyStopping: true }], quiet: true }), InputError);
-  await assert.rejects(probeEmbeddings(good, { runs: [{ lr: 1e-3, scheduler: "step" as "cosine", earlyStopping: true }], quiet: true }), /runs\[0\].scheduler: expected "cosine" or "reduce"/);
+  await assert.rejects(
+    bad((d) => {
+      d.validate.x.data[13] = NaN;
+    }),
+    /validate.x: expected finite embedding values, found NaN/,
+  );
+  await assert.rejects(
+    bad((d) => {
+      d.test = { x: { data: new Float32Array(0), n: 0, dims: 12 }, y: { names: NAMES, values: [] } };
+    }),
+    /test: expected at least one image \(an empty split\?\), found 0 rows/,
+  );
+  await assert.rejects(
+    bad((d) => {
+      (d.train.y.values as Float32Array)[7] = 0.5;
+    }),
+    /row 3, column "Cardiomegaly", train.y: expected 0, 1 or -1/,
+  );
+  await assert.rejects(
+    bad((d) => {
+      d.test.y = { names: ["A", "B", "C"], values: d.test.y.values };
+    }),
+    /test.y.names: expected the labels of train/,
+  );
+  await assert.rejects(
+    bad((d) => {
+      d.validate.x = { data: d.validate.x.data.subarray(0, 200 * 6), n: 200, dims: 6 };
+    }),
+    /validate.x: expected 12 dimensions \(as train\), found 6/,
+  );
+  await assert.rejects(
+    probeEmbeddings(good, { runs: [{ lr: -1, scheduler: "cosine", earlyStopping: true }], quiet: true }),
+    InputError,
+  );
+  await assert.rejects(
+    probeEmbeddings(good, { runs: [{ lr: 1e-3, scheduler: "step" as "cosine", earlyStopping: true }], quiet: true }),
+    /runs\[0\].scheduler: expected "cosine" or "reduce"/,
+  );
 });
 
 test("results table: the paper's format, a mark where DeLong finds a significant gain over the baseline", () => {
@@ -112,10 +159,21 @@ test("results table: the paper's format, a mark where DeLong finds a significant
   const y = Float32Array.from({ length: n * 2 }, () => (rng.bernoulli(0.3) ? 1 : 0));
   const scoresOf = (signal: number) => Float32Array.from(y, (v) => rng.normal() + signal * v);
   const Y = { names: ["A", "B"], values: y };
-  const entry = (model: string, signal: number, group?: string) => ({ model, group, test: { yTrue: Y, yScore: { names: ["A", "B"], values: scoresOf(signal) } } });
-  const t = resultsTable([entry("MSN", 0.5, "MIMIC"), entry("MSN+age", 1.2, "MIMIC"), entry("MAE", 0.45, "MIMIC")], { baseline: "MSN", n: 300, seed: 2 });
+  const entry = (model: string, signal: number, group?: string) => ({
+    model,
+    group,
+    test: { yTrue: Y, yScore: { names: ["A", "B"], values: scoresOf(signal) } },
+  });
+  const t = resultsTable([entry("MSN", 0.5, "MIMIC"), entry("MSN+age", 1.2, "MIMIC"), entry("MAE", 0.45, "MIMIC")], {
+    baseline: "MSN",
+    n: 300,
+    seed: 2,
+  });
   assert.deepEqual(t.columns, ["Model", "MIMIC AUROC (CI)", "MIMIC AUPRC (CI)"]);
-  assert.deepEqual(t.rows.map((r) => r[0]), ["MSN", "MSN+age", "MAE"]);
+  assert.deepEqual(
+    t.rows.map((r) => r[0]),
+    ["MSN", "MSN+age", "MAE"],
+  );
   assert.match(t.rows[0][1], /^0\.\d{3} \(0\.\d{3}, 0\.\d{3}\)$/);
   assert.match(t.rows[1][1], /^0\.\d{3}∗ \(0\.\d{3}, 0\.\d{3}\)$/, "a large gain is marked");
   assert.ok(!t.rows[2][1].includes("∗"), "a model worse than the baseline is not marked");
@@ -129,5 +187,8 @@ test("results table: the paper's format, a mark where DeLong finds a significant
   const df = t.frame();
   assert.deepEqual(df.shape, [3, 3]);
   assert.deepEqual(df.columns, t.columns);
-  assert.throws(() => resultsTable([entry("MSN", 1)], { baseline: "DINO" }), /baseline: expected one of the models \(MSN\), found "DINO"/);
+  assert.throws(
+    () => resultsTable([entry("MSN", 1)], { baseline: "DINO" }),
+    /baseline: expected one of the models \(MSN\), found "DINO"/,
+  );
 });

@@ -10,11 +10,26 @@ import { runProtocol, type Learner } from "../../src/eval/protocol";
 import { packageRoot } from "../../src/util/paths";
 import { Rng } from "../../src/util/random";
 
-const fixture = JSON.parse(fs.readFileSync(path.join(packageRoot(), "test", "golden", "probe_fixture.json"), "utf8")) as {
-  schedules: { cosine: { lr0: number; epochs: number; lrs: number[] }; reduce: { lr0: number; metrics: number[]; lrs: number[] } };
+const fixture = JSON.parse(
+  fs.readFileSync(path.join(packageRoot(), "test", "golden", "probe_fixture.json"), "utf8"),
+) as {
+  schedules: {
+    cosine: { lr0: number; epochs: number; lrs: number[] };
+    reduce: { lr0: number; metrics: number[]; lrs: number[] };
+  };
   head: {
-    n: number; dim: number; labels: number; lr0: number; tMax: number; x: number[]; y: number[]; weight0: number[]; bias0: number[];
-    batches: number[][][]; losses: number[]; after: { weight: number[]; bias: number[] }[];
+    n: number;
+    dim: number;
+    labels: number;
+    lr0: number;
+    tMax: number;
+    x: number[];
+    y: number[];
+    weight0: number[];
+    bias0: number[];
+    batches: number[][][];
+    losses: number[];
+    after: { weight: number[]; bias: number[] }[];
   };
 };
 
@@ -38,15 +53,27 @@ test("EarlyStopping: Lightning's rule, patience 5 and min_delta 1e-5", () => {
   const s = new EarlyStopping(5, 1e-5);
   // 0.700005 is not an improvement over 0.7 (less than min_delta), so the wait keeps counting.
   const curve = [0.6, 0.7, 0.700005, 0.69, 0.7, 0.699, 0.7000099];
-  assert.deepEqual(curve.map((m) => s.step(m)), [false, false, false, false, false, false, true]);
+  assert.deepEqual(
+    curve.map((m) => s.step(m)),
+    [false, false, false, false, false, false, true],
+  );
   assert.equal(s.best, 0.7);
   const t = new EarlyStopping(2, 1e-5);
-  assert.deepEqual([0.5, 0.6, 0.7, 0.7, 0.71].map((m) => t.step(m)), [false, false, false, false, false]);
+  assert.deepEqual(
+    [0.5, 0.6, 0.7, 0.7, 0.71].map((m) => t.step(m)),
+    [false, false, false, false, false],
+  );
 });
 
 test("masked BCE: ignored entries do not count, the rest as PyTorch's BCE with logits", () => {
-  const logits = tf.tensor2d([[2, -1], [0.5, 3]]);
-  const labels = tf.tensor2d([[1, -1], [0, 1]]);
+  const logits = tf.tensor2d([
+    [2, -1],
+    [0.5, 3],
+  ]);
+  const labels = tf.tensor2d([
+    [1, -1],
+    [0, 1],
+  ]);
   const got = maskedBce(logits, labels).dataSync()[0];
   const bce = (z: number, y: number) => Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
   assert.ok(Math.abs(got - (bce(2, 1) + bce(0.5, 0) + bce(3, 1)) / 3) < 1e-6);
@@ -55,17 +82,28 @@ test("masked BCE: ignored entries do not count, the rest as PyTorch's BCE with l
 
 test("a linear head trained by Adam + cosine equals PyTorch after every epoch (same batches)", () => {
   const h = fixture.head;
-  const head = new LinearHead(h.dim, ["a", "b", "c"], new Rng(0), { weight: Float32Array.from(h.weight0), bias: Float32Array.from(h.bias0) });
+  const head = new LinearHead(h.dim, ["a", "b", "c"], new Rng(0), {
+    weight: Float32Array.from(h.weight0),
+    bias: Float32Array.from(h.bias0),
+  });
   const x = tf.tensor2d(h.x, [h.n, h.dim]);
   const y = tf.tensor2d(h.y, [h.n, h.labels]);
   const opt = adam(h.lr0);
   const before = tf.memory().numTensors;
   h.after.forEach((ref, e) => {
     setLearningRate(opt, cosineLr(h.lr0, e, h.tMax));
-    const loss = headEpoch(head, opt, x, y, h.batches[e].map((b) => Int32Array.from(b)));
+    const loss = headEpoch(
+      head,
+      opt,
+      x,
+      y,
+      h.batches[e].map((b) => Int32Array.from(b)),
+    );
     assert.ok(Math.abs(loss - h.losses[e]) < 1e-5, `epoch ${e} loss ${loss} vs ${h.losses[e]}`);
     const w = head.read();
-    ref.weight.forEach((v, i) => assert.ok(Math.abs(w.weight[i] - v) < 2e-5, `epoch ${e} weight ${i}: ${w.weight[i]} vs ${v}`));
+    ref.weight.forEach((v, i) =>
+      assert.ok(Math.abs(w.weight[i] - v) < 2e-5, `epoch ${e} weight ${i}: ${w.weight[i]} vs ${v}`),
+    );
     ref.bias.forEach((v, i) => assert.ok(Math.abs(w.bias[i] - v) < 2e-5, `epoch ${e} bias ${i}`));
     // Adam's two moments per variable are created in epoch 0; an epoch leaves no other tensor behind.
     assert.equal(tf.memory().numTensors, before + 4, `epoch ${e}`);
@@ -77,11 +115,23 @@ test("a linear head trained by Adam + cosine equals PyTorch after every epoch (s
 
 test("epochBatches: a seeded shuffle, every row once, the short tail dropped on request", () => {
   const a = epochBatches(10, 4, new Rng(3), true);
-  assert.deepEqual(a.map((b) => b.length), [4, 4]);
+  assert.deepEqual(
+    a.map((b) => b.length),
+    [4, 4],
+  );
   const b = epochBatches(10, 4, new Rng(3), false);
-  assert.deepEqual(b.map((x) => x.length), [4, 4, 2]);
-  assert.deepEqual([...b.flatMap((x) => [...x])].sort((p, q) => p - q), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-  assert.deepEqual(a.map((x) => [...x]), b.slice(0, 2).map((x) => [...x]));
+  assert.deepEqual(
+    b.map((x) => x.length),
+    [4, 4, 2],
+  );
+  assert.deepEqual(
+    [...b.flatMap((x) => [...x])].sort((p, q) => p - q),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  );
+  assert.deepEqual(
+    a.map((x) => [...x]),
+    b.slice(0, 2).map((x) => [...x]),
+  );
 });
 
 test("runProtocol keeps the best validation epoch over all runs and restores it", async () => {
@@ -90,9 +140,17 @@ test("runProtocol keeps the best validation epoch over all runs and restores it"
   const names = ["y"];
   const yVal = { rows: 4, cols: 1, names, values: Float32Array.from([0, 1, 0, 1]) };
   // Run 0 peaks at epoch 1 (AUROC 1) then stops after 5 epochs without improvement; run 1 never beats it.
-  const plan = [[0.5, 1, 0.75, 0.75, 0.75, 0.75, 0.75, 0.75], [0.25, 0.5, 0.75, 0.5, 0.5, 0.5, 0.5, 0.5]];
+  const plan = [
+    [0.5, 1, 0.75, 0.75, 0.75, 0.75, 0.75, 0.75],
+    [0.25, 0.5, 0.75, 0.5, 0.5, 0.5, 0.5, 0.5],
+  ];
   // Validation scores (rows: neg, pos, neg, pos) with a known AUROC each.
-  const scores: Record<number, number[]> = { 1: [0.1, 0.9, 0.2, 0.8], 0.75: [0.1, 0.9, 0.85, 0.8], 0.5: [0.5, 0.5, 0.5, 0.5], 0.25: [0.1, 0.9, 0.95, 0.05] };
+  const scores: Record<number, number[]> = {
+    1: [0.1, 0.9, 0.2, 0.8],
+    0.75: [0.1, 0.9, 0.85, 0.8],
+    0.5: [0.5, 0.5, 0.5, 0.5],
+    0.25: [0.1, 0.9, 0.95, 0.05],
+  };
   const v = tf.variable(tf.zeros([1]));
   const learner: Learner = {
     variables: () => [v],
@@ -104,15 +162,29 @@ test("runProtocol keeps the best validation epoch over all runs and restores it"
     validate: async () => Float32Array.from(scores[v.dataSync()[0]]),
   };
   const r = await runProtocol(learner, yVal, {
-    runs: [{ lr: 0.1, scheduler: "cosine", earlyStopping: true }, { lr: 0.01, scheduler: "reduce", earlyStopping: false }],
-    maxEpochs: 8, patience: 5, quiet: true,
+    runs: [
+      { lr: 0.1, scheduler: "cosine", earlyStopping: true },
+      { lr: 0.01, scheduler: "reduce", earlyStopping: false },
+    ],
+    maxEpochs: 8,
+    patience: 5,
+    quiet: true,
   });
-  assert.deepEqual(r.runs[0].history.map((h) => h.valAuroc), [0.5, 1, 0.75, 0.75, 0.75, 0.75, 0.75]);
+  assert.deepEqual(
+    r.runs[0].history.map((h) => h.valAuroc),
+    [0.5, 1, 0.75, 0.75, 0.75, 0.75, 0.75],
+  );
   assert.equal(r.runs[0].epochs, 7);
   assert.equal(r.runs[0].stoppedEarly, true);
   assert.equal(r.runs[1].epochs, 8);
-  assert.deepEqual(r.runs[1].history.map((h) => h.valAuroc), [0.25, 0.5, 0.75, 0.5, 0.5, 0.5, 0.5, 0.5]);
-  assert.deepEqual({ run: r.chosen.run, epoch: r.chosen.epoch, valAuroc: r.chosen.valAuroc, lr: r.chosen.lr }, { run: 0, epoch: 1, valAuroc: 1, lr: 0.1 });
+  assert.deepEqual(
+    r.runs[1].history.map((h) => h.valAuroc),
+    [0.25, 0.5, 0.75, 0.5, 0.5, 0.5, 0.5, 0.5],
+  );
+  assert.deepEqual(
+    { run: r.chosen.run, epoch: r.chosen.epoch, valAuroc: r.chosen.valAuroc, lr: r.chosen.lr },
+    { run: 0, epoch: 1, valAuroc: 1, lr: 0.1 },
+  );
   // The variable is back at the best checkpoint's value.
   assert.equal(v.dataSync()[0], 1);
   // Cosine learning rates were applied per epoch.

@@ -17,14 +17,25 @@ let sources: ImageSource[];
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "ehr-msn-cache-"));
   const specs: PhantomSpec[] = Array.from({ length: 12 }, (_, i) => ({
-    dicomId: `img${i}`, file: path.join(dir, "files", `p1${i % 3}`, `img${i}.jpg`), positive: [], uncertain: [],
-    view: i % 4 === 3 ? "LATERAL" : "PA", position: "Erect", sex: "F", age: 50, icu: false, seed: i,
+    dicomId: `img${i}`,
+    file: path.join(dir, "files", `p1${i % 3}`, `img${i}.jpg`),
+    positive: [],
+    uncertain: [],
+    view: i % 4 === 3 ? "LATERAL" : "PA",
+    position: "Erect",
+    sex: "F",
+    age: 50,
+    icu: false,
+    seed: i,
   }));
   await writePhantoms(specs, { longSide: 96, concurrency: 1, quiet: true });
   const png = path.join(dir, "source.png");
   fs.copyFileSync(path.join(golden, "images_source.png"), png);
   const splits = ["train", "train", "validate", "test"];
-  sources = [...specs.map((s, i) => ({ id: s.dicomId, path: s.file, split: splits[i % 4] })), { id: "png", path: png, split: "test" }];
+  sources = [
+    ...specs.map((s, i) => ({ id: s.dicomId, path: s.file, split: splits[i % 4] })),
+    { id: "png", path: png, split: "test" },
+  ];
 });
 
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -33,7 +44,8 @@ test("decoding resizes the shorter side like PIL's Resize (bilinear with antiali
   const ours = await decodeResized({ id: "png", path: path.join(golden, "images_source.png"), split: "x" }, 64, 1);
   assert.deepEqual([ours.width, ours.height], [fixture.resize64.width, fixture.resize64.height]);
   const ref = Buffer.from(fixture.resize64.data, "base64");
-  let sum = 0, max = 0;
+  let sum = 0,
+    max = 0;
   ref.forEach((r, i) => {
     const d = Math.abs(ours.data[i] - r);
     sum += d;
@@ -54,7 +66,8 @@ test("a built cache stores every image resized, by split, and reads it back thre
   assert.equal(cache.indicesOf("nope").length, 0);
   assert.equal(cache.report.reused, false);
   assert.deepEqual(cache.report.skippedByReason, { missing: 0, undecodable: 0 });
-  for (const f of ["index.json", "train.u8", "validate.u8", "test.u8"]) assert.ok(fs.existsSync(path.join(dir, "c1", f)), f);
+  for (const f of ["index.json", "train.u8", "validate.u8", "test.u8"])
+    assert.ok(fs.existsSync(path.join(dir, "c1", f)), f);
   for (let i = 0; i < sources.length; i++) {
     const direct = await decodeResized(sources[i], 40, 1);
     const img = cache.get(i);
@@ -67,9 +80,16 @@ test("a built cache stores every image resized, by split, and reads it back thre
     assert.deepEqual(cache.shape(i), { width: img.width, height: img.height });
   }
   const idx = [12, 0, 5];
-  const sync = cache.getBatch(idx), asyncRead = await cache.readBatch(idx);
-  assert.deepEqual(asyncRead.map((x) => x.data), idx.map((i) => cache.get(i).data));
-  assert.deepEqual(sync.map((x) => x.data), idx.map((i) => cache.get(i).data));
+  const sync = cache.getBatch(idx),
+    asyncRead = await cache.readBatch(idx);
+  assert.deepEqual(
+    asyncRead.map((x) => x.data),
+    idx.map((i) => cache.get(i).data),
+  );
+  assert.deepEqual(
+    sync.map((x) => x.data),
+    idx.map((i) => cache.get(i).data),
+  );
   assert.equal(cache.indexOf("unknown"), -1);
   assert.throws(() => cache.get(sources.length), RangeError);
   cache.close();
@@ -106,7 +126,10 @@ test("the cache is reused when inputs and settings are unchanged, and rebuilt wh
   fewer.close();
   // A truncated split file is not trusted: buildCache rebuilds, openCache refuses.
   fs.truncateSync(path.join(d, "train.u8"), 100);
-  assert.throws(() => openCache(d), (e: unknown) => e instanceof InputError && /truncated/.test(e.message));
+  assert.throws(
+    () => openCache(d),
+    (e: unknown) => e instanceof InputError && /truncated/.test(e.message),
+  );
   const repaired = await buildCache({ images: trainOnly, dir: d, shortSide: 48, quiet: true });
   assert.equal(repaired.report.reused, false);
   const last = trainOnly.length - 1;
@@ -129,19 +152,38 @@ test("a corrupt, truncated or missing image is an InputError naming its id and p
   const d = path.join(dir, "c3");
   await assert.rejects(buildCache({ images: withBad, dir: d, quiet: true, concurrency: 4 }), (e: unknown) => {
     assert.ok(e instanceof InputError);
-    assert.match(e.message, /truncated\.jpg, row dicom-truncated: expected a readable JPEG or PNG image, found an image that cannot be decoded \(.+\)/i);
+    assert.match(
+      e.message,
+      /truncated\.jpg, row dicom-truncated: expected a readable JPEG or PNG image, found an image that cannot be decoded \(.+\)/i,
+    );
     return true;
   });
-  await assert.rejects(buildCache({ images: withBad.slice(5), dir: d, quiet: true }), /garbage\.jpg, row dicom-garbage: expected a readable JPEG or PNG image, found an image that cannot be decoded/);
-  await assert.rejects(buildCache({ images: withBad.slice(6), dir: d, quiet: true }), /missing\.jpg, row dicom-missing: expected a readable JPEG or PNG image, found no such file/);
-  assert.ok(!fs.existsSync(d) || fs.readdirSync(d).every((f) => !f.includes(".tmp-")), "no temporary files left behind");
+  await assert.rejects(
+    buildCache({ images: withBad.slice(5), dir: d, quiet: true }),
+    /garbage\.jpg, row dicom-garbage: expected a readable JPEG or PNG image, found an image that cannot be decoded/,
+  );
+  await assert.rejects(
+    buildCache({ images: withBad.slice(6), dir: d, quiet: true }),
+    /missing\.jpg, row dicom-missing: expected a readable JPEG or PNG image, found no such file/,
+  );
+  assert.ok(
+    !fs.existsSync(d) || fs.readdirSync(d).every((f) => !f.includes(".tmp-")),
+    "no temporary files left behind",
+  );
 
   const cache = await buildCache({ images: withBad, dir: d, onBadImage: "skip", quiet: true });
   assert.equal(cache.size, 4);
   assert.equal(cache.report.requested, 7);
   assert.equal(cache.report.stored, 4);
   assert.deepEqual(cache.report.skippedByReason, { missing: 1, undecodable: 2 });
-  assert.deepEqual(cache.report.skipped.map((s) => [s.id, s.reason]), [["dicom-truncated", "undecodable"], ["dicom-garbage", "undecodable"], ["dicom-missing", "missing"]]);
+  assert.deepEqual(
+    cache.report.skipped.map((s) => [s.id, s.reason]),
+    [
+      ["dicom-truncated", "undecodable"],
+      ["dicom-garbage", "undecodable"],
+      ["dicom-missing", "missing"],
+    ],
+  );
   assert.equal(cache.indexOf("dicom-garbage"), -1);
   cache.close();
   // The report survives reopening; asking for "error" on a cache that skipped images raises the first.
@@ -154,9 +196,21 @@ test("a corrupt, truncated or missing image is an InputError naming its id and p
 
 test("bad options are InputErrors naming the field", async () => {
   const d = path.join(dir, "c4");
-  await assert.rejects(buildCache({ images: [sources[0], { ...sources[1], id: sources[0].id }], dir: d }), /images\[1\]\.id: expected unique image ids, found "img0" a second time/);
-  await assert.rejects(buildCache({ images: [{ ...sources[0], path: "" }], dir: d }), /images\[0\]\.path: expected a non-empty string, found an empty string/);
-  await assert.rejects(buildCache({ images: sources, dir: d, shortSide: 0 }), /shortSide: expected an integer in 1\.\.4096, found 0/);
-  await assert.rejects(buildCache({ images: sources, dir: d, onBadImage: "ignore" as "skip" }), /onBadImage: expected "error" or "skip"/);
+  await assert.rejects(
+    buildCache({ images: [sources[0], { ...sources[1], id: sources[0].id }], dir: d }),
+    /images\[1\]\.id: expected unique image ids, found "img0" a second time/,
+  );
+  await assert.rejects(
+    buildCache({ images: [{ ...sources[0], path: "" }], dir: d }),
+    /images\[0\]\.path: expected a non-empty string, found an empty string/,
+  );
+  await assert.rejects(
+    buildCache({ images: sources, dir: d, shortSide: 0 }),
+    /shortSide: expected an integer in 1\.\.4096, found 0/,
+  );
+  await assert.rejects(
+    buildCache({ images: sources, dir: d, onBadImage: "ignore" as "skip" }),
+    /onBadImage: expected "error" or "skip"/,
+  );
   assert.throws(() => openCache(path.join(dir, "nowhere")), /index\.json: expected an image cache index/);
 });

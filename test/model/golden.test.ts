@@ -42,8 +42,11 @@ function batch() {
   return {
     target: g("target") as tf.Tensor4D,
     x: {
-      anchor: g("anchor") as tf.Tensor4D, focal: g("focal") as tf.Tensor4D, ehr: g("ehr") as tf.Tensor2D,
-      anchorKeep: g("anchor_keep") as tf.Tensor2D, focalKeep: g("focal_keep") as tf.Tensor2D,
+      anchor: g("anchor") as tf.Tensor4D,
+      focal: g("focal") as tf.Tensor4D,
+      ehr: g("ehr") as tf.Tensor2D,
+      anchorKeep: g("anchor_keep") as tf.Tensor2D,
+      focalKeep: g("focal_keep") as tf.Tensor2D,
     },
   };
 }
@@ -102,9 +105,19 @@ function checkGradients(): { worst: number; count: number; zero: string[] } {
   const m = loadedModel();
   const { target, x } = batch();
   const trained = m.trainableParams(true);
-  const expectedGrads = [...expected.keys()].filter((k) => k.startsWith("grad.")).map((k) => k.slice(5)).sort();
-  assert.deepEqual(trained.map(([n]) => n).sort(), expectedGrads, "the trained parameters are the ones PyTorch differentiates");
-  const { value, grads } = tf.variableGrads(() => m.loss(target, x), trained.map(([, v]) => v));
+  const expectedGrads = [...expected.keys()]
+    .filter((k) => k.startsWith("grad."))
+    .map((k) => k.slice(5))
+    .sort();
+  assert.deepEqual(
+    trained.map(([n]) => n).sort(),
+    expectedGrads,
+    "the trained parameters are the ones PyTorch differentiates",
+  );
+  const { value, grads } = tf.variableGrads(
+    () => m.loss(target, x),
+    trained.map(([, v]) => v),
+  );
   assertClose([value.dataSync()[0]], want("loss"), 1e-5, "loss");
   let scale = 0;
   for (const name of expectedGrads) for (const v of want(`grad.${name}`)) scale = Math.max(scale, Math.abs(v));
@@ -130,20 +143,26 @@ function checkGradients(): { worst: number; count: number; zero: string[] } {
 
 test("gradients of every trained parameter (and of trainable prototypes) match PyTorch within 1e-4", () => {
   const r = checkGradients();
-  console.log(`  ${r.count} gradients, worst relative error ${r.worst.toExponential(1)}; ${r.zero.length} analytically zero and ~0 here`);
+  console.log(
+    `  ${r.count} gradients, worst relative error ${r.worst.toExponential(1)}; ${r.zero.length} analytically zero and ~0 here`,
+  );
 });
 
-test("the same model trains on the wasm and cpu backends: loss and gradients match PyTorch there too", { skip: process.env.EHR_MSN_BACKEND ? "EHR_MSN_BACKEND forces one backend" : false }, async () => {
-  try {
-    for (const name of ["wasm", "cpu"] as const) {
-      await backend.init({ prefer: name, quiet: true });
-      assert.equal(backend.info().name, name);
-      console.log(`  ${name}: worst gradient error ${checkGradients().worst.toExponential(1)}`);
+test(
+  "the same model trains on the wasm and cpu backends: loss and gradients match PyTorch there too",
+  { skip: process.env.EHR_MSN_BACKEND ? "EHR_MSN_BACKEND forces one backend" : false },
+  async () => {
+    try {
+      for (const name of ["wasm", "cpu"] as const) {
+        await backend.init({ prefer: name, quiet: true });
+        assert.equal(backend.info().name, name);
+        console.log(`  ${name}: worst gradient error ${checkGradients().worst.toExponential(1)}`);
+      }
+    } finally {
+      await backend.init({ quiet: true });
     }
-  } finally {
-    await backend.init({ quiet: true });
-  }
-});
+  },
+);
 
 test("the 14x14 -> 6x6 position embedding equals lightly's bicubic interpolation", () => {
   const m = loadedModel();
@@ -153,7 +172,11 @@ test("the 14x14 -> 6x6 position embedding equals lightly's bicubic interpolation
 });
 
 test("bicubic resampling equals PyTorch's F.interpolate(mode='bicubic', align_corners=False)", () => {
-  for (const [name, nIn, nOut] of [["14to6", 14, 6], ["8to3", 8, 3], ["5to7", 5, 7]] as const) {
+  for (const [name, nIn, nOut] of [
+    ["14to6", 14, 6],
+    ["8to3", 8, 3],
+    ["5to7", 5, 7],
+  ] as const) {
     const grid = expected.get(`bicubic_${name}_in`)!;
     const k = bicubicGridMatrix(nIn, nOut, nOut / nIn);
     const out = new Float64Array(3 * nOut * nOut);

@@ -9,8 +9,16 @@ import { InputError } from "../../src/util/errors";
 import { assertClose, golden } from "./support";
 
 interface LossFixture {
-  anchors: number[][]; targets: number[][]; prototypes: number[][]; probabilities: number[][]; sharpened: number[][];
-  sinkhorn: number[][]; me_max: number; loss: number; loss_no_sinkhorn_no_memax: number; grad_anchors: number[][];
+  anchors: number[][];
+  targets: number[][];
+  prototypes: number[][];
+  probabilities: number[][];
+  sharpened: number[][];
+  sinkhorn: number[][];
+  me_max: number;
+  loss: number;
+  loss_no_sinkhorn_no_memax: number;
+  grad_anchors: number[][];
 }
 let f: LossFixture;
 
@@ -39,7 +47,10 @@ test("msnLoss and its gradient with respect to the anchors match lightly's MSNLo
   const r = tf.variableGrads(() => msnLoss(v as unknown as tf.Tensor2D, t2(f.targets), t2(f.prototypes)), [v]);
   assertClose([r.value.dataSync()[0]], [f.loss], 1e-5, "loss");
   assertClose(r.grads[v.name].dataSync(), flat(f.grad_anchors), 1e-4, "gradient");
-  const plain = tf.tidy(() => msnLoss(t2(f.anchors), t2(f.targets), t2(f.prototypes), { sinkhornIterations: 0, meMaxWeight: 0 }).dataSync()[0]);
+  const plain = tf.tidy(
+    () =>
+      msnLoss(t2(f.anchors), t2(f.targets), t2(f.prototypes), { sinkhornIterations: 0, meMaxWeight: 0 }).dataSync()[0],
+  );
   assertClose([plain], [f.loss_no_sinkhorn_no_memax], 1e-5, "loss without Sinkhorn and me-max");
   tf.dispose([r.value, ...Object.values(r.grads), v]);
 });
@@ -53,11 +64,19 @@ test("closed forms: sinkhorn balances columns and rows; me-max is 0 for uniform 
     for (const r of rows) assert.ok(Math.abs(r - 1) < 1e-4, `row sum ${r}`);
     for (const c of cols) assert.ok(Math.abs(c - 2) < 1e-3, `column sum ${c} (8 rows / 4 prototypes)`);
     assert.ok(Math.abs(meMax(tf.fill([5, 4], 0.25) as tf.Tensor2D).dataSync()[0]) < 1e-6);
-    const collapsed = tf.tensor2d([[1, 1e-30, 1e-30, 1e-30], [1, 1e-30, 1e-30, 1e-30]]);
+    const collapsed = tf.tensor2d([
+      [1, 1e-30, 1e-30, 1e-30],
+      [1, 1e-30, 1e-30, 1e-30],
+    ]);
     assert.ok(Math.abs(meMax(collapsed).dataSync()[0] - Math.log(4)) < 1e-5);
     // Identical anchors and targets with one-hot-like assignments give a low loss; mismatched ones a high one.
     const protos = tf.eye(4) as tf.Tensor2D;
-    const z = tf.tensor2d([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
+    const z = tf.tensor2d([
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+    ]);
     const same = msnLoss(z, z, protos).dataSync()[0];
     const swapped = msnLoss(tf.reverse(z, 0) as tf.Tensor2D, z, protos).dataSync()[0];
     assert.ok(same < 0.1 && swapped > 10, `same ${same}, swapped ${swapped}`);
@@ -66,7 +85,13 @@ test("closed forms: sinkhorn balances columns and rows; me-max is 0 for uniform 
 
 test("msnLoss refuses anchors that are not a multiple of the targets, and width mismatches", () => {
   tf.tidy(() => {
-    assert.throws(() => msnLoss(tf.zeros([5, 3]) as tf.Tensor2D, tf.zeros([2, 3]) as tf.Tensor2D, tf.ones([4, 3]) as tf.Tensor2D), InputError);
-    assert.throws(() => msnLoss(tf.zeros([4, 3]) as tf.Tensor2D, tf.zeros([2, 3]) as tf.Tensor2D, tf.ones([4, 5]) as tf.Tensor2D), /width 3/);
+    assert.throws(
+      () => msnLoss(tf.zeros([5, 3]) as tf.Tensor2D, tf.zeros([2, 3]) as tf.Tensor2D, tf.ones([4, 3]) as tf.Tensor2D),
+      InputError,
+    );
+    assert.throws(
+      () => msnLoss(tf.zeros([4, 3]) as tf.Tensor2D, tf.zeros([2, 3]) as tf.Tensor2D, tf.ones([4, 5]) as tf.Tensor2D),
+      /width 3/,
+    );
   });
 });

@@ -8,7 +8,10 @@ const rows = (m: { rows: number; keep: number; indices: Int32Array }) =>
   Array.from({ length: m.rows }, (_, r) => [...m.indices.subarray(r * m.keep, (r + 1) * m.keep)]);
 
 test("authors' per-sample mask: 166 of 197 tokens at 224 px, 30 of 37 at 96 px, the last patch never kept", () => {
-  for (const [patches, keep] of [[196, 166], [36, 30]]) {
+  for (const [patches, keep] of [
+    [196, 166],
+    [36, 30],
+  ]) {
     const m = randomTokenMask(200, patches, 0.15, new Rng(1), "authors");
     assert.equal(m.keep, keep);
     const seen = new Set<number>();
@@ -23,10 +26,16 @@ test("authors' per-sample mask: 166 of 197 tokens at 224 px, 30 of 37 at 96 px, 
 });
 
 test("'exact' count: 167 of 197 and 31 of 37, every patch eligible", () => {
-  for (const [patches, keep] of [[196, 167], [36, 31]]) {
+  for (const [patches, keep] of [
+    [196, 167],
+    [36, 31],
+  ]) {
     const m = randomTokenMask(200, patches, 0.15, new Rng(2), "exact");
     assert.equal(m.keep, keep);
-    assert.ok(rows(m).some((r) => r.includes(patches)), "the last patch can be kept");
+    assert.ok(
+      rows(m).some((r) => r.includes(patches)),
+      "the last patch can be kept",
+    );
   }
 });
 

@@ -5,7 +5,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as aq from "arquero";
 import * as dfd from "danfojs-node";
-import { initNotebookMode, inKernel, liveDisplay, mimeBundle, registerNotebookProgress, show } from "../../src/notebook/display";
+import {
+  initNotebookMode,
+  inKernel,
+  liveDisplay,
+  mimeBundle,
+  registerNotebookProgress,
+  show,
+} from "../../src/notebook/display";
 import { progress, setProgressRenderer } from "../../src/util/progress";
 import { forestPlot } from "../../src/viz/forest";
 import { plotlyLibrary } from "../../src/viz/html";
@@ -13,7 +20,9 @@ import { trainingCurves } from "../../src/viz/training";
 
 delete process.env.EHR_MSN_QUIET;
 
-const fig = forestPlot([{ model: "a </script> b", metric: "AUROC", value: 0.7, lo: 0.68, hi: 0.72 }], { title: "Forest" });
+const fig = forestPlot([{ model: "a </script> b", metric: "AUROC", value: 0.7, lo: 0.68, hi: 0.72 }], {
+  title: "Forest",
+});
 const PLOTLY_JSON = "application/vnd.plotly.v1+json";
 
 interface Sent {
@@ -29,7 +38,10 @@ function fakeKernel(): { sent: Sent[]; remove(): void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-tslab-"));
   fs.mkdirSync(path.join(dir, "dist"));
   fs.writeFileSync(path.join(dir, "dist", "public.js"), "exports.display = {};\n");
-  fs.writeFileSync(path.join(dir, "dist", "jupyter.js"), "exports.lastWriteDisplayData = (msg, update) => globalThis.__fakeSent.push({ msg, update });\n");
+  fs.writeFileSync(
+    path.join(dir, "dist", "jupyter.js"),
+    "exports.lastWriteDisplayData = (msg, update) => globalThis.__fakeSent.push({ msg, update });\n",
+  );
   const sent: Sent[] = [];
   const g = globalThis as Record<string, unknown>;
   g.__fakeSent = sent;
@@ -74,10 +86,19 @@ test("a figure's MIME bundle: Plotly JSON, HTML (plotly.js only when asked, JSON
 test("outside a kernel show() prints plain text and does not throw", () => {
   assert.equal(inKernel(), false);
   assert.equal(registerNotebookProgress(), false);
-  assert.equal(captureLog(() => show(fig)), 'Plotly figure "Forest": 1 traces (1 scatter)\n');
+  assert.equal(
+    captureLog(() => show(fig)),
+    'Plotly figure "Forest": 1 traces (1 scatter)\n',
+  );
   const t = aq.table({ dicom_id: ["d-1"], view: ["PA"], images: [3] });
-  assert.equal(captureLog(() => show(t)), "view  images\n----  ------\nPA    3\n1 rows × 3 columns; identifier columns hidden: dicom_id (pass { showIds: true } to show them)\n");
-  assert.equal(captureLog(() => liveDisplay().update("step 1")), "step 1\n");
+  assert.equal(
+    captureLog(() => show(t)),
+    "view  images\n----  ------\nPA    3\n1 rows × 3 columns; identifier columns hidden: dicom_id (pass { showIds: true } to show them)\n",
+  );
+  assert.equal(
+    captureLog(() => liveDisplay().update("step 1")),
+    "step 1\n",
+  );
 });
 
 test("inside tslab: one output per figure, plotly.js once per session, tables and summaries as HTML, in-place updates", async () => {
@@ -87,10 +108,13 @@ test("inside tslab: one output per figure, plotly.js once per session, tables an
     show(fig);
     show(fig);
     assert.equal(k.sent.length, 2);
-    assert.deepEqual(k.sent.map((s) => [Object.keys(s.msg.data), s.update, s.msg.transient]), [
-      [[PLOTLY_JSON, "text/html", "text/plain"], false, {}],
-      [[PLOTLY_JSON, "text/html", "text/plain"], false, {}],
-    ]);
+    assert.deepEqual(
+      k.sent.map((s) => [Object.keys(s.msg.data), s.update, s.msg.transient]),
+      [
+        [[PLOTLY_JSON, "text/html", "text/plain"], false, {}],
+        [[PLOTLY_JSON, "text/html", "text/plain"], false, {}],
+      ],
+    );
     assert.ok(String(k.sent[0].msg.data["text/html"]).includes("* plotly.js v3.7.0"));
     assert.ok(!String(k.sent[1].msg.data["text/html"]).includes("* plotly.js v3.7.0"));
 
@@ -105,20 +129,25 @@ test("inside tslab: one output per figure, plotly.js once per session, tables an
     assert.deepEqual(k.sent[3].msg.data, { "text/html": "<b>1,000 images</b>", "text/plain": "1,000 images" });
     // A cohort report renders itself as text only: shown preformatted.
     show({ steps: [], text: () => "read 3 files\n2 rows dropped: no <view>" });
-    k.sent.splice(4, 1).forEach((s) => assert.deepEqual(s.msg.data, {
-      "text/html": '<pre style="white-space:pre-wrap">read 3 files\n2 rows dropped: no &lt;view&gt;</pre>',
-      "text/plain": "read 3 files\n2 rows dropped: no <view>",
-    }));
+    k.sent.splice(4, 1).forEach((s) =>
+      assert.deepEqual(s.msg.data, {
+        "text/html": '<pre style="white-space:pre-wrap">read 3 files\n2 rows dropped: no &lt;view&gt;</pre>',
+        "text/plain": "read 3 files\n2 rows dropped: no <view>",
+      }),
+    );
     show({ summary: () => ({ images: 10, patients: 4 }) });
     assert.match(String(k.sent[4].msg.data["text/html"]), /<th style="text-align:left">images<\/th><td>10<\/td>/);
 
     const d = liveDisplay();
     d.update("epoch 1");
     d.update("epoch 2");
-    assert.deepEqual(k.sent.slice(5).map((s) => [s.msg.data["text/plain"], s.update, s.msg.transient.display_id]), [
-      ["epoch 1", false, d.id],
-      ["epoch 2", true, d.id],
-    ]);
+    assert.deepEqual(
+      k.sent.slice(5).map((s) => [s.msg.data["text/plain"], s.update, s.msg.transient.display_id]),
+      [
+        ["epoch 1", false, d.id],
+        ["epoch 2", true, d.id],
+      ],
+    );
 
     // Live training curves: plotly.js first as an output of its own (after initNotebookMode),
     // then one display that follows the curves; finish() redraws at once.
@@ -134,8 +163,14 @@ test("inside tslab: one output per figure, plotly.js once per session, tables an
     const live = k.sent.slice(1);
     const id = live[0].msg.transient.display_id;
     assert.ok(id && live.every((s) => s.msg.transient.display_id === id));
-    assert.deepEqual(live.map((s) => s.update), [false, ...live.slice(1).map(() => true)]);
-    const last = live[live.length - 1].msg.data[PLOTLY_JSON] as { data: { y: number[] }[]; layout: { title: { text: string } } };
+    assert.deepEqual(
+      live.map((s) => s.update),
+      [false, ...live.slice(1).map(() => true)],
+    );
+    const last = live[live.length - 1].msg.data[PLOTLY_JSON] as {
+      data: { y: number[] }[];
+      layout: { title: { text: string } };
+    };
     assert.deepEqual(last.data[0].y, [2, 1]);
     assert.equal(last.layout.title.text, "pretraining (finished)");
     assert.ok(live.every((s) => !String(s.msg.data["text/html"]).includes("* plotly.js v3.7.0")));
@@ -155,7 +190,10 @@ test("inside tslab: one output per figure, plotly.js once per session, tables an
     assert.equal(k.sent.length, 4);
     const pid = k.sent[0].msg.transient.display_id;
     assert.ok(pid && k.sent.every((s) => s.msg.transient.display_id === pid));
-    assert.deepEqual(k.sent.map((s) => s.update), [false, true, true, true]);
+    assert.deepEqual(
+      k.sent.map((s) => s.update),
+      [false, true, true, true],
+    );
     assert.match(String(k.sent[3].msg.data["text/plain"]), /^caching images {2}3\/3 img 100% .* in /);
     assert.match(String(k.sent[0].msg.data["text/html"]), /<progress value="1" max="3"/);
   } finally {

@@ -8,11 +8,15 @@ import type { ExecuteResult } from "../../src/notebook/jupyter";
 
 /** Mime types of every display output of the notebook, in order. */
 function displays(r: ExecuteResult): Record<string, unknown>[] {
-  return r.notebook.cells.flatMap((c) => (c.outputs ?? []).filter((o) => o.output_type === "display_data").map((o) => o.data ?? {}));
+  return r.notebook.cells.flatMap((c) =>
+    (c.outputs ?? []).filter((o) => o.output_type === "display_data").map((o) => o.data ?? {}),
+  );
 }
 
 function plotly(r: ExecuteResult): { data: { type?: string; name?: string }[]; layout: Record<string, unknown> }[] {
-  return displays(r).map((d) => d["application/vnd.plotly.v1+json"]).filter(Boolean) as never;
+  return displays(r)
+    .map((d) => d["application/vnd.plotly.v1+json"])
+    .filter(Boolean) as never;
 }
 
 const skip = notebookSkipReason();
@@ -27,7 +31,9 @@ test("tutorial 01-cohort builds the cohort and shows it", { skip }, () => {
   assert.match(JSON.stringify(figures[0].layout), /Age/);
   assert.match(cellText(r, 8), /male, female, age_norm: \d+ training images/);
   // The report and the summary are HTML tables; no id column is shown.
-  const html = displays(r).map((d) => String(d["text/html"] ?? "")).join("\n");
+  const html = displays(r)
+    .map((d) => String(d["text/html"] ?? ""))
+    .join("\n");
   assert.match(html, /train/);
   assert.doesNotMatch(html, /dicom_id|subject_id|study_id/);
 });
@@ -35,17 +41,23 @@ test("tutorial 01-cohort builds the cohort and shows it", { skip }, () => {
 test("tutorial 02-pretrain trains vanilla MSN and EHR-MSN with a live loss curve", { skip }, () => {
   const r = runNotebook("02-pretrain.ipynb", quick);
   const out = cellText(r, 4);
-  for (const m of ["MSN", "MSN\\+demographics"]) assert.match(out, new RegExp(`^${m}: \\d+ steps, loss \\d\\.\\d{3} -> \\d\\.\\d{3}$`, "m"));
+  for (const m of ["MSN", "MSN\\+demographics"])
+    assert.match(out, new RegExp(`^${m}: \\d+ steps, loss \\d\\.\\d{3} -> \\d\\.\\d{3}$`, "m"));
   const curves = plotly(r);
   assert.ok(curves.length >= 2, "the live curve and the history");
-  assert.deepEqual(curves[curves.length - 1].data.map((t) => t.name), ["MSN", "MSN+demographics"]);
+  assert.deepEqual(
+    curves[curves.length - 1].data.map((t) => t.name),
+    ["MSN", "MSN+demographics"],
+  );
 });
 
 test("tutorial 03-linear-probe reports the table with CIs, the tests and the figures", { skip }, () => {
   const r = runNotebook("03-linear-probe.ipynb", quick);
   assert.match(cellText(r, 2), /^MSN: macro AUROC 0\.\d{3} \(0\.\d{3}, 0\.\d{3}\); chosen: lr /m);
   assert.match(cellText(r, 4), /MSN\+demographics - MSN: AUROC -?\d\.\d{3} .*DeLong p = \d\.\d{3}/);
-  const html = displays(r).map((d) => String(d["text/html"] ?? "")).join("\n");
+  const html = displays(r)
+    .map((d) => String(d["text/html"] ?? ""))
+    .join("\n");
   assert.match(html, /AUROC \(CI\)/);
   assert.equal(plotly(r).length, 2, "forest plot and ROC curves");
 });

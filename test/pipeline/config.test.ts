@@ -9,16 +9,22 @@ import { packageRoot } from "../../src/util/paths";
 import { tempDir } from "../support/tempDir";
 
 function fails(given: Record<string, unknown>, pattern: RegExp): void {
-  assert.throws(() => studyConfig(given, "study.yaml"), (e: unknown) => {
-    assert.ok(e instanceof InputError, String(e));
-    assert.match((e as Error).message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => studyConfig(given, "study.yaml"),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError, String(e));
+      assert.match((e as Error).message, pattern);
+      return true;
+    },
+  );
 }
 
 test("the defaults are the authors' pretraining with vanilla MSN and MSN+demographics on a synthetic cohort", () => {
   const c = studyConfig({});
-  assert.deepEqual(c.models.map((m) => m.name), ["MSN", "MSN+demographics"]);
+  assert.deepEqual(
+    c.models.map((m) => m.name),
+    ["MSN", "MSN+demographics"],
+  );
   assert.equal(c.baseline, "MSN");
   assert.deepEqual(c.data, { synth: { patients: 500, imageLongSide: 512 } });
   assert.deepEqual(c.pretrain, {});
@@ -33,23 +39,43 @@ test("Table 3 lists vanilla MSN and the 13 feature sets, all known to the cohort
 });
 
 test("an unknown feature names the model's field and the likely intended name", () => {
-  fails({ models: [{ name: "MSN", features: [] }, { name: "X", features: "socio-nrom" }] }, /study\.yaml, models\[1\]\.features: expected a feature set .* found "socio-nrom"\. Did you mean "socio-norm"\?/);
+  fails(
+    {
+      models: [
+        { name: "MSN", features: [] },
+        { name: "X", features: "socio-nrom" },
+      ],
+    },
+    /study\.yaml, models\[1\]\.features: expected a feature set .* found "socio-nrom"\. Did you mean "socio-norm"\?/,
+  );
 });
 
 test("a missing MIMIC folder is named with the fix", () => {
-  fails({ data: { mimicCxr: "/nowhere/cxr", mimicIv: "/nowhere/iv" } }, /data\.mimicCxr: expected an existing folder, found nothing at \/nowhere\/cxr\. Point it at your MIMIC download/);
+  fails(
+    { data: { mimicCxr: "/nowhere/cxr", mimicIv: "/nowhere/iv" } },
+    /data\.mimicCxr: expected an existing folder, found nothing at \/nowhere\/cxr\. Point it at your MIMIC download/,
+  );
 });
 
 test("an external dataset folder that is not there is named before any work", () => {
-  fails({ external: { chexpert: "/nonexistent/CheXpert-v1.0" } }, /study\.yaml, external\.chexpert: expected the CheXpert folder, found no folder at \/nonexistent\/CheXpert-v1\.0/);
+  fails(
+    { external: { chexpert: "/nonexistent/CheXpert-v1.0" } },
+    /study\.yaml, external\.chexpert: expected the CheXpert folder, found no folder at \/nonexistent\/CheXpert-v1\.0/,
+  );
   fails({ external: { nih: 3 } }, /external\.nih: expected the NIH ChestX-ray14 folder, found 3/);
-  fails({ external: { chexpret: "." } }, /external\.chexpret: expected one of external\.chexpert, external\.nih.*Did you mean "chexpert"/);
+  fails(
+    { external: { chexpret: "." } },
+    /external\.chexpret: expected one of external\.chexpert, external\.nih.*Did you mean "chexpert"/,
+  );
   assert.deepEqual(studyConfig({ external: { nih: "." } }).external, { nih: "." });
 });
 
 test("a MIMIC folder without its files names the file it looked for", () => {
   const dir = tempDir("empty");
-  fails({ data: { mimicCxr: dir, mimicIv: dir } }, /expected the MIMIC-CXR-JPG metadata \(mimic-cxr-2\.0\.0-metadata\.csv\.gz or \.csv\), found none of them/);
+  fails(
+    { data: { mimicCxr: dir, mimicIv: dir } },
+    /expected the MIMIC-CXR-JPG metadata \(mimic-cxr-2\.0\.0-metadata\.csv\.gz or \.csv\), found none of them/,
+  );
 });
 
 test("a value of the wrong type names its path in the file", () => {
@@ -59,14 +85,35 @@ test("a value of the wrong type names its path in the file", () => {
 });
 
 test("a misspelt option is refused with the option it resembles", () => {
-  fails({ pretrian: {} }, /pretrian: expected one of .*found the unknown option "pretrian"\. Did you mean "pretrain"\?/);
-  fails({ pretrain: { epoch: 3 } }, /pretrain\.epoch: expected a pretraining option, found an unknown field "epoch"\. Did you mean "epochs"\?/);
-  fails({ baseline: "msn" }, /baseline: expected one of the models \(MSN, MSN\+demographics\), found "msn"\. Did you mean "MSN"\?/);
-  fails({ models: [{ name: "A", features: [] }, { name: "A", features: "sex" }] }, /models\[1\]\.name: expected a name no other model has/);
+  fails(
+    { pretrian: {} },
+    /pretrian: expected one of .*found the unknown option "pretrian"\. Did you mean "pretrain"\?/,
+  );
+  fails(
+    { pretrain: { epoch: 3 } },
+    /pretrain\.epoch: expected a pretraining option, found an unknown field "epoch"\. Did you mean "epochs"\?/,
+  );
+  fails(
+    { baseline: "msn" },
+    /baseline: expected one of the models \(MSN, MSN\+demographics\), found "msn"\. Did you mean "MSN"\?/,
+  );
+  fails(
+    {
+      models: [
+        { name: "A", features: [] },
+        { name: "A", features: "sex" },
+      ],
+    },
+    /models\[1\]\.name: expected a name no other model has/,
+  );
 });
 
 test("later config layers win, sections merge key by key", () => {
-  const m = mergeConfig(DEMO_CONFIG as Record<string, unknown>, { pretrain: { epochs: 1 } }, { name: "x", seed: undefined });
+  const m = mergeConfig(
+    DEMO_CONFIG as Record<string, unknown>,
+    { pretrain: { epochs: 1 } },
+    { name: "x", seed: undefined },
+  );
   assert.equal(m.name, "x");
   assert.equal((m.pretrain as { epochs: number; imageSize: number }).epochs, 1);
   assert.equal((m.pretrain as { epochs: number; imageSize: number }).imageSize, 112);
@@ -75,9 +122,18 @@ test("later config layers win, sections merge key by key", () => {
 test("the CLI stops on a bad config before any work, with exit code 2 and the field in the message", () => {
   const dir = tempDir("cli");
   const file = path.join(dir, "bad.yaml");
-  fs.writeFileSync(file, `name: bad\nrunsDir: ${dir}/runs\nmodels:\n  - { name: MSN, features: [] }\n  - { name: MSN+x, features: [sexx] }\n`);
-  const r = spawnSync(process.execPath, [path.join(packageRoot(), "bin", "ehr-msn.js"), "report", "--config", file], { encoding: "utf8" });
+  fs.writeFileSync(
+    file,
+    `name: bad\nrunsDir: ${dir}/runs\nmodels:\n  - { name: MSN, features: [] }\n  - { name: MSN+x, features: [sexx] }\n`,
+  );
+  const r = spawnSync(process.execPath, [path.join(packageRoot(), "bin", "ehr-msn.js"), "report", "--config", file], {
+    encoding: "utf8",
+  });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /bad\.yaml, models\[1\]\.features: .*found "sexx"\. Did you mean "sex"\?/);
-  assert.equal(fs.existsSync(path.join(dir, "runs", "bad")), false, "nothing was written before the config was checked");
+  assert.equal(
+    fs.existsSync(path.join(dir, "runs", "bad")),
+    false,
+    "nothing was written before the config was checked",
+  );
 });

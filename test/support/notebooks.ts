@@ -8,7 +8,9 @@ export const NOTEBOOKS = path.join(packageRoot(), "notebooks");
 
 /** Why notebook tests cannot run here, or undefined when they can (`npm test` sets the venv up). */
 export function notebookSkipReason(): string | false {
-  return fs.existsSync(venvPython()) ? false : "the Jupyter venv (.venv) is missing: run `npm run jupyter:setup` (npm test does it)";
+  return fs.existsSync(venvPython())
+    ? false
+    : "the Jupyter venv (.venv) is missing: run `npm run jupyter:setup` (npm test does it)";
 }
 
 /** Executes a notebook of notebooks/ and fails with the kernel's stderr when a cell fails. */

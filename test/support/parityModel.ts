@@ -8,11 +8,23 @@ import { Rng } from "../../src/util/random";
  * (Conv2DBackpropFilter, also missing in wasm).
  */
 export interface ParityParams {
-  wPatch: tf.Variable; cls: tf.Variable; pos: tf.Variable; wQkv: tf.Variable; w1: tf.Variable; w2: tf.Variable; filter: tf.Variable;
+  wPatch: tf.Variable;
+  cls: tf.Variable;
+  pos: tf.Variable;
+  wQkv: tf.Variable;
+  w1: tf.Variable;
+  w2: tf.Variable;
+  filter: tf.Variable;
 }
 
 export const PARITY_SHAPES: Record<keyof ParityParams, number[]> = {
-  wPatch: [48, 16], cls: [1, 1, 16], pos: [1, 5, 16], wQkv: [16, 48], w1: [16, 32], w2: [32, 16], filter: [3, 3, 3, 4],
+  wPatch: [48, 16],
+  cls: [1, 1, 16],
+  pos: [1, 5, 16],
+  wQkv: [16, 48],
+  w1: [16, 32],
+  w2: [32, 16],
+  filter: [3, 3, 3, 4],
 };
 
 /** Fixed values for every parameter and the input, the same on every backend. */
@@ -20,13 +32,18 @@ export function parityValues(seed = 1): { params: Record<keyof ParityParams, Flo
   const rng = new Rng(seed);
   const fill = (n: number, sd: number) => Float32Array.from({ length: n }, () => rng.normal(0, sd));
   const params = {} as Record<keyof ParityParams, Float32Array>;
-  for (const [k, shape] of Object.entries(PARITY_SHAPES)) params[k as keyof ParityParams] = fill(shape.reduce((a, b) => a * b, 1), 0.2);
+  for (const [k, shape] of Object.entries(PARITY_SHAPES))
+    params[k as keyof ParityParams] = fill(
+      shape.reduce((a, b) => a * b, 1),
+      0.2,
+    );
   return { params, x: fill(2 * 8 * 8 * 3, 1) };
 }
 
 export function makeParams(values: Record<keyof ParityParams, Float32Array>): ParityParams {
   const out = {} as Record<string, tf.Variable>;
-  for (const [k, shape] of Object.entries(PARITY_SHAPES)) out[k] = tf.variable(tf.tensor(values[k as keyof ParityParams], shape), true, `${k}_${Math.random()}`);
+  for (const [k, shape] of Object.entries(PARITY_SHAPES))
+    out[k] = tf.variable(tf.tensor(values[k as keyof ParityParams], shape), true, `${k}_${Math.random()}`);
   return out as unknown as ParityParams;
 }
 

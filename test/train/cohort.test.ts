@@ -23,13 +23,33 @@ let cohort: Cohort;
 
 /** A tiny model on 32 px views (8 px patches) and 16 px focal views of a 36 px cache. */
 const RUN = {
-  dim: 16, layers: 2, heads: 2, patch: 8, imageSize: 32, focalSize: 16, focalViews: 2,
-  numPrototypes: 16, projHidden: 32, ehrDim: 8, batchSize: 8, epochs: 2, lr: 1e-3, cacheShortSide: 36, quiet: true,
+  dim: 16,
+  layers: 2,
+  heads: 2,
+  patch: 8,
+  imageSize: 32,
+  focalSize: 16,
+  focalViews: 2,
+  numPrototypes: 16,
+  projHidden: 32,
+  ehrDim: 8,
+  batchSize: 8,
+  epochs: 2,
+  lr: 1e-3,
+  cacheShortSide: 36,
+  quiet: true,
 };
 
 before(async () => {
   await backend.init({ quiet: true });
-  const data = await generate({ dir: path.join(tmp, "synth"), patients: 14, images: true, imageLongSide: 44, seed: 3, quiet: true });
+  const data = await generate({
+    dir: path.join(tmp, "synth"),
+    patients: 14,
+    images: true,
+    imageLongSide: 44,
+    seed: 3,
+    quiet: true,
+  });
   cohort = await build({ mimicCxr: data.mimicCxr, mimicIv: data.mimicIv, quiet: true });
 });
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -39,7 +59,18 @@ test("pretrain on the cohort's pretraining split with socio-norm EHR: cache buil
   const images = cohort.split("pretrain").numRows();
   assert.ok(images >= 16, `${images} pretraining images`);
   const steps: number[] = [];
-  const r = await pretrain({ ...RUN, cohort, features: "socio-norm", dir, checkpointEvery: 2, callbacks: { onStep: ({ step }) => { steps.push(step); } } });
+  const r = await pretrain({
+    ...RUN,
+    cohort,
+    features: "socio-norm",
+    dir,
+    checkpointEvery: 2,
+    callbacks: {
+      onStep: ({ step }) => {
+        steps.push(step);
+      },
+    },
+  });
   const perEpoch = Math.floor(images / 8) + (images % 8 >= 2 ? 1 : 0);
   assert.equal(r.steps, 2 * perEpoch);
   assert.equal(steps.length, r.steps);
@@ -61,20 +92,35 @@ test("features: [] is vanilla MSN; an unknown feature and a mismatching ehrIn ar
   assert.ok(!v.model.namedParams().some(([n]) => n.startsWith("f_ehr")));
   v.model.dispose();
   const untouched = path.join(tmp, "never");
-  await assert.rejects(pretrain({ ...RUN, cohort, features: ["age_norm", "shoe_size"], dir: untouched }), (e: unknown) =>
-    e instanceof InputError && /features: expected a feature set .* found "shoe_size"/.test(e.message));
-  await assert.rejects(pretrain({ ...RUN, cohort, features: ["age_norm", "sex"], ehrIn: 2, dir: untouched }),
-    /ehrIn: expected 3, the width of the features \["age_norm","sex"\], found 2/);
-  await assert.rejects(pretrain({ ...RUN, cohort, imageSize: 30, dir: untouched }), /imageSize: expected a multiple of the patch size 8, found 30/);
+  await assert.rejects(
+    pretrain({ ...RUN, cohort, features: ["age_norm", "shoe_size"], dir: untouched }),
+    (e: unknown) => e instanceof InputError && /features: expected a feature set .* found "shoe_size"/.test(e.message),
+  );
+  await assert.rejects(
+    pretrain({ ...RUN, cohort, features: ["age_norm", "sex"], ehrIn: 2, dir: untouched }),
+    /ehrIn: expected 3, the width of the features \["age_norm","sex"\], found 2/,
+  );
+  await assert.rejects(
+    pretrain({ ...RUN, cohort, imageSize: 30, dir: untouched }),
+    /imageSize: expected a multiple of the patch size 8, found 30/,
+  );
   await assert.rejects(pretrain({ ...RUN, cohort, batchSize: 1, dir: untouched }), /batchSize: expected at least 2/);
-  await assert.rejects(pretrain({ ...RUN, cohort, source: cacheSource as never, dir: untouched }), /expected either `cohort` or `source`, found both/);
+  await assert.rejects(
+    pretrain({ ...RUN, cohort, source: cacheSource as never, dir: untouched }),
+    /expected either `cohort` or `source`, found both/,
+  );
   await assert.rejects(pretrain({ ...RUN, cohort, lrr: 1 } as never), /lrr: expected a pretraining option/);
   assert.ok(!fs.existsSync(untouched), "nothing was built for a refused configuration");
 });
 
 test("cohortSource: EHR rows follow their images; batches repeat exactly for the same (epoch, index)", async () => {
   const cache = openCache(path.join(tmp, "run", "image-cache"));
-  const src = cohortSource(cohort, cache, { features: "socio-norm", batchSize: 5, seed: 7, views: { randomSize: 32, focalSize: 16, focalViews: 2, channels: 3 } });
+  const src = cohortSource(cohort, cache, {
+    features: "socio-norm",
+    batchSize: 5,
+    seed: 7,
+    views: { randomSize: 32, focalSize: 16, focalViews: 2, channels: 3 },
+  });
   assert.equal(src.missing, 0);
   assert.deepEqual(src.ehrFeatures, ["male", "female", "age_norm"]);
   const a = await src.batch(1, 2);

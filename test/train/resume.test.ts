@@ -26,7 +26,9 @@ before(async () => {
 /** Runs the child until it has printed `killAfter` steps, waits `delayMs`, then SIGKILLs it. */
 function runAndKill(dir: string, killAfter: number, delayMs: number): Promise<{ lastStep: number; finished: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, "resumeChild.js"), dir], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [path.join(__dirname, "resumeChild.js"), dir], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let lastStep = 0;
     let finished = false;
     let err = "";
@@ -47,7 +49,10 @@ function runAndKill(dir: string, killAfter: number, delayMs: number): Promise<{ 
 }
 
 test("a run killed with SIGKILL at a random moment and resumed reaches the weights of an uninterrupted run", async () => {
-  const reference = await pretrainOnSource(RESUME_RUN, syntheticSource(RESUME_SOURCE), { dir: path.join(root, "ref"), quiet: true });
+  const reference = await pretrainOnSource(RESUME_RUN, syntheticSource(RESUME_SOURCE), {
+    dir: path.join(root, "ref"),
+    quiet: true,
+  });
   const want = flatState(reference.model.state());
   const wantHistory = reference.history;
   reference.model.dispose();
@@ -57,10 +62,16 @@ test("a run killed with SIGKILL at a random moment and resumed reaches the weigh
   const delayMs = Math.floor(Math.random() * 40);
   const killed = await runAndKill(dir, killAfter, delayMs);
   const survivors = listCheckpoints(dir).map((d) => path.basename(d));
-  console.log(`  killed after step ${killed.lastStep} (+${delayMs} ms); checkpoints left: ${survivors.join(", ") || "none"}`);
+  console.log(
+    `  killed after step ${killed.lastStep} (+${delayMs} ms); checkpoints left: ${survivors.join(", ") || "none"}`,
+  );
   assert.ok(!killed.finished, "the child was killed before the end");
 
-  const resumed = await pretrainOnSource(RESUME_RUN, syntheticSource(RESUME_SOURCE), { dir, resume: true, quiet: true });
+  const resumed = await pretrainOnSource(RESUME_RUN, syntheticSource(RESUME_SOURCE), {
+    dir,
+    resume: true,
+    quiet: true,
+  });
   assert.equal(resumed.resumedFrom, survivors.length ? Number(survivors.at(-1)!.slice(5)) : 0);
   const got = flatState(resumed.model.state());
   let differ = 0;
@@ -81,24 +92,47 @@ test("a corrupt checkpoint is refused with the reason", async () => {
   const bytes = fs.readFileSync(file);
   bytes[bytes.length - 5] ^= 0xff;
   fs.writeFileSync(file, bytes);
-  await assert.rejects(pretrainOnSource(run, syntheticSource(), { dir, resume: true, quiet: true }), (e: unknown) =>
-    e instanceof InputError && e.message.includes(last) && /model\.safetensors with the SHA-256 recorded/.test(e.message) && /corrupt/.test(e.message));
+  await assert.rejects(
+    pretrainOnSource(run, syntheticSource(), { dir, resume: true, quiet: true }),
+    (e: unknown) =>
+      e instanceof InputError &&
+      e.message.includes(last) &&
+      /model\.safetensors with the SHA-256 recorded/.test(e.message) &&
+      /corrupt/.test(e.message),
+  );
   fs.rmSync(path.join(last, "state.json"));
-  await assert.rejects(pretrainOnSource(run, syntheticSource(), { dir, resume: true, quiet: true }), /expected a readable state\.json/);
+  await assert.rejects(
+    pretrainOnSource(run, syntheticSource(), { dir, resume: true, quiet: true }),
+    /expected a readable state\.json/,
+  );
 });
 
 test("a checkpoint of another configuration or other data is refused, naming what differs", async () => {
   const dir = path.join(root, "mismatch");
   const run = { ...TINY, epochs: 1, checkpointEvery: 2 };
   (await pretrainOnSource(run, syntheticSource(), { dir, quiet: true })).model.dispose();
-  await assert.rejects(pretrainOnSource({ ...run, lr: 5e-4, layers: 3 }, syntheticSource(), { dir, resume: true, quiet: true }), (e: unknown) =>
-    e instanceof InputError && /layers 2 there but 3 now/.test(e.message) && /lr 0\.001 there but 0\.0005 now/.test(e.message));
-  await assert.rejects(pretrainOnSource(run, syntheticSource({ seed: 9 }), { dir, resume: true, quiet: true }),
-    /expected a checkpoint of a run on this data \(synthetic\(images=32, seed=9\)\), found one on synthetic\(images=32, seed=1\)/);
+  await assert.rejects(
+    pretrainOnSource({ ...run, lr: 5e-4, layers: 3 }, syntheticSource(), { dir, resume: true, quiet: true }),
+    (e: unknown) =>
+      e instanceof InputError &&
+      /layers 2 there but 3 now/.test(e.message) &&
+      /lr 0\.001 there but 0\.0005 now/.test(e.message),
+  );
+  await assert.rejects(
+    pretrainOnSource(run, syntheticSource({ seed: 9 }), { dir, resume: true, quiet: true }),
+    /expected a checkpoint of a run on this data \(synthetic\(images=32, seed=9\)\), found one on synthetic\(images=32, seed=1\)/,
+  );
   // A new run (no resume) in a folder with checkpoints is refused rather than mixed with them.
-  await assert.rejects(pretrainOnSource(run, syntheticSource(), { dir, quiet: true }), /dir: expected a folder without checkpoints for a new run, found checkpoints of an earlier run/);
+  await assert.rejects(
+    pretrainOnSource(run, syntheticSource(), { dir, quiet: true }),
+    /dir: expected a folder without checkpoints for a new run, found checkpoints of an earlier run/,
+  );
   // The right configuration resumes; checkpointEvery may change.
-  const ok = await pretrainOnSource({ ...run, checkpointEvery: 1 }, syntheticSource(), { dir, resume: true, quiet: true });
+  const ok = await pretrainOnSource({ ...run, checkpointEvery: 1 }, syntheticSource(), {
+    dir,
+    resume: true,
+    quiet: true,
+  });
   assert.equal(ok.resumedFrom, 4);
   ok.model.dispose();
 });
@@ -106,11 +140,21 @@ test("a checkpoint of another configuration or other data is refused, naming wha
 test("a NaN loss stops the run with a message and keeps the last good checkpoint", async () => {
   const dir = path.join(root, "nan");
   const run = { ...TINY, epochs: 2, checkpointEvery: 2 };
-  await assert.rejects(pretrainOnSource(run, syntheticSource({ nanFrom: 5 }), { dir, quiet: true }), (e: unknown) =>
-    e instanceof TrainingDivergedError && e.step === 5 && Number.isNaN(e.loss) && /stopped at step 6: the loss is NaN/.test(e.message) &&
-    e.checkpoint !== undefined && e.message.includes(e.checkpoint));
+  await assert.rejects(
+    pretrainOnSource(run, syntheticSource({ nanFrom: 5 }), { dir, quiet: true }),
+    (e: unknown) =>
+      e instanceof TrainingDivergedError &&
+      e.step === 5 &&
+      Number.isNaN(e.loss) &&
+      /stopped at step 6: the loss is NaN/.test(e.message) &&
+      e.checkpoint !== undefined &&
+      e.message.includes(e.checkpoint),
+  );
   const left = listCheckpoints(dir);
-  assert.deepEqual(left.map((d) => path.basename(d)), ["step-00000002", "step-00000004"]);
+  assert.deepEqual(
+    left.map((d) => path.basename(d)),
+    ["step-00000002", "step-00000004"],
+  );
   const c = readCheckpoint(left[1]);
   assert.ok(c.history.loss.every(Number.isFinite));
   for (const t of c.model.values()) assert.ok(t.data.every(Number.isFinite));

@@ -10,8 +10,14 @@ import { syntheticSource } from "./support";
 async function main(): Promise<void> {
   await backend.init({ quiet: true });
   const r = await pretrainOnSource(RESUME_RUN, syntheticSource(RESUME_SOURCE), {
-    dir: process.argv[2], resume: true, quiet: true,
-    callbacks: { onStep: ({ step }) => { process.stdout.write(`step ${step}\n`); } },
+    dir: process.argv[2],
+    resume: true,
+    quiet: true,
+    callbacks: {
+      onStep: ({ step }) => {
+        process.stdout.write(`step ${step}\n`);
+      },
+    },
   });
   r.model.dispose();
   process.stdout.write("done\n");

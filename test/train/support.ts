@@ -5,8 +5,21 @@ import type { BatchSource, PretrainBatch } from "../../src/train/source";
 
 /** A tiny model and view geometry (16 px views of 4 px patches, 8 px focal views) that trains in milliseconds per step. */
 export const TINY: Partial<PretrainConfig> = {
-  dim: 16, layers: 2, heads: 2, patch: 4, imageSize: 16, focalSize: 8, focalViews: 2,
-  numPrototypes: 16, projHidden: 32, projOut: 16, ehrDim: 8, batchSize: 8, epochs: 2, lr: 1e-3, seed: 3,
+  dim: 16,
+  layers: 2,
+  heads: 2,
+  patch: 4,
+  imageSize: 16,
+  focalSize: 8,
+  focalViews: 2,
+  numPrototypes: 16,
+  projHidden: 32,
+  projOut: 16,
+  ehrDim: 8,
+  batchSize: 8,
+  epochs: 2,
+  lr: 1e-3,
+  seed: 3,
 };
 
 export interface SyntheticOptions {
@@ -66,15 +79,28 @@ export function syntheticSource(o: SyntheticOptions = {}): BatchSource {
             const x0 = rng.range(0, 1 - s);
             boxes.push(rng.bernoulli(0.5) ? [y0, x0, y0 + s, x0 + s] : [y0, x0 + s, y0 + s, x0]);
           }
-          const v = tf.image.cropAndResize(imgs, boxes, ids.map((_, j) => j), [out, out]).tile([1, 1, 1, 3]) as tf.Tensor4D;
-          return nan ? v.mul(NaN) as tf.Tensor4D : v;
+          const v = tf.image
+            .cropAndResize(
+              imgs,
+              boxes,
+              ids.map((_, j) => j),
+              [out, out],
+            )
+            .tile([1, 1, 1, 3]) as tf.Tensor4D;
+          return nan ? (v.mul(NaN) as tf.Tensor4D) : v;
         };
         const target = crop(size, 0.3, 1);
         const anchor = crop(size, 0.3, 1);
-        const focal = views > 0 ? tf.concat(Array.from({ length: views }, () => crop(focalSize, 0.05, 0.3))) as tf.Tensor4D : tf.zeros([0, focalSize, focalSize, 3]) as tf.Tensor4D;
+        const focal =
+          views > 0
+            ? (tf.concat(Array.from({ length: views }, () => crop(focalSize, 0.05, 0.3))) as tf.Tensor4D)
+            : (tf.zeros([0, focalSize, focalSize, 3]) as tf.Tensor4D);
         const batch: PretrainBatch = { target, anchor, focal };
         if (features.length > 0) {
-          batch.ehr = tf.tensor2d(ids.flatMap((i) => features.map((_, f) => (f === kinds[i] % features.length ? 1 : 0) + 0.1 * rng.normal())), [ids.length, features.length]);
+          batch.ehr = tf.tensor2d(
+            ids.flatMap((i) => features.map((_, f) => (f === kinds[i] % features.length ? 1 : 0) + 0.1 * rng.normal())),
+            [ids.length, features.length],
+          );
         }
         return batch as unknown as tf.TensorContainer;
       }) as unknown as PretrainBatch;

@@ -15,7 +15,12 @@ const fig = forestPlot([
   { model: "MSN </script><b>x", metric: "AUROC", value: 0.728, lo: 0.724, hi: 0.731 },
 ]);
 
-const table = aq.table({ dicom_id: ["d-1", "d-2", "d-3"], subject_id: [10000032, 10000033, 10000034], split: ["train", "test", "train"], age: [52.5, 61, 70.25] });
+const table = aq.table({
+  dicom_id: ["d-1", "d-2", "d-3"],
+  subject_id: [10000032, 10000033, 10000034],
+  split: ["train", "test", "train"],
+  age: [52.5, 61, 70.25],
+});
 
 test("JSON inside a script element cannot close it", () => {
   const s = scriptJson({ name: "a </script> b & c", line: "x\u2028y" });
@@ -27,7 +32,11 @@ test("JSON inside a script element cannot close it", () => {
   assert.match(html, /<div id="plot-1" class="ehr-msn-plot" style="width:100%;height:\d+px;"><\/div>/);
   assert.match(html, /Plotly\.newPlot\(el, spec\.data, spec\.layout, spec\.config\)/);
   assert.ok(!html.includes("plotly.js v3"), "no library unless asked");
-  assert.ok(figureHtml(fig, { includePlotly: true }).startsWith(`<script type="text/javascript">${plotlyLibrary().slice(0, 100)}`));
+  assert.ok(
+    figureHtml(fig, { includePlotly: true }).startsWith(
+      `<script type="text/javascript">${plotlyLibrary().slice(0, 100)}`,
+    ),
+  );
 });
 
 test("tables render with identifier columns hidden unless asked, and say so", () => {
@@ -49,7 +58,14 @@ test("report() writes one self-contained offline HTML file with plotly.js inline
     const file = report({
       title: "Demo <run>",
       file: path.join(dir, "sub", "report.html"),
-      sections: [{ heading: "Results" }, "Linear probing on the test split.\n\nSecond paragraph & more.", fig, table, curves, { html: "<p id=raw>raw</p>" }],
+      sections: [
+        { heading: "Results" },
+        "Linear probing on the test split.\n\nSecond paragraph & more.",
+        fig,
+        table,
+        curves,
+        { html: "<p id=raw>raw</p>" },
+      ],
     });
     assert.equal(file, path.join(dir, "sub", "report.html"));
     const html = fs.readFileSync(file, "utf8");

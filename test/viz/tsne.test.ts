@@ -21,15 +21,20 @@ const golden = JSON.parse(fs.readFileSync(path.join(packageRoot(), "test", "gold
 const flat = (rows: number[][]) => Float64Array.from(rows.flat());
 
 /** The sparse P as a map "i,j" -> value. */
-function entries(P: { indptr: ArrayLike<number>; indices: ArrayLike<number>; values: ArrayLike<number> }, n: number): Map<string, number> {
+function entries(
+  P: { indptr: ArrayLike<number>; indices: ArrayLike<number>; values: ArrayLike<number> },
+  n: number,
+): Map<string, number> {
   const m = new Map<string, number>();
-  for (let i = 0; i < n; i++) for (let e = P.indptr[i]; e < P.indptr[i + 1]; e++) m.set(`${i},${P.indices[e]}`, P.values[e]);
+  for (let i = 0; i < n; i++)
+    for (let e = P.indptr[i]; e < P.indptr[i + 1]; e++) m.set(`${i},${P.indices[e]}`, P.values[e]);
   return m;
 }
 
 function densify(P: SparseP): Float64Array {
   const D = new Float64Array(P.n * P.n);
-  for (let i = 0; i < P.n; i++) for (let e = P.indptr[i]; e < P.indptr[i + 1]; e++) D[i * P.n + P.indices[e]] = P.values[e];
+  for (let i = 0; i < P.n; i++)
+    for (let e = P.indptr[i]; e < P.indptr[i + 1]; e++) D[i * P.n + P.indices[e]] = P.values[e];
   return D;
 }
 
@@ -68,7 +73,10 @@ test("exact joint probabilities over all pairs equal scikit-learn's _joint_proba
     assert.equal(P[i * p.n + i], 0);
     for (let j = i + 1; j < p.n; j++, k++) {
       const v = g.P[k];
-      assert.ok(Math.abs(P[i * p.n + j] - v) <= 1e-4 * v + 1e-15, `P[${i},${j}] = ${P[i * p.n + j]}, scikit-learn ${v}`);
+      assert.ok(
+        Math.abs(P[i * p.n + j] - v) <= 1e-4 * v + 1e-15,
+        `P[${i},${j}] = ${P[i * p.n + j]}, scikit-learn ${v}`,
+      );
       assert.equal(P[i * p.n + j], P[j * p.n + i]);
     }
   }
@@ -83,13 +91,19 @@ test("exact KL divergence and gradient equal scikit-learn's _kl_divergence", () 
   const grad = new Float64Array(2 * n);
   const kl = exactGradient(P, flat(g.Y), n, 1, grad);
   assert.ok(Math.abs(kl - g.kl) < 1e-9 * g.kl, `KL ${kl} vs ${g.kl}`);
-  for (let i = 0; i < 2 * n; i++) assert.ok(Math.abs(grad[i] - g.grad[i]) < 1e-9, `grad[${i}] ${grad[i]} vs ${g.grad[i]}`);
+  for (let i = 0; i < 2 * n; i++)
+    assert.ok(Math.abs(grad[i] - g.grad[i]) < 1e-9, `grad[${i}] ${grad[i]} vs ${g.grad[i]}`);
 });
 
 test("Barnes-Hut gradient: exact at theta 0 and within 2% of scikit-learn's at theta 0.5", () => {
   const g = golden.nn;
   const n = g.X.length;
-  const P: SparseP = { n, indptr: Int32Array.from(g.indptr), indices: Int32Array.from(g.indices), values: Float64Array.from(g.values) };
+  const P: SparseP = {
+    n,
+    indptr: Int32Array.from(g.indptr),
+    indices: Int32Array.from(g.indices),
+    values: Float64Array.from(g.values),
+  };
   const bh = new BarnesHut(P);
   const Y = flat(g.Y);
   const grad0 = new Float64Array(2 * n);
@@ -101,12 +115,14 @@ test("Barnes-Hut gradient: exact at theta 0 and within 2% of scikit-learn's at t
   for (let i = 0; i < 2 * n; i++) assert.ok(Math.abs(grad0[i] - exact[i]) < 1e-9);
   // scikit-learn computes in float32: equal to about 1e-6.
   assert.ok(Math.abs(kl0 - g.klBh0) < 1e-5, `KL ${kl0} vs scikit-learn ${g.klBh0}`);
-  for (let i = 0; i < 2 * n; i++) assert.ok(Math.abs(grad0[i] - g.gradBh0[i]) < 1e-5, `grad[${i}] ${grad0[i]} vs ${g.gradBh0[i]}`);
+  for (let i = 0; i < 2 * n; i++)
+    assert.ok(Math.abs(grad0[i] - g.gradBh0[i]) < 1e-5, `grad[${i}] ${grad0[i]} vs ${g.gradBh0[i]}`);
   // At theta 0.5 both are approximations of the exact gradient, by different trees.
   const grad = new Float64Array(2 * n);
   const kl = bh.evaluate(Y, 1, 0.5, grad);
   const rel = (a: ArrayLike<number>) => {
-    let num = 0, den = 0;
+    let num = 0,
+      den = 0;
     for (let i = 0; i < 2 * n; i++) {
       num += (a[i] - exact[i]) ** 2;
       den += exact[i] ** 2;
@@ -149,7 +165,13 @@ test("exact t-SNE on 50 points matches scikit-learn's exact method", async () =>
 test("tsne() returns rows of [x, y]; the seed decides a random start", async () => {
   const X = golden.exact.X as number[][];
   const a = await tsne(X, { perplexity: 5, init: "random", seed: 3, maxIter: 300 });
-  const b = await tsne(Float32Array.from(X.flat()), { dims: X[0].length, perplexity: 5, init: "random", seed: 3, maxIter: 300 });
+  const b = await tsne(Float32Array.from(X.flat()), {
+    dims: X[0].length,
+    perplexity: 5,
+    init: "random",
+    seed: 3,
+    maxIter: 300,
+  });
   const c = await tsne(X, { perplexity: 5, init: "random", seed: 4, maxIter: 300 });
   assert.equal(a.length, X.length);
   assert.ok(a.every((r) => r.length === 2 && r.every(Number.isFinite)));
@@ -171,14 +193,20 @@ test("PCA initialisation spans scikit-learn's first two principal axes", async (
   for (let i = 0; i < p.n; i++) for (let j = 0; j < p.dims; j++) mean[j] += p.data[i * p.dims + j] / p.n;
   for (let c = 0; c < 2; c++) {
     const ref = new Float64Array(p.n);
-    for (let i = 0; i < p.n; i++) for (let j = 0; j < p.dims; j++) ref[i] += (p.data[i * p.dims + j] - mean[j]) * g.pcaAxes[c][j];
-    let dot = 0, na = 0, nb = 0;
+    for (let i = 0; i < p.n; i++)
+      for (let j = 0; j < p.dims; j++) ref[i] += (p.data[i * p.dims + j] - mean[j]) * g.pcaAxes[c][j];
+    let dot = 0,
+      na = 0,
+      nb = 0;
     for (let i = 0; i < p.n; i++) {
       dot += ref[i] * proj[2 * i + c];
       na += ref[i] ** 2;
       nb += proj[2 * i + c] ** 2;
     }
-    assert.ok(Math.abs(dot) / Math.sqrt(na * nb) > 0.9999, `component ${c}: |cos| ${Math.abs(dot) / Math.sqrt(na * nb)}`);
+    assert.ok(
+      Math.abs(dot) / Math.sqrt(na * nb) > 0.9999,
+      `component ${c}: |cos| ${Math.abs(dot) / Math.sqrt(na * nb)}`,
+    );
   }
 });
 
@@ -187,11 +215,20 @@ test("Jacobi eigen-decomposition of a symmetric matrix", () => {
   const { values, vectors } = jacobiEigen(Float64Array.from([2, 1, 0, 1, 2, 0, 0, 0, 5]), 3);
   assert.deepEqual([...values].map((v) => Math.round(v * 1e9) / 1e9).sort(), [1, 3, 5]);
   const k = [...values].findIndex((v) => Math.abs(v - 3) < 1e-9);
-  assert.ok(Math.abs(Math.abs(vectors[0 * 3 + k]) - Math.SQRT1_2) < 1e-9 && Math.abs(vectors[0 * 3 + k] - vectors[1 * 3 + k]) < 1e-9);
+  assert.ok(
+    Math.abs(Math.abs(vectors[0 * 3 + k]) - Math.SQRT1_2) < 1e-9 &&
+      Math.abs(vectors[0 * 3 + k] - vectors[1 * 3 + k]) < 1e-9,
+  );
 });
 
 test("nearest neighbours leave the point itself out and come nearest first", async () => {
-  const X = [[0, 0], [1, 0], [3, 0], [7, 0], [12, 0]];
+  const X = [
+    [0, 0],
+    [1, 0],
+    [3, 0],
+    [7, 0],
+    [12, 0],
+  ];
   const nn = await nearestNeighbors(toPoints(X), 2, { quiet: true });
   assert.deepEqual(Array.from(nn.indices), [1, 2, 0, 2, 1, 0, 2, 4, 3, 2]);
   assert.deepEqual(Array.from(nn.dist2), [1, 9, 1, 4, 4, 9, 16, 25, 25, 81]);
@@ -199,12 +236,22 @@ test("nearest neighbours leave the point itself out and come nearest first", asy
 
 test("bad input raises InputError naming the field or row", async () => {
   const X = golden.exact.X as number[][];
-  await assert.rejects(tsne(X, { perplexity: 50 }), (e: unknown) => e instanceof InputError && /perplexity/.test(e.message) && /below the number of points/.test(e.message));
+  await assert.rejects(
+    tsne(X, { perplexity: 50 }),
+    (e: unknown) =>
+      e instanceof InputError && /perplexity/.test(e.message) && /below the number of points/.test(e.message),
+  );
   const bad = X.map((r) => [...r]);
   bad[2][1] = NaN;
-  await assert.rejects(tsne(bad), (e: unknown) => e instanceof InputError && /row 3/.test(e.message) && /NaN/.test(e.message));
+  await assert.rejects(
+    tsne(bad),
+    (e: unknown) => e instanceof InputError && /row 3/.test(e.message) && /NaN/.test(e.message),
+  );
   await assert.rejects(tsne(new Float32Array(10)), (e: unknown) => e instanceof InputError && /dims/.test(e.message));
-  await assert.rejects(tsne(X, { method: "exact", init: [[0, 0]] }), (e: unknown) => e instanceof InputError && /init/.test(e.message) && /50 rows/.test(e.message));
+  await assert.rejects(
+    tsne(X, { method: "exact", init: [[0, 0]] }),
+    (e: unknown) => e instanceof InputError && /init/.test(e.message) && /50 rows/.test(e.message),
+  );
 });
 
 test("UMAP (umap-js) separates the clusters and is seeded", async () => {

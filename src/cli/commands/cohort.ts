@@ -34,55 +34,133 @@ export interface CohortFlags {
 
 /** The CohortOptions of the flags (a config file may fill the same object). */
 export function cohortOptions(f: CohortFlags): CohortOptions {
-  for (const [flag, v] of [["--mimic-cxr", f.mimicCxr], ["--mimic-iv", f.mimicIv]] as const) {
+  for (const [flag, v] of [
+    ["--mimic-cxr", f.mimicCxr],
+    ["--mimic-iv", f.mimicIv],
+  ] as const) {
     if (!v) throw new InputError({ field: flag, expected: "a folder", found: "nothing" });
   }
   let ageBounds: CohortOptions["ageBounds"];
   if (f.ageBounds === "fixed" || f.ageBounds === "train" || f.ageBounds === undefined) ageBounds = f.ageBounds;
   else {
     const [min, max] = f.ageBounds.split(",").map(Number);
-    if (!(max > min)) throw new InputError({ field: "--age-bounds", expected: `fixed, train or MIN,MAX with MAX > MIN`, found: JSON.stringify(f.ageBounds) });
+    if (!(max > min))
+      throw new InputError({
+        field: "--age-bounds",
+        expected: `fixed, train or MIN,MAX with MAX > MIN`,
+        found: JSON.stringify(f.ageBounds),
+      });
     ageBounds = { min, max };
   }
-  const split: CohortOptions["split"] = f.split === "random" ? { validate: f.validate ?? 0.1, test: f.test ?? 0.1, seed: f.seed } : f.split;
+  const split: CohortOptions["split"] =
+    f.split === "random" ? { validate: f.validate ?? 0.1, test: f.test ?? 0.1, seed: f.seed } : f.split;
   return {
-    mimicCxr: f.mimicCxr!, mimicIv: f.mimicIv!, images: f.images, imageLayout: f.imageLayout, checkImages: f.checkImages,
-    uncertain: f.uncertain, impute: f.impute, stayMatch: f.stayMatch, split, pretrainSplit: f.pretrainSplit, ageBounds, seed: f.seed, quiet: f.quiet,
+    mimicCxr: f.mimicCxr!,
+    mimicIv: f.mimicIv!,
+    images: f.images,
+    imageLayout: f.imageLayout,
+    checkImages: f.checkImages,
+    uncertain: f.uncertain,
+    impute: f.impute,
+    stayMatch: f.stayMatch,
+    split,
+    pretrainSplit: f.pretrainSplit,
+    ageBounds,
+    seed: f.seed,
+    quiet: f.quiet,
   };
 }
 
 /** `ehr-msn cohort`: the cohort as a CSV, one row per image. */
 export function registerCohort(program: Command): void {
   withConfigFile(program.command("cohort"))
-    .description("build the cohort from MIMIC-CXR-JPG and MIMIC-IV and write one CSV row per image (dicom_id, split, 14 labels, age, sex, view, position, icu, mortality)")
-    .option("--mimic-cxr <dir>", "(required) MIMIC-CXR-JPG 2.0.0 folder (mimic-cxr-2.0.0-metadata.csv(.gz), -chexpert, -split)")
+    .description(
+      "build the cohort from MIMIC-CXR-JPG and MIMIC-IV and write one CSV row per image (dicom_id, split, 14 labels, age, sex, view, position, icu, mortality)",
+    )
+    .option(
+      "--mimic-cxr <dir>",
+      "(required) MIMIC-CXR-JPG 2.0.0 folder (mimic-cxr-2.0.0-metadata.csv(.gz), -chexpert, -split)",
+    )
     .option("--mimic-iv <dir>", "(required) MIMIC-IV folder (hosp/ and icu/, or core/ and icu/)")
     .option("--out <file>", "(required) CSV to write (.csv, or .csv.gz to compress)")
     .option("--images <dir>", "root of the JPEGs (default: --mimic-cxr)")
-    .addOption(new Option("--image-layout <l>", "mimic: files/pXX/pN/sN/<dicom_id>.jpg; flat: <dicom_id>.jpg").choices(["mimic", "flat"]))
+    .addOption(
+      new Option("--image-layout <l>", "mimic: files/pXX/pN/sN/<dicom_id>.jpg; flat: <dicom_id>.jpg").choices([
+        "mimic",
+        "flat",
+      ]),
+    )
     .option("--check-images", "leave out (and count) images whose JPEG is missing")
-    .addOption(new Option("--uncertain <policy>", "uncertain labels (-1.0) become 0, 1 or -1 (ignored)").choices(["zeros", "ones", "ignore"]))
-    .addOption(new Option("--impute <how>", "missing view / position: random forest, training mode, or drop the row").choices(["model", "mode", "drop"]))
-    .addOption(new Option("--stay-match <rule>", "studies to admissions and ICU stays: by calendar date (authors), by time, or the subject's last admission").choices(["date", "datetime", "last-admission"]))
-    .option("--split <s>", "official (mimic-cxr-2.0.0-split), a split file with dicom_id and split, or random (by patient)")
-    .option("--validate <f>", "with --split random: fraction of patients in validate (default 0.1)", finiteFlag("--validate"))
+    .addOption(
+      new Option("--uncertain <policy>", "uncertain labels (-1.0) become 0, 1 or -1 (ignored)").choices([
+        "zeros",
+        "ones",
+        "ignore",
+      ]),
+    )
+    .addOption(
+      new Option("--impute <how>", "missing view / position: random forest, training mode, or drop the row").choices([
+        "model",
+        "mode",
+        "drop",
+      ]),
+    )
+    .addOption(
+      new Option(
+        "--stay-match <rule>",
+        "studies to admissions and ICU stays: by calendar date (authors), by time, or the subject's last admission",
+      ).choices(["date", "datetime", "last-admission"]),
+    )
+    .option(
+      "--split <s>",
+      "official (mimic-cxr-2.0.0-split), a split file with dicom_id and split, or random (by patient)",
+    )
+    .option(
+      "--validate <f>",
+      "with --split random: fraction of patients in validate (default 0.1)",
+      finiteFlag("--validate"),
+    )
     .option("--test <f>", "with --split random: fraction of patients in test (default 0.1)", finiteFlag("--test"))
-    .addOption(new Option("--pretrain-split <s>", "images pretraining may see (default train; all = the authors)").choices(["train", "validate", "test", "all"]))
+    .addOption(
+      new Option("--pretrain-split <s>", "images pretraining may see (default train; all = the authors)").choices([
+        "train",
+        "validate",
+        "test",
+        "all",
+      ]),
+    )
     .option("--age-bounds <b>", "age_norm bounds: fixed (16-100, the authors), train, or MIN,MAX")
     .option("--seed <n>", "seed of the imputation forest and random splits (default 24)", finiteFlag("--seed"))
-    .option("--features <spec>", "also write these EHR feature columns (a feature set such as all-age-norm, or names joined by commas)")
+    .option(
+      "--features <spec>",
+      "also write these EHR feature columns (a feature set such as all-age-norm, or names joined by commas)",
+    )
     .option("--path", "also write each image's path")
     .option("--report <file>", "write the build report (rows in and out per step, rows left out by reason) as JSON")
     .option("--quiet", "no progress display")
     .action(async (flags: CohortFlags) => {
       if (!flags.out) throw new InputError({ field: "--out", expected: "the CSV file to write", found: "nothing" });
       const c = await build(cohortOptions(flags));
-      const cols = ["dicom_id", "split", ...(flags.path ? ["path"] : []), ...CHEXPERT_LABELS, "age", "sex", "view", "position", "icu", "mortality"];
+      const cols = [
+        "dicom_id",
+        "split",
+        ...(flags.path ? ["path"] : []),
+        ...CHEXPERT_LABELS,
+        "age",
+        "sex",
+        "view",
+        "position",
+        "icu",
+        "mortality",
+      ];
       let table = c.table.select(cols);
       if (flags.features) {
         // The authors' feature CSVs: one column per encoded feature, for every image ("icu" is the
         // same 0/1 as the EHR field of that name, so it stays in its place).
-        const m = c.features(flags.features.split(",").map((x) => x.trim()), "all");
+        const m = c.features(
+          flags.features.split(",").map((x) => x.trim()),
+          "all",
+        );
         const n = table.numRows();
         const w = m.names.length;
         const features: Record<string, Float64Array> = {};
@@ -97,7 +175,8 @@ export function registerCohort(program: Command): void {
       const text = table.toCSV();
       fs.mkdirSync(path.dirname(path.resolve(flags.out!)), { recursive: true });
       fs.writeFileSync(flags.out!, flags.out!.endsWith(".gz") ? zlib.gzipSync(text) : text);
-      if (flags.report) fs.writeFileSync(flags.report, JSON.stringify({ ...c.report, text: undefined }, null, 2) + "\n");
+      if (flags.report)
+        fs.writeFileSync(flags.report, JSON.stringify({ ...c.report, text: undefined }, null, 2) + "\n");
       console.log(c.report.text());
       console.log(`\n${c.summary().text()}`);
       console.log(`\nwrote ${table.numRows()} rows to ${flags.out}`);

@@ -7,4 +7,11 @@ import { registerCohort } from "./cohort";
 import { registerStudy } from "./study";
 
 /** Every sub-command registers itself here, in the order `--help` lists them. */
-export const commands: ((program: Command) => void)[] = [registerSynth, registerCohort, registerStudy, registerKernel, registerLab, registerDoctor];
+export const commands: ((program: Command) => void)[] = [
+  registerSynth,
+  registerCohort,
+  registerStudy,
+  registerKernel,
+  registerLab,
+  registerDoctor,
+];

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { installKernel, setupJupyter } from "../../notebook/jupyter";
 
 export function registerKernel(program: Command): void {
-  const kernel = program.command("kernel").description("the Jupyter kernel \"ehr-msn (TypeScript)\"");
+  const kernel = program.command("kernel").description('the Jupyter kernel "ehr-msn (TypeScript)"');
   kernel
     .command("install")
     .description("register the kernel with a Jupyter (the project's .venv by default)")

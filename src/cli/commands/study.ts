@@ -28,14 +28,21 @@ interface StudyFlags {
 
 function studyOptions(cmd: Command): Command {
   return cmd
-    .option("--config <file>", "the study configuration (JSON or YAML; see README \"Configuration\"); flags win over it")
+    .option("--config <file>", 'the study configuration (JSON or YAML; see README "Configuration"); flags win over it')
     .option("--name <run>", "run folder name under --runs-dir (default: the config's, else the command's)")
     .option("--runs-dir <dir>", "where run folders go (default runs)")
     .option("--seed <n>", "one seed for data, pretraining, probes and t-SNE", intFlag("--seed"))
-    .option("--synth <patients>", "use a synthetic cohort of this many imaged patients (written into the run folder)", intFlag("--synth"))
+    .option(
+      "--synth <patients>",
+      "use a synthetic cohort of this many imaged patients (written into the run folder)",
+      intFlag("--synth"),
+    )
     .option("--mimic-cxr <dir>", "MIMIC-CXR-JPG 2.0.0 folder (with --mimic-iv)")
     .option("--mimic-iv <dir>", "MIMIC-IV folder (hosp/ + icu/ or core/ + icu/)")
-    .option("--features <spec>", "train one model with these EHR features (a feature set such as socio-norm, names joined by commas, or none)")
+    .option(
+      "--features <spec>",
+      "train one model with these EHR features (a feature set such as socio-norm, names joined by commas, or none)",
+    )
     .addOption(new Option("--vit <size>", "ViT size").choices(["tiny", "small", "base"]))
     .option("--epochs <n>", "pretraining epochs", intFlag("--epochs"))
     .option("--batch-size <n>", "pretraining batch size", intFlag("--batch-size"))
@@ -52,11 +59,23 @@ function openStudy(preset: Record<string, unknown>, flags: StudyFlags): Study {
   if (flags.synth !== undefined) fromFlags.data = { synth: { patients: flags.synth, imageLongSide: 512 } };
   if (flags.mimicCxr || flags.mimicIv) fromFlags.data = { mimicCxr: flags.mimicCxr, mimicIv: flags.mimicIv };
   if (flags.features !== undefined) {
-    const features = flags.features === "none" ? [] : flags.features.includes(",") ? flags.features.split(",").map((x) => x.trim()) : flags.features;
-    fromFlags.models = [{ name: Array.isArray(features) && features.length === 0 ? "MSN" : `MSN+${flags.features.replace(/,/g, "+")}`, features }];
+    const features =
+      flags.features === "none"
+        ? []
+        : flags.features.includes(",")
+          ? flags.features.split(",").map((x) => x.trim())
+          : flags.features;
+    fromFlags.models = [
+      {
+        name: Array.isArray(features) && features.length === 0 ? "MSN" : `MSN+${flags.features.replace(/,/g, "+")}`,
+        features,
+      },
+    ];
     fromFlags.baseline = (fromFlags.models as { name: string }[])[0].name;
   }
-  const external = Object.fromEntries(Object.entries({ chexpert: flags.chexpert, nih: flags.nih }).filter(([, dir]) => dir !== undefined));
+  const external = Object.fromEntries(
+    Object.entries({ chexpert: flags.chexpert, nih: flags.nih }).filter(([, dir]) => dir !== undefined),
+  );
   if (Object.keys(external).length > 0) fromFlags.external = external;
   const pretrain = { vit: flags.vit, epochs: flags.epochs, batchSize: flags.batchSize, imageSize: flags.imageSize };
   if (Object.values(pretrain).some((v) => v !== undefined)) fromFlags.pretrain = pretrain;
@@ -64,7 +83,11 @@ function openStudy(preset: Record<string, unknown>, flags: StudyFlags): Study {
 }
 
 /** Runs `body` on the study and always frees it. */
-async function withStudy(preset: Record<string, unknown>, flags: StudyFlags, body: (s: Study) => Promise<void>): Promise<void> {
+async function withStudy(
+  preset: Record<string, unknown>,
+  flags: StudyFlags,
+  body: (s: Study) => Promise<void>,
+): Promise<void> {
   const study = openStudy(preset, flags);
   console.log(`run folder: ${study.folder.dir}`);
   try {
@@ -99,59 +122,97 @@ export function registerStudy(program: Command): void {
   studyOptions(program.command("pretrain"))
     .description("pretrain the study's encoders (vanilla MSN and EHR-MSN), resuming from the run folder's checkpoints")
     .option("--model <name>", "only this model of the study")
-    .action((flags: StudyFlags) => withStudy({ name: "study" }, flags, async (study) => {
-      for (const name of models(study, flags.model)) {
-        await study.encoder(name);
-        console.log(`${name}: ${path.join(study.folder.dir, "models", name, "encoder.safetensors")}`);
-      }
-    }));
+    .action((flags: StudyFlags) =>
+      withStudy({ name: "study" }, flags, async (study) => {
+        for (const name of models(study, flags.model)) {
+          await study.encoder(name);
+          console.log(`${name}: ${path.join(study.folder.dir, "models", name, "encoder.safetensors")}`);
+        }
+      }),
+    );
 
   studyOptions(program.command("probe"))
-    .description("linear probes of the study's encoders (the authors' protocol), the results table with CIs and the tests against the baseline")
-    .action((flags: StudyFlags) => withStudy({ name: "study" }, flags, async (study) => {
-      const table = await study.table();
-      printTable(table);
-      console.log(`\nresults: ${path.join(study.folder.dir, "results.csv")}`);
-    }));
+    .description(
+      "linear probes of the study's encoders (the authors' protocol), the results table with CIs and the tests against the baseline",
+    )
+    .action((flags: StudyFlags) =>
+      withStudy({ name: "study" }, flags, async (study) => {
+        const table = await study.table();
+        printTable(table);
+        console.log(`\nresults: ${path.join(study.folder.dir, "results.csv")}`);
+      }),
+    );
 
   studyOptions(program.command("external"))
-    .description("external validation (the paper's Table 4): each model's MIMIC probe on CheXpert's test split, and a probe trained and tested on NIH-14")
-    .option("--chexpert <dir>", "the CheXpert folder (train.csv, valid.csv, test.csv or test_labels.csv and the images)")
-    .option("--nih <dir>", "the NIH ChestX-ray14 folder (Data_Entry_2017.csv, train_val_list.txt, test_list.txt, images/)")
-    .action((flags: StudyFlags) => withStudy({ name: "study" }, flags, async (study) => {
-      const table = await study.externalTable();
-      if (!table) throw new InputError({ field: "--chexpert", expected: "a CheXpert or NIH-14 folder (--chexpert, --nih, or `external:` in the config)", found: "neither" });
-      printTable(table);
-      console.log(`\nresults: ${path.join(study.folder.dir, "external.csv")}`);
-    }));
+    .description(
+      "external validation (the paper's Table 4): each model's MIMIC probe on CheXpert's test split, and a probe trained and tested on NIH-14",
+    )
+    .option(
+      "--chexpert <dir>",
+      "the CheXpert folder (train.csv, valid.csv, test.csv or test_labels.csv and the images)",
+    )
+    .option(
+      "--nih <dir>",
+      "the NIH ChestX-ray14 folder (Data_Entry_2017.csv, train_val_list.txt, test_list.txt, images/)",
+    )
+    .action((flags: StudyFlags) =>
+      withStudy({ name: "study" }, flags, async (study) => {
+        const table = await study.externalTable();
+        if (!table)
+          throw new InputError({
+            field: "--chexpert",
+            expected: "a CheXpert or NIH-14 folder (--chexpert, --nih, or `external:` in the config)",
+            found: "neither",
+          });
+        printTable(table);
+        console.log(`\nresults: ${path.join(study.folder.dir, "external.csv")}`);
+      }),
+    );
 
   studyOptions(program.command("finetune"))
     .description("fine-tune the encoders on 1%, 5% and 10% of the training patients (several random subsets each)")
     .option("--model <name>", "only this model of the study")
-    .action((flags: StudyFlags) => withStudy({ name: "study" }, flags, async (study) => {
-      for (const name of models(study, flags.model)) {
-        const r = await study.finetune(name);
-        console.log(`\n${name}\n${tableText(r.table())}`);
-      }
-    }));
+    .action((flags: StudyFlags) =>
+      withStudy({ name: "study" }, flags, async (study) => {
+        for (const name of models(study, flags.model)) {
+          const r = await study.finetune(name);
+          console.log(`\n${name}\n${tableText(r.table())}`);
+        }
+      }),
+    );
 
   studyOptions(program.command("tsne"))
     .description("t-SNE of single-label training images per model (the paper's Figure 3), written to tsne.html")
-    .action((flags: StudyFlags) => withStudy({ name: "study" }, flags, async (study) => {
-      const fig = await study.tsneFigure();
-      if (!fig) throw new InputError({ field: "tsne", expected: "a t-SNE configuration and enough single-label images", found: "t-SNE switched off or too few images" });
-      console.log(`figure: ${writeReport({ title: "t-SNE of single-label samples", sections: [fig], file: study.folder.file("tsne.html") })}`);
-    }));
+    .action((flags: StudyFlags) =>
+      withStudy({ name: "study" }, flags, async (study) => {
+        const fig = await study.tsneFigure();
+        if (!fig)
+          throw new InputError({
+            field: "tsne",
+            expected: "a t-SNE configuration and enough single-label images",
+            found: "t-SNE switched off or too few images",
+          });
+        console.log(
+          `figure: ${writeReport({ title: "t-SNE of single-label samples", sections: [fig], file: study.folder.file("tsne.html") })}`,
+        );
+      }),
+    );
 
   studyOptions(program.command("report"))
-    .description("every stage of the study, then report.html (cohort, EHR distributions, loss curves, results with CIs and tests, external validation when configured, t-SNE)")
+    .description(
+      "every stage of the study, then report.html (cohort, EHR distributions, loss curves, results with CIs and tests, external validation when configured, t-SNE)",
+    )
     .action((flags: StudyFlags) => withStudy({ name: "study" }, flags, runWhole));
 
   studyOptions(program.command("demo"))
-    .description("the study end to end on ~2,000 synthetic images with a small ViT: vanilla MSN vs MSN with demographics, written to runs/demo/report.html")
+    .description(
+      "the study end to end on ~2,000 synthetic images with a small ViT: vanilla MSN vs MSN with demographics, written to runs/demo/report.html",
+    )
     .action((flags: StudyFlags) => withStudy(DEMO_CONFIG as Record<string, unknown>, flags, runWhole));
 
   studyOptions(program.command("sweep"))
-    .description("pretraining and probing for every feature set of the paper's Table 3 (or the config's models), one results table; resumes where it stopped")
+    .description(
+      "pretraining and probing for every feature set of the paper's Table 3 (or the config's models), one results table; resumes where it stopped",
+    )
     .action((flags: StudyFlags) => withStudy({ name: "sweep", models: TABLE3_MODELS }, flags, runWhole));
 }

@@ -23,19 +23,36 @@ export interface SynthFlags {
 export function synthOptions(f: SynthFlags): SynthOptions {
   if (!f.out) throw new InputError({ field: "--out", expected: "the folder to write to", found: "nothing" });
   const scale = f.scale === undefined ? undefined : f.scale === "mimic" ? "mimic" : Number(f.scale);
-  const fractions = f.validate !== undefined || f.test !== undefined ? { validate: f.validate ?? 0.04, test: f.test ?? 0.1 } : undefined;
+  const fractions =
+    f.validate !== undefined || f.test !== undefined
+      ? { validate: f.validate ?? 0.04, test: f.test ?? 0.1 }
+      : undefined;
   return {
-    dir: f.out, patients: f.patients, scale, seed: f.seed, images: f.images, imageLongSide: f.imageLongSide,
-    layout: f.layout, gzip: f.gzip, splitFractions: fractions, quiet: f.quiet,
+    dir: f.out,
+    patients: f.patients,
+    scale,
+    seed: f.seed,
+    images: f.images,
+    imageLongSide: f.imageLongSide,
+    layout: f.layout,
+    gzip: f.gzip,
+    splitFractions: fractions,
+    quiet: f.quiet,
   };
 }
 
 /** `ehr-msn synth`: synthetic MIMIC-IV and MIMIC-CXR-JPG tables (and phantom JPEGs with --images). */
 export function registerSynth(program: Command): void {
   withConfigFile(program.command("synth"))
-    .description("write a synthetic MIMIC-IV + MIMIC-CXR-JPG dataset (real file and column names), optionally with phantom JPEGs")
+    .description(
+      "write a synthetic MIMIC-IV + MIMIC-CXR-JPG dataset (real file and column names), optionally with phantom JPEGs",
+    )
     .option("--out <dir>", "folder to write (required) (mimic-cxr-jpg/2.0.0/ and mimiciv/<version>/ go under it)")
-    .option("--patients <n>", "imaged patients (default 500; MIMIC-IV gets ~4.6x as many patients)", intFlag("--patients"))
+    .option(
+      "--patients <n>",
+      "imaged patients (default 500; MIMIC-IV gets ~4.6x as many patients)",
+      intFlag("--patients"),
+    )
     .option("--scale <s>", `"mimic" for MIMIC's full size (377,110 images), or a fraction of it; overrides --patients`)
     .option("--seed <n>", "random seed (default 1)", intFlag("--seed"))
     .option("--images", "also write one phantom radiograph per image")
@@ -47,7 +64,9 @@ export function registerSynth(program: Command): void {
     .option("--quiet", "no progress display")
     .action(async (flags: SynthFlags) => {
       const r = await generate(synthOptions(flags));
-      console.log(`wrote ${r.counts.images} images, ${r.counts.studies} studies, ${r.counts.imagedPatients} imaged patients of ${r.counts.patients}, ${r.counts.admissions} admissions, ${r.counts.icuStays} ICU stays in ${r.seconds.toFixed(1)} s`);
+      console.log(
+        `wrote ${r.counts.images} images, ${r.counts.studies} studies, ${r.counts.imagedPatients} imaged patients of ${r.counts.patients}, ${r.counts.admissions} admissions, ${r.counts.icuStays} ICU stays in ${r.seconds.toFixed(1)} s`,
+      );
       for (const f of r.files) console.log(`  ${f.file} (${f.rows} rows)`);
       if (r.images) console.log(`  ${r.images.written} phantom JPEGs under ${r.mimicCxr}/files`);
       console.log(`next: ehr-msn cohort --mimic-cxr ${r.mimicCxr} --mimic-iv ${r.mimicIv} --out cohort.csv`);

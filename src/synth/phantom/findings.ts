@@ -69,15 +69,24 @@ function fractureRibs(t: Thorax, s: number, rng: Rng): Pt[] {
   const sites: Pt[] = [];
   for (const rib of candidates.slice(first, first + n)) {
     const m = Math.max(1, Math.min(rib.pts.length - 2, Math.round(tf * (rib.pts.length - 1))));
-    const a = rib.pts[m - 1], b = rib.pts[m];
+    const a = rib.pts[m - 1],
+      b = rib.pts[m];
     const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
-    const ux = (b.x - a.x) / len, uy = (b.y - a.y) / len;
+    const ux = (b.x - a.x) / len,
+      uy = (b.y - a.y) / len;
     const gap = 0.004;
     const head: Rib = { ...rib, pts: [...rib.pts.slice(0, m), { x: b.x - gap * ux, y: b.y - gap * uy }] };
     // The distal fragment is displaced downwards, perpendicular to the rib.
-    const dx = -uy * step, dy = ux * step;
+    const dx = -uy * step,
+      dy = ux * step;
     const sgn = dy >= 0 ? 1 : -1;
-    const tail: Rib = { ...rib, pts: [{ x: b.x + gap * ux, y: b.y + gap * uy }, ...rib.pts.slice(m + 1)].map((p) => ({ x: p.x + sgn * dx, y: p.y + sgn * dy })) };
+    const tail: Rib = {
+      ...rib,
+      pts: [{ x: b.x + gap * ux, y: b.y + gap * uy }, ...rib.pts.slice(m + 1)].map((p) => ({
+        x: p.x + sgn * dx,
+        y: p.y + sgn * dy,
+      })),
+    };
     t.ribs.splice(t.ribs.indexOf(rib), 1, head, tail);
     sites.push(b);
   }
@@ -108,9 +117,15 @@ export function drawFindings(sc: Scene, sev: Severities, icu: boolean, fractures
 
 /** A point inside lung field `k`, at vertical fraction `v` (0 apex, 1 base) and outward fraction `o` ranges. */
 function pointIn(lung: LungField, rng: Rng, v: [number, number], o: [number, number], margin = 0.015): Pt {
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
   for (const p of lung.outline) {
-    x0 = Math.min(x0, p.x); x1 = Math.max(x1, p.x); y0 = Math.min(y0, p.y); y1 = Math.max(y1, p.y);
+    x0 = Math.min(x0, p.x);
+    x1 = Math.max(x1, p.x);
+    y0 = Math.min(y0, p.y);
+    y1 = Math.max(y1, p.y);
   }
   let fallback: Pt = lung.hilum;
   for (let tries = 0; tries < 200; tries++) {
@@ -120,17 +135,35 @@ function pointIn(lung: LungField, rng: Rng, v: [number, number], o: [number, num
     const p = { x, y };
     if (!insidePolygon(p, lung.outline)) continue;
     fallback = p;
-    const ok = [[margin, 0], [-margin, 0], [0, margin], [0, -margin]].every(([dx, dy]) => insidePolygon({ x: x + dx, y: y + dy }, lung.outline));
+    const ok = [
+      [margin, 0],
+      [-margin, 0],
+      [0, margin],
+      [0, -margin],
+    ].every(([dx, dy]) => insidePolygon({ x: x + dx, y: y + dy }, lung.outline));
     if (ok) return p;
   }
   return fallback;
 }
 
 /** Adds `value * lungMask * weight(x, y)` over the box (normalised coordinates in `weight`). */
-function paintInLung(sc: Scene, k: number, box: { x0: number; y0: number; x1: number; y1: number }, value: number, weight: (q: Pt) => number, layer: Layer = sc.L.patho): void {
+function paintInLung(
+  sc: Scene,
+  k: number,
+  box: { x0: number; y0: number; x1: number; y1: number },
+  value: number,
+  weight: (q: Pt) => number,
+  layer: Layer = sc.L.patho,
+): void {
   const m = sc.masks[k];
-  const corners = [sc.p.toPixel({ x: box.x0, y: box.y0 }), sc.p.toPixel({ x: box.x1, y: box.y0 }), sc.p.toPixel({ x: box.x0, y: box.y1 }), sc.p.toPixel({ x: box.x1, y: box.y1 })];
-  const xs = corners.map((c) => c.x), ys = corners.map((c) => c.y);
+  const corners = [
+    sc.p.toPixel({ x: box.x0, y: box.y0 }),
+    sc.p.toPixel({ x: box.x1, y: box.y0 }),
+    sc.p.toPixel({ x: box.x0, y: box.y1 }),
+    sc.p.toPixel({ x: box.x1, y: box.y1 }),
+  ];
+  const xs = corners.map((c) => c.x),
+    ys = corners.map((c) => c.y);
   sc.p.forBox(Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys), (i, x, y) => {
     if (m[i] <= 0) return;
     const w = weight(sc.p.toNorm(x, y));
@@ -144,9 +177,15 @@ function smooth(e0: number, e1: number, x: number): number {
 }
 
 function lungBox(l: LungField): { x0: number; y0: number; x1: number; y1: number } {
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
   for (const p of l.outline) {
-    x0 = Math.min(x0, p.x); x1 = Math.max(x1, p.x); y0 = Math.min(y0, p.y); y1 = Math.max(y1, p.y);
+    x0 = Math.min(x0, p.x);
+    x1 = Math.max(x1, p.x);
+    y0 = Math.min(y0, p.y);
+    y1 = Math.max(y1, p.y);
   }
   return { x0, y0, x1, y1 };
 }
@@ -161,13 +200,15 @@ function effusion(sc: Scene, s: number, rng: Rng): void {
     const l = sc.t.lungs[k];
     const box = lungBox(l);
     const d = l.diaphragm;
-    const xm = d[0].x, xc = d[d.length - 1].x, cpY = d[d.length - 1].y;
+    const xm = d[0].x,
+      xc = d[d.length - 1].x,
+      cpY = d[d.length - 1].y;
     if (sc.recumbent) {
       const h = box.y1 - box.y0;
-      paintInLung(sc, k, box, 0.28 + 0.3 * s, (q) => 0.35 + 0.65 * smooth(box.y0, box.y1, q.y) * (q.y - box.y0) / h);
+      paintInLung(sc, k, box, 0.28 + 0.3 * s, (q) => 0.35 + (0.65 * smooth(box.y0, box.y1, q.y) * (q.y - box.y0)) / h);
       continue;
     }
-    const level = cpY - (0.02 + 0.16 * s) * (box.y1 - box.y0) / 0.5;
+    const level = cpY - ((0.02 + 0.16 * s) * (box.y1 - box.y0)) / 0.5;
     const rise = 0.03 + 0.03 * rng.uniform();
     paintInLung(sc, k, { ...box, y0: level - rise - 0.01 }, 1, (q) => {
       const o = Math.min(1, Math.max(0, (q.x - xm) / (xc - xm)));
@@ -188,7 +229,15 @@ function edema(sc: Scene, s: number, rng: Rng): void {
       const y = box.y1 - 0.06 - 0.06 * rng.uniform();
       const xw = l.outward > 0 ? box.x1 : box.x0;
       const x = xw - l.outward * (0.012 + 0.01 * rng.uniform());
-      sc.p.stroke(sc.L.patho, [{ x, y }, { x: x - l.outward * 0.02, y: y + rng.normal(0, 0.002) }], 0.0025, 0.7 * s);
+      sc.p.stroke(
+        sc.L.patho,
+        [
+          { x, y },
+          { x: x - l.outward * 0.02, y: y + rng.normal(0, 0.002) },
+        ],
+        0.0025,
+        0.7 * s,
+      );
     }
   }
 }
@@ -222,12 +271,22 @@ function consolidation(sc: Scene, s: number, rng: Rng): void {
 
 /** Lucent branching airways running from the hilum side into an opacity. */
 function bronchograms(sc: Scene, hilum: Pt, c: Pt, R: number, n: number, rng: Rng): void {
-  const dx = c.x - hilum.x, dy = c.y - hilum.y;
+  const dx = c.x - hilum.x,
+    dy = c.y - hilum.y;
   const d = Math.hypot(dx, dy) || 1;
   for (let i = 0; i < n; i++) {
-    const start = { x: c.x - (dx / d) * R * 0.7 + rng.normal(0, R * 0.15), y: c.y - (dy / d) * R * 0.7 + rng.normal(0, R * 0.15) };
-    const end = { x: start.x + (dx / d) * R * 1.1 + rng.normal(0, R * 0.25), y: start.y + (dy / d) * R * 1.1 + rng.normal(0, R * 0.25) };
-    const mid = { x: (start.x + end.x) / 2 + rng.normal(0, R * 0.1), y: (start.y + end.y) / 2 + rng.normal(0, R * 0.1) };
+    const start = {
+      x: c.x - (dx / d) * R * 0.7 + rng.normal(0, R * 0.15),
+      y: c.y - (dy / d) * R * 0.7 + rng.normal(0, R * 0.15),
+    };
+    const end = {
+      x: start.x + (dx / d) * R * 1.1 + rng.normal(0, R * 0.25),
+      y: start.y + (dy / d) * R * 1.1 + rng.normal(0, R * 0.25),
+    };
+    const mid = {
+      x: (start.x + end.x) / 2 + rng.normal(0, R * 0.1),
+      y: (start.y + end.y) / 2 + rng.normal(0, R * 0.1),
+    };
     sc.p.stroke(sc.L.patho, [start, mid, end], 0.005, -0.35);
   }
 }
@@ -253,7 +312,12 @@ function lungOpacity(sc: Scene, s: number, rng: Rng): void {
     for (let j = 0; j < patches; j++) {
       const c = pointIn(l, rng, [0.3, 0.85], [0.15, 0.85]);
       for (let i = 0; i < 3; i++) {
-        sc.p.blob(sc.L.patho, { x: c.x + rng.normal(0, 0.02), y: c.y + rng.normal(0, 0.02) }, rng.range(0.02, 0.035), rng.range(0.22, 0.32) * (0.6 + 0.6 * s));
+        sc.p.blob(
+          sc.L.patho,
+          { x: c.x + rng.normal(0, 0.02), y: c.y + rng.normal(0, 0.02) },
+          rng.range(0.02, 0.035),
+          rng.range(0.22, 0.32) * (0.6 + 0.6 * s),
+        );
       }
     }
   }
@@ -270,7 +334,16 @@ function atelectasis(sc: Scene, s: number, rng: Rng): void {
     const c = pointIn(l, rng, [0.6, 0.82], [0.25, 0.75], 0.03);
     const half = 0.05 + 0.04 * s;
     const tilt = rng.normal(0, 0.08);
-    sc.p.stroke(sc.L.patho, [{ x: c.x - half, y: c.y - tilt * half }, { x: c.x, y: c.y + rng.normal(0, 0.004) }, { x: c.x + half, y: c.y + tilt * half }], 0.008 + 0.008 * s, 0.8);
+    sc.p.stroke(
+      sc.L.patho,
+      [
+        { x: c.x - half, y: c.y - tilt * half },
+        { x: c.x, y: c.y + rng.normal(0, 0.004) },
+        { x: c.x + half, y: c.y + tilt * half },
+      ],
+      0.008 + 0.008 * s,
+      0.8,
+    );
   }
   if (s > 0.75) {
     const d = l.diaphragm;
@@ -298,7 +371,15 @@ function lesion(sc: Scene, s: number, rng: Rng): void {
     sc.p.ellipse(sc.L.patho, c, r, r * rng.range(0.85, 1.1), dens, rng.range(0, Math.PI), 1.5);
     // A lobule on its edge.
     const a = rng.range(0, 2 * Math.PI);
-    sc.p.ellipse(sc.L.patho, { x: c.x + 0.8 * r * Math.cos(a), y: c.y + 0.8 * r * Math.sin(a) }, 0.5 * r, 0.5 * r, dens * 0.5, 0, 1.5);
+    sc.p.ellipse(
+      sc.L.patho,
+      { x: c.x + 0.8 * r * Math.cos(a), y: c.y + 0.8 * r * Math.sin(a) },
+      0.5 * r,
+      0.5 * r,
+      dens * 0.5,
+      0,
+      1.5,
+    );
   }
 }
 
@@ -309,7 +390,8 @@ function pleuralOther(sc: Scene, s: number, rng: Rng): void {
     const n = 2 + Math.round(3 * s);
     for (let i = 0; i < n; i++) {
       const j = 2 + rng.int(l.wall.length - 8);
-      const a = l.wall[j], b = l.wall[j + 1];
+      const a = l.wall[j],
+        b = l.wall[j + 1];
       const ang = Math.atan2(b.y - a.y, b.x - a.x);
       const c = { x: a.x - l.outward * 0.008, y: a.y };
       sc.p.ellipse(sc.L.bone, c, rng.range(0.015, 0.03), 0.004, 0.3 + 0.2 * s, ang, 1.5);
@@ -319,7 +401,12 @@ function pleuralOther(sc: Scene, s: number, rng: Rng): void {
     const lining = l.wall.slice(0, -2).map((q) => ({ x: q.x - l.outward * thick * 0.4, y: q.y }));
     sc.p.stroke(sc.L.patho, lining, thick, 0.8);
     const d = l.diaphragm;
-    sc.p.stroke(sc.L.bone, d.slice(4, 9).map((q) => ({ x: q.x, y: q.y - 0.003 })), 0.004, 0.3 * s);
+    sc.p.stroke(
+      sc.L.bone,
+      d.slice(4, 9).map((q) => ({ x: q.x, y: q.y - 0.003 })),
+      0.004,
+      0.3 * s,
+    );
   }
 }
 
@@ -346,16 +433,30 @@ function devices(sc: Scene, s: number, rng: Rng): void {
   const n = s < 0.4 ? 1 : 1 + rng.int(3);
   const chosen = new Set<Device>();
   while (chosen.size < n) chosen.add(all[rng.choice(weights)]);
-  const t = sc.t, D = sc.L.device, p = sc.p;
+  const t = sc.t,
+    D = sc.L.device,
+    p = sc.p;
   const lerp = (a: Pt, b: Pt, f: number): Pt => ({ x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f });
   for (const d of chosen) {
     if (d === "ett") {
       const tip = lerp(t.tracheaTop, t.carina, rng.range(0.7, 0.88));
       p.stroke(D, [t.tracheaTop, tip], 0.02, 0.2);
-      p.stroke(D, [{ x: t.tracheaTop.x + 0.006, y: t.tracheaTop.y }, { x: tip.x + 0.006, y: tip.y }], 0.003, 0.7);
+      p.stroke(
+        D,
+        [
+          { x: t.tracheaTop.x + 0.006, y: t.tracheaTop.y },
+          { x: tip.x + 0.006, y: tip.y },
+        ],
+        0.003,
+        0.7,
+      );
     } else if (d === "ngt") {
       const st = t.stomach;
-      const curl = [{ x: st.x + 0.03, y: st.y + 0.01 }, { x: st.x + 0.02, y: st.y + 0.04 }, { x: st.x - 0.01, y: st.y + 0.03 }];
+      const curl = [
+        { x: st.x + 0.03, y: st.y + 0.01 },
+        { x: st.x + 0.02, y: st.y + 0.04 },
+        { x: st.x - 0.01, y: st.y + 0.03 },
+      ];
       p.stroke(D, [...t.oesophagus, ...curl], 0.008, 0.55);
     } else if (d === "cvc") {
       const mid = { x: (t.jugular.x + t.svc.x) / 2 - 0.01, y: (t.jugular.y + t.svc.y) / 2 };
@@ -365,12 +466,23 @@ function devices(sc: Scene, s: number, rng: Rng): void {
       p.ellipse(D, g, 0.045, 0.032, 0.85, 0.2, 1.5);
       p.ellipse(D, { x: g.x + 0.01, y: g.y - 0.008 }, 0.012, 0.008, -0.3, 0.2, 1);
       p.stroke(D, bezier(g, { x: g.x - 0.1, y: g.y - 0.03 }, { x: t.svc.x, y: t.svc.y - 0.08 }, t.svc, 12), 0.004, 0.8);
-      p.stroke(D, bezier(t.svc, { x: t.svc.x, y: t.svc.y + 0.1 }, { x: t.rvApex.x - 0.06, y: t.rvApex.y }, t.rvApex, 10), 0.004, 0.8);
+      p.stroke(
+        D,
+        bezier(t.svc, { x: t.svc.x, y: t.svc.y + 0.1 }, { x: t.rvApex.x - 0.06, y: t.rvApex.y }, t.rvApex, 10),
+        0.004,
+        0.8,
+      );
     } else {
       const l = t.lungs[rng.int(2)];
       const entry = l.wall[3];
       const top = lerp(l.hilum, l.wall[l.wall.length - 4], 0.7);
-      const path = bezier({ x: entry.x + l.outward * 0.06, y: entry.y + 0.02 }, entry, { x: entry.x - l.outward * 0.02, y: (entry.y + top.y) / 2 }, top, 12);
+      const path = bezier(
+        { x: entry.x + l.outward * 0.06, y: entry.y + 0.02 },
+        entry,
+        { x: entry.x - l.outward * 0.02, y: (entry.y + top.y) / 2 },
+        top,
+        12,
+      );
       p.stroke(D, path, 0.012, 0.3);
       p.stroke(D, path, 0.0025, 0.6);
     }
@@ -386,6 +498,11 @@ function electrodes(sc: Scene, rng: Rng): void {
     sc.p.ellipse(D, q, 0.018, 0.018, 0.22, 0, 1.5);
     sc.p.ellipse(D, q, 0.006, 0.006, 0.6, 0, 1);
     const out = { x: q.x + rng.normal(0, 0.15), y: -0.05 };
-    sc.p.stroke(D, bezier(q, { x: q.x + rng.normal(0, 0.05), y: q.y + 0.05 }, { x: out.x, y: q.y - 0.05 }, out, 10), 0.0025, 0.45);
+    sc.p.stroke(
+      D,
+      bezier(q, { x: q.x + rng.normal(0, 0.05), y: q.y + 0.05 }, { x: out.x, y: q.y - 0.05 }, out, 10),
+      0.0025,
+      0.45,
+    );
   }
 }

@@ -41,7 +41,11 @@ export class Painter {
 
   private readonly owned: Layer[] = [];
 
-  constructor(width: number, height: number, readonly pose: Pose) {
+  constructor(
+    width: number,
+    height: number,
+    readonly pose: Pose,
+  ) {
     this.width = width;
     this.height = height;
     this.unit = height;
@@ -86,8 +90,12 @@ export class Painter {
   /** The normalised anatomical point at pixel position (x, y): the inverse of `toPixel`. */
   toNorm(x: number, y: number): Pt {
     const { centre, scale, shift } = this.pose;
-    const dx = x / this.unit - centre.x - shift.x, dy = y / this.unit - centre.y - shift.y;
-    return { x: centre.x + (this.cos * dx + this.sin * dy) / scale, y: centre.y + (-this.sin * dx + this.cos * dy) / scale };
+    const dx = x / this.unit - centre.x - shift.x,
+      dy = y / this.unit - centre.y - shift.y;
+    return {
+      x: centre.x + (this.cos * dx + this.sin * dy) / scale,
+      y: centre.y + (-this.sin * dx + this.cos * dy) / scale,
+    };
   }
 
   /** Length in pixels of a normalised length. */
@@ -103,14 +111,20 @@ export class Painter {
   /** `polygon` into several layers at once, each with its own value (one rasterisation). */
   polygonInto(targets: readonly (readonly [Layer, number])[], pts: readonly Pt[]): void {
     const n = pts.length;
-    const qx = new Float64Array(n), qy = new Float64Array(n);
-    let y0 = Infinity, y1 = -Infinity, x0 = Infinity, x1 = -Infinity;
+    const qx = new Float64Array(n),
+      qy = new Float64Array(n);
+    let y0 = Infinity,
+      y1 = -Infinity,
+      x0 = Infinity,
+      x1 = -Infinity;
     for (let i = 0; i < n; i++) {
       const p = this.toPixel(pts[i]);
       qx[i] = p.x;
       qy[i] = p.y;
-      y0 = Math.min(y0, p.y); y1 = Math.max(y1, p.y);
-      x0 = Math.min(x0, p.x); x1 = Math.max(x1, p.x);
+      y0 = Math.min(y0, p.y);
+      y1 = Math.max(y1, p.y);
+      x0 = Math.min(x0, p.x);
+      x1 = Math.max(x1, p.x);
     }
     const W = this.width;
     const rowStart = Math.max(0, Math.floor(y0));
@@ -119,7 +133,8 @@ export class Painter {
     const colEnd = Math.min(W - 1, Math.ceil(x1));
     if (rowStart > rowEnd || colStart > colEnd) return;
     // Partial pixels at span ends go to `cover`; runs of whole pixels to the difference array `run`.
-    const cover = this.rowCover, run = this.rowRun;
+    const cover = this.rowCover,
+      run = this.rowRun;
     const xs: number[] = [];
     for (let r = rowStart; r <= rowEnd; r++) {
       cover.fill(0, colStart, colEnd + 2);
@@ -128,14 +143,16 @@ export class Painter {
         const ys = r + (s + 0.5) / 4;
         xs.length = 0;
         for (let i = 0, j = n - 1; i < n; j = i++) {
-          if ((qy[i] > ys) !== (qy[j] > ys)) xs.push(qx[i] + ((ys - qy[i]) * (qx[j] - qx[i])) / (qy[j] - qy[i]));
+          if (qy[i] > ys !== qy[j] > ys) xs.push(qx[i] + ((ys - qy[i]) * (qx[j] - qx[i])) / (qy[j] - qy[i]));
         }
         if (xs.length > 2) xs.sort((u, v) => u - v);
         else if (xs.length === 2 && xs[0] > xs[1]) xs.reverse();
         for (let k = 0; k + 1 < xs.length; k += 2) {
-          const a = Math.max(xs[k], colStart), b = Math.min(xs[k + 1], colEnd + 1);
+          const a = Math.max(xs[k], colStart),
+            b = Math.min(xs[k + 1], colEnd + 1);
           if (b <= a) continue;
-          const ia = Math.floor(a), ib = Math.floor(b);
+          const ia = Math.floor(a),
+            ib = Math.floor(b);
           if (ia === ib) {
             cover[ia] += 0.25 * (b - a);
             continue;
@@ -153,7 +170,8 @@ export class Painter {
         cover[c] += acc;
       }
       for (let k = 0; k < targets.length; k++) {
-        const layer = targets[k][0], value = targets[k][1];
+        const layer = targets[k][0],
+          value = targets[k][1];
         for (let c = colStart; c <= colEnd; c++) if (cover[c] !== 0) layer[base + c] += value * cover[c];
       }
     }
@@ -165,11 +183,20 @@ export class Painter {
   }
 
   /** `ellipse` into several layers at once, each with its own value. */
-  ellipseInto(targets: readonly (readonly [Layer, number])[], c: Pt, rx: number, ry: number, angle = 0, soft = 1): void {
+  ellipseInto(
+    targets: readonly (readonly [Layer, number])[],
+    c: Pt,
+    rx: number,
+    ry: number,
+    angle = 0,
+    soft = 1,
+  ): void {
     const p = this.toPixel(c);
-    const a = this.px(rx), b = this.px(ry);
+    const a = this.px(rx),
+      b = this.px(ry);
     const th = angle + this.pose.angle;
-    const ct = Math.cos(th), st = Math.sin(th);
+    const ct = Math.cos(th),
+      st = Math.sin(th);
     const m = Math.min(a, b);
     const r = Math.max(a, b) + soft + 1;
     const { c0, c1, r0, r1 } = this.box(p.x - r, p.y - r, p.x + r, p.y + r);
@@ -178,7 +205,8 @@ export class Painter {
       const base = row * this.width;
       for (let col = c0; col <= c1; col++) {
         const dx = col + 0.5 - p.x;
-        const u = (ct * dx + st * dy) / a, v = (-st * dx + ct * dy) / b;
+        const u = (ct * dx + st * dy) / a,
+          v = (-st * dx + ct * dy) / b;
         // Distance to the outline in pixels, approximately (exact on circles).
         let cov = 0.5 - ((Math.sqrt(u * u + v * v) - 1) * m) / soft;
         if (cov <= 0) continue;
@@ -191,9 +219,11 @@ export class Painter {
   /** Adds a Gaussian blob of peak `value` and standard deviation `sigma` (normalised), stretched by `aspect` along y. */
   blob(layer: Layer, c: Pt, sigma: number, value: number, aspect = 1, angle = 0): void {
     const p = this.toPixel(c);
-    const sx = Math.max(0.5, this.px(sigma)), sy = Math.max(0.5, this.px(sigma * aspect));
+    const sx = Math.max(0.5, this.px(sigma)),
+      sy = Math.max(0.5, this.px(sigma * aspect));
     const th = angle + this.pose.angle;
-    const ct = Math.cos(th), st = Math.sin(th);
+    const ct = Math.cos(th),
+      st = Math.sin(th);
     const r = 3 * Math.max(sx, sy);
     const { c0, c1, r0, r1 } = this.box(p.x - r, p.y - r, p.x + r, p.y + r);
     for (let row = r0; row <= r1; row++) {
@@ -201,7 +231,8 @@ export class Painter {
       const base = row * this.width;
       for (let col = c0; col <= c1; col++) {
         const dx = col + 0.5 - p.x;
-        const u = (ct * dx + st * dy) / sx, v = (-st * dx + ct * dy) / sy;
+        const u = (ct * dx + st * dy) / sx,
+          v = (-st * dx + ct * dy) / sy;
         const e = 0.5 * (u * u + v * v);
         if (e < 4.5) layer[base + col] += value * Math.exp(-e);
       }
@@ -214,27 +245,47 @@ export class Painter {
    * `core` adds a second, narrower band along the same line in the same pass (a bone's marrow,
    * less dense than its cortex, is a negative core).
    */
-  stroke(layer: Layer, pts: readonly Pt[], width: number, value: number, core?: { width: number; value: number }): void {
+  stroke(
+    layer: Layer,
+    pts: readonly Pt[],
+    width: number,
+    value: number,
+    core?: { width: number; value: number },
+  ): void {
     if (pts.length < 2) return;
-    let w = this.px(width), v = value;
+    let w = this.px(width),
+      v = value;
     if (w < 1) {
       v *= w;
       w = 1;
     }
-    const half = w / 2, coreHalf = core ? this.px(core.width) / 2 : 0, coreV = core ? core.value : 0;
+    const half = w / 2,
+      coreHalf = core ? this.px(core.width) / 2 : 0,
+      coreV = core ? core.value : 0;
     // Scratch holds reach - distance (max over segments = reach - distance to the polyline), 0 untouched.
     const reach = half + 1;
-    const S = this.scratch, W = this.width;
-    let bx0 = Infinity, by0 = Infinity, bx1 = -Infinity, by1 = -Infinity;
+    const S = this.scratch,
+      W = this.width;
+    let bx0 = Infinity,
+      by0 = Infinity,
+      bx1 = -Infinity,
+      by1 = -Infinity;
     let prev = this.toPixel(pts[0]);
     for (let k = 1; k < pts.length; k++) {
-      const a = prev, b = this.toPixel(pts[k]);
+      const a = prev,
+        b = this.toPixel(pts[k]);
       prev = b;
-      const ex = b.x - a.x, ey = b.y - a.y;
+      const ex = b.x - a.x,
+        ey = b.y - a.y;
       const len2 = ex * ex + ey * ey || 1e-12;
-      const x0 = Math.min(a.x, b.x) - reach, x1 = Math.max(a.x, b.x) + reach;
-      const y0 = Math.min(a.y, b.y) - reach, y1 = Math.max(a.y, b.y) + reach;
-      bx0 = Math.min(bx0, x0); by0 = Math.min(by0, y0); bx1 = Math.max(bx1, x1); by1 = Math.max(by1, y1);
+      const x0 = Math.min(a.x, b.x) - reach,
+        x1 = Math.max(a.x, b.x) + reach;
+      const y0 = Math.min(a.y, b.y) - reach,
+        y1 = Math.max(a.y, b.y) + reach;
+      bx0 = Math.min(bx0, x0);
+      by0 = Math.min(by0, y0);
+      bx1 = Math.max(bx1, x1);
+      by1 = Math.max(by1, y1);
       const { c0, c1, r0, r1 } = this.box(x0, y0, x1, y1);
       for (let row = r0; row <= r1; row++) {
         const y = row + 0.5;
@@ -243,7 +294,8 @@ export class Painter {
           const x = col + 0.5;
           let t = ((x - a.x) * ex + (y - a.y) * ey) / len2;
           t = t < 0 ? 0 : t > 1 ? 1 : t;
-          const dx = x - (a.x + t * ex), dy = y - (a.y + t * ey);
+          const dx = x - (a.x + t * ex),
+            dy = y - (a.y + t * ey);
           const r = reach - Math.sqrt(dx * dx + dy * dy);
           if (r > S[base + col]) S[base + col] = r;
         }
@@ -271,8 +323,10 @@ export class Painter {
   /** Pixel rows and columns whose centres lie in the box, clipped to the image. */
   box(x0: number, y0: number, x1: number, y1: number): { c0: number; c1: number; r0: number; r1: number } {
     return {
-      c0: Math.max(0, Math.floor(x0)), c1: Math.min(this.width - 1, Math.ceil(x1)),
-      r0: Math.max(0, Math.floor(y0)), r1: Math.min(this.height - 1, Math.ceil(y1)),
+      c0: Math.max(0, Math.floor(x0)),
+      c1: Math.min(this.width - 1, Math.ceil(x1)),
+      r0: Math.max(0, Math.floor(y0)),
+      r1: Math.min(this.height - 1, Math.ceil(y1)),
     };
   }
 
@@ -294,8 +348,12 @@ export class Painter {
 export function bezier(p0: Pt, p1: Pt, p2: Pt, p3: Pt, n = 16): Pt[] {
   const out: Pt[] = [];
   for (let i = 0; i <= n; i++) {
-    const t = i / n, u = 1 - t;
-    const a = u * u * u, b = 3 * u * u * t, c = 3 * u * t * t, d = t * t * t;
+    const t = i / n,
+      u = 1 - t;
+    const a = u * u * u,
+      b = 3 * u * u * t,
+      c = 3 * u * t * t,
+      d = t * t * t;
     out.push({ x: a * p0.x + b * p1.x + c * p2.x + d * p3.x, y: a * p0.y + b * p1.y + c * p2.y + d * p3.y });
   }
   return out;
@@ -305,8 +363,9 @@ export function bezier(p0: Pt, p1: Pt, p2: Pt, p3: Pt, n = 16): Pt[] {
 export function insidePolygon(p: Pt, poly: readonly Pt[]): boolean {
   let inside = false;
   for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
-    const a = poly[i], b = poly[j];
-    if ((a.y > p.y) !== (b.y > p.y) && p.x < a.x + ((p.y - a.y) * (b.x - a.x)) / (b.y - a.y)) inside = !inside;
+    const a = poly[i],
+      b = poly[j];
+    if (a.y > p.y !== b.y > p.y && p.x < a.x + ((p.y - a.y) * (b.x - a.x)) / (b.y - a.y)) inside = !inside;
   }
   return inside;
 }

@@ -19,7 +19,8 @@ export interface RenderedPhantom {
 /** How a DICOM ViewPosition is drawn: lateral anatomy for LATERAL/LL (and any code naming a lateral), AP or PA otherwise. */
 export function projectionOf(view: string): { projection: Projection; ap: boolean; leftLateral: boolean } {
   const v = view.trim().toUpperCase();
-  if (v === "LL" || v === "RL" || v.includes("LAT")) return { projection: "lateral", ap: false, leftLateral: v === "LL" };
+  if (v === "LL" || v === "RL" || v.includes("LAT"))
+    return { projection: "lateral", ap: false, leftLateral: v === "LL" };
   return { projection: "frontal", ap: v.startsWith("AP"), leftLateral: false };
 }
 
@@ -28,7 +29,11 @@ export function severities(spec: Pick<PhantomSpec, "positive" | "uncertain">, rn
   const sev = {} as Severities;
   for (const label of CHEXPERT_LABELS) {
     const r = rng.fork(label);
-    sev[label] = spec.positive.includes(label) ? r.range(0.45, 1) : spec.uncertain.includes(label) ? r.range(0.15, 0.35) : 0;
+    sev[label] = spec.positive.includes(label)
+      ? r.range(0.45, 1)
+      : spec.uncertain.includes(label)
+        ? r.range(0.15, 0.35)
+        : 0;
   }
   return sev;
 }
@@ -46,8 +51,14 @@ export function renderPhantom(spec: PhantomSpec, longSide = 512): RenderedPhanto
   const ate: [number, number] = [0, 0];
   if (sev.Atelectasis > 0) ate[sideOf(findingRng.fork("Atelectasis"))] = sev.Atelectasis;
   const input: AnatomyInput = {
-    ...view, recumbent, sex: spec.sex, age: Number.isFinite(spec.age) ? spec.age : 60,
-    cardiomegaly: sev.Cardiomegaly, mediastinum: sev["Enlarged Cardiomediastinum"], atelectasis: ate, edema: sev.Edema,
+    ...view,
+    recumbent,
+    sex: spec.sex,
+    age: Number.isFinite(spec.age) ? spec.age : 60,
+    cardiomegaly: sev.Cardiomegaly,
+    mediastinum: sev["Enlarged Cardiomediastinum"],
+    atelectasis: ate,
+    edema: sev.Edema,
   };
   const aspect = anatomyRng.range(0.8, 0.88);
   const t = buildThorax(input, aspect, anatomyRng.fork("geometry"));
@@ -63,8 +74,14 @@ export function renderPhantom(spec: PhantomSpec, longSide = 512): RenderedPhanto
     shift: { x: film.normal(0, 0.015), y: film.normal(0.005, 0.012) },
   });
   const L: Layers = {
-    body: painter.layer(), tissue: painter.layer(), bone: painter.layer(), air: painter.layer(), paren: painter.layer(),
-    mark: painter.layer(), patho: painter.layer(), device: painter.layer(),
+    body: painter.layer(),
+    tissue: painter.layer(),
+    bone: painter.layer(),
+    air: painter.layer(),
+    paren: painter.layer(),
+    mark: painter.layer(),
+    patho: painter.layer(),
+    device: painter.layer(),
   };
   const scene: Scene = { p: painter, L, t, recumbent, masks: t.lungs.map(() => painter.layer()) };
   drawAnatomy(scene, spec.age, anatomyRng.fork("drawing"));
@@ -82,15 +99,52 @@ function drawAnatomy(sc: Scene, age: number, rng: Rng): void {
   t.lungs.forEach((l, k) => {
     const w = l.airWeight;
     if (l.collapse >= 1) {
-      p.polygonInto([[L.air, w], [L.paren, w], [sc.masks[k], 1]], l.outline);
+      p.polygonInto(
+        [
+          [L.air, w],
+          [L.paren, w],
+          [sc.masks[k], 1],
+        ],
+        l.outline,
+      );
       return;
     }
     // A pneumothorax: the pleural space holds only air (darker than lung) and no markings.
-    p.polygonInto([[L.air, 1.3 * w], [sc.masks[k], 1]], l.outline);
-    p.polygonInto([[L.air, -0.3 * w], [L.paren, w]], scaleAbout(l.outline, l.hilum, l.collapse));
+    p.polygonInto(
+      [
+        [L.air, 1.3 * w],
+        [sc.masks[k], 1],
+      ],
+      l.outline,
+    );
+    p.polygonInto(
+      [
+        [L.air, -0.3 * w],
+        [L.paren, w],
+      ],
+      scaleAbout(l.outline, l.hilum, l.collapse),
+    );
   });
-  for (const m of t.masses) fillShape(p, [[L.tissue, m.density], [L.air, -0.7], [L.paren, -0.7]], m.shape);
-  fillShape(p, [[L.tissue, 0.04], [L.air, -1], [L.paren, -1]], t.heart, 2);
+  for (const m of t.masses)
+    fillShape(
+      p,
+      [
+        [L.tissue, m.density],
+        [L.air, -0.7],
+        [L.paren, -0.7],
+      ],
+      m.shape,
+    );
+  fillShape(
+    p,
+    [
+      [L.tissue, 0.04],
+      [L.air, -1],
+      [L.paren, -1],
+    ],
+    t.heart,
+    2,
+  );
   for (const a of t.airways) p.stroke(L.air, a.pts, a.width, a.air);
   stomachBubble(sc);
   spine(sc);
@@ -130,7 +184,8 @@ function spine(sc: Scene): void {
   const { pts, width } = t.spine;
   p.stroke(L.bone, pts, width, 0.08);
   // Disc spaces every ~4.5% of the height, and (frontal) the paired pedicles.
-  const y0 = pts[0].y, y1 = pts[pts.length - 1].y;
+  const y0 = pts[0].y,
+    y1 = pts[pts.length - 1].y;
   const xAt = (y: number): number => {
     for (let i = 0; i + 1 < pts.length; i++) {
       if (y <= pts[i + 1].y) return pts[i].x + ((pts[i + 1].x - pts[i].x) * (y - pts[i].y)) / (pts[i + 1].y - pts[i].y);
@@ -139,7 +194,15 @@ function spine(sc: Scene): void {
   };
   for (let y = y0 + 0.03; y < y1; y += 0.045) {
     const x = xAt(y);
-    p.stroke(L.bone, [{ x: x - width / 2, y }, { x: x + width / 2, y }], 0.006, -0.04);
+    p.stroke(
+      L.bone,
+      [
+        { x: x - width / 2, y },
+        { x: x + width / 2, y },
+      ],
+      0.006,
+      -0.04,
+    );
     if (t.projection === "frontal") {
       for (const s of [-1, 1]) p.ellipse(L.bone, { x: x + s * width * 0.32, y: y + 0.018 }, 0.006, 0.009, 0.03, 0, 1.5);
     } else {
@@ -166,10 +229,16 @@ function vessels(sc: Scene, k: number, rng: Rng): void {
   const l = sc.t.lungs[k];
   const frontal = sc.t.projection === "frontal";
   const trunks = frontal ? 7 : 9;
-  const scale = (q: Pt): Pt => (l.collapse < 1 ? { x: l.hilum.x + l.collapse * (q.x - l.hilum.x), y: l.hilum.y + l.collapse * (q.y - l.hilum.y) } : q);
+  const scale = (q: Pt): Pt =>
+    l.collapse < 1
+      ? { x: l.hilum.x + l.collapse * (q.x - l.hilum.x), y: l.hilum.y + l.collapse * (q.y - l.hilum.y) }
+      : q;
   const grow = (from: Pt, angle: number, len: number, width: number, depth: number): void => {
     const to = { x: from.x + Math.cos(angle) * len, y: from.y + Math.sin(angle) * len };
-    const mid = { x: (from.x + to.x) / 2 + rng.normal(0, len * 0.08), y: (from.y + to.y) / 2 + rng.normal(0, len * 0.08) };
+    const mid = {
+      x: (from.x + to.x) / 2 + rng.normal(0, len * 0.08),
+      y: (from.y + to.y) / 2 + rng.normal(0, len * 0.08),
+    };
     const upper = to.y < l.hilum.y ? sc.t.upperVessels : 1;
     sc.p.stroke(sc.L.mark, [scale(from), scale(mid), scale(to)], width * upper * l.collapse, 0.22);
     if (depth === 0) return;
@@ -189,8 +258,11 @@ function vessels(sc: Scene, k: number, rng: Rng): void {
  */
 function expose(sc: Scene, rng: Rng, ap: boolean): Uint8Array {
   const { p, L, t } = sc;
-  const W = p.width, H = p.height;
-  const lo = rng.range(0.03, 0.08), hi = rng.range(0.86, 0.97), gamma = rng.range(0.85, 1.2);
+  const W = p.width,
+    H = p.height;
+  const lo = rng.range(0.03, 0.08),
+    hi = rng.range(0.86, 0.97),
+    gamma = rng.range(0.85, 1.2);
   const noiseSd = rng.range(0.008, 0.018) * (ap ? 1.4 : 1);
   const heel = rng.normal(0, 0.03);
   // Grey level of each density, tabulated: Math.pow per pixel would dominate the render time.
@@ -204,27 +276,44 @@ function expose(sc: Scene, rng: Rng, ap: boolean): Uint8Array {
   let n = rng.int(noise.length);
   // Projected body thickness across the chest: the chord of an elliptic cross-section.
   const across = (col: number, row: number): number => p.toNorm(col + 0.5, row + 0.5).x;
-  const bodyHalf = 1.35 * t.halfWidth, cx = t.aspect / 2;
+  const bodyHalf = 1.35 * t.halfWidth,
+    cx = t.aspect / 2;
   const out = new Uint8Array(W * H);
   const airDepth = 0.42;
   const { body, tissue, bone, device, air, paren, mark, patho } = L;
-  const boneK = t.boneDensity, noiseK = 255 * noiseSd, scale = LUT / 0.95;
-  const tx0 = texture.x0, tfx = texture.fx, fx0 = field.x0, ffx = field.fx;
+  const boneK = t.boneDensity,
+    noiseK = 255 * noiseSd,
+    scale = LUT / 0.95;
+  const tx0 = texture.x0,
+    tfx = texture.fx,
+    fx0 = field.x0,
+    ffx = field.fx;
   for (let r = 0; r < H; r++) {
-    const tex = texture.row(r), fld = field.row(r);
+    const tex = texture.row(r),
+      fld = field.row(r);
     const rowField = heel * ((r + 0.5) / H - 0.5);
-    const u0 = (across(0, r) - cx) / bodyHalf, du = (across(1, r) - cx) / bodyHalf - u0;
+    const u0 = (across(0, r) - cx) / bodyHalf,
+      du = (across(1, r) - cx) / bodyHalf - u0;
     for (let c = 0, i = r * W; c < W; c++, i++) {
       const u = u0 + c * du;
       const thick = u * u < 1 ? Math.sqrt(1 - u * u) : 0;
       let pa = paren[i];
       pa = pa < 0 ? 0 : pa > 1 ? 1 : pa;
-      const k = tx0[c], tv = tex[k] + (tex[k + 1] - tex[k]) * tfx[c];
+      const k = tx0[c],
+        tv = tex[k] + (tex[k + 1] - tex[k]) * tfx[c];
       let opac = patho[i] + pa * (mark[i] + 0.1 * tv);
       opac = opac < 0 ? 0 : opac > 1 ? 1 : opac;
       const a = air[i] > 0 ? air[i] : 0;
-      const kf = fx0[c], fv = fld[kf] + (fld[kf + 1] - fld[kf]) * ffx[c];
-      const d = tissue[i] + (0.3 + 0.25 * thick) * body[i] + boneK * bone[i] + device[i] - airDepth * a * (1 - opac) + rowField + 0.03 * fv;
+      const kf = fx0[c],
+        fv = fld[kf] + (fld[kf + 1] - fld[kf]) * ffx[c];
+      const d =
+        tissue[i] +
+        (0.3 + 0.25 * thick) * body[i] +
+        boneK * bone[i] +
+        device[i] -
+        airDepth * a * (1 - opac) +
+        rowField +
+        0.03 * fv;
       const j = d <= 0 ? 0 : d >= 0.95 ? LUT : (d * scale + 0.5) | 0;
       const g = grey[j] + noiseK * noise[n];
       n = (n + 1) & mask;
@@ -246,10 +335,6 @@ function gaussianTable(): Float32Array {
   return gaussians;
 }
 
-function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
-}
-
 interface Grid {
   nx: number;
   ny: number;
@@ -265,7 +350,8 @@ function coarseNoise(nx: number, ny: number, rng: Rng): Grid {
 
 /** Bilinear upsampling of a grid over a W x H image: `row(r)` interpolates rows, then `x0`/`fx` columns. */
 function upsampler(g: Grid, W: number, H: number): { row(r: number): Float32Array; x0: Int32Array; fx: Float32Array } {
-  const x0 = new Int32Array(W), fx = new Float32Array(W);
+  const x0 = new Int32Array(W),
+    fx = new Float32Array(W);
   for (let c = 0; c < W; c++) {
     const x = ((c + 0.5) / W) * g.nx;
     x0[c] = Math.min(g.nx - 1, Math.floor(x));
@@ -276,7 +362,8 @@ function upsampler(g: Grid, W: number, H: number): { row(r: number): Float32Arra
   return {
     row(r) {
       const y = ((r + 0.5) / H) * g.ny;
-      const y0 = Math.min(g.ny - 1, Math.floor(y)), fy = y - y0;
+      const y0 = Math.min(g.ny - 1, Math.floor(y)),
+        fy = y - y0;
       for (let k = 0; k < w; k++) rowVals[k] = g.v[y0 * w + k] * (1 - fy) + g.v[(y0 + 1) * w + k] * fy;
       return rowVals;
     },
