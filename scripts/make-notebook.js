@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Writes a clean .ipynb (no outputs, tslab kernelspec) from a plain-text source where
-// cells are separated by lines `# %% [markdown]` or `# %%`. Tutorials are kept as
-// notebooks/src/*.ts.md so that diffs stay readable; this renders them.
+// Writes a clean .ipynb (no outputs, tslab kernelspec) from a plain-text source in the percent format:
+// cells are separated by lines `# %% [markdown]` or `# %%`, and markdown lines carry a `# ` comment prefix
+// (a lone `#` is a blank line, i.e. a paragraph break), which is removed here so that the markdown renders.
+// Tutorials are kept as notebooks/src/*.ts.md so that diffs stay readable; this renders them.
 "use strict";
 const fs = require("fs");
 const [src, out] = process.argv.slice(2);
@@ -10,10 +11,14 @@ const cells = [];
 for (const chunk of text.split(/^# %%/m).slice(1)) {
   const nl = chunk.indexOf("\n");
   const head = chunk.slice(0, nl).trim();
+  const markdown = head === "[markdown]";
   const body = chunk.slice(nl + 1).replace(/\s+$/, "");
-  const lines = body.split("\n").map((l, i, a) => (i < a.length - 1 ? `${l}\n` : l));
+  const lines = body
+    .split("\n")
+    .map((l) => (markdown ? l.replace(/^# ?/, "") : l))
+    .map((l, i, a) => (i < a.length - 1 ? `${l}\n` : l));
   cells.push(
-    head === "[markdown]"
+    markdown
       ? { cell_type: "markdown", metadata: {}, source: lines }
       : { cell_type: "code", execution_count: null, metadata: {}, outputs: [], source: lines },
   );
