@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Rng } from "../src/util/random";
-import { runTsne } from "../src/viz/tsne";
+import { runTsne } from "../src/projection/tsne";
 import { referencePython, runPython } from "./support/python";
 import { printTable, writeResult } from "./support/report";
 

@@ -3,7 +3,7 @@
  *
  * The public surface, one namespace per layer (DESIGN.md), plus the verbs used most in notebooks:
  *
- *   import { backend, synth, cohort, pretrain, probe, metrics, viz, show } from "ehr-msn";
+ *   import { backend, synth, cohort, pretrain, probe, metrics, projection, viz, show } from "ehr-msn";
  */
 export * as backend from "./backend";
 export * as synth from "./synth";
@@ -13,6 +13,7 @@ export * as model from "./model";
 export * as train from "./train";
 export * as evaluation from "./eval";
 export * as viz from "./viz";
+export * as projection from "./projection";
 export * as notebook from "./notebook";
 export * as pipeline from "./pipeline";
 

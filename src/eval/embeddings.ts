@@ -13,7 +13,7 @@ import type { Encoder } from "../model/encoder";
 import { InputError } from "../util/errors";
 import { progress } from "../util/progress";
 import type { Rng } from "../util/random";
-import type { Points } from "../viz/points";
+import type { Points } from "../projection/points";
 import { ensure as ensureBackend } from "../backend/init";
 
 /** A batch transform from cached images to the encoder's input, [B, S, S, C] float32; random ones draw from `rng`. */

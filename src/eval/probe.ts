@@ -17,7 +17,7 @@ import type { EvalViewOptions, ImageCache, ProbeTrainOptions } from "../images/t
 import type { Encoder } from "../model/encoder";
 import { InputError, describeValue } from "../util/errors";
 import { Rng } from "../util/random";
-import type { Points } from "../viz/points";
+import type { Points } from "../projection/points";
 import type { BootstrapOptions } from "./bootstrap";
 import { splitRows, type SplitRows } from "./dataset";
 import { embedImages } from "./embeddings";

@@ -13,7 +13,6 @@ import * as path from "path";
 import { formatProgress, ProgressRenderer, ProgressState, setProgressRenderer } from "../util/progress";
 import {
   asFigure,
-  escapeHtml,
   figureHtml,
   figureText,
   newPlotId,
@@ -23,6 +22,7 @@ import {
   renderText,
   RenderOptions,
 } from "../viz/html";
+import { escapeHtml } from "../util/html";
 
 export type MimeBundle = Record<string, unknown>;
 

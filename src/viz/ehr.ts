@@ -3,6 +3,7 @@
  * distributions of age, sex, view, patient position, ICU stay and in-hospital mortality).
  */
 import { InputError, describeValue } from "../util/errors";
+import { checkNumber, checkOneOf } from "../util/validate";
 import { baseLayout, colorMap, Figure, panelTitle, round, SPLIT_COLORS, subplotGrid, Trace } from "./figure";
 import { columnsOf, isMissing, requireColumn, TableInput } from "./table";
 
@@ -55,14 +56,7 @@ const MISSING = "missing";
 export function ehrDistributions(table: TableInput | readonly EhrRow[], opts: EhrDistributionOptions = {}): Figure {
   const cols = columnsOf(table as TableInput);
   const features = opts.features ?? EHR_FEATURES;
-  for (const f of features) {
-    if (!(EHR_FEATURES as readonly string[]).includes(f))
-      throw new InputError({
-        field: "features",
-        expected: `names among ${EHR_FEATURES.join(", ")}`,
-        found: describeValue(f),
-      });
-  }
+  for (const f of features) checkOneOf(f, "features", EHR_FEATURES);
   const splitName = opts.splitColumn ?? "split";
   const splitCol = cols.get(splitName);
   const splitOf = (i: number) => (splitCol ? (isMissing(splitCol[i]) ? MISSING : String(splitCol[i])) : "all");
@@ -197,9 +191,7 @@ function binAges(values: ArrayLike<unknown>, width: number | undefined, splitOf:
     hi = Math.max(hi, v);
   }
   const normalised = lo >= 0 && hi <= 1;
-  const w = width ?? (normalised ? 0.05 : 5);
-  if (!(w > 0))
-    throw new InputError({ field: "ageBin", expected: "a positive bin width", found: describeValue(width) });
+  const w = checkNumber(width ?? (normalised ? 0.05 : 5), "ageBin", { min: 0, minExclusive: true });
   const first = Number.isFinite(lo) ? Math.floor(lo / w) : 0;
   const last = Number.isFinite(hi) ? Math.floor(hi / w) : -1;
   const digits = normalised ? 2 : 0;

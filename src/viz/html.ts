@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as util from "util";
 import { randomBytes } from "crypto";
+import { escapeHtml } from "../util/html";
 import { Figure, isFigure } from "./figure";
 import { columnsOf, isArqueroLike, isDanfoLike, isIdColumn, TableInput } from "./table";
 
@@ -40,16 +41,6 @@ export function scriptJson(x: unknown): string {
     .replace(/&/g, "\\u0026")
     .replace(/\u2028/g, "\\u2028")
     .replace(/\u2029/g, "\\u2029");
-}
-
-/** Text made safe inside HTML elements and attribute values (the one escape of the package). */
-export function escapeHtml(s: string): string {
-  return s
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
 }
 
 /** A fresh element id for a figure's div. */

@@ -1,7 +1,7 @@
 /**
- * Figures (Plotly JSON built from plain data), projections (t-SNE, UMAP) and static HTML reports.
- * Nothing here imports the cohort or later layers: builders take rows, columns or arquero/danfo
- * tables with the fields they need.
+ * Figure builders: plain data in (rows, columns, arquero/danfo tables), Plotly figure JSON out; no
+ * tensors, no threads. Projections (t-SNE, UMAP) live in `projection`. Nothing here imports the cohort
+ * or later layers.
  */
 export type { Figure, Trace, Panel } from "./figure";
 export { isFigure, GROUP_COLORS, SPLIT_COLORS } from "./figure";
@@ -12,18 +12,12 @@ export { labelPrevalence } from "./prevalence";
 export type { LabelMatrix, PrevalenceOptions } from "./prevalence";
 export { rocCurves, prCurves, rocPoints, prPoints } from "./curves";
 export type { ScoredLabels, CurveOptions, CurvePoints } from "./curves";
-export { forestPlot } from "./forest";
-export type { ForestRow, ForestOptions } from "./forest";
+export { forestPlot } from "./forestPlot";
+export type { ForestRow, ForestOptions } from "./forestPlot";
 export { embeddingScatter, tsneFigure, singleLabels, FIGURE3_GROUPS } from "./scatter";
 export type { LabelGroup, XY, ScatterOptions, TsneFigureInput, TsneFigureOptions } from "./scatter";
 export { TrainingCurves, trainingCurves } from "./training";
 export type { TrainingCurvesOptions } from "./training";
-export { tsne, runTsne } from "./tsne";
-export type { TsneOptions, TsneResult } from "./tsne";
-export { umap } from "./umap";
-export type { UmapOptions } from "./umap";
-export { trustworthiness } from "./quality";
 export { report } from "./report";
 export type { ReportOptions, ReportSection } from "./report";
 export { renderHtml, renderText, figureHtml } from "./html";
-export type { PointsInput } from "./points";

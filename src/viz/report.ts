@@ -5,7 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { InputError, describeValue } from "../util/errors";
-import { asFigure, escapeHtml, figureHtml, plotlyLibrary, plotlyVersion, renderHtml, RenderOptions } from "./html";
+import { escapeHtml } from "../util/html";
+import { asFigure, figureHtml, plotlyLibrary, plotlyVersion, renderHtml, RenderOptions } from "./html";
 
 /**
  * A report section: a figure (or live training curves), a table (arquero, danfo, rows), text

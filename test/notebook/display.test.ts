@@ -14,7 +14,7 @@ import {
   show,
 } from "../../src/notebook/display";
 import { progress, setProgressRenderer } from "../../src/util/progress";
-import { forestPlot } from "../../src/viz/forest";
+import { forestPlot } from "../../src/viz/forestPlot";
 import { plotlyLibrary } from "../../src/viz/html";
 import { trainingCurves } from "../../src/viz/training";
 

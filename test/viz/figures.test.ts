@@ -4,7 +4,7 @@ import * as aq from "arquero";
 import { InputError } from "../../src/util/errors";
 import { IGNORE_LABEL } from "../../src/util/labels";
 import { ehrDistributions } from "../../src/viz/ehr";
-import { forestPlot } from "../../src/viz/forest";
+import { forestPlot } from "../../src/viz/forestPlot";
 import { isFigure, Trace, Figure } from "../../src/viz/figure";
 import { labelPrevalence } from "../../src/viz/prevalence";
 import { prCurves, prPoints, rocCurves, rocPoints } from "../../src/viz/curves";

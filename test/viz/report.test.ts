@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as aq from "arquero";
 import { InputError } from "../../src/util/errors";
-import { forestPlot } from "../../src/viz/forest";
+import { forestPlot } from "../../src/viz/forestPlot";
 import { figureHtml, plotlyLibrary, renderText, scriptJson, tableHtml } from "../../src/viz/html";
 import { report } from "../../src/viz/report";
 import { trainingCurves } from "../../src/viz/training";

@@ -7,7 +7,8 @@
 import * as tf from "@tensorflow/tfjs";
 import * as backend from "../backend";
 import { progress } from "../util/progress";
-import type { Points } from "./points";
+import { checkInt } from "../util/validate";
+import type { Matrix } from "../util/matrix";
 
 export interface Neighbors {
   /** n x k neighbour indices, nearest first, the point itself left out. */
@@ -29,14 +30,13 @@ function blockRows(n: number): number {
 }
 
 /** The k nearest neighbours of every point (exact, ties broken by the backend's top-k). */
-export async function nearestNeighbors(p: Points, k: number, opts: NeighborOptions = {}): Promise<Neighbors> {
-  const { n, dims } = p;
-  if (!Number.isInteger(k) || k < 1 || k > n - 1)
-    throw new RangeError(`k must be an integer in [1, ${n - 1}], got ${k}`);
+export async function nearestNeighbors(p: Matrix, k: number, opts: NeighborOptions = {}): Promise<Neighbors> {
+  const { rows: n, cols: dims } = p;
+  checkInt(k, "k", { min: 1, max: n - 1 });
   await backend.ensure();
   const indices = new Int32Array(n * k);
   const dist2 = new Float32Array(n * k);
-  const X = tf.tensor2d(p.data, [n, dims]);
+  const X = tf.tensor2d(p.values, [n, dims]);
   const sq = tf.tidy(() => tf.sum(tf.square(X), 1));
   const sqn = (await sq.data()) as Float32Array;
   const bar = progress(opts.label ?? "neighbours", n, { unit: "pts", quiet: opts.quiet });
@@ -83,12 +83,12 @@ export async function nearestNeighbors(p: Points, k: number, opts: NeighborOptio
  * is needed; memory stays at one block.
  */
 export async function forEachDistanceBlock(
-  p: Points,
+  p: Matrix,
   visit: (start: number, rows: number, d2: Float32Array) => void,
 ): Promise<void> {
-  const { n, dims } = p;
+  const { rows: n, cols: dims } = p;
   await backend.ensure();
-  const X = tf.tensor2d(p.data, [n, dims]);
+  const X = tf.tensor2d(p.values, [n, dims]);
   const sq = tf.tidy(() => tf.sum(tf.square(X), 1));
   const step = blockRows(n);
   try {

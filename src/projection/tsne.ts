@@ -10,12 +10,14 @@
 import * as os from "os";
 import { Worker } from "worker_threads";
 import { InputError, describeValue } from "../util/errors";
+import { checkInt, checkNumber, checkOneOf } from "../util/validate";
 import { progress, Progress } from "../util/progress";
 import { Rng } from "../util/random";
 import { conditionalProbabilities, jointDense, jointFromNeighbors, SparseP } from "./affinities";
 import { forEachDistanceBlock, nearestNeighbors } from "./neighbors";
 import { pcaProject } from "./pca";
-import { PointsInput, toPoints, toRows, Points } from "./points";
+import { PointsInput, toPoints } from "./points";
+import { Matrix, matrixToRows } from "../util/matrix";
 import { BarnesHut, combineForces, entropyTerm, exactGradient } from "./tsneGradient";
 import type { WorkerSetup } from "./tsneWorker";
 import { ensure as ensureBackend } from "../backend/init";
@@ -74,29 +76,29 @@ const YIELD_MS = 100;
  */
 export async function tsne(points: PointsInput, opts: TsneOptions = {}): Promise<number[][]> {
   const r = await runTsne(points, opts);
-  return toRows(r.embedding, r.n);
+  return matrixToRows({ rows: r.n, cols: 2, values: r.embedding });
 }
 
 /** `tsne` with the details: the flat embedding, the final KL divergence, timings. */
 export async function runTsne(points: PointsInput, opts: TsneOptions = {}): Promise<TsneResult> {
   await ensureBackend();
   const p = toPoints(points, opts.dims);
-  const o = resolveOptions(opts, p.n);
+  const o = resolveOptions(opts, p.rows);
   const t0 = Date.now();
   let neighborsMs: number;
   let affinitiesMs: number;
   let P: SparseP | Float64Array;
   if (o.method === "exact") {
-    const d2 = new Float64Array(p.n * p.n);
-    await forEachDistanceBlock(p, (start, _rows, block) => d2.set(block, start * p.n));
+    const d2 = new Float64Array(p.rows * p.rows);
+    await forEachDistanceBlock(p, (start, _rows, block) => d2.set(block, start * p.rows));
     neighborsMs = Date.now() - t0;
-    P = jointDense(d2, p.n, o.perplexity);
+    P = jointDense(d2, p.rows, o.perplexity);
     affinitiesMs = Date.now() - t0 - neighborsMs;
   } else {
-    const k = Math.min(p.n - 1, Math.floor(3 * o.perplexity + 1));
+    const k = Math.min(p.rows - 1, Math.floor(3 * o.perplexity + 1));
     const nn = await nearestNeighbors(p, k, { quiet: o.quiet, label: "t-SNE neighbours" });
     neighborsMs = Date.now() - t0;
-    P = jointFromNeighbors(nn.indices, conditionalProbabilities(nn.dist2, p.n, k, o.perplexity), p.n, k);
+    P = jointFromNeighbors(nn.indices, conditionalProbabilities(nn.dist2, p.rows, k, o.perplexity), p.rows, k);
     affinitiesMs = Date.now() - t0 - neighborsMs;
   }
   const t1 = Date.now();
@@ -106,17 +108,17 @@ export async function runTsne(points: PointsInput, opts: TsneOptions = {}): Prom
   const workers = o.method === "exact" ? 0 : o.workers;
   const gradient =
     P instanceof Float64Array
-      ? exactObjective(P, p.n)
+      ? exactObjective(P, p.rows)
       : workers > 0
         ? await threadedObjective(P, workers)
         : inlineObjective(P);
   try {
     const bar = progress("t-SNE", o.maxIter, { unit: "iter", quiet: o.quiet });
-    const { kl, iterations } = await optimize(Y, p.n, gradient, o, bar);
+    const { kl, iterations } = await optimize(Y, p.rows, gradient, o, bar);
     bar.finish({ kl });
     return {
       embedding: Y,
-      n: p.n,
+      n: p.rows,
       kl,
       iterations,
       method: o.method,
@@ -144,38 +146,27 @@ interface Resolved {
 }
 
 function resolveOptions(opts: TsneOptions, n: number): Resolved {
-  const num = (field: keyof TsneOptions, v: unknown, ok: (x: number) => boolean, expected: string): number => {
-    if (typeof v !== "number" || !ok(v)) throw new InputError({ field, expected, found: describeValue(v) });
-    return v;
-  };
   if (n < 2) throw new InputError({ field: "points", expected: "at least 2 points", found: `${n}` });
-  const perplexity = num(
-    "perplexity",
-    opts.perplexity ?? 30,
-    (x) => x > 0 && x < n,
-    `a number in (0, ${n}) (below the number of points)`,
-  );
-  const earlyExaggeration = num("earlyExaggeration", opts.earlyExaggeration ?? 12, (x) => x >= 1, "a number >= 1");
-  const maxIter = num("maxIter", opts.maxIter ?? 1000, (x) => Number.isInteger(x) && x >= 1, "a positive integer");
-  const exaggerationIter = num(
-    "exaggerationIter",
-    opts.exaggerationIter ?? Math.min(250, maxIter),
-    (x) => Number.isInteger(x) && x >= 0 && x <= maxIter,
-    `an integer in [0, maxIter = ${maxIter}]`,
-  );
+  const perplexity = checkNumber(opts.perplexity ?? 30, "perplexity", { min: 0, minExclusive: true });
+  if (perplexity >= n)
+    throw new InputError({
+      field: "perplexity",
+      expected: `a number in (0, ${n}) (below the number of points)`,
+      found: `${perplexity}`,
+    });
+  const earlyExaggeration = checkNumber(opts.earlyExaggeration ?? 12, "earlyExaggeration", { min: 1 });
+  const maxIter = checkInt(opts.maxIter ?? 1000, "maxIter", { min: 1 });
+  const exaggerationIter = checkInt(opts.exaggerationIter ?? Math.min(250, maxIter), "exaggerationIter", {
+    min: 0,
+    max: maxIter,
+  });
   const lr = opts.learningRate ?? "auto";
   const learningRate =
     lr === "auto"
       ? Math.max(n / earlyExaggeration / 4, 50)
-      : num("learningRate", lr, (x) => x > 0, 'a positive number or "auto"');
-  const theta = num("theta", opts.theta ?? 0.5, (x) => x >= 0 && x <= 1, "a number in [0, 1]");
-  const method = opts.method ?? "auto";
-  if (!["auto", "exact", "barnes-hut"].includes(method))
-    throw new InputError({
-      field: "method",
-      expected: '"auto", "exact" or "barnes-hut"',
-      found: describeValue(method),
-    });
+      : checkNumber(lr, "learningRate", { min: 0, minExclusive: true });
+  const theta = checkNumber(opts.theta ?? 0.5, "theta", { min: 0, max: 1 });
+  const method = checkOneOf(opts.method ?? "auto", "method", ["auto", "exact", "barnes-hut"] as const);
   if (method === "exact" && n > EXACT_MAX) {
     throw new InputError({
       field: "method",
@@ -186,12 +177,7 @@ function resolveOptions(opts: TsneOptions, n: number): Resolved {
   }
   const resolvedMethod = method === "auto" ? (n <= AUTO_EXACT_UP_TO ? "exact" : "barnes-hut") : method;
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-  const workers = num(
-    "workers",
-    opts.workers ?? (n >= 4000 ? Math.min(cores, 8) : 0),
-    (x) => Number.isInteger(x) && x >= 0 && x <= 64,
-    "an integer in [0, 64]",
-  );
+  const workers = checkInt(opts.workers ?? (n >= 4000 ? Math.min(cores, 8) : 0), "workers", { min: 0, max: 64 });
   const init = opts.init ?? "pca";
   if (typeof init === "string" ? !["pca", "random"].includes(init) : !Array.isArray(init)) {
     throw new InputError({
@@ -220,14 +206,14 @@ function resolveOptions(opts: TsneOptions, n: number): Resolved {
 }
 
 /** PCA (first axis scaled to sd 1e-4, as scikit-learn), seeded N(0, 1e-4²), or the given rows. */
-async function initialEmbedding(p: Points, o: Resolved): Promise<Float64Array> {
-  const n = p.n;
+async function initialEmbedding(p: Matrix, o: Resolved): Promise<Float64Array> {
+  const n = p.rows;
   if (Array.isArray(o.init)) {
     const rows = o.init as number[][];
     toPoints(rows, 2, "init"); // checks: finite numbers, two per row
     return Float64Array.from(rows.flatMap((r) => [r[0], r[1]]));
   }
-  if (o.init === "pca" && p.dims >= 2) {
+  if (o.init === "pca" && p.cols >= 2) {
     const Y = await pcaProject(p, 2, o.seed);
     let mean = 0;
     for (let i = 0; i < n; i++) mean += Y[2 * i] / n;

@@ -4,14 +4,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { packageRoot } from "../../src/util/paths";
 import { InputError } from "../../src/util/errors";
-import { conditionalProbabilities, jointDense, jointFromNeighbors, SparseP } from "../../src/viz/affinities";
-import { forEachDistanceBlock, nearestNeighbors } from "../../src/viz/neighbors";
-import { jacobiEigen, pcaProject } from "../../src/viz/pca";
-import { toPoints } from "../../src/viz/points";
-import { trustworthiness } from "../../src/viz/quality";
-import { runTsne, tsne } from "../../src/viz/tsne";
-import { BarnesHut, exactGradient } from "../../src/viz/tsneGradient";
-import { umap } from "../../src/viz/umap";
+import { conditionalProbabilities, jointDense, jointFromNeighbors, SparseP } from "../../src/projection/affinities";
+import { forEachDistanceBlock, nearestNeighbors } from "../../src/projection/neighbors";
+import { jacobiEigen, pcaProject } from "../../src/projection/pca";
+import { toPoints } from "../../src/projection/points";
+import { trustworthiness } from "../../src/projection/trustworthiness";
+import { runTsne, tsne } from "../../src/projection/tsne";
+import { BarnesHut, exactGradient } from "../../src/projection/tsneGradient";
+import { umap } from "../../src/projection/umap";
 
 process.env.EHR_MSN_QUIET = "1";
 
@@ -40,9 +40,9 @@ function densify(P: SparseP): Float64Array {
 
 async function sparseP(X: number[][], perplexity: number): Promise<SparseP> {
   const p = toPoints(X);
-  const k = Math.min(p.n - 1, Math.floor(3 * perplexity + 1));
+  const k = Math.min(p.rows - 1, Math.floor(3 * perplexity + 1));
   const nn = await nearestNeighbors(p, k, { quiet: true });
-  return jointFromNeighbors(nn.indices, conditionalProbabilities(nn.dist2, p.n, k, perplexity), p.n, k);
+  return jointFromNeighbors(nn.indices, conditionalProbabilities(nn.dist2, p.rows, k, perplexity), p.rows, k);
 }
 
 test("joint probabilities from 31 nearest neighbours equal scikit-learn's _joint_probabilities_nn", async () => {
@@ -65,19 +65,19 @@ test("joint probabilities from 31 nearest neighbours equal scikit-learn's _joint
 test("exact joint probabilities over all pairs equal scikit-learn's _joint_probabilities", async () => {
   const g = golden.exact;
   const p = toPoints(g.X);
-  const d2 = new Float64Array(p.n * p.n);
-  await forEachDistanceBlock(p, (start, _rows, block) => d2.set(block, start * p.n));
-  const P = jointDense(d2, p.n, g.perplexity);
+  const d2 = new Float64Array(p.rows * p.rows);
+  await forEachDistanceBlock(p, (start, _rows, block) => d2.set(block, start * p.rows));
+  const P = jointDense(d2, p.rows, g.perplexity);
   let k = 0;
-  for (let i = 0; i < p.n; i++) {
-    assert.equal(P[i * p.n + i], 0);
-    for (let j = i + 1; j < p.n; j++, k++) {
+  for (let i = 0; i < p.rows; i++) {
+    assert.equal(P[i * p.rows + i], 0);
+    for (let j = i + 1; j < p.rows; j++, k++) {
       const v = g.P[k];
       assert.ok(
-        Math.abs(P[i * p.n + j] - v) <= 1e-4 * v + 1e-15,
-        `P[${i},${j}] = ${P[i * p.n + j]}, scikit-learn ${v}`,
+        Math.abs(P[i * p.rows + j] - v) <= 1e-4 * v + 1e-15,
+        `P[${i},${j}] = ${P[i * p.rows + j]}, scikit-learn ${v}`,
       );
-      assert.equal(P[i * p.n + j], P[j * p.n + i]);
+      assert.equal(P[i * p.rows + j], P[j * p.rows + i]);
     }
   }
 });
@@ -189,16 +189,16 @@ test("PCA initialisation spans scikit-learn's first two principal axes", async (
   const g = golden.run;
   const p = toPoints(g.X);
   const proj = await pcaProject(p, 2);
-  const mean = new Float64Array(p.dims);
-  for (let i = 0; i < p.n; i++) for (let j = 0; j < p.dims; j++) mean[j] += p.data[i * p.dims + j] / p.n;
+  const mean = new Float64Array(p.cols);
+  for (let i = 0; i < p.rows; i++) for (let j = 0; j < p.cols; j++) mean[j] += p.values[i * p.cols + j] / p.rows;
   for (let c = 0; c < 2; c++) {
-    const ref = new Float64Array(p.n);
-    for (let i = 0; i < p.n; i++)
-      for (let j = 0; j < p.dims; j++) ref[i] += (p.data[i * p.dims + j] - mean[j]) * g.pcaAxes[c][j];
+    const ref = new Float64Array(p.rows);
+    for (let i = 0; i < p.rows; i++)
+      for (let j = 0; j < p.cols; j++) ref[i] += (p.values[i * p.cols + j] - mean[j]) * g.pcaAxes[c][j];
     let dot = 0,
       na = 0,
       nb = 0;
-    for (let i = 0; i < p.n; i++) {
+    for (let i = 0; i < p.rows; i++) {
       dot += ref[i] * proj[2 * i + c];
       na += ref[i] ** 2;
       nb += proj[2 * i + c] ** 2;
@@ -261,4 +261,26 @@ test("UMAP (umap-js) separates the clusters and is seeded", async () => {
   assert.equal(a.length, g.X.length);
   assert.deepEqual(a, b);
   assert.ok((await trustworthiness(g.X, a, 10)) > 0.9);
+});
+
+test("points come as rows, a flat array with dims, or a Matrix, and pack to the same Matrix", () => {
+  const rows = [
+    [1, 2, 3],
+    [4, 5, 6],
+  ];
+  const expected = { rows: 2, cols: 3, values: Float32Array.from([1, 2, 3, 4, 5, 6]) };
+  assert.deepEqual(toPoints(rows), expected);
+  assert.deepEqual(toPoints(Float64Array.from(rows.flat()), 3), expected);
+  assert.deepEqual(
+    toPoints({ rows: 2, cols: 3, values: Float64Array.from(rows.flat()), names: ["a", "b", "c"] }),
+    expected,
+  );
+  assert.throws(
+    () => toPoints({ rows: 2, cols: 3, values: new Float32Array(5) }),
+    (e: unknown) => e instanceof InputError && /2 x 3 values/.test(e.message),
+  );
+  assert.throws(
+    () => toPoints({ rows: 2, cols: 3, values: Float32Array.from([1, 2, 3, 4, NaN, 6]) }),
+    (e: unknown) => e instanceof InputError && /row 2/.test(e.message) && /NaN/.test(e.message),
+  );
 });

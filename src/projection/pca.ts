@@ -8,17 +8,17 @@
 import * as tf from "@tensorflow/tfjs";
 import * as backend from "../backend";
 import { Rng } from "../util/random";
-import type { Points } from "./points";
+import type { Matrix } from "../util/matrix";
 
 const OVERSAMPLE = 10;
 const POWER_ITERATIONS = 12;
 
 /** Projections of the centred points on their first `components` principal axes (n x components). */
-export async function pcaProject(p: Points, components: number, seed = 0): Promise<Float64Array> {
-  const { n, dims } = p;
+export async function pcaProject(p: Matrix, components: number, seed = 0): Promise<Float64Array> {
+  const { rows: n, cols: dims } = p;
   await backend.ensure();
   const { cov, centred } = tf.tidy(() => {
-    const X = tf.tensor2d(p.data, [n, dims]);
+    const X = tf.tensor2d(p.values, [n, dims]);
     const Xc = tf.sub(X, tf.mean(X, 0, true));
     return { cov: tf.matMul(Xc, Xc, true, false), centred: Xc };
   });

@@ -3,6 +3,7 @@
  * AUROC / AUPRC (CI) as a picture, one panel per metric.
  */
 import { InputError, describeValue } from "../util/errors";
+import { checkOneOf } from "../util/validate";
 import { baseLayout, colorMap, escapeText, Figure, panelTitle, subplotGrid, Trace } from "./figure";
 
 /** One estimate: a model's metric with its confidence interval. */
@@ -52,13 +53,7 @@ export function forestPlot(rows: readonly ForestRow[], opts: ForestOptions = {})
   });
   const metrics = [...new Set(rows.map((r) => r.metric))];
   const models = [...new Set(rows.map((r) => r.model))];
-  if (opts.reference !== undefined && !models.includes(opts.reference)) {
-    throw new InputError({
-      field: "reference",
-      expected: `one of the models (${models.join(", ")})`,
-      found: describeValue(opts.reference),
-    });
-  }
+  if (opts.reference !== undefined) checkOneOf(opts.reference, "reference", models);
   const colors = colorMap(models);
   const grid = subplotGrid(1, metrics.length, { hgap: 0.04 });
   const traces: Trace[] = [];

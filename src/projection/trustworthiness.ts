@@ -1,7 +1,8 @@
 /**
  * How faithful an embedding is to its input space.
  */
-import { InputError, describeValue } from "../util/errors";
+import { InputError } from "../util/errors";
+import { checkInt } from "../util/validate";
 import { forEachDistanceBlock } from "./neighbors";
 import { PointsInput, toPoints } from "./points";
 
@@ -24,22 +25,18 @@ export async function trustworthiness(
     embedding instanceof Float32Array || embedding instanceof Float64Array ? 2 : undefined,
     "embedding",
   );
-  const n = x.n;
-  if (e.n !== n) throw new InputError({ field: "embedding", expected: `${n} points like X`, found: `${e.n}` });
-  if (!Number.isInteger(k) || k < 1 || k >= n / 2)
-    throw new InputError({
-      field: "k",
-      expected: `an integer in [1, ${Math.ceil(n / 2) - 1}] (below n / 2)`,
-      found: describeValue(k),
-    });
+  const n = x.rows;
+  if (e.rows !== n) throw new InputError({ field: "embedding", expected: `${n} points like X`, found: `${e.rows}` });
+  // k < n / 2 keeps the normaliser 2n - 3k - 1 positive.
+  checkInt(k, "k", { min: 1, max: Math.ceil(n / 2) - 1 });
   // Embedding neighbours first (exact, by partial selection over each row).
   const nearE = new Int32Array(n * k);
-  const d = e.dims;
+  const d = e.cols;
   const row = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       let s = 0;
-      for (let a = 0; a < d; a++) s += (e.data[i * d + a] - e.data[j * d + a]) ** 2;
+      for (let a = 0; a < d; a++) s += (e.values[i * d + a] - e.values[j * d + a]) ** 2;
       row[j] = j === i ? Infinity : s;
     }
     smallestK(row, k, nearE.subarray(i * k, (i + 1) * k));

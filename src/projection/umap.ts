@@ -4,11 +4,13 @@
  * NN-descent and makes the result depend on the seed only through the layout.
  */
 import { UMAP } from "umap-js";
-import { InputError, describeValue } from "../util/errors";
+import { InputError } from "../util/errors";
+import { checkInt } from "../util/validate";
 import { progress } from "../util/progress";
 import { Rng } from "../util/random";
 import { nearestNeighbors } from "./neighbors";
 import { PointsInput, toPoints } from "./points";
+import { matrixRow } from "../util/matrix";
 
 export interface UmapOptions {
   /** Length of a flat Float32Array/Float64Array point; not needed for rows. */
@@ -26,18 +28,13 @@ export interface UmapOptions {
 /** Two-dimensional UMAP embedding of `points`; returns rows of [x, y]. Seeded. */
 export async function umap(points: PointsInput, opts: UmapOptions = {}): Promise<number[][]> {
   const p = toPoints(points, opts.dims);
-  const nNeighbors = opts.nNeighbors ?? 15;
-  if (!Number.isInteger(nNeighbors) || nNeighbors < 2 || nNeighbors >= p.n) {
-    throw new InputError({
-      field: "nNeighbors",
-      expected: `an integer in [2, ${p.n - 1}] (below the number of points)`,
-      found: describeValue(opts.nNeighbors),
-    });
-  }
+  const nNeighbors = checkInt(opts.nNeighbors ?? 15, "nNeighbors", { min: 2, max: Math.max(2, p.rows - 1) });
+  if (nNeighbors >= p.rows)
+    throw new InputError({ field: "nNeighbors", expected: "fewer neighbours than points", found: `${p.rows} points` });
   const nn = await nearestNeighbors(p, nNeighbors - 1, { quiet: opts.quiet, label: "UMAP neighbours" });
   const knnIndices: number[][] = [];
   const knnDistances: number[][] = [];
-  for (let i = 0; i < p.n; i++) {
+  for (let i = 0; i < p.rows; i++) {
     const idx = [i],
       dist = [0];
     for (let c = 0; c < nn.k; c++) {
@@ -57,7 +54,7 @@ export async function umap(points: PointsInput, opts: UmapOptions = {}): Promise
   });
   model.setPrecomputedKNN(knnIndices, knnDistances);
   const rows: number[][] = [];
-  for (let i = 0; i < p.n; i++) rows.push(Array.from(p.data.subarray(i * p.dims, (i + 1) * p.dims)));
+  for (let i = 0; i < p.rows; i++) rows.push(Array.from(matrixRow(p, i)));
   const epochs = model.initializeFit(rows);
   const bar = progress("UMAP", epochs, { unit: "epoch", quiet: opts.quiet });
   for (let e = 0; e < epochs; e++) {
