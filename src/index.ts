@@ -14,6 +14,7 @@ export * as train from "./train";
 export * as evaluation from "./eval";
 export * as viz from "./viz";
 export * as notebook from "./notebook";
+export * as jupyter from "./jupyter";
 export * as pipeline from "./pipeline";
 
 export { pretrain } from "./train";

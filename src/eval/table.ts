@@ -10,7 +10,7 @@ import { InputError, describeValue } from "../util/errors";
 import { bootstrapCi, type BootstrapOptions, type BootstrapResult, type Interval } from "./bootstrap";
 import { compare } from "./compare";
 import type { ScoredSet } from "./matrix";
-import { escapeHtml } from "../viz/html";
+import { escapeHtml } from "../util/html";
 
 /** One cell group of a table: a model's test predictions (and their CIs when already computed). */
 export interface TableEntry {

@@ -1,5 +1,5 @@
 /**
- * Figures (Plotly JSON built from plain data), projections (t-SNE, UMAP) and static HTML reports.
+ * Figures (Plotly JSON built from plain data) and projections (t-SNE, UMAP).
  * Nothing here imports the cohort or later layers: builders take rows, columns or arquero/danfo
  * tables with the fields they need.
  */
@@ -23,7 +23,4 @@ export type { TsneOptions, TsneResult } from "./tsne";
 export { umap } from "./umap";
 export type { UmapOptions } from "./umap";
 export { trustworthiness } from "./quality";
-export { report } from "./report";
-export type { ReportOptions, ReportSection } from "./report";
-export { renderHtml, renderText, figureHtml } from "./html";
 export type { PointsInput } from "./points";
