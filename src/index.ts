@@ -15,6 +15,7 @@ export * as evaluation from "./eval";
 export * as viz from "./viz";
 export * as projection from "./projection";
 export * as notebook from "./notebook";
+export * as jupyter from "./jupyter";
 export * as pipeline from "./pipeline";
 
 export { pretrain } from "./train";

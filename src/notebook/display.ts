@@ -11,18 +11,9 @@
  */
 import * as path from "path";
 import { formatProgress, ProgressRenderer, ProgressState, setProgressRenderer } from "../util/progress";
-import {
-  asFigure,
-  figureHtml,
-  figureText,
-  newPlotId,
-  plotlyLibrary,
-  plotlyVersion,
-  renderHtml,
-  renderText,
-  RenderOptions,
-} from "../viz/html";
 import { escapeHtml } from "../util/html";
+import { plotlyScript, plotlyVersion } from "../pipeline/plotly";
+import { asFigure, figureHtml, figureText, newPlotId, renderHtml, renderText, RenderOptions } from "../pipeline/render";
 
 export type MimeBundle = Record<string, unknown>;
 
@@ -125,7 +116,7 @@ export function initNotebookMode(opts: { now?: boolean } = {}): void {
 function ensurePlotlyLoaded(): void {
   if (plotlyInlined) return;
   const sent = send({
-    "text/html": `<script type="text/javascript">${plotlyLibrary()}</script><span style="display:none">plotly.js ${escapeHtml(plotlyVersion())}</span>`,
+    "text/html": `${plotlyScript()}<span style="display:none">plotly.js ${escapeHtml(plotlyVersion())}</span>`,
     "text/plain": `(plotly.js ${plotlyVersion()} loaded for the figures below)`,
   });
   if (sent) plotlyInlined = true;

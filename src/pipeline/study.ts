@@ -34,7 +34,7 @@ import { forestPlot } from "../viz/forestPlot";
 import type { Figure } from "../viz/figure";
 import { labelPrevalence } from "../viz/prevalence";
 import { escapeHtml } from "../util/html";
-import { report as writeReport } from "../viz/report";
+import { report as writeReport } from "./htmlReport";
 import { FIGURE3_GROUPS, singleLabels, tsneFigure } from "../viz/scatter";
 import { TrainingCurves } from "../viz/training";
 import { tsne } from "../projection/tsne";

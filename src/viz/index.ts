@@ -18,6 +18,3 @@ export { embeddingScatter, tsneFigure, singleLabels, FIGURE3_GROUPS } from "./sc
 export type { LabelGroup, XY, ScatterOptions, TsneFigureInput, TsneFigureOptions } from "./scatter";
 export { TrainingCurves, trainingCurves } from "./training";
 export type { TrainingCurvesOptions } from "./training";
-export { report } from "./report";
-export type { ReportOptions, ReportSection } from "./report";
-export { renderHtml, renderText, figureHtml } from "./html";

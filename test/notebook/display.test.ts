@@ -15,7 +15,7 @@ import {
 } from "../../src/notebook/display";
 import { progress, setProgressRenderer } from "../../src/util/progress";
 import { forestPlot } from "../../src/viz/forestPlot";
-import { plotlyLibrary } from "../../src/viz/html";
+import { plotlyLibrary } from "../../src/pipeline/plotly";
 import { trainingCurves } from "../../src/viz/training";
 
 delete process.env.EHR_MSN_QUIET;

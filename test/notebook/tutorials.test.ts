@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { packageRoot } from "../../src/util/paths";
 import { cellText, notebookSkipReason, runNotebook } from "../support/notebooks";
-import type { ExecuteResult } from "../../src/notebook/jupyter";
+import type { ExecuteResult } from "../../src/jupyter";
 
 /** Mime types of every display output of the notebook, in order. */
 function displays(r: ExecuteResult): Record<string, unknown>[] {

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { executeNotebook, ExecuteResult, venvPython } from "../../src/notebook/jupyter";
+import { executeNotebook, ExecuteResult, venvPython } from "../../src/jupyter";
 import { packageRoot } from "../../src/util/paths";
 
 /** The notebooks folder of the repository. */

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { installKernel, setupJupyter } from "../../notebook/jupyter";
+import { installKernel, setupJupyter } from "../../jupyter";
 
 export function registerKernel(program: Command): void {
   const kernel = program.command("kernel").description('the Jupyter kernel "ehr-msn (TypeScript)"');

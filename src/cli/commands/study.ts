@@ -2,7 +2,7 @@ import * as path from "path";
 import { Command, Option } from "commander";
 import { DEMO_CONFIG, mergeConfig, Study, TABLE3_MODELS } from "../../pipeline";
 import type { ResultsTable } from "../../eval/table";
-import { report as writeReport } from "../../viz/report";
+import { report as writeReport } from "../../pipeline/htmlReport";
 import { InputError } from "../../util/errors";
 import { readConfigFile } from "../configFile";
 import { intFlag } from "../flags";

@@ -6,8 +6,9 @@ import * as path from "node:path";
 import * as aq from "arquero";
 import { InputError } from "../../src/util/errors";
 import { forestPlot } from "../../src/viz/forestPlot";
-import { figureHtml, plotlyLibrary, renderText, scriptJson, tableHtml } from "../../src/viz/html";
-import { report } from "../../src/viz/report";
+import { plotlyLibrary } from "../../src/pipeline/plotly";
+import { figureHtml, renderText, scriptJson, tableHtml } from "../../src/pipeline/render";
+import { report } from "../../src/pipeline/htmlReport";
 import { trainingCurves } from "../../src/viz/training";
 
 const fig = forestPlot([

@@ -1,8 +1,8 @@
 /**
- * Starts the project's JupyterLab (the `.venv` made by `npm run jupyter:setup`) as a child process
- * on 127.0.0.1 with a random token, and waits until it answers. Used by the browser test; its
- * settings, workspaces and runtime files go to a private folder so that nothing of the user's
- * Jupyter is read or changed.
+ * The project's JupyterLab (the `.venv` made by `npm run jupyter:setup`) on 127.0.0.1 with a random
+ * token: `openLab` for a user (`ehr-msn lab`), `startLab` for the browser test, which waits until the
+ * server answers and keeps its settings, workspaces and runtime files in a private folder so that
+ * nothing of the user's Jupyter is read or changed.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -10,8 +10,10 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { ChildProcess, spawn } from "child_process";
+import { writeJsonAtomic } from "../util/atomicWrite";
 import { packageRoot } from "../util/paths";
-import { venvPython } from "./jupyter";
+import { setupJupyter } from "./venv";
+import { venvJupyterPath, venvPython } from "./venvPaths";
 
 export interface LabServer {
   /** http://127.0.0.1:PORT */
@@ -43,6 +45,38 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** `python -m jupyter lab` on 127.0.0.1:`port`, with `token`, showing `rootDir`. */
+function labArgs(port: number, token: string, rootDir: string): string[] {
+  const args = [
+    "-m",
+    "jupyter",
+    "lab",
+    "--no-browser",
+    "--ip=127.0.0.1",
+    `--port=${port}`,
+    `--IdentityProvider.token=${token}`,
+    `--ServerApp.root_dir=${path.resolve(rootDir)}`,
+  ];
+  if (process.getuid?.() === 0) args.push("--allow-root");
+  return args;
+}
+
+/**
+ * Sets the venv up when needed and runs JupyterLab on `notebooks/` in the foreground (its output on
+ * this terminal); returns the server process and the URL to open.
+ */
+export function openLab(port: number): { url: string; server: ChildProcess } {
+  const root = packageRoot();
+  const { python } = setupJupyter({ quiet: true });
+  const token = crypto.randomBytes(24).toString("hex");
+  const server = spawn(python, labArgs(port, token, path.join(root, "notebooks")), {
+    stdio: "inherit",
+    env: { ...process.env, JUPYTER_PATH: venvJupyterPath(root) },
+  });
+  return { url: `http://127.0.0.1:${port}/lab?token=${token}`, server };
+}
+
+/** Starts JupyterLab in a private profile and resolves once it answers (the browser test's server). */
 export async function startLab(opts: LabOptions): Promise<LabServer> {
   const root = packageRoot();
   const python = venvPython(root);
@@ -56,33 +90,25 @@ export async function startLab(opts: LabOptions): Promise<LabServer> {
   const settings = (plugin: string, values: Record<string, unknown>) => {
     const file = path.join(home, "settings", "@jupyterlab", plugin);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify(values));
+    writeJsonAtomic(file, values);
   };
   settings("apputils-extension/notification.jupyterlab-settings", { fetchNews: "false", checkForUpdates: false });
   settings("notebook-extension/tracker.jupyterlab-settings", { autoStartDefaultKernel: true });
   const args = [
-    "-m",
-    "jupyter",
-    "lab",
-    "--no-browser",
-    "--ip=127.0.0.1",
-    `--port=${port}`,
+    ...labArgs(port, token, opts.rootDir),
     "--ServerApp.port_retries=0",
-    `--IdentityProvider.token=${token}`,
-    `--ServerApp.root_dir=${path.resolve(opts.rootDir)}`,
     `--LabApp.workspaces_dir=${path.join(home, "workspaces")}`,
     `--LabApp.user_settings_dir=${path.join(home, "settings")}`,
     "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     "--LabApp.news_url=None",
   ];
-  if (process.getuid?.() === 0) args.push("--allow-root");
   let output = "";
   const child: ChildProcess = spawn(python, args, {
     cwd: opts.rootDir,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
-      JUPYTER_PATH: path.join(root, ".venv", "share", "jupyter"),
+      JUPYTER_PATH: venvJupyterPath(root),
       JUPYTER_CONFIG_DIR: path.join(home, "config"),
       JUPYTER_RUNTIME_DIR: path.join(home, "runtime"),
       JUPYTER_DATA_DIR: path.join(home, "data"),

@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startLab, LabServer } from "../../src/notebook/lab";
+import { startLab, LabServer } from "../../src/jupyter/lab";
 import { packageRoot } from "../../src/util/paths";
 import { notebookSkipReason } from "../support/notebooks";
 
@@ -15,7 +15,7 @@ import { notebookSkipReason } from "../support/notebooks";
  */
 
 const CHROMIUM = process.env.EHR_MSN_CHROMIUM ?? "/usr/bin/chromium";
-const FIXTURE = path.join(packageRoot(), "test", "notebook", "fixtures", "lab-figures.ipynb");
+const FIXTURE = path.join(packageRoot(), "test", "jupyter", "fixtures", "lab-figures.ipynb");
 const ARTIFACTS = path.join(packageRoot(), "test", "artifacts");
 
 function skipReason(): string | false {

@@ -1,36 +1,21 @@
 /**
- * HTML and plain-text renderings shared by the static report and the notebook's `show`: figures
- * as a div plus a script calling plotly.js (offline: the library is read from the installed
- * `plotly.js-dist-min` and inlined, never fetched), tables as HTML tables with identifier columns
- * left out unless asked, and short summaries of anything else.
+ * The one HTML and plain-text rendering of results, shared by the static report and the notebook's
+ * `show`: figures as a div plus a script calling plotly.js (offline: the library comes from
+ * `plotlyLibrary`, inlined, never fetched), tables as HTML tables with identifier columns left out
+ * unless asked, and short summaries of anything else.
  */
-import * as fs from "fs";
 import * as util from "util";
 import { randomBytes } from "crypto";
 import { escapeHtml } from "../util/html";
-import { Figure, isFigure } from "./figure";
-import { columnsOf, isArqueroLike, isDanfoLike, isIdColumn, TableInput } from "./table";
+import { Figure, isFigure } from "../viz/figure";
+import { columnsOf, isArqueroLike, isDanfoLike, isIdColumn, TableInput } from "../viz/table";
+import { plotlyScript } from "./plotly";
 
 export interface RenderOptions {
   /** Rows shown of a table; default 20. */
   maxRows?: number;
   /** Keep identifier columns (subject_id, study_id, dicom_id, path, ...) in tables; default false. */
   showIds?: boolean;
-}
-
-let plotlySource: string | undefined;
-
-/** plotly.js (the installed plotly.js-dist-min), safe to place inside a <script> element. */
-export function plotlyLibrary(): string {
-  // Read once: 4.8 MB. A "</script" inside the code would end the element early; the bundle has
-  // none today, and the escape keeps it so (in JS strings and regexes "<\/" equals "</").
-  plotlySource ??= fs.readFileSync(require.resolve("plotly.js-dist-min"), "utf8").replace(/<\/script/gi, "<\\/script");
-  return plotlySource;
-}
-
-/** plotly.js's version, from its package.json. */
-export function plotlyVersion(): string {
-  return (require("plotly.js-dist-min/package.json") as { version: string }).version;
 }
 
 /** JSON that can sit inside a <script> element: `<`, `>`, `&` and line separators escaped. */
@@ -56,7 +41,7 @@ export function newPlotId(): string {
 export function figureHtml(fig: Figure, opts: { id?: string; includePlotly?: boolean } = {}): string {
   const id = opts.id ?? newPlotId();
   const height = typeof fig.layout.height === "number" ? fig.layout.height : 450;
-  const lib = opts.includePlotly ? `<script type="text/javascript">${plotlyLibrary()}</script>\n` : "";
+  const lib = opts.includePlotly ? `${plotlyScript()}\n` : "";
   return `${lib}<div id="${id}" class="ehr-msn-plot" style="width:100%;height:${height}px;"></div>
 <script type="text/javascript">(function () {
   var spec = ${scriptJson({ data: fig.data, layout: fig.layout, config: fig.config ?? {} })};

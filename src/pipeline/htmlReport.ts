@@ -4,9 +4,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { writeFileAtomic } from "../util/atomicWrite";
 import { InputError, describeValue } from "../util/errors";
 import { escapeHtml } from "../util/html";
-import { asFigure, figureHtml, plotlyLibrary, plotlyVersion, renderHtml, RenderOptions } from "./html";
+import { plotlyScript, plotlyVersion } from "./plotly";
+import { asFigure, figureHtml, renderHtml, RenderOptions } from "./render";
 
 /**
  * A report section: a figure (or live training curves), a table (arquero, danfo, rows), text
@@ -51,7 +53,7 @@ table.ehr-msn-table { border-collapse: collapse; font-size: 0.9em; }
 table.ehr-msn-table th, table.ehr-msn-table td { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: right; }
 footer { color: #777; font-size: 0.8em; margin-top: 3em; }
 </style>
-${hasFigure ? `<script type="text/javascript">${plotlyLibrary()}</script>` : ""}
+${hasFigure ? plotlyScript() : ""}
 </head>
 <body>
 <h1>${escapeHtml(opts.title)}</h1>
@@ -61,7 +63,7 @@ ${body}
 </html>
 `;
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, html);
+  writeFileAtomic(file, html);
   return file;
 }
 
