@@ -22,7 +22,7 @@ import { splitRows, type SplitRows } from "./dataset";
 import { embedImages } from "./embeddings";
 import { LinearHead, maskedBce } from "./head";
 import { runProtocol, type Learner, type ProtocolOptions, type ProtocolResult } from "./protocol";
-import { evalReport, type EvalReport } from "./report";
+import { evalReport, type EvalReport } from "./evalReport";
 import type { RunSpec } from "./schedule";
 import { resultsTable, type ResultsTable } from "./table";
 import { encoderViews, type Views } from "./views";

@@ -37,6 +37,6 @@ export type { EmbedOptions, EmbeddingResult, ViewFn } from "./embeddings";
 export type { TableEntry, TableOptions, ResultsTable, SignificanceMark } from "./table";
 export type { RunSpec } from "./schedule";
 export type { ProtocolOptions, ProtocolResult, RunRecord, EpochRecord } from "./protocol";
-export type { EvalReport } from "./report";
+export type { EvalReport } from "./evalReport";
 export type { HeadWeights } from "./head";
 export type { Views } from "./views";

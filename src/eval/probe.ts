@@ -24,7 +24,7 @@ import { embedImages } from "./embeddings";
 import { LinearHead, epochBatches, headEpoch, type HeadWeights } from "./head";
 import { checkLabels, type NamedMatrix } from "./matrix";
 import { runProtocol, type Learner, type ProtocolOptions, type ProtocolResult } from "./protocol";
-import { evalReport, type EvalReport } from "./report";
+import { evalReport, type EvalReport } from "./evalReport";
 import { encoderViews } from "./views";
 import { ensure as ensureBackend } from "../backend/init";
 

@@ -7,6 +7,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { commitAtomic, writeFileAtomic } from "../util/atomicWrite";
 import { InputError, describeValue } from "../util/errors";
 import { progress } from "../util/progress";
 import { BadImageError, decodeResized } from "./decode";
@@ -314,12 +315,10 @@ async function build(
     }
     fds.forEach((fd) => fs.closeSync(fd));
     const old = readIndex(dir);
-    tmp.forEach((t, k) => fs.renameSync(t, path.join(dir, files[k])));
+    tmp.forEach((t, k) => commitAtomic(t, path.join(dir, files[k])));
     for (const f of old?.files ?? []) if (!files.includes(f)) fs.rmSync(path.join(dir, f), { force: true });
     index.buildSeconds = (Date.now() - start) / 1000;
-    const indexTmp = path.join(dir, `${INDEX}.tmp-${process.pid}`);
-    fs.writeFileSync(indexTmp, JSON.stringify(index));
-    fs.renameSync(indexTmp, path.join(dir, INDEX));
+    writeFileAtomic(path.join(dir, INDEX), JSON.stringify(index));
     bar.finish({ skipped: index.skipped.length });
     return index;
   } catch (e) {
