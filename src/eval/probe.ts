@@ -15,6 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { LabelledDataset, SplitSelector } from "../cohort/types";
 import type { EvalViewOptions, ImageCache, ProbeTrainOptions } from "../images/types";
 import type { Encoder } from "../model/encoder";
+import { datasetCache } from "../images/datasetCache";
 import { InputError, describeValue } from "../util/errors";
 import { Rng } from "../util/random";
 import type { Points } from "../viz/points";
@@ -89,9 +90,16 @@ export interface EmbedSource {
   quiet?: boolean;
 }
 
-export interface ProbeRunOptions extends EmbedSource, ProbeOptions {
+export interface ProbeRunOptions extends Omit<EmbedSource, "cache">, ProbeOptions {
   /** MIMIC-CXR cohort, NIH-14 or any dataset with train / validate / test splits. */
   cohort: LabelledDataset;
+  /**
+   * An open image cache holding the dataset's images, or its folder; built there from every split's
+   * images when absent (default: a folder of its own under the system's temporary folder), as `pretrain` does.
+   */
+  cache?: ImageCache | string;
+  /** Shorter image side when the cache is built (default 256). */
+  cacheShortSide?: number;
   /**
    * The authors' train-time augmentation of the probe (flip, affine): the training images are
    * embedded again, augmented, every epoch. Default false: the head trains on cached embeddings.
@@ -127,12 +135,27 @@ export async function embedSplit(
 }
 
 /**
- * The linear probe of a frozen encoder on a dataset: `probe({ encoder, cohort, cache })`. Embeds
+ * The linear probe of a frozen encoder on a dataset: `probe({ encoder, cohort })`. Builds or opens
+ * the image cache (as `pretrain` does; or give `cache`), embeds
  * every split once (cached on disk, keyed by the encoder's weights), trains the head with the
  * authors' protocol on the training embeddings, picks the best run and epoch on validation, and
  * evaluates it on test with bootstrap CIs.
  */
-export async function probe(opts: ProbeRunOptions): Promise<CohortProbeResult> {
+export async function probe(options: ProbeRunOptions): Promise<CohortProbeResult> {
+  const images = await datasetCache(options.cohort, "all", {
+    cache: options.cache,
+    shortSide: options.cacheShortSide,
+    quiet: options.quiet,
+  });
+  try {
+    return await probeWithCache({ ...options, cache: images.cache });
+  } finally {
+    if (images.owned) images.cache.close();
+  }
+}
+
+/** `probe` once the cache is open. */
+async function probeWithCache(opts: ProbeRunOptions & { cache: ImageCache }): Promise<CohortProbeResult> {
   const parts = {} as Record<ProbeSplit, { rows: SplitRows; x: Points }>;
   for (const split of PROBE_SPLITS) parts[split] = await embedSplit(opts, opts.cohort, split);
   const data = {} as ProbeData;

@@ -2,10 +2,9 @@
  * `pretrain`: a pretraining run on a cohort (or any BatchSource), from options to a trained model.
  * The shared loop is train/loop.ts; MSN's step is train/msnMethod.ts.
  */
-import * as os from "os";
 import * as path from "path";
 import type { Cohort, SplitSelector } from "../cohort/types";
-import { buildCache, datasetImages } from "../images/cache";
+import { datasetCache } from "../images/datasetCache";
 import type { ImageCache } from "../images/types";
 import { MsnModel } from "../model/msn";
 import { VisionTransformer } from "../model/vit";
@@ -37,7 +36,7 @@ export interface PretrainOptions extends Partial<PretrainConfig>, RunOptions {
   features?: string | readonly string[];
   /** The cohort's split to train on (default "pretrain", the cohort's pretraining split). */
   split?: SplitSelector;
-  /** An open image cache or its folder; built there from the cohort's images when absent (default `<dir>/image-cache`). */
+  /** An open image cache or its folder; built there from the split's images when absent (default `<dir>/image-cache`, or a temporary folder without `dir`). */
   cache?: ImageCache | string;
   /** Shorter image side when the cache is built (default 256). */
   cacheShortSide?: number;
@@ -79,17 +78,13 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       found: String(given.ehrIn),
     });
   }
-  const images =
-    typeof cache === "object"
-      ? cache
-      : await cohortCache(
-          cohort!,
-          split ?? "pretrain",
-          typeof cache === "string" ? cache : path.join(dir ?? path.join(os.tmpdir(), "ehr-msn"), "image-cache"),
-          cacheShortSide ?? 256,
-          quiet,
-        );
-  const data = cohortSource(cohort!, images, {
+  const images = await datasetCache(cohort!, split ?? "pretrain", {
+    cache,
+    defaultDir: dir ? path.join(dir, "image-cache") : undefined,
+    shortSide: cacheShortSide,
+    quiet,
+  });
+  const data = cohortSource(cohort!, images.cache, {
     features: want,
     split,
     batchSize: cfg.batchSize,
@@ -106,7 +101,11 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       `pretrain: ${data.missing} image(s) of the split are not in the cache (see its report); ${data.leftOutPerEpoch} image(s) per epoch left out (a last batch of 1 cannot be batch-normalised).`,
     );
   }
-  return pretrainOnSource(given, data, run);
+  try {
+    return await pretrainOnSource(given, data, run);
+  } finally {
+    if (images.owned) images.cache.close();
+  }
 }
 
 const PRETRAIN_OPTION_KEYS = [
@@ -121,17 +120,6 @@ const PRETRAIN_OPTION_KEYS = [
   "callbacks",
   "quiet",
 ];
-
-/** The image cache of a cohort split's images in `dir` (reused when it was built from the same files). */
-async function cohortCache(
-  cohort: Cohort,
-  split: SplitSelector,
-  dir: string,
-  shortSide: number,
-  quiet?: boolean,
-): Promise<ImageCache> {
-  return buildCache({ images: datasetImages(cohort, split), dir, shortSide, channels: 1, quiet });
-}
 
 /** Trains on any BatchSource (the cohort glue and tests build one). */
 export async function pretrainOnSource(
