@@ -70,7 +70,7 @@ export async function externalValidation(opts: ExternalOptions): Promise<Externa
   }
   const names = matched.map((m) => m.name);
   return {
-    ...evalReport({ names, values: labels }, scores, opts),
+    ...evalReport({ rows: x.n, cols: k, names, values: labels }, scores, opts),
     labels: names,
     unmatched,
     rows: rows.rows,

@@ -20,7 +20,8 @@ export { encoderViews } from "./views";
 export type { Interval, BootstrapOptions, BootstrapResult } from "./bootstrap";
 export type { Comparison, Difference, AurocDifference } from "./compare";
 export type { Evaluation, LabelMetrics, MetricOptions } from "./metrics";
-export type { MatrixLike, NamedMatrix, ScoredSet } from "./matrix";
+export type { MatrixLike, NamedValues, ScoredSet } from "./matrix";
+export type { NamedMatrix } from "../util/matrix";
 export type {
   ProbeRunOptions,
   ProbeOptions,

@@ -17,13 +17,15 @@ import type { EvalViewOptions, ImageCache, ProbeTrainOptions } from "../images/t
 import type { Encoder } from "../model/encoder";
 import { datasetCache } from "../images/datasetCache";
 import { InputError, describeValue } from "../util/errors";
+import { checkInt } from "../util/validate";
 import { Rng } from "../util/random";
 import type { Points } from "../viz/points";
 import type { BootstrapOptions } from "./bootstrap";
 import { splitRows, type SplitRows } from "./dataset";
 import { embedImages } from "./embeddings";
 import { LinearHead, epochBatches, headEpoch, type HeadWeights } from "./head";
-import { checkLabels, type NamedMatrix } from "./matrix";
+import type { NamedMatrix } from "../util/matrix";
+import { checkLabels, type NamedValues } from "./matrix";
 import { runProtocol, type Learner, type ProtocolOptions, type ProtocolResult } from "./protocol";
 import { evalReport, type EvalReport } from "./evalReport";
 import { encoderViews } from "./views";
@@ -32,7 +34,7 @@ import { ensure as ensureBackend } from "../backend/init";
 /** Embeddings of one split ([n x dim], row-major) and their labels ([n x labels]). */
 export interface LabelledEmbeddings {
   x: Points;
-  y: NamedMatrix;
+  y: NamedValues;
 }
 
 export interface ProbeData {
@@ -65,7 +67,7 @@ export interface ProbeResult extends EvalReport {
   head: HeadWeights;
   /** Embeddings and labels of every split, as used (for t-SNE and further analysis). */
   embeddings: Record<ProbeSplit, Points>;
-  labels: Record<ProbeSplit, NamedMatrix>;
+  labels: Record<ProbeSplit, NamedMatrix<ArrayLike<number>>>;
   /** Rows left out of validation and test by `authorsEvalDropLast` (0 otherwise). */
   dropped: { validate: number; test: number };
 }
@@ -201,9 +203,7 @@ export async function trainProbe(
 ): Promise<ProbeResult> {
   await ensureBackend();
   const { dim, names } = checkProbeData(data);
-  const batchSize = opts.batchSize ?? 64;
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new InputError({ field: "batchSize", expected: "a positive whole number", found: describeValue(batchSize) });
+  const batchSize = checkInt(opts.batchSize ?? 64, "batchSize", { min: 1 });
   const seed = opts.seed ?? 0;
   const rng = new Rng(seed);
   const validate = opts.authorsEvalDropLast
@@ -243,16 +243,17 @@ export async function trainProbe(
       },
       validate: async () => head.scores(validate.set.x.data, validate.set.x.n),
     };
-    const yVal = { rows: validate.set.x.n, cols: names.length, names, values: validate.set.y.values };
+    const labelled = (s: LabelledEmbeddings) => ({ rows: s.x.n, cols: names.length, names, values: s.y.values });
+    const yVal = labelled(validate.set);
     const protocol = await runProtocol(learner, yVal, opts, label);
-    const report = evalReport(test.set.y, head.scores(test.set.x.data, test.set.x.n), opts);
+    const report = evalReport(labelled(test.set), head.scores(test.set.x.data, test.set.x.n), opts);
     return {
       ...report,
       chosen: protocol.chosen,
       runs: protocol.runs,
       head: head.read(),
       embeddings: { train: data.train.x, validate: validate.set.x, test: test.set.x },
-      labels: { train: data.train.y, validate: validate.set.y, test: test.set.y },
+      labels: { train: labelled(data.train), validate: labelled(validate.set), test: labelled(test.set) },
       dropped: { validate: validate.dropped, test: test.dropped },
     };
   } finally {
