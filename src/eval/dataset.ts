@@ -6,7 +6,7 @@
 import type { LabelledDataset, SplitSelector } from "../cohort/types";
 import type { ImageCache } from "../images/types";
 import { InputError, describeValue } from "../util/errors";
-import type { NamedMatrix } from "./matrix";
+import type { NamedMatrix } from "../util/matrix";
 import { findInCache } from "../images/cache";
 import { takeRows } from "../util/rows";
 
@@ -18,7 +18,7 @@ export interface SplitRows {
   /** Position of each kept row in the split (the row of `dataset.split(name)`). */
   positions: Int32Array;
   /** Labels of the kept rows, row-major. */
-  labels: NamedMatrix & { values: Float32Array };
+  labels: NamedMatrix;
   /** Rows of the split in the dataset. */
   rows: number;
   /** Rows left out because their image is not in the cache. */
@@ -80,7 +80,7 @@ export function splitRows(
     split,
     indices,
     positions,
-    labels: { names: labels.names, values: takeRows(labels.values, k, positions) },
+    labels: { rows: positions.length, cols: k, names: labels.names, values: takeRows(labels.values, k, positions) },
     rows: ids.length,
     missing,
   };

@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { loader } from "../images/loader";
 import type { CachedImage, ImageCache } from "../images/types";
 import type { Encoder } from "../model/encoder";
+import { writeFileAtomic } from "../util/atomicWrite";
 import { InputError } from "../util/errors";
 import { progress } from "../util/progress";
 import type { Rng } from "../util/random";
@@ -114,9 +115,7 @@ export async function embedImages(opts: EmbedOptions): Promise<EmbeddingResult> 
   bar.finish();
   if (file && dir) {
     fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
   return { data, n, dims: dim, file, reused: false };
 }

@@ -9,7 +9,7 @@ import { InputError } from "../util/errors";
 import type { BootstrapOptions } from "./bootstrap";
 import type { HeadWeights } from "./head";
 import { applyHead, embedSplit, type EmbedSource } from "./probe";
-import { evalReport, type EvalReport } from "./report";
+import { evalReport, type EvalReport } from "./evalReport";
 
 export interface ExternalOptions extends EmbedSource, BootstrapOptions {
   /** The trained head, e.g. `probeResult.head` of a MIMIC-CXR probe with the same encoder. */
@@ -70,7 +70,7 @@ export async function externalValidation(opts: ExternalOptions): Promise<Externa
   }
   const names = matched.map((m) => m.name);
   return {
-    ...evalReport({ names, values: labels }, scores, opts),
+    ...evalReport({ rows: x.n, cols: k, names, values: labels }, scores, opts),
     labels: names,
     unmatched,
     rows: rows.rows,

@@ -15,6 +15,7 @@ import { loader, patientSubset } from "../images/loader";
 import type { EvalViewOptions, ImageCache, ProbeTrainOptions } from "../images/types";
 import type { Encoder } from "../model/encoder";
 import { InputError, describeValue } from "../util/errors";
+import { checkInt } from "../util/validate";
 import { takeRows } from "../util/rows";
 import { Rng } from "../util/random";
 import type { BootstrapOptions } from "./bootstrap";
@@ -22,7 +23,7 @@ import { splitRows, type SplitRows } from "./dataset";
 import { embedImages } from "./embeddings";
 import { LinearHead, maskedBce } from "./head";
 import { runProtocol, type Learner, type ProtocolOptions, type ProtocolResult } from "./protocol";
-import { evalReport, type EvalReport } from "./report";
+import { evalReport, type EvalReport } from "./evalReport";
 import type { RunSpec } from "./schedule";
 import { resultsTable, type ResultsTable } from "./table";
 import { encoderViews, type Views } from "./views";
@@ -102,8 +103,7 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
       });
   });
   const subsets = opts.subsets ?? 5;
-  if (!Number.isInteger(subsets) || subsets < 1)
-    throw new InputError({ field: "subsets", expected: "a positive whole number", found: describeValue(subsets) });
+  checkInt(subsets, "subsets", { min: 1 });
   const patientColumn = opts.patientColumn ?? "subject_id";
   if (!cohort.table.columnNames().includes(patientColumn)) {
     throw new InputError({

@@ -20,7 +20,8 @@ export { encoderViews } from "./views";
 export type { Interval, BootstrapOptions, BootstrapResult } from "./bootstrap";
 export type { Comparison, Difference, AurocDifference } from "./compare";
 export type { Evaluation, LabelMetrics, MetricOptions } from "./metrics";
-export type { MatrixLike, NamedMatrix, ScoredSet } from "./matrix";
+export type { MatrixLike, NamedValues, ScoredSet } from "./matrix";
+export type { NamedMatrix } from "../util/matrix";
 export type {
   ProbeRunOptions,
   ProbeOptions,
@@ -37,6 +38,6 @@ export type { EmbedOptions, EmbeddingResult, ViewFn } from "./embeddings";
 export type { TableEntry, TableOptions, ResultsTable, SignificanceMark } from "./table";
 export type { RunSpec } from "./schedule";
 export type { ProtocolOptions, ProtocolResult, RunRecord, EpochRecord } from "./protocol";
-export type { EvalReport } from "./report";
+export type { EvalReport } from "./evalReport";
 export type { HeadWeights } from "./head";
 export type { Views } from "./views";

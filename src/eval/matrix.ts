@@ -4,26 +4,19 @@
  */
 import { InputError, describeValue } from "../util/errors";
 import { IGNORE_LABEL } from "../util/labels";
+import type { NamedMatrix } from "../util/matrix";
 
 /**
- * A row-major `n x k` matrix with named columns: the shape of `cohort.labels(split)` and of the
- * scores a probe returns (`values[i * k + j]` is row i, label j).
+ * Row-major values with named columns, as evaluation accepts them (`values[i * k + j]` is row i,
+ * label j): a `NamedMatrix` (`cohort.labels(split)`, a probe's scores), or just its names and values.
  */
-export interface NamedMatrix {
-  names: readonly string[];
-  values: ArrayLike<number>;
-}
+export type NamedValues = Pick<NamedMatrix<ArrayLike<number>>, "names" | "values">;
 
-/** What the metrics accept: a named matrix, or plain rows (`number[][]`, one array per image). */
-export type MatrixLike = NamedMatrix | readonly (readonly number[])[];
+/** What the metrics accept: named values, or plain rows (`number[][]`, one array per image). */
+export type MatrixLike = NamedValues | readonly (readonly number[])[];
 
 /** A matrix after normalisation: rows, columns, names and the row-major values. */
-export interface Matrix {
-  rows: number;
-  cols: number;
-  names: readonly string[];
-  values: ArrayLike<number>;
-}
+type Matrix = NamedMatrix<ArrayLike<number>>;
 
 /** True labels and scores of one evaluated set (a model's test predictions, for `compare`). */
 export interface ScoredSet {
@@ -31,8 +24,8 @@ export interface ScoredSet {
   yScore: MatrixLike;
 }
 
-function isNamed(m: MatrixLike): m is NamedMatrix {
-  return !Array.isArray(m) && typeof (m as NamedMatrix).values === "object" && Array.isArray((m as NamedMatrix).names);
+function isNamed(m: MatrixLike): m is NamedValues {
+  return !Array.isArray(m) && typeof (m as NamedValues).values === "object" && Array.isArray((m as NamedValues).names);
 }
 
 /**

@@ -5,7 +5,8 @@
  * warning (scikit-learn would raise), never turned into NaN.
  */
 import { InputError, describeValue } from "../util/errors";
-import { checkPair, column, type Matrix, type MatrixLike } from "./matrix";
+import type { NamedMatrix } from "../util/matrix";
+import { checkPair, column, type MatrixLike } from "./matrix";
 import { rankLabel, sweep, type RankedLabel } from "./ranking";
 
 /** One label's figures on an evaluated set. */
@@ -37,8 +38,8 @@ export interface MetricOptions {
 
 /** A label and score matrix after the checks, with every label ranked once. */
 export interface RankedSet {
-  y: Matrix;
-  s: Matrix;
+  y: NamedMatrix<ArrayLike<number>>;
+  s: NamedMatrix<ArrayLike<number>>;
   ranked: RankedLabel[];
 }
 

@@ -15,23 +15,26 @@ import * as tf from "@tensorflow/tfjs";
 import type { LabelledDataset, SplitSelector } from "../cohort/types";
 import type { EvalViewOptions, ImageCache, ProbeTrainOptions } from "../images/types";
 import type { Encoder } from "../model/encoder";
+import { datasetCache } from "../images/datasetCache";
 import { InputError, describeValue } from "../util/errors";
+import { checkInt } from "../util/validate";
 import { Rng } from "../util/random";
 import type { Points } from "../projection/points";
 import type { BootstrapOptions } from "./bootstrap";
 import { splitRows, type SplitRows } from "./dataset";
 import { embedImages } from "./embeddings";
 import { LinearHead, epochBatches, headEpoch, type HeadWeights } from "./head";
-import { checkLabels, type NamedMatrix } from "./matrix";
+import type { NamedMatrix } from "../util/matrix";
+import { checkLabels, type NamedValues } from "./matrix";
 import { runProtocol, type Learner, type ProtocolOptions, type ProtocolResult } from "./protocol";
-import { evalReport, type EvalReport } from "./report";
+import { evalReport, type EvalReport } from "./evalReport";
 import { encoderViews } from "./views";
 import { ensure as ensureBackend } from "../backend/init";
 
 /** Embeddings of one split ([n x dim], row-major) and their labels ([n x labels]). */
 export interface LabelledEmbeddings {
   x: Points;
-  y: NamedMatrix;
+  y: NamedValues;
 }
 
 export interface ProbeData {
@@ -64,7 +67,7 @@ export interface ProbeResult extends EvalReport {
   head: HeadWeights;
   /** Embeddings and labels of every split, as used (for t-SNE and further analysis). */
   embeddings: Record<ProbeSplit, Points>;
-  labels: Record<ProbeSplit, NamedMatrix>;
+  labels: Record<ProbeSplit, NamedMatrix<ArrayLike<number>>>;
   /** Rows left out of validation and test by `authorsEvalDropLast` (0 otherwise). */
   dropped: { validate: number; test: number };
 }
@@ -89,9 +92,16 @@ export interface EmbedSource {
   quiet?: boolean;
 }
 
-export interface ProbeRunOptions extends EmbedSource, ProbeOptions {
+export interface ProbeRunOptions extends Omit<EmbedSource, "cache">, ProbeOptions {
   /** MIMIC-CXR cohort, NIH-14 or any dataset with train / validate / test splits. */
   cohort: LabelledDataset;
+  /**
+   * An open image cache holding the dataset's images, or its folder; built there from every split's
+   * images when absent (default: a folder of its own under the system's temporary folder), as `pretrain` does.
+   */
+  cache?: ImageCache | string;
+  /** Shorter image side when the cache is built (default 256). */
+  cacheShortSide?: number;
   /**
    * The authors' train-time augmentation of the probe (flip, affine): the training images are
    * embedded again, augmented, every epoch. Default false: the head trains on cached embeddings.
@@ -127,12 +137,27 @@ export async function embedSplit(
 }
 
 /**
- * The linear probe of a frozen encoder on a dataset: `probe({ encoder, cohort, cache })`. Embeds
+ * The linear probe of a frozen encoder on a dataset: `probe({ encoder, cohort })`. Builds or opens
+ * the image cache (as `pretrain` does; or give `cache`), embeds
  * every split once (cached on disk, keyed by the encoder's weights), trains the head with the
  * authors' protocol on the training embeddings, picks the best run and epoch on validation, and
  * evaluates it on test with bootstrap CIs.
  */
-export async function probe(opts: ProbeRunOptions): Promise<CohortProbeResult> {
+export async function probe(options: ProbeRunOptions): Promise<CohortProbeResult> {
+  const images = await datasetCache(options.cohort, "all", {
+    cache: options.cache,
+    shortSide: options.cacheShortSide,
+    quiet: options.quiet,
+  });
+  try {
+    return await probeWithCache({ ...options, cache: images.cache });
+  } finally {
+    if (images.owned) images.cache.close();
+  }
+}
+
+/** `probe` once the cache is open. */
+async function probeWithCache(opts: ProbeRunOptions & { cache: ImageCache }): Promise<CohortProbeResult> {
   const parts = {} as Record<ProbeSplit, { rows: SplitRows; x: Points }>;
   for (const split of PROBE_SPLITS) parts[split] = await embedSplit(opts, opts.cohort, split);
   const data = {} as ProbeData;
@@ -178,9 +203,7 @@ export async function trainProbe(
 ): Promise<ProbeResult> {
   await ensureBackend();
   const { dim, names } = checkProbeData(data);
-  const batchSize = opts.batchSize ?? 64;
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new InputError({ field: "batchSize", expected: "a positive whole number", found: describeValue(batchSize) });
+  const batchSize = checkInt(opts.batchSize ?? 64, "batchSize", { min: 1 });
   const seed = opts.seed ?? 0;
   const rng = new Rng(seed);
   const validate = opts.authorsEvalDropLast
@@ -220,16 +243,17 @@ export async function trainProbe(
       },
       validate: async () => head.scores(validate.set.x.data, validate.set.x.n),
     };
-    const yVal = { rows: validate.set.x.n, cols: names.length, names, values: validate.set.y.values };
+    const labelled = (s: LabelledEmbeddings) => ({ rows: s.x.n, cols: names.length, names, values: s.y.values });
+    const yVal = labelled(validate.set);
     const protocol = await runProtocol(learner, yVal, opts, label);
-    const report = evalReport(test.set.y, head.scores(test.set.x.data, test.set.x.n), opts);
+    const report = evalReport(labelled(test.set), head.scores(test.set.x.data, test.set.x.n), opts);
     return {
       ...report,
       chosen: protocol.chosen,
       runs: protocol.runs,
       head: head.read(),
       embeddings: { train: data.train.x, validate: validate.set.x, test: test.set.x },
-      labels: { train: data.train.y, validate: validate.set.y, test: test.set.y },
+      labels: { train: labelled(data.train), validate: labelled(validate.set), test: labelled(test.set) },
       dropped: { validate: validate.dropped, test: test.dropped },
     };
   } finally {

@@ -5,9 +5,9 @@
  * Shared by the linear probe (a head on fixed embeddings) and fine-tuning (encoder + head).
  */
 import * as tf from "@tensorflow/tfjs";
-import { InputError, describeValue } from "../util/errors";
+import { checkInt } from "../util/validate";
 import { progress } from "../util/progress";
-import type { Matrix } from "./matrix";
+import type { NamedMatrix } from "../util/matrix";
 import { evaluate } from "./metrics";
 import { adam, setLearningRate } from "./head";
 import { EarlyStopping, PROTOCOL_RUNS, ReduceOnPlateau, checkRuns, cosineLr, type RunSpec } from "./schedule";
@@ -68,12 +68,8 @@ export interface ProtocolResult {
 export function protocolSettings(opts: ProtocolOptions): Required<Omit<ProtocolOptions, "quiet">> & { quiet: boolean } {
   const runs = opts.runs ?? PROTOCOL_RUNS;
   checkRuns(runs);
-  const maxEpochs = opts.maxEpochs ?? 50;
-  if (!Number.isInteger(maxEpochs) || maxEpochs < 1)
-    throw new InputError({ field: "maxEpochs", expected: "a positive whole number", found: describeValue(maxEpochs) });
-  const patience = opts.patience ?? 5;
-  if (!Number.isInteger(patience) || patience < 1)
-    throw new InputError({ field: "patience", expected: "a positive whole number", found: describeValue(patience) });
+  const maxEpochs = checkInt(opts.maxEpochs ?? 50, "maxEpochs", { min: 1 });
+  const patience = checkInt(opts.patience ?? 5, "patience", { min: 1 });
   return {
     runs,
     maxEpochs,
@@ -90,7 +86,7 @@ export function protocolSettings(opts: ProtocolOptions): Required<Omit<ProtocolO
  */
 export async function runProtocol(
   learner: Learner,
-  yVal: Matrix,
+  yVal: NamedMatrix<ArrayLike<number>>,
   opts: ProtocolOptions = {},
   label = "probe",
 ): Promise<ProtocolResult> {

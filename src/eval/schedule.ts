@@ -8,6 +8,7 @@
  */
 import { learningRate } from "../train/schedules";
 import { InputError, describeValue } from "../util/errors";
+import { checkNumber } from "../util/validate";
 
 /** One training run of the protocol. */
 export interface RunSpec {
@@ -41,12 +42,7 @@ export function checkRuns(runs: readonly RunSpec[]): void {
       found: describeValue(runs),
     });
   runs.forEach((r, i) => {
-    if (!(r.lr > 0 && Number.isFinite(r.lr)))
-      throw new InputError({
-        field: `runs[${i}].lr`,
-        expected: "a positive learning rate",
-        found: describeValue(r.lr),
-      });
+    checkNumber(r.lr, `runs[${i}].lr`, { min: 0, minExclusive: true });
     if (r.scheduler !== "cosine" && r.scheduler !== "reduce")
       throw new InputError({
         field: `runs[${i}].scheduler`,

@@ -7,7 +7,9 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { commitAtomic, writeFileAtomic } from "../util/atomicWrite";
 import { InputError, describeValue } from "../util/errors";
+import { checkInt, checkOneOf } from "../util/validate";
 import { progress } from "../util/progress";
 import { BadImageError, decodeResized } from "./decode";
 import type { LabelledDataset, SplitSelector } from "../cohort/types";
@@ -129,14 +131,11 @@ function checkOptions(
       expected: "an array of { id, path, split }",
       found: describeValue(images),
     });
-  if (!Number.isInteger(shortSide) || shortSide < 1 || shortSide > 4096)
-    throw new InputError({ field: "shortSide", expected: "an integer in 1..4096", found: describeValue(shortSide) });
-  if (channels !== 1 && channels !== 3)
-    throw new InputError({ field: "channels", expected: "1 or 3", found: describeValue(channels) });
+  checkInt(shortSide, "shortSide", { min: 1, max: 4096 });
+  checkOneOf(channels, "channels", [1, 3]);
   if (onBadImage !== "error" && onBadImage !== "skip")
     throw new InputError({ field: "onBadImage", expected: '"error" or "skip"', found: describeValue(onBadImage) });
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new InputError({ field: "concurrency", expected: "a positive integer", found: describeValue(concurrency) });
+  checkInt(concurrency, "concurrency", { min: 1 });
   const seen = new Set<string>();
   images.forEach((im, i) => {
     for (const f of ["id", "path", "split"] as const) {
@@ -314,12 +313,10 @@ async function build(
     }
     fds.forEach((fd) => fs.closeSync(fd));
     const old = readIndex(dir);
-    tmp.forEach((t, k) => fs.renameSync(t, path.join(dir, files[k])));
+    tmp.forEach((t, k) => commitAtomic(t, path.join(dir, files[k])));
     for (const f of old?.files ?? []) if (!files.includes(f)) fs.rmSync(path.join(dir, f), { force: true });
     index.buildSeconds = (Date.now() - start) / 1000;
-    const indexTmp = path.join(dir, `${INDEX}.tmp-${process.pid}`);
-    fs.writeFileSync(indexTmp, JSON.stringify(index));
-    fs.renameSync(indexTmp, path.join(dir, INDEX));
+    writeFileAtomic(path.join(dir, INDEX), JSON.stringify(index));
     bar.finish({ skipped: index.skipped.length });
     return index;
   } catch (e) {

@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { InputError, describeValue } from "../util/errors";
+import { checkInt } from "../util/validate";
 import { Rng } from "../util/random";
 import type { Batch, Loader, LoaderOptions } from "./types";
 
@@ -21,12 +22,9 @@ export function loader<T extends object>(opts: LoaderOptions<T>): Loader<T> {
   const seed = opts.seed ?? 0,
     epoch = opts.epoch ?? 0,
     prefetch = opts.prefetch ?? 2;
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new InputError({ field: "batchSize", expected: "a positive integer", found: describeValue(batchSize) });
-  if (!Number.isInteger(prefetch) || prefetch < 0)
-    throw new InputError({ field: "prefetch", expected: "a non-negative integer", found: describeValue(prefetch) });
-  if (!Number.isInteger(epoch) || epoch < 0)
-    throw new InputError({ field: "epoch", expected: "a non-negative integer", found: describeValue(epoch) });
+  checkInt(batchSize, "batchSize", { min: 1 });
+  checkInt(prefetch, "prefetch", { min: 0 });
+  checkInt(epoch, "epoch", { min: 0 });
   if (typeof transform !== "function")
     throw new InputError({
       field: "transform",

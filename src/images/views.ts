@@ -13,6 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { InputError, describeValue } from "../util/errors";
+import { checkInt } from "../util/validate";
 import type { Rng } from "../util/random";
 import {
   centreCropOffset,
@@ -117,12 +118,7 @@ export function msnViews(images: CachedImage[], rng: Rng, options: MsnViewOption
   checkRange("ratio", o.ratio, 0, Infinity);
   checkSize("randomSize", o.randomSize);
   checkSize("focalSize", o.focalSize);
-  if (!Number.isInteger(o.focalViews) || o.focalViews < 0)
-    throw new InputError({
-      field: "focalViews",
-      expected: "a non-negative integer",
-      found: describeValue(o.focalViews),
-    });
+  checkInt(o.focalViews, "focalViews", { min: 0 });
   checkProbability("hflip", o.hflip);
   const B = images.length;
   const random: Crop[] = [],
@@ -441,8 +437,7 @@ function evalSizes(options: EvalViewOptions): { resize: number; crop: number } {
 }
 
 function checkSize(field: string, v: number): void {
-  if (!Number.isInteger(v) || v < 2 || v > 4096)
-    throw new InputError({ field, expected: "an integer in 2..4096", found: describeValue(v) });
+  checkInt(v, field, { min: 2, max: 4096 });
 }
 
 function checkProbability(field: string, p: number): void {

@@ -5,6 +5,8 @@ export type { VitOptions, VitConfig, VitSize, ForwardOptions } from "./vit";
 export { MsnModel } from "./msn";
 export type { MsnModelOptions, AnchorInputs } from "./msn";
 export { ProjectionHead } from "./heads";
+export { EhrFusion } from "./fusion";
+export type { EhrFusionOptions } from "./fusion";
 export type { ProjectionHeadOptions } from "./heads";
 export {
   msnLoss,

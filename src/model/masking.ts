@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { InputError } from "../util/errors";
+import { checkNumber } from "../util/validate";
 import { Rng } from "../util/random";
 
 /** Kept token indices of `rows` token sequences, `keep` per row (class token first). */
@@ -79,6 +80,5 @@ export function maskTensor(mask: TokenMask): tf.Tensor2D {
 }
 
 function checkRatio(ratio: number): void {
-  if (!(ratio >= 0 && ratio < 1))
-    throw new InputError({ field: "maskRatio", expected: "a number in [0, 1)", found: String(ratio) });
+  checkNumber(ratio, "maskRatio", { min: 0, max: 1, maxExclusive: true });
 }

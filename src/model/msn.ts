@@ -1,14 +1,15 @@
 /**
  * The EHR-augmented Masked Siamese Network of CXR-EHR-MSN (`CxrEhrMSN`): a target ViT and projection
  * head (EMA of the anchor side, no gradient), an anchor ViT and head, frozen or trainable prototypes,
- * and the EHR fusion (f_ehr: Linear(ehr_in → 128), g: Linear(D + 128 → D) before the anchor head).
+ * and the EHR fusion before the anchor head (model/fusion.ts).
  * Parameter names are those of the authors' LightningModule state dict.
  */
 import * as tf from "@tensorflow/tfjs";
-import { InputError } from "../util/errors";
 import { Rng } from "../util/random";
+import { checkInt } from "../util/validate";
+import { EhrFusion } from "./fusion";
 import { ProjectionHead } from "./heads";
-import { init, linear } from "./layers";
+import { init } from "./layers";
 import { MsnLossOptions, msnLoss, targetProbabilities } from "./loss";
 import { Params } from "./params";
 import { VisionTransformer, VitOptions } from "./vit";
@@ -44,19 +45,31 @@ export interface AnchorInputs {
   ehr?: tf.Tensor2D;
 }
 
+/** One module's parameters under its state-dict prefix, and whether the optimizer trains them. */
+interface ModuleParams {
+  prefix: string;
+  params: Params;
+  trained: boolean;
+}
+
 export class MsnModel {
   /** Target (EMA) encoder: the one used downstream. */
   readonly target: VisionTransformer;
   readonly targetHead: ProjectionHead;
   readonly anchor: VisionTransformer;
   readonly anchorHead: ProjectionHead;
-  /** prototypes [K, D], f_ehr and ehr_cxr_project_g (when EHR is fused). */
-  readonly extra: Params;
+  /** The prototypes [K, out] (frozen by default, as the authors). */
+  readonly prototypeParams: Params;
+  /** The EHR encoder and fusion projection on the anchor side; absent for vanilla MSN. */
+  readonly fusion?: EhrFusion;
   readonly ehrIn: number;
 
   constructor(readonly options: MsnModelOptions = {}) {
     const seed = options.seed ?? 0;
     const rng = new Rng(seed);
+    const k = checkInt(options.numPrototypes ?? 1024, "numPrototypes", { min: 1 });
+    const ehrIn = (this.ehrIn = checkInt(options.ehrIn ?? 0, "ehrIn", { min: 0 }));
+    const ehrDim = checkInt(options.ehrDim ?? 128, "ehrDim", { min: 1 });
     this.target = new VisionTransformer({ ...options.vit, seed }, "backbone");
     const d = this.target.dim;
     const headOpts = {
@@ -70,50 +83,39 @@ export class MsnModel {
     // The authors deep-copy the target modules: both sides start equal.
     this.anchor = new VisionTransformer({ ...options.vit, seed }, "anchor_backbone");
     this.anchorHead = new ProjectionHead(headOpts, "anchor_projection_head");
-    const k = options.numPrototypes ?? 1024;
-    const ehrIn = (this.ehrIn = options.ehrIn ?? 0);
-    for (const [field, v] of [
-      ["numPrototypes", k],
-      ["ehrIn", ehrIn],
-      ["ehrDim", options.ehrDim ?? 128],
-    ] as const) {
-      if (!Number.isInteger(v) || v < (field === "ehrIn" ? 0 : 1))
-        throw new InputError({
-          field,
-          expected: field === "ehrIn" ? "a non-negative integer" : "a positive integer",
-          found: String(v),
-        });
-    }
-    const P = (this.extra = new Params("msn"));
-    P.add(
+    this.prototypeParams = new Params("msn");
+    this.prototypeParams.add(
       "prototypes",
       [k, headOpts.outDim],
       init.linearDefault(k * headOpts.outDim, headOpts.outDim, rng.fork("prototypes")),
     );
-    if (ehrIn > 0) {
-      const e = options.ehrDim ?? 128;
-      P.add("f_ehr.weight", [e, ehrIn], init.linearDefault(e * ehrIn, ehrIn, rng.fork("f_ehr.weight")));
-      P.add("f_ehr.bias", [e], init.linearDefault(e, ehrIn, rng.fork("f_ehr.bias")));
-      P.add("ehr_cxr_project_g.weight", [d, d + e], init.linearDefault(d * (d + e), d + e, rng.fork("g.weight")));
-      P.add("ehr_cxr_project_g.bias", [d], init.linearDefault(d, d + e, rng.fork("g.bias")));
-    }
+    if (ehrIn > 0) this.fusion = new EhrFusion({ dim: d, ehrIn, ehrDim, seed }, "msn");
   }
 
   get prototypes(): tf.Variable {
-    return this.extra.get("prototypes");
+    return this.prototypeParams.get("prototypes");
+  }
+
+  /**
+   * Every module in state-dict order. The target side is frozen by being left out of training (its
+   * variables stay trainable, so the exported target encoder can be fine-tuned as it is).
+   */
+  private modules(trainPrototypes = false): ModuleParams[] {
+    return [
+      { prefix: "backbone.", params: this.target.params, trained: false },
+      { prefix: "projection_head.", params: this.targetHead.params, trained: false },
+      { prefix: "anchor_backbone.", params: this.anchor.params, trained: true },
+      { prefix: "anchor_projection_head.", params: this.anchorHead.params, trained: true },
+      { prefix: "", params: this.prototypeParams, trained: trainPrototypes },
+      ...(this.fusion ? [{ prefix: "", params: this.fusion.params, trained: true }] : []),
+    ];
   }
 
   /** Every parameter with its state-dict name, in a fixed order. */
   namedParams(): [string, tf.Variable][] {
-    const withPrefix = (prefix: string, p: Params) =>
-      p.entries().map(([n, v]) => [prefix + n, v] as [string, tf.Variable]);
-    return [
-      ...withPrefix("backbone.", this.target.params),
-      ...withPrefix("projection_head.", this.targetHead.params),
-      ...withPrefix("anchor_backbone.", this.anchor.params),
-      ...withPrefix("anchor_projection_head.", this.anchorHead.params),
-      ...withPrefix("", this.extra),
-    ];
+    return this.modules().flatMap(({ prefix, params }) =>
+      params.entries().map(([n, v]) => [prefix + n, v] as [string, tf.Variable]),
+    );
   }
 
   /** Current values of every parameter under its state-dict name (what checkpoints store). */
@@ -128,30 +130,16 @@ export class MsnModel {
    * state dict); each must be present with its shape. Other tensors in `values` are ignored.
    */
   loadState(values: Map<string, { shape: number[]; data: Float32Array | Int32Array }>, source: string): void {
-    const modules: [string, Params][] = [
-      ["backbone.", this.target.params],
-      ["projection_head.", this.targetHead.params],
-      ["anchor_backbone.", this.anchor.params],
-      ["anchor_projection_head.", this.anchorHead.params],
-      ["", this.extra],
-    ];
-    for (const [prefix, p] of modules) p.check(values, source, prefix);
-    for (const [prefix, p] of modules) p.load(values, source, prefix);
+    const modules = this.modules();
+    for (const { prefix, params } of modules) params.check(values, source, prefix);
+    for (const { prefix, params } of modules) params.load(values, source, prefix);
   }
 
-  /**
-   * The parameters the optimizer trains: anchor encoder and head, EHR fusion, and the prototypes if
-   * asked. The target side is frozen by being left out here (its variables stay trainable, so the
-   * exported target encoder can be fine-tuned as it is).
-   */
+  /** The parameters the optimizer trains: anchor encoder and head, EHR fusion, and the prototypes if asked. */
   trainableParams(prototypes: boolean): [string, tf.Variable][] {
-    return this.namedParams().filter(
-      ([n]) =>
-        n.startsWith("anchor_") ||
-        n.startsWith("f_ehr.") ||
-        n.startsWith("ehr_cxr_project_g.") ||
-        (prototypes && n === "prototypes"),
-    );
+    return this.modules(prototypes)
+      .filter((m) => m.trained)
+      .flatMap(({ prefix, params }) => params.entries().map(([n, v]) => [prefix + n, v] as [string, tf.Variable]));
   }
 
   /**
@@ -185,29 +173,8 @@ export class MsnModel {
   /** Anchor branch: z = h(g([a ‖ f_ehr(ehr)])) (or h(a) without EHR), [(1 + V)·B, out]. Differentiable. */
   anchorOutputs(x: AnchorInputs): tf.Tensor2D {
     return tf.tidy(() => {
-      let a = this.anchorEmbeddings(x);
-      if (this.ehrIn > 0) {
-        const b = x.anchor.shape[0];
-        if (!x.ehr || x.ehr.shape[0] !== b || x.ehr.shape[1] !== this.ehrIn) {
-          throw new InputError({
-            field: "ehr",
-            expected: `an EHR tensor [${b}, ${this.ehrIn}]`,
-            found: x.ehr ? `[${x.ehr.shape}]` : "none",
-          });
-        }
-        const g = (n: string) => this.extra.get(n) as tf.Tensor;
-        // Tiled view-major, matching the anchor order [anchor (B); focal view 1 (B); ...].
-        const v = tf.tile(linear(x.ehr, g("f_ehr.weight") as tf.Tensor2D, g("f_ehr.bias") as tf.Tensor1D), [
-          a.shape[0] / b,
-          1,
-        ]);
-        a = linear(
-          tf.concat([a, v], 1),
-          g("ehr_cxr_project_g.weight") as tf.Tensor2D,
-          g("ehr_cxr_project_g.bias") as tf.Tensor1D,
-        );
-      }
-      return this.anchorHead.forward(a);
+      const a = this.anchorEmbeddings(x);
+      return this.anchorHead.forward(this.fusion ? this.fusion.forward(a, x.ehr, x.anchor.shape[0]) : a);
     });
   }
 
@@ -231,6 +198,7 @@ export class MsnModel {
   }
 
   dispose(): void {
-    for (const m of [this.target, this.targetHead, this.anchor, this.anchorHead, this.extra]) m.dispose();
+    for (const m of [this.target, this.targetHead, this.anchor, this.anchorHead, this.prototypeParams]) m.dispose();
+    this.fusion?.dispose();
   }
 }

@@ -10,6 +10,7 @@
  * with the reason).
  */
 import * as fs from "fs";
+import { writeFileAtomic } from "../util/atomicWrite";
 import { InputError } from "../util/errors";
 
 /** Dtypes read. Floating types are returned as Float32Array, integer and bool types as Int32Array. */
@@ -214,17 +215,4 @@ export function writeSafetensors(
   metadata: Record<string, string> = {},
 ): void {
   writeFileAtomic(file, serializeSafetensors(tensors, metadata));
-}
-
-/** Writes `data` to `file` through a flushed temporary file and a rename (atomic on POSIX file systems). */
-export function writeFileAtomic(file: string, data: Uint8Array | string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, "w");
-  try {
-    fs.writeSync(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
 }

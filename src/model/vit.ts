@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { InputError } from "../util/errors";
+import { checkInt } from "../util/validate";
 import { Rng } from "../util/random";
 import { bicubicGridMatrix } from "./bicubic";
 import type { Encoder } from "./encoder";
@@ -74,10 +75,7 @@ export function vitConfig(opts: VitOptions = {}): VitConfig {
     patch: opts.patch ?? 16,
     channels: opts.channels ?? 3,
   };
-  for (const k of Object.keys(cfg) as (keyof VitConfig)[]) {
-    if (!Number.isInteger(cfg[k]) || cfg[k] < 1)
-      throw new InputError({ field: k, expected: "a positive integer", found: String(cfg[k]) });
-  }
+  for (const k of Object.keys(cfg) as (keyof VitConfig)[]) checkInt(cfg[k], k, { min: 1 });
   if (cfg.imageSize % cfg.patch !== 0) {
     throw new InputError({
       field: "imageSize",

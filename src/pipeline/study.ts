@@ -20,7 +20,7 @@ import type { Interval } from "../eval/bootstrap";
 import type { ProtocolResult } from "../eval/protocol";
 import { externalValidation } from "../eval/external";
 import type { HeadWeights } from "../eval/head";
-import type { EvalReport } from "../eval/report";
+import type { EvalReport } from "../eval/evalReport";
 import { buildCache, datasetImages } from "../images/cache";
 import type { EvalViewOptions, ImageCache } from "../images/types";
 import { load as loadEncoder } from "../model/load";

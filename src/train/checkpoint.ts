@@ -11,7 +11,8 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { readSafetensors, SafeTensor, TensorToWrite, writeFileAtomic, writeSafetensors } from "../model/safetensors";
+import { readSafetensors, SafeTensor, TensorToWrite, writeSafetensors } from "../model/safetensors";
+import { commitAtomic, writeFileAtomic } from "../util/atomicWrite";
 import { InputError } from "../util/errors";
 import { PretrainConfig, RUN_DEFINING } from "./config";
 
@@ -76,8 +77,7 @@ export function writeCheckpoint(runDir: string, c: CheckpointToWrite, keep: numb
   writeFileAtomic(path.join(tmp, "state.json"), JSON.stringify(state, null, 1) + "\n");
   // A checkpoint of the same step (a replayed step after a crash) is replaced.
   fs.rmSync(final, { recursive: true, force: true });
-  fs.renameSync(tmp, final);
-  fsyncDir(root);
+  commitAtomic(tmp, final);
   for (const old of listCheckpoints(runDir).slice(0, -keep)) fs.rmSync(old, { recursive: true, force: true });
   return final;
 }
@@ -176,13 +176,4 @@ export function readCheckpoint(dir: string, expect?: { config: PretrainConfig; d
 
 function sha256(file: string): string {
   return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
-}
-
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, "r");
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }

@@ -7,6 +7,7 @@ import { MaskCount } from "../model/masking";
 import { VIT_SIZES, VitSize } from "../model/vit";
 import { didYouMean } from "../util/closest";
 import { describeValue, InputError } from "../util/errors";
+import { checkInt, checkNumber, checkOneOf, checkProbability } from "../util/validate";
 
 export interface PretrainConfig {
   /** Defaults of the authors' code ("cxr-ehr-msn") or of the original MSN ("msn"); fields set explicitly win. */
@@ -247,20 +248,14 @@ export function pretrainConfig(given: Partial<PretrainConfig> = {}): PretrainCon
   const fail = (field: keyof PretrainConfig, expected: string): never => {
     throw new InputError({ field, expected, found: describeValue(c[field]) });
   };
-  for (const [k, options] of Object.entries(CHOICES) as [keyof PretrainConfig, readonly string[]][]) {
-    if (!options.includes(c[k] as string)) fail(k, `one of ${options.map((o) => `"${o}"`).join(", ")}`);
-  }
-  const num = (k: keyof PretrainConfig) => c[k] as number | undefined;
-  for (const k of POSITIVE_INT)
-    if (c[k] !== undefined && !(Number.isInteger(num(k)) && num(k)! >= 1)) fail(k, "a positive integer");
-  for (const k of NON_NEGATIVE_INT) if (!(Number.isInteger(num(k)) && num(k)! >= 0)) fail(k, "a non-negative integer");
-  for (const k of POSITIVE)
-    if (!(typeof c[k] === "number" && num(k)! > 0 && Number.isFinite(num(k)))) fail(k, "a positive number");
-  for (const k of NON_NEGATIVE)
-    if (!(typeof c[k] === "number" && num(k)! >= 0 && Number.isFinite(num(k)))) fail(k, "a non-negative number");
-  for (const k of UNIT_INTERVAL)
-    if (!(typeof c[k] === "number" && num(k)! >= 0 && num(k)! <= 1)) fail(k, "a number in [0, 1]");
-  if (!(c.maskRatio >= 0 && c.maskRatio < 1)) fail("maskRatio", "a number in [0, 1)");
+  for (const [k, options] of Object.entries(CHOICES) as [keyof PretrainConfig, readonly string[]][])
+    checkOneOf(c[k], k, options);
+  for (const k of POSITIVE_INT) if (c[k] !== undefined) checkInt(c[k], k, { min: 1 });
+  for (const k of NON_NEGATIVE_INT) checkInt(c[k], k, { min: 0 });
+  for (const k of POSITIVE) checkNumber(c[k], k, { min: 0, minExclusive: true });
+  for (const k of NON_NEGATIVE) checkNumber(c[k], k, { min: 0 });
+  for (const k of UNIT_INTERVAL) checkProbability(c[k], k);
+  checkNumber(c.maskRatio, "maskRatio", { min: 0, max: 1, maxExclusive: true });
   if (c.channels !== 1 && c.channels !== 3) fail("channels", "1 (grey) or 3 (grey replicated to RGB, as the authors)");
   if (c.imageSize % c.patch !== 0) fail("imageSize", `a multiple of the patch size ${c.patch}`);
   if (c.focalSize % c.patch !== 0) fail("focalSize", `a multiple of the patch size ${c.patch}`);

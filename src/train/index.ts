@@ -7,7 +7,12 @@ export type {
   PretrainCallbacks,
   RunOptions,
   StepInfo,
+  LoopResult,
 } from "./pretrain";
+export { trainLoop } from "./loop";
+export type { TrainingMethod, StepPosition, MicroStepResult } from "./method";
+export { msnMethod } from "./msnMethod";
+export type { MsnMethod } from "./msnMethod";
 export { cacheSource, cohortSource } from "./data";
 export type { CacheSource, CacheSourceOptions, CohortSourceOptions } from "./data";
 export { pretrainConfig, AUTHORS_DEFAULTS, MSN_PRESET, RUN_DEFINING } from "./config";

@@ -4,7 +4,7 @@
  * and a per-label table.
  */
 import { bootstrapCi, type BootstrapOptions, type BootstrapResult, type Interval } from "./bootstrap";
-import type { NamedMatrix } from "./matrix";
+import type { NamedMatrix } from "../util/matrix";
 import { labelTable, type ResultsTable } from "./table";
 
 export interface EvalReport {
@@ -13,14 +13,18 @@ export interface EvalReport {
   /** The full bootstrap result (resample values, labels left out, settings). */
   ci: BootstrapResult;
   /** Test labels and sigmoid scores, row-major, in the order of the test rows. */
-  test: { yTrue: NamedMatrix; yScore: NamedMatrix };
+  test: { yTrue: NamedMatrix<ArrayLike<number>>; yScore: NamedMatrix };
   /** Per-label table with the macro row, in the paper's format. */
   table(): ResultsTable;
 }
 
 /** Bootstraps the test predictions and packs them into an `EvalReport`. */
-export function evalReport(yTrue: NamedMatrix, scores: Float32Array, opts: BootstrapOptions = {}): EvalReport {
-  const yScore = { names: yTrue.names, values: scores };
+export function evalReport(
+  yTrue: NamedMatrix<ArrayLike<number>>,
+  scores: Float32Array,
+  opts: BootstrapOptions = {},
+): EvalReport {
+  const yScore = { rows: yTrue.rows, cols: yTrue.cols, names: yTrue.names, values: scores };
   const ci = bootstrapCi(yTrue, yScore, opts);
   return {
     macro: { auroc: ci.auroc, auprc: ci.auprc },
