@@ -62,7 +62,7 @@ export async function run(args: string[]): Promise<void> {
       const t = process.hrtime.bigint(); const c = await build(${opts("model")});
       console.log(JSON.stringify({ seconds: [Number(process.hrtime.bigint() - t) / 1e9], rows: c.table.numRows(), imputed: c.report.imputed, peak_rss_mib: process.resourceUsage().maxRSS / 1024 }));
     })();`);
-  // Why the imputation forest is our own: ml-random-forest's fit time on 1,000 rows (bench for forest.ts).
+  // Why the imputation forest is our own: ml-random-forest's fit time on 1,000 rows (bench for randomForest.ts).
   const forest = runNode(`
     const { RandomForestClassifier } = require("ml-random-forest");
     const { RandomForest } = require(${lib});

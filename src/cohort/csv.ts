@@ -15,7 +15,7 @@ import * as zlib from "zlib";
 import { promisify } from "util";
 import { Worker } from "worker_threads";
 import { InputError } from "../util/errors";
-import { parseTimestampBytes } from "../synth/time";
+import { parseTimestampBytes } from "../mimic/time";
 import type { CsvJob, CsvReply } from "./csvWorker";
 
 const gunzip = promisify(zlib.gunzip);

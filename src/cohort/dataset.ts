@@ -5,7 +5,8 @@
 import type { ColumnTable } from "arquero";
 import type { DataFrame } from "danfojs-node";
 import { CHEXPERT_LABELS } from "../util/labels";
-import type { Cohort, CohortReport, CohortSummary, LabelledDataset, Matrix, SplitName, SplitSelector } from "./types";
+import type { NamedMatrix } from "../util/matrix";
+import type { Cohort, CohortReport, CohortSummary, LabelledDataset, SplitName, SplitSelector } from "./types";
 import { SPLIT_NAMES } from "./types";
 import {
   encodeFeatures,
@@ -55,7 +56,7 @@ export class LabelledTable implements LabelledDataset {
   }
 
   /** n x labels, row-major, in table order. */
-  labels(split: SplitSelector): Matrix {
+  labels(split: SplitSelector): NamedMatrix {
     const t = this.split(split);
     const n = t.numRows();
     const k = this.labelNames.length;
@@ -64,7 +65,7 @@ export class LabelledTable implements LabelledDataset {
       const col = t.array(name);
       for (let i = 0; i < n; i++) values[i * k + j] = col[i] as number;
     });
-    return { names: [...this.labelNames], values };
+    return { rows: n, cols: k, names: [...this.labelNames], values };
   }
 
   /** A danfo DataFrame of `table` (default: the whole table), for display; loads danfo on first use. */
@@ -94,7 +95,7 @@ export class MimicCohort extends LabelledTable implements Cohort {
     super(table, CHEXPERT_LABELS, report, pretrainSplit);
   }
 
-  features(spec: string | readonly string[], split: SplitSelector): Matrix {
+  features(spec: string | readonly string[], split: SplitSelector): NamedMatrix {
     const blocks = resolveFeatures(spec);
     const t = this.split(split);
     const col = (name: string) => t.array(name) as unknown as ArrayLike<never>;

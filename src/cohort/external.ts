@@ -5,14 +5,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as aq from "arquero";
-import { InputError, describeValue } from "../util/errors";
+import { InputError } from "../util/errors";
 import { CHEXPERT_LABELS, NIH_LABELS } from "../util/labels";
 import { mapLabel } from "./labels";
 import { Rng } from "../util/random";
-import type { ChexpertOptions, LabelledDataset, NihOptions, SplitName, UncertainPolicy } from "./types";
+import type { ChexpertOptions, LabelledDataset, NihOptions, SplitName } from "./types";
 import { readCsv } from "./csv";
-import { Reporter } from "./report";
+import { Reporter } from "./buildReport";
 import { LabelledTable } from "./dataset";
+import { existingFolder, keywordOption } from "./buildOptions";
+import { checkNumber } from "../util/validate";
 
 const CHEXPERT_FILES: [string[], SplitName][] = [
   [["train.csv"], "train"],
@@ -26,8 +28,8 @@ const CHEXPERT_FILES: [string[], SplitName][] = [
  * and, when the file has them, `sex`, `age` and `view` (AP, PA or LATERAL).
  */
 export async function chexpert(opts: ChexpertOptions): Promise<LabelledDataset> {
-  const dir = checkDir(opts?.dir);
-  const uncertain = policy(opts.uncertain);
+  const dir = existingFolder("dir", opts?.dir);
+  const uncertain = keywordOption("uncertain", opts.uncertain, ["zeros", "ones", "ignore"], "zeros");
   const rep = new Reporter();
   const parts = CHEXPERT_FILES.map(([names, split]) => ({
     file: names.map((n) => path.join(dir, n)).find((f) => fs.existsSync(f)),
@@ -104,10 +106,8 @@ export async function chexpert(opts: ChexpertOptions): Promise<LabelledDataset> 
  * from `Finding Labels` ("No Finding" = all 0). Images listed in neither list are left out, counted.
  */
 export async function nih(opts: NihOptions): Promise<LabelledDataset> {
-  const dir = checkDir(opts?.dir);
-  const validate = opts.validate ?? 0.1;
-  if (!(validate >= 0 && validate < 1))
-    throw new InputError({ field: "validate", expected: "a fraction in [0, 1)", found: describeValue(validate) });
+  const dir = existingFolder("dir", opts?.dir);
+  const validate = checkNumber(opts.validate ?? 0.1, "validate", { min: 0, max: 1, maxExclusive: true });
   const seed = opts.seed ?? 24;
   const images = path.resolve(opts.images ?? path.join(dir, "images"));
   const entry = ["Data_Entry_2017.csv", "Data_Entry_2017_v2020.csv"]
@@ -200,20 +200,6 @@ export async function nih(opts: NihOptions): Promise<LabelledDataset> {
     view: Array.from(rows, (r) => t.strings["View Position"][r]),
   });
   return new LabelledTable(table, NIH_LABELS, rep.finish({ dir, images, validate, seed }));
-}
-
-function checkDir(dir: unknown): string {
-  if (typeof dir !== "string" || dir === "")
-    throw new InputError({ field: "dir", expected: "a folder path", found: describeValue(dir) });
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
-    throw new InputError({ field: "dir", file: dir, expected: "an existing folder", found: "nothing there" });
-  return path.resolve(dir);
-}
-
-function policy(v: unknown): UncertainPolicy {
-  if (v === undefined) return "zeros";
-  if (v === "zeros" || v === "ones" || v === "ignore") return v;
-  throw new InputError({ field: "uncertain", expected: "one of zeros, ones, ignore", found: describeValue(v) });
 }
 
 function firstLine(file: string): string[] {

@@ -4,7 +4,7 @@
  */
 import { didYouMean } from "../util/closest";
 import { InputError } from "../util/errors";
-import type { Matrix } from "./types";
+import type { NamedMatrix } from "../util/matrix";
 
 /** Right-closed 5-year bins [0, 20, 25, ..., 90, inf) as pandas.cut makes them (age 20 is "<20"). */
 export const AGE5 = [
@@ -139,7 +139,7 @@ export function encodeFeatures(
   rows: FeatureInputs,
   blocks: readonly FeatureBlock[],
   bounds: { min: number; max: number },
-): Matrix {
+): NamedMatrix {
   const names = featureColumns(blocks);
   const n = rows.age.length;
   const w = names.length;
@@ -176,5 +176,5 @@ export function encodeFeatures(
       o += FEATURE_BLOCKS[b].length;
     }
   }
-  return { names, values };
+  return { rows: n, cols: w, names, values };
 }

@@ -2,7 +2,9 @@
  * The cohort: MIMIC-CXR-JPG images with CheXpert labels, splits and MIMIC-IV EHR features
  * (`build`), and the external validation sets (`chexpert`, `nih`).
  */
-export { build, findInputs, resolveOptions } from "./build";
+export { build } from "./build";
+export { findInputs } from "./readTables";
+export { resolveOptions } from "./buildOptions";
 export { chexpert, nih } from "./external";
 export { LabelledTable, MimicCohort, toDanfo } from "./dataset";
 export {
@@ -17,5 +19,5 @@ export {
   featureColumns,
   encodeFeatures,
 } from "./features";
-export { RandomForest } from "./forest";
+export { RandomForest } from "./randomForest";
 export * from "./types";

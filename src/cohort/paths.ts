@@ -1,6 +1,8 @@
+import * as fs from "fs";
 import * as path from "path";
 import type { ColumnType } from "arquero/dist/types/table/types";
-import { jpegPath as mimicJpegPath } from "../synth/write";
+import { jpegPath as mimicJpegPath } from "../mimic/layout";
+import type { Reporter } from "./buildReport";
 
 /** Where a JPEG is: `mimic` = files/pXX/pNNNNNNNN/sNNNNNNNN/<dicom_id>.jpg under `root`, `flat` = <dicom_id>.jpg. */
 export function jpegPath(
@@ -37,4 +39,19 @@ export class PathColumn implements ColumnType<string> {
   *[Symbol.iterator](): Iterator<string> {
     for (let i = 0; i < this.length; i++) yield this.at(i);
   }
+}
+
+/** Step "image files" (when `checkImages`): images whose JPEG is not on disk are left out and counted. */
+export function dropMissingImages(
+  rows: Int32Array,
+  ids: { subject: ArrayLike<number>; study: ArrayLike<number>; dicom: ArrayLike<string> },
+  images: { root: string; layout: "mimic" | "flat" },
+  rep: Reporter,
+): Int32Array {
+  const { subject, study, dicom } = ids;
+  return rep.filter("image files", rows, (i) =>
+    fs.existsSync(jpegPath(images.root, images.layout, subject[i], study[i], dicom[i]))
+      ? undefined
+      : "image file missing",
+  );
 }

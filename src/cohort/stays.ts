@@ -6,7 +6,7 @@
  * the stays by subject and scanning the few stays of each study's subject is linear.
  */
 import type { StayMatch } from "./types";
-import { SECONDS_PER_DAY } from "../synth/time";
+import { SECONDS_PER_DAY } from "../mimic/time";
 import { IdIndex } from "./idIndex";
 
 /** Intervals (admissions or ICU stays) grouped by subject. */

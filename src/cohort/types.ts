@@ -4,6 +4,7 @@
  */
 import type { ColumnTable } from "arquero";
 import type { DataFrame } from "danfojs-node";
+import type { NamedMatrix } from "../util/matrix";
 
 /** The three splits of MIMIC-CXR (names as in `mimic-cxr-2.0.0-split.csv`). */
 export type SplitName = "train" | "validate" | "test";
@@ -124,12 +125,6 @@ export interface CohortSummary {
   html(): string;
 }
 
-/** A numeric matrix, row-major, with its column names. */
-export interface Matrix {
-  names: string[];
-  values: Float32Array;
-}
-
 /** What the cohort and the external datasets share. */
 export interface LabelledDataset {
   /** One row per image: at least `path`, `split` and one column per label. */
@@ -140,7 +135,7 @@ export interface LabelledDataset {
   /** The rows of one split (a sub-table in table order). */
   split(name: SplitSelector): ColumnTable;
   /** n x labels, row-major, in table order (0, 1 or IGNORE_LABEL). */
-  labels(split: SplitSelector): Matrix;
+  labels(split: SplitSelector): NamedMatrix;
   /** The table (or another) as a danfo DataFrame, for display. */
   toDanfo(table?: ColumnTable): DataFrame;
 }
@@ -152,7 +147,7 @@ export interface Cohort extends LabelledDataset {
    * spec's table 12.4 (the authors' CSV stems, e.g. "socio-norm", "all-age-norm"), a short name
    * ("sex", "age_norm", "age5", "age10", "view", "position", "mortality", "icu"), or a list of these.
    */
-  features(spec: string | readonly string[], split: SplitSelector): Matrix;
+  features(spec: string | readonly string[], split: SplitSelector): NamedMatrix;
   /** Every feature-set name with its ehr_in. */
   featureSets(): { name: string; dim: number; columns: string[] }[];
   /** min/max used for `age_norm`. */

@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import { once } from "events";
+import { commitAtomic, tempPathFor } from "../util/atomicWrite";
 
 /** Quotes a field when CSV needs it (comma, quote or newline), as pandas and MIMIC do. */
 export function csvField(v: string | number): string {
@@ -16,15 +17,36 @@ export function csvField(v: string | number): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Writes `header` and then every line given by `rows` to `file` (gzip when it ends in .gz). */
+/**
+ * Writes `header` and then every line given by `rows` to `file` (gzip when it ends in .gz), streamed into
+ * a temporary file that `commitAtomic` moves into place once complete.
+ */
 export async function writeCsv(
   file: string,
   header: readonly string[],
   rows: Iterable<string>,
 ): Promise<{ file: string; rows: number; bytes: number }> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = tempPathFor(file);
+  try {
+    const n = await streamCsv(tmp, file.endsWith(".gz"), header, rows);
+    commitAtomic(tmp, file);
+    return { file, rows: n, bytes: fs.statSync(file).size };
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Streams the lines into `file` and returns how many rows it wrote. */
+async function streamCsv(
+  file: string,
+  gzip: boolean,
+  header: readonly string[],
+  rows: Iterable<string>,
+): Promise<number> {
   const out = fs.createWriteStream(file);
-  const gz = file.endsWith(".gz") ? zlib.createGzip({ level: 6 }) : undefined;
+  const gz = gzip ? zlib.createGzip({ level: 6 }) : undefined;
   const sink: NodeJS.WritableStream = gz ?? out;
   const done = new Promise<void>((resolve, reject) => {
     out.on("finish", resolve);
@@ -44,5 +66,5 @@ export async function writeCsv(
   }
   sink.end(buf);
   await done;
-  return { file, rows: n, bytes: fs.statSync(file).size };
+  return n;
 }

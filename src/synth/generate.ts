@@ -2,14 +2,16 @@
  * `synth.generate`: a synthetic MIMIC-IV + MIMIC-CXR-JPG dataset on disk, with the real file names,
  * columns and value formats, so that `cohort.build` reads it exactly as it reads MIMIC.
  */
-import * as fs from "fs";
 import * as path from "path";
 import { InputError, describeValue } from "../util/errors";
 import { CHEXPERT_LABELS, ChexpertLabel } from "../util/labels";
 import { progress } from "../util/progress";
 import { PhantomSpec, writePhantoms } from "./phantoms";
 import { buildPopulation, countsFor, MIMIC_COUNTS, Population, SynthCounts } from "./population";
-import { jpegPath, MimicIvLayout, synthPaths, WrittenFile, writeMimic } from "./write";
+import { writeJsonAtomic } from "../util/atomicWrite";
+import { synthPaths, WrittenFile, writeMimic } from "./write";
+import { jpegPath, MIMIC_IV_VERSIONS, type MimicIvVersion } from "../mimic/layout";
+import { checkInt, checkOneOf } from "../util/validate";
 
 /** Options of `synth.generate`; one plain object, so that a JSON/YAML config can fill it. */
 export interface SynthOptions {
@@ -26,7 +28,7 @@ export interface SynthOptions {
   /** Long side of the phantoms in pixels (default and checks: the phantom writer's, 512). */
   imageLongSide?: number;
   /** MIMIC-IV layout: `v2` (hosp/, default) or `v1` (core/, as the authors' MIMIC-IV 1.0). */
-  layout?: MimicIvLayout;
+  layout?: MimicIvVersion;
   /** Write `.csv.gz` (default) or plain `.csv`. */
   gzip?: boolean;
   /** Fractions of imaged patients in the validate and test splits; default 0.04 and 0.10 (the paper's proportions). */
@@ -81,10 +83,7 @@ export async function generate(opts: SynthOptions): Promise<SynthResult> {
     images,
     seconds: (Date.now() - start) / 1000,
   };
-  fs.writeFileSync(
-    path.join(o.dir, "synth.json"),
-    JSON.stringify({ options: { ...opts, dir: undefined }, ...result, dir: undefined }, null, 2) + "\n",
-  );
+  writeJsonAtomic(path.join(o.dir, "synth.json"), { options: { ...opts, dir: undefined }, ...result, dir: undefined });
   bar.finish();
   return result;
 }
@@ -116,7 +115,7 @@ interface Resolved {
   counts: SynthCounts;
   seed: number;
   images: boolean;
-  layout: MimicIvLayout;
+  layout: MimicIvVersion;
   gzip: boolean;
   splitFractions: { validate: number; test: number };
 }
@@ -138,10 +137,8 @@ function resolve(opts: SynthOptions): Resolved {
       throw bad("patients", `an integer from 1 to ${MIMIC_COUNTS.imagedPatients * 2}`, n);
     counts = countsFor(n);
   }
-  const seed = opts.seed ?? 1;
-  if (!Number.isInteger(seed)) throw bad("seed", "an integer", seed);
-  const layout = opts.layout ?? "v2";
-  if (layout !== "v2" && layout !== "v1") throw bad("layout", `"v2" or "v1"`, layout);
+  const seed = checkInt(opts.seed ?? 1, "seed");
+  const layout = checkOneOf(opts.layout ?? "v2", "layout", MIMIC_IV_VERSIONS);
   const f = opts.splitFractions ?? { validate: 0.04, test: 0.1 };
   if (!(f.validate >= 0 && f.test >= 0 && f.validate + f.test < 1))
     throw bad("splitFractions", "validate and test fractions >= 0 with a sum below 1", `${f.validate} and ${f.test}`);

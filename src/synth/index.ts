@@ -7,6 +7,7 @@ export type { SynthOptions, SynthResult } from "./generate";
 export { MIMIC_COUNTS, countsFor } from "./population";
 export type { Population, Patient, Admission, IcuStay, Study, Image, SynthCounts } from "./population";
 export { FINDINGS, PREDICTORS, findingProbability } from "./model";
-export { synthPaths, jpegPath } from "./write";
+export { synthPaths } from "./write";
+export { jpegPath } from "../mimic/layout";
 export { writePhantoms } from "./phantoms";
 export type { PhantomSpec, PhantomOptions } from "./phantoms";

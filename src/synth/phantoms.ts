@@ -10,6 +10,7 @@ import { Worker } from "worker_threads";
 import { InputError } from "../util/errors";
 import type { ChexpertLabel } from "../util/labels";
 import { progress } from "../util/progress";
+import { checkInt } from "../util/validate";
 
 /** Everything about one image that its picture may show. */
 export interface PhantomSpec {
@@ -61,11 +62,8 @@ export async function writePhantoms(
   const quality = opts.quality ?? 95;
   if (!Number.isInteger(longSide) || longSide < 16)
     throw new InputError({ field: "longSide", expected: "an integer of at least 16", found: String(longSide) });
-  if (!Number.isInteger(quality) || quality < 1 || quality > 100)
-    throw new InputError({ field: "quality", expected: "an integer in 1..100", found: String(quality) });
-  const concurrency = opts.concurrency ?? os.availableParallelism();
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new InputError({ field: "concurrency", expected: "a positive integer", found: String(concurrency) });
+  checkInt(quality, "quality", { min: 1, max: 100 });
+  const concurrency = checkInt(opts.concurrency ?? os.availableParallelism(), "concurrency", { min: 1 });
   const start = Date.now();
   const bar = progress("phantoms", specs.length, { unit: "img", quiet: opts.quiet });
   const job = { longSide, quality };

@@ -6,7 +6,7 @@
 import { Rng } from "../util/random";
 import { CHEXPERT_LABELS } from "../util/labels";
 import { FINDINGS, findingProbability, StudyState } from "./model";
-import { civilFromDays, dayOf, daysFromCivil, SECONDS_PER_DAY } from "./time";
+import { civilFromDays, dayOf, daysFromCivil, SECONDS_PER_DAY } from "../mimic/time";
 
 const DAY = SECONDS_PER_DAY;
 const HOUR = 3600;

@@ -3,26 +3,20 @@
  * column names and value formats, plus a truth file for tests (never read by the cohort builder).
  */
 import * as path from "path";
-import { CHEXPERT_LABELS } from "../util/labels";
 import { csvField, writeCsv } from "./csv";
 import type { Population, View } from "./population";
-import { formatDate, formatStudyTime, formatTimestamp, ymdOf, SECONDS_PER_DAY } from "./time";
+import { formatDate, formatStudyTime, formatTimestamp, ymdOf, SECONDS_PER_DAY } from "../mimic/time";
+import {
+  MIMIC_CXR_TABLES,
+  mimicIvTables,
+  physionetFolders,
+  type MimicIvVersion,
+  type MimicTable,
+} from "../mimic/layout";
 
-export type MimicIvLayout = "v2" | "v1";
-
-/** Where the files of a synthetic dataset live under its root folder. */
-export function synthPaths(dir: string, layout: MimicIvLayout): { mimicCxr: string; mimicIv: string; truth: string } {
-  return {
-    mimicCxr: path.join(dir, "mimic-cxr-jpg", "2.0.0"),
-    mimicIv: path.join(dir, "mimiciv", layout === "v2" ? "2.2" : "1.0"),
-    truth: path.join(dir, "synth-truth.csv.gz"),
-  };
-}
-
-/** `files/pXX/pNNNNNNNN/sNNNNNNNN/<dicom_id>.jpg` under the MIMIC-CXR-JPG folder. */
-export function jpegPath(mimicCxr: string, subjectId: number, studyId: number, dicomId: string): string {
-  const p = `p${subjectId}`;
-  return path.join(mimicCxr, "files", p.slice(0, 3), p, `s${studyId}`, `${dicomId}.jpg`);
+/** Where the files of a synthetic dataset live under its root folder: PhysioNet's folders and a truth file. */
+export function synthPaths(dir: string, layout: MimicIvVersion): { mimicCxr: string; mimicIv: string; truth: string } {
+  return { ...physionetFolders(dir, layout), truth: path.join(dir, "synth-truth.csv.gz") };
 }
 
 const STUDY_DESCRIPTION = { portable: "CHEST (PORTABLE AP)", pa: "CHEST (PA AND LAT)" } as const;
@@ -69,12 +63,14 @@ export interface WrittenFile {
 export async function writeMimic(
   pop: Population,
   dir: string,
-  opts: { layout: MimicIvLayout; gzip: boolean },
+  opts: { layout: MimicIvVersion; gzip: boolean },
 ): Promise<WrittenFile[]> {
   const { mimicCxr, mimicIv, truth } = synthPaths(dir, opts.layout);
   const gz = opts.gzip ? ".gz" : "";
   const { patients, admissions, icuStays, studies, images } = pop;
-  const hosp = path.join(mimicIv, opts.layout === "v2" ? "hosp" : "core");
+  const iv = mimicIvTables(opts.layout);
+  const write = (dir: string, table: MimicTable, rows: Iterable<string>) =>
+    writeCsv(path.join(dir, `${table.stem}.csv${gz}`), table.columns, rows);
 
   function* metadata(): Iterable<string> {
     for (const im of images) {
@@ -180,83 +176,13 @@ export async function writeMimic(
     }
   }
 
-  const admissionCols =
-    opts.layout === "v2"
-      ? [
-          "subject_id",
-          "hadm_id",
-          "admittime",
-          "dischtime",
-          "deathtime",
-          "admission_type",
-          "admit_provider_id",
-          "admission_location",
-          "discharge_location",
-          "insurance",
-          "language",
-          "marital_status",
-          "race",
-          "edregtime",
-          "edouttime",
-          "hospital_expire_flag",
-        ]
-      : [
-          "subject_id",
-          "hadm_id",
-          "admittime",
-          "dischtime",
-          "deathtime",
-          "admission_type",
-          "admission_location",
-          "discharge_location",
-          "insurance",
-          "language",
-          "marital_status",
-          "ethnicity",
-          "edregtime",
-          "edouttime",
-          "hospital_expire_flag",
-        ];
   return Promise.all([
-    writeCsv(
-      path.join(mimicCxr, `mimic-cxr-2.0.0-metadata.csv${gz}`),
-      [
-        "dicom_id",
-        "subject_id",
-        "study_id",
-        "PerformedProcedureStepDescription",
-        "ViewPosition",
-        "Rows",
-        "Columns",
-        "StudyDate",
-        "StudyTime",
-        "ProcedureCodeSequence_CodeMeaning",
-        "ViewCodeSequence_CodeMeaning",
-        "PatientOrientationCodeSequence_CodeMeaning",
-      ],
-      metadata(),
-    ),
-    writeCsv(
-      path.join(mimicCxr, `mimic-cxr-2.0.0-chexpert.csv${gz}`),
-      ["subject_id", "study_id", ...CHEXPERT_LABELS],
-      chexpert(),
-    ),
-    writeCsv(
-      path.join(mimicCxr, `mimic-cxr-2.0.0-split.csv${gz}`),
-      ["dicom_id", "study_id", "subject_id", "split"],
-      split(),
-    ),
-    writeCsv(
-      path.join(hosp, `patients.csv${gz}`),
-      ["subject_id", "gender", "anchor_age", "anchor_year", "anchor_year_group", "dod"],
-      patientRows(),
-    ),
-    writeCsv(path.join(hosp, `admissions.csv${gz}`), admissionCols, admissionRows()),
-    writeCsv(
-      path.join(mimicIv, "icu", `icustays.csv${gz}`),
-      ["subject_id", "hadm_id", "stay_id", "first_careunit", "last_careunit", "intime", "outtime", "los"],
-      icuRows(),
-    ),
+    write(mimicCxr, MIMIC_CXR_TABLES.metadata, metadata()),
+    write(mimicCxr, MIMIC_CXR_TABLES.chexpert, chexpert()),
+    write(mimicCxr, MIMIC_CXR_TABLES.split, split()),
+    write(mimicIv, iv.patients, patientRows()),
+    write(mimicIv, iv.admissions, admissionRows()),
+    write(mimicIv, iv.icustays, icuRows()),
     writeCsv(
       truth,
       [

@@ -5,7 +5,8 @@
  */
 import { createHash } from "crypto";
 import * as tf from "@tensorflow/tfjs";
-import type { Cohort, Matrix, SplitSelector } from "../cohort/types";
+import type { Cohort, SplitSelector } from "../cohort/types";
+import type { NamedMatrix as Matrix } from "../util/matrix";
 import type { CachedImage, ImageCache, MsnViewOptions } from "../images/types";
 import { msnViews } from "../images/views";
 import { InputError } from "../util/errors";
@@ -120,6 +121,8 @@ export function cohortSource(
     });
   }
   const ehr: Matrix | undefined = features && {
+    rows: keep.length,
+    cols: features.cols,
     names: features.names,
     values: takeRows(features.values, features.names.length, keep),
   };

@@ -55,18 +55,23 @@ export function checkProbability(value: unknown, field: string, where: Where = {
   return checkNumber(value, field, { ...where, min: 0, max: 1 });
 }
 
+export interface OneOfStyle extends Where {
+  /** List the allowed values bare (`one of zeros, ones, ignore`) rather than quoted, for keyword lists. */
+  bare?: boolean;
+}
+
 /** One of the allowed values (strings or numbers), compared with `===`. */
 export function checkOneOf<T extends string | number>(
   value: unknown,
   field: string,
   allowed: readonly T[],
-  where: Where = {},
+  where: OneOfStyle = {},
 ): T {
   if (!allowed.includes(value as T)) {
     throw new InputError({
       file: where.file,
       field,
-      expected: `one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`,
+      expected: `one of ${allowed.map((a) => (where.bare ? String(a) : JSON.stringify(a))).join(", ")}`,
       found: describeValue(value),
     });
   }

@@ -10,11 +10,12 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { CHEXPERT_LABELS } from "../../src/util/labels";
 import { tempDir } from "../support/tempDir";
+import { MIMIC_CXR_TABLES, mimicIvTables, type MimicTable } from "../../src/mimic/layout";
 
 export type Rows = (string | number)[][];
 
 /** Writes a CSV (gzip when the name ends in .gz). */
-export function writeCsv(file: string, header: string[], rows: Rows): void {
+export function writeCsv(file: string, header: readonly string[], rows: Rows): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const text = [header, ...rows].map((r) => r.join(",")).join("\n") + "\n";
   fs.writeFileSync(file, file.endsWith(".gz") ? zlib.gzipSync(text) : text);
@@ -116,10 +117,11 @@ export function writeHandmade(edits: HandmadeEdits = {}): Handmade {
   const gz = edits.gzip === false ? "" : ".gz";
   const mimicCxr = path.join(root, "mimic-cxr-jpg", "2.0.0");
   const mimicIv = path.join(root, "mimiciv");
-  const hosp = path.join(mimicIv, edits.layout === "v1" ? "core" : "hosp");
+  const iv = mimicIvTables(edits.layout ?? "v2");
+  const file = (dir: string, table: MimicTable) => path.join(dir, `${table.stem}.csv${gz}`);
   const metadata = edits.metadata ?? METADATA;
   writeCsv(
-    path.join(mimicCxr, `mimic-cxr-2.0.0-metadata.csv${gz}`),
+    file(mimicCxr, MIMIC_CXR_TABLES.metadata),
     edits.metadataHeader ?? [
       "dicom_id",
       "subject_id",
@@ -132,31 +134,19 @@ export function writeHandmade(edits: HandmadeEdits = {}): Handmade {
     metadata,
   );
   writeCsv(
-    path.join(mimicCxr, `mimic-cxr-2.0.0-chexpert.csv${gz}`),
-    ["subject_id", "study_id", ...CHEXPERT_LABELS],
+    file(mimicCxr, MIMIC_CXR_TABLES.chexpert),
+    MIMIC_CXR_TABLES.chexpert.columns,
     edits.chexpert ?? chexpertRows(),
   );
   const split =
     edits.split ?? metadata.filter((m) => m[0] !== "d15").map((m) => [m[0], m[2], m[1], SPLIT_OF[m[1] as number]]);
+  writeCsv(file(mimicCxr, MIMIC_CXR_TABLES.split), MIMIC_CXR_TABLES.split.columns, split);
+  writeCsv(file(mimicIv, iv.patients), iv.patients.columns, edits.patients ?? PATIENTS);
   writeCsv(
-    path.join(mimicCxr, `mimic-cxr-2.0.0-split.csv${gz}`),
-    ["dicom_id", "study_id", "subject_id", "split"],
-    split,
-  );
-  writeCsv(
-    path.join(hosp, `patients.csv${gz}`),
-    ["subject_id", "gender", "anchor_age", "anchor_year", "anchor_year_group", "dod"],
-    edits.patients ?? PATIENTS,
-  );
-  writeCsv(
-    path.join(hosp, `admissions.csv${gz}`),
+    file(mimicIv, iv.admissions),
     ["subject_id", "hadm_id", "admittime", "dischtime", "hospital_expire_flag"],
     edits.admissions ?? ADMISSIONS,
   );
-  writeCsv(
-    path.join(mimicIv, "icu", `icustays.csv${gz}`),
-    ["subject_id", "hadm_id", "stay_id", "first_careunit", "last_careunit", "intime", "outtime", "los"],
-    ICUSTAYS,
-  );
+  writeCsv(file(mimicIv, iv.icustays), iv.icustays.columns, ICUSTAYS);
   return { mimicCxr, mimicIv };
 }

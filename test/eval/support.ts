@@ -121,7 +121,7 @@ export function memoryDataset(
           values[i * names.length + j] = v;
         }),
       );
-      return { names, values };
+      return { rows: t.numRows(), cols: names.length, names, values };
     },
     toDanfo: () => {
       throw new Error("not needed in these tests");

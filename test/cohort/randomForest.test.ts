@@ -1,7 +1,7 @@
 /** The imputation forest: learns what is learnable, is seeded, and checks its input. */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { RandomForest } from "../../src/cohort/forest";
+import { RandomForest } from "../../src/cohort/randomForest";
 import { Rng } from "../../src/util/random";
 
 function data(n: number, seed: number) {

@@ -1,0 +1,84 @@
+/** The options of `cohort.build`, checked at the boundary and completed with their defaults. */
+import * as fs from "fs";
+import * as path from "path";
+import { InputError, describeValue } from "../util/errors";
+import { checkInt, checkOneOf } from "../util/validate";
+import type { CohortOptions, ImputePolicy, RandomSplit, SplitName, StayMatch, UncertainPolicy } from "./types";
+
+/** The options after defaults (what the report shows). */
+export interface ResolvedOptions {
+  mimicCxr: string;
+  mimicIv: string;
+  images: string;
+  imageLayout: "mimic" | "flat";
+  checkImages: boolean;
+  uncertain: UncertainPolicy;
+  impute: ImputePolicy;
+  stayMatch: StayMatch;
+  split: "official" | string | RandomSplit;
+  pretrainSplit: SplitName | "all";
+  ageBounds: "fixed" | "train" | { min: number; max: number };
+  seed: number;
+  imputeSample: number;
+}
+
+/** A keyword option: its default when absent, else one of `allowed`. */
+export function keywordOption<T extends string>(field: string, v: unknown, allowed: readonly T[], dflt: T): T {
+  return v === undefined ? dflt : checkOneOf(v, field, allowed, { bare: true });
+}
+
+/** An option naming a folder that must exist; returns its absolute path. */
+export function existingFolder(field: string, dir: unknown): string {
+  if (typeof dir !== "string" || dir === "")
+    throw new InputError({ field, expected: "a folder path", found: describeValue(dir) });
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new InputError({ field, file: dir, expected: "an existing folder", found: "nothing there" });
+  return path.resolve(dir);
+}
+
+/** Checks the options at the boundary and fills the defaults. */
+export function resolveOptions(o: CohortOptions): ResolvedOptions {
+  const mimicCxr = existingFolder("mimicCxr", o?.mimicCxr);
+  const mimicIv = existingFolder("mimicIv", o?.mimicIv);
+  const split = o.split ?? "official";
+  if (typeof split === "object") {
+    const ok = split && split.validate >= 0 && split.test >= 0 && split.validate + split.test < 1;
+    if (!ok)
+      throw new InputError({
+        field: "split",
+        expected: "{ validate, test } fractions >= 0 with a sum below 1",
+        found: JSON.stringify(split),
+      });
+  } else if (typeof split !== "string" || split === "") {
+    throw new InputError({
+      field: "split",
+      expected: `"official", a split file path or { validate, test, seed }`,
+      found: describeValue(split),
+    });
+  }
+  const bounds = o.ageBounds ?? "fixed";
+  if (typeof bounds === "object" ? !(bounds && bounds.max > bounds.min) : bounds !== "fixed" && bounds !== "train") {
+    throw new InputError({
+      field: "ageBounds",
+      expected: `"fixed", "train" or { min, max } with max > min`,
+      found: JSON.stringify(bounds),
+    });
+  }
+  const seed = checkInt(o.seed ?? 24, "seed");
+  const imputeSample = checkInt(o.imputeSample ?? 20000, "imputeSample", { min: 10 });
+  return {
+    mimicCxr,
+    mimicIv,
+    images: path.resolve(o.images ?? o.mimicCxr),
+    imageLayout: keywordOption("imageLayout", o.imageLayout, ["mimic", "flat"], "mimic"),
+    checkImages: Boolean(o.checkImages),
+    uncertain: keywordOption("uncertain", o.uncertain, ["zeros", "ones", "ignore"], "zeros"),
+    impute: keywordOption("impute", o.impute, ["model", "mode", "drop"], "model"),
+    stayMatch: keywordOption("stayMatch", o.stayMatch, ["date", "datetime", "last-admission"], "date"),
+    split,
+    pretrainSplit: keywordOption("pretrainSplit", o.pretrainSplit, ["train", "validate", "test", "all"], "train"),
+    ageBounds: bounds,
+    seed,
+    imputeSample,
+  };
+}

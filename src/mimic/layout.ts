@@ -1,0 +1,98 @@
+/**
+ * The layout of MIMIC-CXR-JPG 2.0.0 and MIMIC-IV as PhysioNet ships them: folder and file names, the
+ * columns of each table, and where each JPEG lies. Written once here, read by the cohort builder and
+ * written by the synthetic generator, so the two cannot drift apart (msn-reference-spec §12-13).
+ */
+import * as path from "path";
+import { CHEXPERT_LABELS } from "../util/labels";
+
+/** MIMIC-IV's layout: 2.x keeps the hospital tables in `hosp/`, 1.0 in `core/` (and says `ethnicity` for `race`). */
+export type MimicIvVersion = "v2" | "v1";
+export const MIMIC_IV_VERSIONS: readonly MimicIvVersion[] = ["v2", "v1"];
+
+/** The folder of MIMIC-IV's hospital tables in each layout. */
+export const HOSPITAL_MODULE: Record<MimicIvVersion, string> = { v2: "hosp", v1: "core" };
+
+/** A table: its name without `.csv(.gz)`, relative to its dataset's folder, and its columns in file order. */
+export interface MimicTable {
+  stem: string;
+  columns: readonly string[];
+}
+
+/** The MIMIC-CXR-JPG tables (under the dataset's `2.0.0/` folder). */
+export const MIMIC_CXR_TABLES = {
+  metadata: {
+    stem: "mimic-cxr-2.0.0-metadata",
+    columns: [
+      "dicom_id",
+      "subject_id",
+      "study_id",
+      "PerformedProcedureStepDescription",
+      "ViewPosition",
+      "Rows",
+      "Columns",
+      "StudyDate",
+      "StudyTime",
+      "ProcedureCodeSequence_CodeMeaning",
+      "ViewCodeSequence_CodeMeaning",
+      "PatientOrientationCodeSequence_CodeMeaning",
+    ],
+  },
+  chexpert: { stem: "mimic-cxr-2.0.0-chexpert", columns: ["subject_id", "study_id", ...CHEXPERT_LABELS] },
+  split: { stem: "mimic-cxr-2.0.0-split", columns: ["dicom_id", "study_id", "subject_id", "split"] },
+} as const satisfies Record<string, MimicTable>;
+
+/** The MIMIC-IV tables the cohort reads, in one layout. */
+export function mimicIvTables(version: MimicIvVersion): Record<"patients" | "admissions" | "icustays", MimicTable> {
+  const hosp = HOSPITAL_MODULE[version];
+  return {
+    patients: {
+      stem: `${hosp}/patients`,
+      columns: ["subject_id", "gender", "anchor_age", "anchor_year", "anchor_year_group", "dod"],
+    },
+    admissions: {
+      stem: `${hosp}/admissions`,
+      columns: [
+        "subject_id",
+        "hadm_id",
+        "admittime",
+        "dischtime",
+        "deathtime",
+        "admission_type",
+        ...(version === "v2" ? ["admit_provider_id"] : []),
+        "admission_location",
+        "discharge_location",
+        "insurance",
+        "language",
+        "marital_status",
+        version === "v2" ? "race" : "ethnicity",
+        "edregtime",
+        "edouttime",
+        "hospital_expire_flag",
+      ],
+    },
+    icustays: {
+      stem: "icu/icustays",
+      columns: ["subject_id", "hadm_id", "stay_id", "first_careunit", "last_careunit", "intime", "outtime", "los"],
+    },
+  };
+}
+
+/** A MIMIC-IV table's stem in every layout, newest first (what a reader looks for). */
+export function mimicIvStems(table: "patients" | "admissions" | "icustays"): string[] {
+  return [...new Set(MIMIC_IV_VERSIONS.map((v) => mimicIvTables(v)[table].stem))];
+}
+
+/** The folders of the two datasets under a PhysioNet download root (`physionet.org/files/`). */
+export function physionetFolders(root: string, version: MimicIvVersion): { mimicCxr: string; mimicIv: string } {
+  return {
+    mimicCxr: path.join(root, "mimic-cxr-jpg", "2.0.0"),
+    mimicIv: path.join(root, "mimiciv", version === "v2" ? "2.2" : "1.0"),
+  };
+}
+
+/** `files/pXX/pNNNNNNNN/sNNNNNNNN/<dicom_id>.jpg` under the MIMIC-CXR-JPG folder. */
+export function jpegPath(mimicCxr: string, subjectId: number, studyId: number, dicomId: string): string {
+  const p = `p${subjectId}`;
+  return path.join(mimicCxr, "files", p.slice(0, 3), p, `s${studyId}`, `${dicomId}.jpg`);
+}
