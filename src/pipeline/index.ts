@@ -1,6 +1,7 @@
 /** Experiment runs: a study's configuration, its run folder, its stages from data to report, and HTML reports. */
 export { Study } from "./study";
-export type { ExternalDataset, ExternalSummary, ProbeSummary, StudyResults } from "./study";
+export type { StudyResults } from "./study";
+export type { ExternalDataset, ExternalSummary, ProbeSummary } from "./summaries";
 export { studyConfig, mergeConfig, STUDY_DEFAULTS, DEMO_CONFIG, TABLE3_MODELS } from "./config";
 export type { StudyConfig, ModelSpec } from "./config";
 export { RunFolder } from "./runFolder";

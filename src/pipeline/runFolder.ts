@@ -1,5 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
+import { writeJsonAtomic } from "../util/atomicWrite";
+import { describeValue, InputError } from "../util/errors";
 
 /** What a run name may hold: letters, digits, '.', '_' and '-' (one folder name, on any system). */
 export const RUN_NAME = /^[A-Za-z0-9._-]+$/;
@@ -17,7 +19,11 @@ export class RunFolder {
     readonly name: string,
   ) {
     if (!RUN_NAME.test(name)) {
-      throw new Error(`run name ${JSON.stringify(name)} may only hold letters, digits, '.', '_' and '-'`);
+      throw new InputError({
+        field: "name",
+        expected: "a run name of letters, digits, '.', '_' and '-'",
+        found: describeValue(name),
+      });
     }
     this.dir = path.resolve(root, name);
     fs.mkdirSync(this.dir, { recursive: true });
@@ -40,9 +46,7 @@ export class RunFolder {
   /** Writes JSON atomically (a crash never leaves half a file). */
   writeJson(name: string, value: unknown): string {
     const p = this.file(name);
-    const tmp = `${p}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
-    fs.renameSync(tmp, p);
+    writeJsonAtomic(p, value);
     return p;
   }
 

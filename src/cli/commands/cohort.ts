@@ -3,10 +3,11 @@ import * as path from "path";
 import * as zlib from "zlib";
 import * as aq from "arquero";
 import { withConfigFile } from "../configFile";
-import { finiteFlag } from "../flags";
+import { finiteFlag, intFlag } from "../flags";
 import { Command, Option } from "commander";
 import { build, CohortOptions } from "../../cohort";
 import { CHEXPERT_LABELS } from "../../util/labels";
+import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite";
 import { InputError } from "../../util/errors";
 
 /** The command line's flags, as commander gives them. */
@@ -130,7 +131,7 @@ export function registerCohort(program: Command): void {
       ]),
     )
     .option("--age-bounds <b>", "age_norm bounds: fixed (16-100, the authors), train, or MIN,MAX")
-    .option("--seed <n>", "seed of the imputation forest and random splits (default 24)", finiteFlag("--seed"))
+    .option("--seed <n>", "seed of the imputation forest and random splits (default 24)", intFlag("--seed"))
     .option(
       "--features <spec>",
       "also write these EHR feature columns (a feature set such as all-age-norm, or names joined by commas)",
@@ -174,9 +175,8 @@ export function registerCohort(program: Command): void {
       }
       const text = table.toCSV();
       fs.mkdirSync(path.dirname(path.resolve(flags.out!)), { recursive: true });
-      fs.writeFileSync(flags.out!, flags.out!.endsWith(".gz") ? zlib.gzipSync(text) : text);
-      if (flags.report)
-        fs.writeFileSync(flags.report, JSON.stringify({ ...c.report, text: undefined }, null, 2) + "\n");
+      writeFileAtomic(flags.out!, flags.out!.endsWith(".gz") ? zlib.gzipSync(text) : text);
+      if (flags.report) writeJsonAtomic(flags.report, { ...c.report, text: undefined });
       console.log(c.report.text());
       console.log(`\n${c.summary().text()}`);
       console.log(`\nwrote ${table.numRows()} rows to ${flags.out}`);

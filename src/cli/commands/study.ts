@@ -35,7 +35,7 @@ function studyOptions(cmd: Command): Command {
     .option(
       "--synth <patients>",
       "use a synthetic cohort of this many imaged patients (written into the run folder)",
-      intFlag("--synth"),
+      intFlag("--synth", { min: 1 }),
     )
     .option("--mimic-cxr <dir>", "MIMIC-CXR-JPG 2.0.0 folder (with --mimic-iv)")
     .option("--mimic-iv <dir>", "MIMIC-IV folder (hosp/ + icu/ or core/ + icu/)")
@@ -44,9 +44,9 @@ function studyOptions(cmd: Command): Command {
       "train one model with these EHR features (a feature set such as socio-norm, names joined by commas, or none)",
     )
     .addOption(new Option("--vit <size>", "ViT size").choices(["tiny", "small", "base"]))
-    .option("--epochs <n>", "pretraining epochs", intFlag("--epochs"))
-    .option("--batch-size <n>", "pretraining batch size", intFlag("--batch-size"))
-    .option("--image-size <px>", "side of the target and anchor views", intFlag("--image-size"));
+    .option("--epochs <n>", "pretraining epochs", intFlag("--epochs", { min: 1 }))
+    .option("--batch-size <n>", "pretraining batch size", intFlag("--batch-size", { min: 1 }))
+    .option("--image-size <px>", "side of the target and anchor views", intFlag("--image-size", { min: 1 }));
 }
 
 /** The study's configuration: a preset, then the config file, then the flags. */
