@@ -16,6 +16,7 @@ import { TrainingCurves } from "../viz/training";
 import { escapeHtml } from "../util/html";
 import type { StudyConfig } from "./config";
 import type { ReportSection } from "./htmlReport";
+import { formatP, signed } from "./numberFormat";
 import type { ProbeSummary } from "./summaries";
 
 /** A model's comparison against the study's baseline. */
@@ -187,6 +188,3 @@ function settingsSection({ config, backend }: StudyReportInput): ReportSection[]
 function featureText(f: string | string[]): string {
   return Array.isArray(f) ? (f.length === 0 ? "none (vanilla MSN)" : f.join(", ")) : f;
 }
-
-const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(3)}`;
-const formatP = (p: number) => (p < 0.001 ? "< 0.001" : p.toFixed(3));
