@@ -12,6 +12,7 @@ import { pretrainConfig } from "../train/config";
 import { didYouMean } from "../util/closest";
 import { describeValue, InputError } from "../util/errors";
 import { checkBoolean, checkInt, checkNumber, checkString } from "../util/validate";
+import { blamed, ConfigLayer, layeredConfig } from "./configLayers";
 import { RUN_NAME } from "./runFolder";
 
 /** One pretrained encoder of the study: a name and the EHR features fused during pretraining ([] = vanilla MSN). */
@@ -212,16 +213,13 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
 
 /** Merges config layers: later layers win, nested sections (`pretrain`, `probe`, ...) merge key by key. */
 export function mergeConfig(...layers: Record<string, unknown>[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const layer of layers) {
-    for (const [k, v] of Object.entries(layer)) {
-      if (v === undefined) continue;
-      const prev = out[k];
-      const mergeable = (x: unknown) => x !== null && typeof x === "object" && !Array.isArray(x);
-      out[k] = mergeable(prev) && mergeable(v) && k !== "data" ? { ...(prev as object), ...(v as object) } : v;
-    }
-  }
-  return out;
+  return layeredConfig(layers.map((values, i) => ({ source: { kind: "preset", name: `layer ${i}` }, values }))).values;
+}
+
+/** The checked configuration of config layers (preset, file, flags); an error names the layer that set the value. */
+export function layeredStudyConfig(layers: readonly ConfigLayer[]): StudyConfig {
+  const config = layeredConfig(layers);
+  return blamed(config, () => studyConfig(config.values));
 }
 
 function checkData(data: unknown, file?: string): StudyConfig["data"] {

@@ -70,7 +70,11 @@ export class Study {
    * study already in the folder, so results never mix; evaluation settings and added models may change.
    */
   static open(given: Record<string, unknown>, file?: string): Study {
-    const config = studyConfig(given, file);
+    return Study.fromConfig(studyConfig(given, file));
+  }
+
+  /** Opens the run folder of a checked configuration (`studyConfig`, `layeredStudyConfig`); see `open`. */
+  static fromConfig(config: StudyConfig): Study {
     const study = new Study(config);
     const before = study.folder.readJson<StudyConfig>("config.json");
     if (before) {
