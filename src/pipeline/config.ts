@@ -13,7 +13,7 @@ import { didYouMean } from "../util/closest";
 import { describeValue, InputError } from "../util/errors";
 import { checkBoolean, checkInt, checkNumber, checkString } from "../util/validate";
 import { blamed, ConfigLayer, layeredConfig } from "./configLayers";
-import { RUN_NAME } from "./runFolder";
+import { isRunName, RUN_NAME_RULE } from "./runFolder";
 
 /** One pretrained encoder of the study: a name and the EHR features fused during pretraining ([] = vanilla MSN). */
 export interface ModelSpec {
@@ -124,8 +124,7 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
   unknownKeys(given, TOP_KEYS, "", file);
   const c = { ...STUDY_DEFAULTS, ...given } as StudyConfig;
 
-  if (typeof c.name !== "string" || !RUN_NAME.test(c.name))
-    throw err("name", "a run name of letters, digits, '.', '_' and '-'", c.name);
+  if (!isRunName(c.name)) throw err("name", RUN_NAME_RULE, c.name);
   checkString(c.runsDir, "runsDir", { file });
   checkInt(c.seed, "seed", { file });
   checkInt(c.cacheShortSide, "cacheShortSide", { min: 16, file });

@@ -3,8 +3,16 @@ import * as path from "path";
 import { writeJsonAtomic } from "../util/atomicWrite";
 import { describeValue, InputError } from "../util/errors";
 
-/** What a run name may hold: letters, digits, '.', '_' and '-' (one folder name, on any system). */
-export const RUN_NAME = /^[A-Za-z0-9._-]+$/;
+/**
+ * Whether `name` names one folder on any system: letters, digits, '.', '_' and '-', and not "." or ".."
+ * (which would put the run into the runs folder itself or above it).
+ */
+export function isRunName(name: unknown): name is string {
+  return typeof name === "string" && /^[A-Za-z0-9._-]+$/.test(name) && !/^\.+$/.test(name);
+}
+
+/** What `isRunName` accepts, in words. */
+export const RUN_NAME_RULE = "a run name of letters, digits, '.', '_' and '-' (not '.' or '..')";
 
 /**
  * A run folder `runs/<name>/`: the resolved config, metrics as JSON lines, checkpoints, figures and
@@ -18,10 +26,10 @@ export class RunFolder {
     root: string,
     readonly name: string,
   ) {
-    if (!RUN_NAME.test(name)) {
+    if (!isRunName(name)) {
       throw new InputError({
         field: "name",
-        expected: "a run name of letters, digits, '.', '_' and '-'",
+        expected: RUN_NAME_RULE,
         found: describeValue(name),
       });
     }

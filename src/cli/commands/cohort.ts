@@ -3,6 +3,7 @@ import * as path from "path";
 import * as zlib from "zlib";
 import * as aq from "arquero";
 import { withConfigFile } from "../configFile";
+import { checkOutputFile, CommandInput } from "../outputs";
 import { finiteFlag, intFlag } from "../flags";
 import { Command, Option } from "commander";
 import { build, CohortOptions } from "../../cohort";
@@ -70,6 +71,21 @@ export function cohortOptions(f: CohortFlags): CohortOptions {
     seed: f.seed,
     quiet: f.quiet,
   };
+}
+
+/** Refuses, before any work, outputs that are inputs (or each other), folders, or not writable. */
+function checkOutputs(flags: CohortFlags & { config?: string }): void {
+  const inputs: CommandInput[] = [
+    { flag: "--mimic-cxr", path: flags.mimicCxr! },
+    { flag: "--mimic-iv", path: flags.mimicIv! },
+    ...(flags.images ? [{ flag: "--images", path: flags.images }] : []),
+    ...(flags.split && flags.split !== "official" && flags.split !== "random"
+      ? [{ flag: "--split", path: flags.split }]
+      : []),
+    ...(flags.config ? [{ flag: "--config", path: flags.config }] : []),
+  ];
+  checkOutputFile(flags.out!, "--out", inputs);
+  if (flags.report) checkOutputFile(flags.report, "--report", [...inputs, { flag: "--out", path: flags.out! }]);
 }
 
 /** `ehr-msn cohort`: the cohort as a CSV, one row per image. */
@@ -141,7 +157,9 @@ export function registerCohort(program: Command): void {
     .option("--quiet", "no progress display")
     .action(async (flags: CohortFlags) => {
       if (!flags.out) throw new InputError({ field: "--out", expected: "the CSV file to write", found: "nothing" });
-      const c = await build(cohortOptions(flags));
+      const options = cohortOptions(flags);
+      checkOutputs(flags);
+      const c = await build(options);
       const cols = [
         "dicom_id",
         "split",
