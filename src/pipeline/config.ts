@@ -11,7 +11,9 @@ import type { PretrainConfig } from "../train/config";
 import { pretrainConfig } from "../train/config";
 import { didYouMean } from "../util/closest";
 import { describeValue, InputError } from "../util/errors";
-import { RUN_NAME } from "./runFolder";
+import { checkBoolean, checkInt, checkNumber, checkString } from "../util/validate";
+import { blamed, ConfigLayer, layeredConfig } from "./configLayers";
+import { isRunName, RUN_NAME_RULE } from "./runFolder";
 
 /** One pretrained encoder of the study: a name and the EHR features fused during pretraining ([] = vanilla MSN). */
 export interface ModelSpec {
@@ -122,12 +124,10 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
   unknownKeys(given, TOP_KEYS, "", file);
   const c = { ...STUDY_DEFAULTS, ...given } as StudyConfig;
 
-  if (typeof c.name !== "string" || !RUN_NAME.test(c.name))
-    throw err("name", "a run name of letters, digits, '.', '_' and '-'", c.name);
-  if (typeof c.runsDir !== "string" || c.runsDir === "") throw err("runsDir", "a folder path", c.runsDir);
-  if (!Number.isInteger(c.seed)) throw err("seed", "an integer", c.seed);
-  if (!Number.isInteger(c.cacheShortSide) || c.cacheShortSide < 16)
-    throw err("cacheShortSide", "an integer of at least 16 pixels", c.cacheShortSide);
+  if (!isRunName(c.name)) throw err("name", RUN_NAME_RULE, c.name);
+  checkString(c.runsDir, "runsDir", { file });
+  checkInt(c.seed, "seed", { file });
+  checkInt(c.cacheShortSide, "cacheShortSide", { min: 16, file });
 
   c.data = checkData(c.data, file);
   unknownKeys(
@@ -171,30 +171,27 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
 
   c.probe = { ...STUDY_DEFAULTS.probe, ...objectAt(c.probe, "probe", file) };
   unknownKeys(c.probe, ["runs", "maxEpochs", "patience", "bootstrap", "augment"], "probe.", file);
-  positiveInt(c.probe.maxEpochs, "probe.maxEpochs", file);
-  positiveInt(c.probe.patience, "probe.patience", file);
-  positiveInt(c.probe.bootstrap, "probe.bootstrap", file);
-  if (typeof c.probe.augment !== "boolean") throw err("probe.augment", "true or false", c.probe.augment);
+  checkInt(c.probe.maxEpochs, "probe.maxEpochs", { min: 1, file });
+  checkInt(c.probe.patience, "probe.patience", { min: 1, file });
+  checkInt(c.probe.bootstrap, "probe.bootstrap", { min: 1, file });
+  checkBoolean(c.probe.augment, "probe.augment", { file });
 
   c.finetune = { ...STUDY_DEFAULTS.finetune, ...objectAt(c.finetune, "finetune", file) };
   unknownKeys(c.finetune, ["fractions", "subsets", "maxEpochs", "patience"], "finetune.", file);
-  if (
-    !Array.isArray(c.finetune.fractions) ||
-    c.finetune.fractions.length === 0 ||
-    !c.finetune.fractions.every((x) => typeof x === "number" && x > 0 && x <= 1)
-  ) {
+  if (!Array.isArray(c.finetune.fractions) || c.finetune.fractions.length === 0)
     throw err("finetune.fractions", "a list of fractions in (0, 1]", c.finetune.fractions);
-  }
-  positiveInt(c.finetune.subsets, "finetune.subsets", file);
-  positiveInt(c.finetune.maxEpochs, "finetune.maxEpochs", file);
-  positiveInt(c.finetune.patience, "finetune.patience", file);
+  c.finetune.fractions.forEach((x, i) =>
+    checkNumber(x, `finetune.fractions[${i}]`, { min: 0, minExclusive: true, max: 1, file }),
+  );
+  checkInt(c.finetune.subsets, "finetune.subsets", { min: 1, file });
+  checkInt(c.finetune.maxEpochs, "finetune.maxEpochs", { min: 1, file });
+  checkInt(c.finetune.patience, "finetune.patience", { min: 1, file });
 
   if (c.tsne !== false) {
     c.tsne = { ...(STUDY_DEFAULTS.tsne as object), ...objectAt(c.tsne, "tsne", file) } as StudyConfig["tsne"] & object;
     unknownKeys(c.tsne, ["perplexity", "maxPoints"], "tsne.", file);
-    if (!(typeof c.tsne.perplexity === "number" && c.tsne.perplexity > 1))
-      throw err("tsne.perplexity", "a number above 1", c.tsne.perplexity);
-    positiveInt(c.tsne.maxPoints, "tsne.maxPoints", file);
+    checkNumber(c.tsne.perplexity, "tsne.perplexity", { min: 1, minExclusive: true, file });
+    checkInt(c.tsne.maxPoints, "tsne.maxPoints", { min: 1, file });
   }
 
   c.external = objectAt(c.external, "external", file);
@@ -215,16 +212,13 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
 
 /** Merges config layers: later layers win, nested sections (`pretrain`, `probe`, ...) merge key by key. */
 export function mergeConfig(...layers: Record<string, unknown>[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const layer of layers) {
-    for (const [k, v] of Object.entries(layer)) {
-      if (v === undefined) continue;
-      const prev = out[k];
-      const mergeable = (x: unknown) => x !== null && typeof x === "object" && !Array.isArray(x);
-      out[k] = mergeable(prev) && mergeable(v) && k !== "data" ? { ...(prev as object), ...(v as object) } : v;
-    }
-  }
-  return out;
+  return layeredConfig(layers.map((values, i) => ({ source: { kind: "preset", name: `layer ${i}` }, values }))).values;
+}
+
+/** The checked configuration of config layers (preset, file, flags); an error names the layer that set the value. */
+export function layeredStudyConfig(layers: readonly ConfigLayer[]): StudyConfig {
+  const config = layeredConfig(layers);
+  return blamed(config, () => studyConfig(config.values));
 }
 
 function checkData(data: unknown, file?: string): StudyConfig["data"] {
@@ -236,8 +230,8 @@ function checkData(data: unknown, file?: string): StudyConfig["data"] {
       imageLongSide: number;
     };
     unknownKeys(s, ["patients", "imageLongSide"], "data.synth.", file);
-    positiveInt(s.patients, "data.synth.patients", file);
-    positiveInt(s.imageLongSide, "data.synth.imageLongSide", file);
+    checkInt(s.patients, "data.synth.patients", { min: 1, file });
+    checkInt(s.imageLongSide, "data.synth.imageLongSide", { min: 1, file });
     return { synth: s };
   }
   unknownKeys(d, ["mimicCxr", "mimicIv", "images", "imageLayout"], "data.", file);
@@ -284,11 +278,6 @@ function unknownKeys(o: object, known: readonly string[], prefix: string, file?:
       });
     }
   }
-}
-
-function positiveInt(v: unknown, field: string, file?: string): void {
-  if (!(Number.isInteger(v) && (v as number) >= 1))
-    throw new InputError({ file, field, expected: "a positive integer", found: describeValue(v) });
 }
 
 /** Runs a layer's own validation and puts the section's path (and the file) in front of the field it names. */

@@ -7,6 +7,7 @@ import * as path from "path";
 import { writeFileAtomic } from "../util/atomicWrite";
 import { InputError, describeValue } from "../util/errors";
 import { escapeHtml } from "../util/html";
+import { checkString } from "../util/validate";
 import { plotlyScript, plotlyVersion } from "./plotly";
 import { asFigure, figureHtml, renderHtml, RenderOptions } from "./render";
 
@@ -26,16 +27,14 @@ export interface ReportOptions extends RenderOptions {
 
 /** Writes the report and returns the absolute path of the file. */
 export function report(opts: ReportOptions): string {
-  if (typeof opts.title !== "string" || opts.title === "")
-    throw new InputError({ field: "title", expected: "a non-empty title", found: describeValue(opts.title) });
+  checkString(opts.title, "title");
   if (!Array.isArray(opts.sections))
     throw new InputError({
       field: "sections",
       expected: "an array of figures, tables and text",
       found: describeValue(opts.sections),
     });
-  if (typeof opts.file !== "string" || opts.file === "")
-    throw new InputError({ field: "file", expected: "a file path", found: describeValue(opts.file) });
+  checkString(opts.file, "file");
   const file = path.resolve(opts.file);
   const body = opts.sections.map((s) => `<section>\n${sectionHtml(s, opts)}\n</section>`).join("\n");
   const hasFigure = opts.sections.some((s) => asFigure(s) !== undefined);

@@ -1,8 +1,10 @@
 /** Experiment runs: a study's configuration, its run folder, its stages from data to report, and HTML reports. */
 export { Study } from "./study";
-export type { ExternalDataset, ExternalSummary, ProbeSummary, StudyResults } from "./study";
-export { studyConfig, mergeConfig, STUDY_DEFAULTS, DEMO_CONFIG, TABLE3_MODELS } from "./config";
+export type { StudyResults } from "./study";
+export type { ExternalDataset, ExternalSummary, ProbeSummary } from "./summaries";
+export { studyConfig, mergeConfig, layeredStudyConfig, STUDY_DEFAULTS, DEMO_CONFIG, TABLE3_MODELS } from "./config";
 export type { StudyConfig, ModelSpec } from "./config";
+export type { ConfigLayer, ConfigSource } from "./configLayers";
 export { RunFolder } from "./runFolder";
 export { report } from "./htmlReport";
 export type { ReportOptions, ReportSection } from "./htmlReport";

@@ -10,6 +10,7 @@ import { escapeHtml } from "../util/html";
 import { Figure, isFigure } from "../viz/figure";
 import { columnsOf, isArqueroLike, isDanfoLike, isIdColumn, TableInput } from "../viz/table";
 import { plotlyScript } from "./plotly";
+import { isResultsTable, resultsTableRows, resultView } from "./resultView";
 
 export interface RenderOptions {
   /** Rows shown of a table; default 20. */
@@ -164,14 +165,16 @@ type Renderable = { toHTML?: () => unknown; html?: () => unknown; summary?: () =
 
 /**
  * HTML for anything `show` or a report section can hold: a figure (which needs plotly.js loaded,
- * see `figureHtml`), a table, an object with `toHTML()`/`html()` or `summary()`, text, or a plain
- * object (as a two-column table).
+ * see `figureHtml`), a table, a result (`resultView`), an object with `toHTML()`/`html()` or
+ * `summary()`, text, or a plain object (as a two-column table).
  */
 export function renderHtml(x: unknown, opts: RenderOptions = {}): string {
   const fig = asFigure(x);
   if (fig) return figureHtml(fig);
   if (isTable(x)) return tableHtml(x, opts);
   if (typeof x === "string") return `<pre style="white-space:pre-wrap">${escapeHtml(x)}</pre>`;
+  const view = resultView(x);
+  if (view) return view.map((part) => renderHtml(part, opts)).join("\n");
   const r = x as Renderable | null;
   if (r && typeof r === "object") {
     if (typeof r.toHTML === "function") return String(r.toHTML());
@@ -195,6 +198,9 @@ export function renderText(x: unknown, opts: RenderOptions = {}): string {
   if (fig) return figureText(fig);
   if (isTable(x)) return tableText(x, opts);
   if (typeof x === "string") return x;
+  if (isResultsTable(x)) return [tableText(resultsTableRows(x), opts), x.note].filter(Boolean).join("\n");
+  const view = resultView(x);
+  if (view) return view.map((part) => renderText(part, opts)).join("\n\n");
   const r = x as Renderable | null;
   if (r && typeof r === "object") {
     if (typeof r.text === "function") return String(r.text());

@@ -1,8 +1,18 @@
 import * as fs from "fs";
 import * as path from "path";
+import { writeJsonAtomic } from "../util/atomicWrite";
+import { describeValue, InputError } from "../util/errors";
 
-/** What a run name may hold: letters, digits, '.', '_' and '-' (one folder name, on any system). */
-export const RUN_NAME = /^[A-Za-z0-9._-]+$/;
+/**
+ * Whether `name` names one folder on any system: letters, digits, '.', '_' and '-', and not "." or ".."
+ * (which would put the run into the runs folder itself or above it).
+ */
+export function isRunName(name: unknown): name is string {
+  return typeof name === "string" && /^[A-Za-z0-9._-]+$/.test(name) && !/^\.+$/.test(name);
+}
+
+/** What `isRunName` accepts, in words. */
+export const RUN_NAME_RULE = "a run name of letters, digits, '.', '_' and '-' (not '.' or '..')";
 
 /**
  * A run folder `runs/<name>/`: the resolved config, metrics as JSON lines, checkpoints, figures and
@@ -16,8 +26,12 @@ export class RunFolder {
     root: string,
     readonly name: string,
   ) {
-    if (!RUN_NAME.test(name)) {
-      throw new Error(`run name ${JSON.stringify(name)} may only hold letters, digits, '.', '_' and '-'`);
+    if (!isRunName(name)) {
+      throw new InputError({
+        field: "name",
+        expected: RUN_NAME_RULE,
+        found: describeValue(name),
+      });
     }
     this.dir = path.resolve(root, name);
     fs.mkdirSync(this.dir, { recursive: true });
@@ -40,9 +54,7 @@ export class RunFolder {
   /** Writes JSON atomically (a crash never leaves half a file). */
   writeJson(name: string, value: unknown): string {
     const p = this.file(name);
-    const tmp = `${p}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
-    fs.renameSync(tmp, p);
+    writeJsonAtomic(p, value);
     return p;
   }
 

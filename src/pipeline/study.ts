@@ -15,9 +15,7 @@ import type { Cohort, LabelledDataset } from "../cohort/types";
 import { embedSplit, probe as runProbe } from "../eval/probe";
 import { finetune as runFinetune, FinetuneResult } from "../eval/finetune";
 import { resultsTable, ResultsTable, TableEntry } from "../eval/table";
-import { compare, Comparison } from "../eval/compare";
-import type { Interval } from "../eval/bootstrap";
-import type { ProtocolResult } from "../eval/protocol";
+import { compare } from "../eval/compare";
 import { externalValidation } from "../eval/external";
 import type { HeadWeights } from "../eval/head";
 import type { EvalReport } from "../eval/evalReport";
@@ -29,59 +27,22 @@ import { generate as generateSynth } from "../synth/generate";
 import { synthPaths } from "../synth/write";
 import { pretrain as runPretrain, PretrainCallbacks } from "../train/pretrain";
 import { pretrainConfig } from "../train/config";
-import { ehrDistributions } from "../viz/ehr";
-import { forestPlot } from "../viz/forestPlot";
 import type { Figure } from "../viz/figure";
-import { labelPrevalence } from "../viz/prevalence";
-import { escapeHtml } from "../util/html";
 import { report as writeReport } from "./htmlReport";
 import { FIGURE3_GROUPS, singleLabels, tsneFigure } from "../viz/scatter";
-import { TrainingCurves } from "../viz/training";
 import { tsne } from "../projection/tsne";
+import { writeFileAtomic } from "../util/atomicWrite";
 import { InputError } from "../util/errors";
 import { Rng } from "../util/random";
 import { takeRows } from "../util/rows";
 import { ModelSpec, StudyConfig, studyConfig } from "./config";
+import { ModelComparison, StudyReportInput, studyReportSections, studyReportTitle } from "./studyReport";
+import { EXTERNAL_NAMES, ExternalDataset, ExternalSummary, ProbeSummary } from "./summaries";
 import { RunFolder } from "./runFolder";
-
-/** What a probe leaves for the later stages (table, tests, figures); kept as probe.json. */
-export interface ProbeSummary {
-  model: string;
-  /** The encoder's fingerprint and the probe settings: a probe of other weights or settings is never reused. */
-  encoder: string;
-  settings: string;
-  chosen: ProtocolResult["chosen"];
-  macro: { auroc: Interval; auprc: Interval };
-  perLabel: { name: string; auroc: Interval | null; auprc: Interval | null; positives: number; negatives: number }[];
-  test: { names: string[]; yTrue: number[]; yScore: number[] };
-  /** The trained linear head (applied as it is to CheXpert by `external`). */
-  head: { names: string[]; dim: number; weight: number[]; bias: number[] };
-}
-
-/** An external validation of a model (the paper's Table 4); kept as models/<name>/external-<dataset>.json. */
-export interface ExternalSummary {
-  model: string;
-  dataset: ExternalDataset;
-  /** What was done: the MIMIC-trained probe applied (CheXpert) or a probe trained on the dataset (NIH-14). */
-  protocol: string;
-  /** Encoder fingerprint, folder and settings: a result of other weights, data or settings is never reused. */
-  encoder: string;
-  settings: string;
-  /** Test images evaluated, and those left out because their image could not be read. */
-  images: number;
-  missing: number;
-  /** Labels of the MIMIC head the dataset lacks (CheXpert), left out. */
-  unmatched: string[];
-  macro: { auroc: Interval; auprc: Interval };
-  test: { names: string[]; yTrue: number[]; yScore: number[] };
-}
-
-export type ExternalDataset = "chexpert" | "nih";
-const EXTERNAL_NAMES: Record<ExternalDataset, string> = { chexpert: "CheXpert", nih: "NIH-14" };
 
 export interface StudyResults {
   table: ResultsTable;
-  comparisons: { model: string; comparison: Comparison }[];
+  comparisons: ModelComparison[];
   probes: ProbeSummary[];
   /** Every model on every external dataset of the config, as one table (none configured: absent). */
   external?: ResultsTable;
@@ -109,7 +70,11 @@ export class Study {
    * study already in the folder, so results never mix; evaluation settings and added models may change.
    */
   static open(given: Record<string, unknown>, file?: string): Study {
-    const config = studyConfig(given, file);
+    return Study.fromConfig(studyConfig(given, file));
+  }
+
+  /** Opens the run folder of a checked configuration (`studyConfig`, `layeredStudyConfig`); see `open`. */
+  static fromConfig(config: StudyConfig): Study {
     const study = new Study(config);
     const before = study.folder.readJson<StudyConfig>("config.json");
     if (before) {
@@ -438,9 +403,9 @@ export class Study {
   }
 
   /** Every model against the baseline on the same test set: paired bootstrap and DeLong. */
-  async comparisons(): Promise<{ model: string; comparison: Comparison }[]> {
+  async comparisons(): Promise<ModelComparison[]> {
     const base = await this.probe(this.config.baseline);
-    const out: { model: string; comparison: Comparison }[] = [];
+    const out: ModelComparison[] = [];
     for (const m of this.config.models) {
       if (m.name === this.config.baseline) continue;
       const comparison = compare(scored(base), scored(await this.probe(m.name)), {
@@ -468,7 +433,7 @@ export class Study {
       seed: this.config.seed,
       quiet: true,
     });
-    fs.writeFileSync(this.folder.file(file), table.csv());
+    writeFileAtomic(this.folder.file(file), table.csv());
     return table;
   }
 
@@ -552,85 +517,24 @@ export class Study {
   }
 
   /** report.html: cohort, EHR distributions, loss curves, results with CIs and tests, external validation, t-SNE. No ids. */
-  async report(
-    table?: ResultsTable,
-    comparisons?: { model: string; comparison: Comparison }[],
-    external?: ResultsTable,
-  ): Promise<string> {
-    const cohort = await this.cohort();
-    table ??= await this.table();
-    comparisons ??= await this.comparisons();
-    const info = await backend.ensure();
-    const probes = await Promise.all(this.config.models.map((m) => this.probe(m.name)));
-    const curves = new TrainingCurves({
-      title: "Pretraining loss (MSN loss per optimizer step)",
-      panels: [this.config.models.map((m) => m.name)],
-    });
-    for (const m of this.config.models)
-      this.history(m.name)?.loss.forEach((l, i) => curves.append(i + 1, { [m.name]: l }));
-    // Stars where the table marks a significant improvement over the baseline (p < 0.05).
-    const base = table.cells.find((c) => c.model === this.config.baseline)!;
-    const better = (p: number | undefined, x: Interval, b: Interval) =>
-      p !== undefined && p < 0.05 && x.estimate > b.estimate;
-    const forest = forestPlot(
-      table.cells.flatMap((c) => [
-        {
-          model: c.model,
-          metric: "AUROC",
-          value: c.auroc.estimate,
-          lo: c.auroc.lower,
-          hi: c.auroc.upper,
-          significant: better(c.pAuroc, c.auroc, base.auroc),
-        },
-        {
-          model: c.model,
-          metric: "AUPRC",
-          value: c.auprc.estimate,
-          lo: c.auprc.lower,
-          hi: c.auprc.upper,
-          significant: better(c.pAuprc, c.auprc, base.auprc),
-        },
-      ]),
-      { reference: this.config.baseline, title: "Test macro AUROC and AUPRC with 95% CIs" },
-    );
-    const tsneFig = await this.tsneFigure();
-    external ??= await this.externalTable();
-    const pretrainCfg = this.pretrainSettings();
+  async report(table?: ResultsTable, comparisons?: ModelComparison[], external?: ResultsTable): Promise<string> {
+    const config = this.config;
+    const input: StudyReportInput = {
+      config,
+      pretrain: this.pretrainSettings(),
+      backend: await backend.ensure(),
+      cohort: await this.cohort(),
+      losses: config.models.map((m) => ({ model: m.name, loss: this.history(m.name)?.loss })),
+      table: table ?? (await this.table()),
+      comparisons: comparisons ?? (await this.comparisons()),
+      probes: await Promise.all(config.models.map((m) => this.probe(m.name))),
+      tsne: await this.tsneFigure(),
+      external: external ?? (await this.externalTable()),
+    };
     return writeReport({
-      title: `ehr-msn study "${this.config.name}"`,
+      title: studyReportTitle(config),
       file: this.folder.file("report.html"),
-      sections: [
-        { heading: "Cohort" },
-        `${"synth" in this.config.data ? "Synthetic MIMIC-shaped cohort with phantom radiographs" : "MIMIC-CXR-JPG with MIMIC-IV"}; images per split, label prevalence and EHR features below. Every row left out of the cohort is counted by reason in cohort-report.json.`,
-        cohort.summary(),
-        ehrDistributions(cohort.table, { title: "EHR features by split (the paper's Appendix B)" }),
-        labelPrevalence(cohort.table, { title: "Label prevalence by split" }),
-        { heading: "Pretraining" },
-        `${this.config.models.length} encoders: ViT-${pretrainCfg.vit} (${pretrainCfg.dim ?? "default"} width, ${pretrainCfg.layers ?? "default"} blocks), ${pretrainCfg.imageSize} px views and ${pretrainCfg.focalViews} focal views of ${pretrainCfg.focalSize} px, batch ${pretrainCfg.batchSize}, ${pretrainCfg.epochs} epochs, on the ${info.name} backend. Features fused on the anchor side: ${this.config.models.map((m) => `${m.name}: ${featureText(m.features)}`).join("; ")}.`,
-        curves.finish(),
-        { heading: "Linear evaluation" },
-        `Macro AUROC and AUPRC on the test split with 95% bootstrap intervals (${this.config.probe.bootstrap} resamples). ${table.note}`,
-        table,
-        forest,
-        comparisonText(comparisons, this.config.baseline),
-        probeChoices(probes),
-        ...(external
-          ? [
-              { heading: "External validation" },
-              `CheXpert: each model's MIMIC-CXR probe applied as it is to the CheXpert test split (labels matched by name). NIH-14: a probe trained and chosen on NIH's train / validate split with the same protocol, tested on its test list. ${external.note}`,
-              external,
-            ]
-          : []),
-        ...(tsneFig
-          ? [
-              { heading: "Embeddings" },
-              "t-SNE of training images with a single label among the twelve of the paper's Figure 3, the same images for every model.",
-              tsneFig,
-            ]
-          : []),
-        { heading: "Settings" },
-        { html: `<pre>${escapeHtml(JSON.stringify({ ...this.config, backend: info }, null, 2))}</pre>` },
-      ],
+      sections: studyReportSections(input),
     });
   }
 
@@ -663,31 +567,3 @@ function scored(p: { test: ProbeSummary["test"] }): {
     yScore: { names: p.test.names, values: p.test.yScore },
   };
 }
-
-function featureText(f: string | string[]): string {
-  return Array.isArray(f) ? (f.length === 0 ? "none (vanilla MSN)" : f.join(", ")) : f;
-}
-
-function comparisonText(comparisons: { model: string; comparison: Comparison }[], baseline: string): string {
-  if (comparisons.length === 0) return "";
-  const lines = comparisons.map(({ model, comparison: c }) => {
-    const d = c.macro;
-    const delong = d.auroc.delong ? `DeLong p = ${fmtP(d.auroc.delong.p)}, ` : "";
-    return (
-      `${model} - ${baseline}: AUROC ${signed(d.auroc.diff)} (${signed(d.auroc.lower)}, ${signed(d.auroc.upper)}), ${delong}bootstrap p = ${fmtP(d.auroc.pBootstrap)}; ` +
-      `AUPRC ${signed(d.auprc.diff)} (${signed(d.auprc.lower)}, ${signed(d.auprc.upper)}), bootstrap p = ${fmtP(d.auprc.pBootstrap)}.`
-    );
-  });
-  return `Differences against ${baseline} on the same test images (paired bootstrap intervals, DeLong's test for AUROC):\n\n${lines.join("\n")}`;
-}
-
-function probeChoices(probes: ProbeSummary[]): string {
-  const runs = probes.map(
-    ({ model, chosen: c }) =>
-      `${model}: Adam lr ${c.lr}, ${c.scheduler === "cosine" ? "cosine" : "reduce-on-plateau"}${c.earlyStopping ? " with early stopping" : ""}, epoch ${c.epoch} (validation macro AUROC ${c.valAuroc.toFixed(3)})`,
-  );
-  return `Probe chosen on validation macro AUROC among the runs of the authors' protocol: ${runs.join("; ")}.`;
-}
-
-const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(3)}`;
-const fmtP = (p: number) => (p < 0.001 ? "< 0.001" : p.toFixed(3));

@@ -3,10 +3,12 @@ import * as path from "path";
 import * as zlib from "zlib";
 import * as aq from "arquero";
 import { withConfigFile } from "../configFile";
-import { finiteFlag } from "../flags";
+import { checkOutputFile, CommandInput } from "../outputs";
+import { finiteFlag, intFlag } from "../flags";
 import { Command, Option } from "commander";
 import { build, CohortOptions } from "../../cohort";
 import { CHEXPERT_LABELS } from "../../util/labels";
+import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite";
 import { InputError } from "../../util/errors";
 
 /** The command line's flags, as commander gives them. */
@@ -71,6 +73,21 @@ export function cohortOptions(f: CohortFlags): CohortOptions {
   };
 }
 
+/** Refuses, before any work, outputs that are inputs (or each other), folders, or not writable. */
+function checkOutputs(flags: CohortFlags & { config?: string }): void {
+  const inputs: CommandInput[] = [
+    { flag: "--mimic-cxr", path: flags.mimicCxr! },
+    { flag: "--mimic-iv", path: flags.mimicIv! },
+    ...(flags.images ? [{ flag: "--images", path: flags.images }] : []),
+    ...(flags.split && flags.split !== "official" && flags.split !== "random"
+      ? [{ flag: "--split", path: flags.split }]
+      : []),
+    ...(flags.config ? [{ flag: "--config", path: flags.config }] : []),
+  ];
+  checkOutputFile(flags.out!, "--out", inputs);
+  if (flags.report) checkOutputFile(flags.report, "--report", [...inputs, { flag: "--out", path: flags.out! }]);
+}
+
 /** `ehr-msn cohort`: the cohort as a CSV, one row per image. */
 export function registerCohort(program: Command): void {
   withConfigFile(program.command("cohort"))
@@ -130,7 +147,7 @@ export function registerCohort(program: Command): void {
       ]),
     )
     .option("--age-bounds <b>", "age_norm bounds: fixed (16-100, the authors), train, or MIN,MAX")
-    .option("--seed <n>", "seed of the imputation forest and random splits (default 24)", finiteFlag("--seed"))
+    .option("--seed <n>", "seed of the imputation forest and random splits (default 24)", intFlag("--seed"))
     .option(
       "--features <spec>",
       "also write these EHR feature columns (a feature set such as all-age-norm, or names joined by commas)",
@@ -140,7 +157,9 @@ export function registerCohort(program: Command): void {
     .option("--quiet", "no progress display")
     .action(async (flags: CohortFlags) => {
       if (!flags.out) throw new InputError({ field: "--out", expected: "the CSV file to write", found: "nothing" });
-      const c = await build(cohortOptions(flags));
+      const options = cohortOptions(flags);
+      checkOutputs(flags);
+      const c = await build(options);
       const cols = [
         "dicom_id",
         "split",
@@ -174,9 +193,8 @@ export function registerCohort(program: Command): void {
       }
       const text = table.toCSV();
       fs.mkdirSync(path.dirname(path.resolve(flags.out!)), { recursive: true });
-      fs.writeFileSync(flags.out!, flags.out!.endsWith(".gz") ? zlib.gzipSync(text) : text);
-      if (flags.report)
-        fs.writeFileSync(flags.report, JSON.stringify({ ...c.report, text: undefined }, null, 2) + "\n");
+      writeFileAtomic(flags.out!, flags.out!.endsWith(".gz") ? zlib.gzipSync(text) : text);
+      if (flags.report) writeJsonAtomic(flags.report, { ...c.report, text: undefined });
       console.log(c.report.text());
       console.log(`\n${c.summary().text()}`);
       console.log(`\nwrote ${table.numRows()} rows to ${flags.out}`);

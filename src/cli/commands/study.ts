@@ -1,6 +1,7 @@
 import * as path from "path";
 import { Command, Option } from "commander";
-import { DEMO_CONFIG, mergeConfig, Study, TABLE3_MODELS } from "../../pipeline";
+import { DEMO_CONFIG, layeredStudyConfig, Study, TABLE3_MODELS } from "../../pipeline";
+import type { ConfigLayer } from "../../pipeline/configLayers";
 import type { ResultsTable } from "../../eval/table";
 import { report as writeReport } from "../../pipeline/htmlReport";
 import { InputError } from "../../util/errors";
@@ -35,7 +36,7 @@ function studyOptions(cmd: Command): Command {
     .option(
       "--synth <patients>",
       "use a synthetic cohort of this many imaged patients (written into the run folder)",
-      intFlag("--synth"),
+      intFlag("--synth", { min: 1 }),
     )
     .option("--mimic-cxr <dir>", "MIMIC-CXR-JPG 2.0.0 folder (with --mimic-iv)")
     .option("--mimic-iv <dir>", "MIMIC-IV folder (hosp/ + icu/ or core/ + icu/)")
@@ -44,20 +45,32 @@ function studyOptions(cmd: Command): Command {
       "train one model with these EHR features (a feature set such as socio-norm, names joined by commas, or none)",
     )
     .addOption(new Option("--vit <size>", "ViT size").choices(["tiny", "small", "base"]))
-    .option("--epochs <n>", "pretraining epochs", intFlag("--epochs"))
-    .option("--batch-size <n>", "pretraining batch size", intFlag("--batch-size"))
-    .option("--image-size <px>", "side of the target and anchor views", intFlag("--image-size"));
+    .option("--epochs <n>", "pretraining epochs", intFlag("--epochs", { min: 1 }))
+    .option("--batch-size <n>", "pretraining batch size", intFlag("--batch-size", { min: 1 }))
+    .option("--image-size <px>", "side of the target and anchor views", intFlag("--image-size", { min: 1 }));
 }
 
-/** The study's configuration: a preset, then the config file, then the flags. */
-function openStudy(preset: Record<string, unknown>, flags: StudyFlags): Study {
-  const fromFile = flags.config ? readConfigFile(flags.config) : {};
-  const fromFlags: Record<string, unknown> = { name: flags.name, runsDir: flags.runsDir, seed: flags.seed };
+/** The flags given on the command line as a config layer: each value at its config path, with its flag. */
+function flagLayer(flags: StudyFlags): ConfigLayer {
+  const values: Record<string, unknown> = {};
+  const names: Record<string, string> = {};
+  const set = (field: string, flag: string, value: unknown) => {
+    if (value === undefined) return;
+    const keys = field.split(".");
+    let at = values;
+    for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+    at[keys[keys.length - 1]] = value;
+    names[field] = flag;
+  };
   if (flags.synth !== undefined && (flags.mimicCxr || flags.mimicIv)) {
     throw new InputError({ field: "--synth", expected: "either --synth or --mimic-cxr/--mimic-iv", found: "both" });
   }
-  if (flags.synth !== undefined) fromFlags.data = { synth: { patients: flags.synth, imageLongSide: 512 } };
-  if (flags.mimicCxr || flags.mimicIv) fromFlags.data = { mimicCxr: flags.mimicCxr, mimicIv: flags.mimicIv };
+  set("name", "--name", flags.name);
+  set("runsDir", "--runs-dir", flags.runsDir);
+  set("seed", "--seed", flags.seed);
+  set("data.synth.patients", "--synth", flags.synth);
+  set("data.mimicCxr", "--mimic-cxr", flags.mimicCxr);
+  set("data.mimicIv", "--mimic-iv", flags.mimicIv);
   if (flags.features !== undefined) {
     const features =
       flags.features === "none"
@@ -65,29 +78,29 @@ function openStudy(preset: Record<string, unknown>, flags: StudyFlags): Study {
         : flags.features.includes(",")
           ? flags.features.split(",").map((x) => x.trim())
           : flags.features;
-    fromFlags.models = [
-      {
-        name: Array.isArray(features) && features.length === 0 ? "MSN" : `MSN+${flags.features.replace(/,/g, "+")}`,
-        features,
-      },
-    ];
-    fromFlags.baseline = (fromFlags.models as { name: string }[])[0].name;
+    const name = Array.isArray(features) && features.length === 0 ? "MSN" : `MSN+${flags.features.replace(/,/g, "+")}`;
+    set("models", "--features", [{ name, features }]);
+    set("baseline", "--features", name);
   }
-  const external = Object.fromEntries(
-    Object.entries({ chexpert: flags.chexpert, nih: flags.nih }).filter(([, dir]) => dir !== undefined),
-  );
-  if (Object.keys(external).length > 0) fromFlags.external = external;
-  const pretrain = { vit: flags.vit, epochs: flags.epochs, batchSize: flags.batchSize, imageSize: flags.imageSize };
-  if (Object.values(pretrain).some((v) => v !== undefined)) fromFlags.pretrain = pretrain;
-  return Study.open(mergeConfig(preset, fromFile, fromFlags), flags.config);
+  set("external.chexpert", "--chexpert", flags.chexpert);
+  set("external.nih", "--nih", flags.nih);
+  set("pretrain.vit", "--vit", flags.vit);
+  set("pretrain.epochs", "--epochs", flags.epochs);
+  set("pretrain.batchSize", "--batch-size", flags.batchSize);
+  set("pretrain.imageSize", "--image-size", flags.imageSize);
+  return { source: { kind: "flags", flags: names }, values };
+}
+
+/** The study's configuration: a preset, then the config file, then the flags given. */
+function openStudy(preset: ConfigLayer, flags: StudyFlags): Study {
+  const layers = [preset];
+  if (flags.config) layers.push({ source: { kind: "file", file: flags.config }, values: readConfigFile(flags.config) });
+  layers.push(flagLayer(flags));
+  return Study.fromConfig(layeredStudyConfig(layers));
 }
 
 /** Runs `body` on the study and always frees it. */
-async function withStudy(
-  preset: Record<string, unknown>,
-  flags: StudyFlags,
-  body: (s: Study) => Promise<void>,
-): Promise<void> {
+async function withStudy(preset: ConfigLayer, flags: StudyFlags, body: (s: Study) => Promise<void>): Promise<void> {
   const study = openStudy(preset, flags);
   console.log(`run folder: ${study.folder.dir}`);
   try {
@@ -95,6 +108,11 @@ async function withStudy(
   } finally {
     await study.close();
   }
+}
+
+/** A command's preset as the first config layer. */
+function preset(name: string, values: object): ConfigLayer {
+  return { source: { kind: "preset", name }, values: values as Record<string, unknown> };
 }
 
 function models(study: Study, only?: string): string[] {
@@ -123,7 +141,7 @@ export function registerStudy(program: Command): void {
     .description("pretrain the study's encoders (vanilla MSN and EHR-MSN), resuming from the run folder's checkpoints")
     .option("--model <name>", "only this model of the study")
     .action((flags: StudyFlags) =>
-      withStudy({ name: "study" }, flags, async (study) => {
+      withStudy(preset("study", { name: "study" }), flags, async (study) => {
         for (const name of models(study, flags.model)) {
           await study.encoder(name);
           console.log(`${name}: ${path.join(study.folder.dir, "models", name, "encoder.safetensors")}`);
@@ -136,7 +154,7 @@ export function registerStudy(program: Command): void {
       "linear probes of the study's encoders (the authors' protocol), the results table with CIs and the tests against the baseline",
     )
     .action((flags: StudyFlags) =>
-      withStudy({ name: "study" }, flags, async (study) => {
+      withStudy(preset("study", { name: "study" }), flags, async (study) => {
         const table = await study.table();
         printTable(table);
         console.log(`\nresults: ${path.join(study.folder.dir, "results.csv")}`);
@@ -156,7 +174,7 @@ export function registerStudy(program: Command): void {
       "the NIH ChestX-ray14 folder (Data_Entry_2017.csv, train_val_list.txt, test_list.txt, images/)",
     )
     .action((flags: StudyFlags) =>
-      withStudy({ name: "study" }, flags, async (study) => {
+      withStudy(preset("study", { name: "study" }), flags, async (study) => {
         const table = await study.externalTable();
         if (!table)
           throw new InputError({
@@ -173,7 +191,7 @@ export function registerStudy(program: Command): void {
     .description("fine-tune the encoders on 1%, 5% and 10% of the training patients (several random subsets each)")
     .option("--model <name>", "only this model of the study")
     .action((flags: StudyFlags) =>
-      withStudy({ name: "study" }, flags, async (study) => {
+      withStudy(preset("study", { name: "study" }), flags, async (study) => {
         for (const name of models(study, flags.model)) {
           const r = await study.finetune(name);
           console.log(`\n${name}\n${tableText(r.table())}`);
@@ -184,7 +202,7 @@ export function registerStudy(program: Command): void {
   studyOptions(program.command("tsne"))
     .description("t-SNE of single-label training images per model (the paper's Figure 3), written to tsne.html")
     .action((flags: StudyFlags) =>
-      withStudy({ name: "study" }, flags, async (study) => {
+      withStudy(preset("study", { name: "study" }), flags, async (study) => {
         const fig = await study.tsneFigure();
         if (!fig)
           throw new InputError({
@@ -202,17 +220,19 @@ export function registerStudy(program: Command): void {
     .description(
       "every stage of the study, then report.html (cohort, EHR distributions, loss curves, results with CIs and tests, external validation when configured, t-SNE)",
     )
-    .action((flags: StudyFlags) => withStudy({ name: "study" }, flags, runWhole));
+    .action((flags: StudyFlags) => withStudy(preset("study", { name: "study" }), flags, runWhole));
 
   studyOptions(program.command("demo"))
     .description(
       "the study end to end on ~2,000 synthetic images with a small ViT: vanilla MSN vs MSN with demographics, written to runs/demo/report.html",
     )
-    .action((flags: StudyFlags) => withStudy(DEMO_CONFIG as Record<string, unknown>, flags, runWhole));
+    .action((flags: StudyFlags) => withStudy(preset("demo", DEMO_CONFIG), flags, runWhole));
 
   studyOptions(program.command("sweep"))
     .description(
       "pretraining and probing for every feature set of the paper's Table 3 (or the config's models), one results table; resumes where it stopped",
     )
-    .action((flags: StudyFlags) => withStudy({ name: "sweep", models: TABLE3_MODELS }, flags, runWhole));
+    .action((flags: StudyFlags) =>
+      withStudy(preset("sweep", { name: "sweep", models: TABLE3_MODELS }), flags, runWhole),
+    );
 }

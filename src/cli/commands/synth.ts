@@ -1,4 +1,5 @@
 import { withConfigFile } from "../configFile";
+import { checkDatasetFolder } from "../outputs";
 import { fractionFlag, intFlag } from "../flags";
 import { Command, Option } from "commander";
 import { generate, SynthOptions } from "../../synth";
@@ -17,6 +18,7 @@ export interface SynthFlags {
   validate?: number;
   test?: number;
   quiet?: boolean;
+  force?: boolean;
 }
 
 /** The SynthOptions of the flags (a config file may fill the same object). */
@@ -62,8 +64,11 @@ export function registerSynth(program: Command): void {
     .option("--validate <f>", "fraction of patients in the validate split (default 0.04)", fractionFlag("--validate"))
     .option("--test <f>", "fraction of patients in the test split (default 0.10)", fractionFlag("--test"))
     .option("--quiet", "no progress display")
+    .option("--force", "replace the tables of a MIMIC-shaped dataset already in --out")
     .action(async (flags: SynthFlags) => {
-      const r = await generate(synthOptions(flags));
+      const options = synthOptions(flags);
+      checkDatasetFolder(options.dir, "--out", ["mimic-cxr-jpg", "mimiciv"], flags.force ?? false);
+      const r = await generate(options);
       console.log(
         `wrote ${r.counts.images} images, ${r.counts.studies} studies, ${r.counts.imagedPatients} imaged patients of ${r.counts.patients}, ${r.counts.admissions} admissions, ${r.counts.icuStays} ICU stays in ${r.seconds.toFixed(1)} s`,
       );

@@ -1,0 +1,190 @@
+/**
+ * The sections of a study's report.html, each built by a small named function from what the stages
+ * left: cohort, pretraining, linear evaluation, external validation, embeddings and settings. No ids.
+ */
+import type { BackendInfo } from "../backend/init";
+import type { Cohort } from "../cohort/types";
+import type { Interval } from "../eval/bootstrap";
+import type { Comparison, Difference } from "../eval/compare";
+import type { ResultsTable } from "../eval/table";
+import type { PretrainConfig } from "../train/config";
+import { ehrDistributions } from "../viz/ehr";
+import type { Figure } from "../viz/figure";
+import { forestPlot, ForestRow } from "../viz/forestPlot";
+import { labelPrevalence } from "../viz/prevalence";
+import { TrainingCurves } from "../viz/training";
+import { escapeHtml } from "../util/html";
+import type { StudyConfig } from "./config";
+import type { ReportSection } from "./htmlReport";
+import { formatP, signed } from "./numberFormat";
+import type { ProbeSummary } from "./summaries";
+
+/** A model's comparison against the study's baseline. */
+export interface ModelComparison {
+  model: string;
+  comparison: Comparison;
+}
+
+/** Everything the report shows, gathered by `Study.report`. */
+export interface StudyReportInput {
+  config: StudyConfig;
+  /** The pretraining settings every model used (defaults filled in). */
+  pretrain: PretrainConfig;
+  backend: BackendInfo;
+  cohort: Cohort;
+  /** Loss per optimizer step of each model's pretraining (absent when its history is missing). */
+  losses: { model: string; loss?: number[] }[];
+  table: ResultsTable;
+  comparisons: ModelComparison[];
+  probes: ProbeSummary[];
+  external?: ResultsTable;
+  tsne?: Figure;
+}
+
+/** The report's title. */
+export function studyReportTitle(config: StudyConfig): string {
+  return `ehr-msn study "${config.name}"`;
+}
+
+/** Every section of report.html, in order. */
+export function studyReportSections(r: StudyReportInput): ReportSection[] {
+  return [
+    ...cohortSection(r),
+    ...pretrainingSection(r),
+    ...linearEvaluationSection(r),
+    ...externalSection(r),
+    ...embeddingsSection(r),
+    ...settingsSection(r),
+  ];
+}
+
+function cohortSection({ config, cohort }: StudyReportInput): ReportSection[] {
+  const source =
+    "synth" in config.data ? "Synthetic MIMIC-shaped cohort with phantom radiographs" : "MIMIC-CXR-JPG with MIMIC-IV";
+  return [
+    { heading: "Cohort" },
+    `${source}; images per split, label prevalence and EHR features below. ` +
+      "Every row left out of the cohort is counted by reason in cohort-report.json.",
+    cohort.summary(),
+    ehrDistributions(cohort.table, { title: "EHR features by split (the paper's Appendix B)" }),
+    labelPrevalence(cohort.table, { title: "Label prevalence by split" }),
+  ];
+}
+
+function pretrainingSection({ config, pretrain: p, backend, losses }: StudyReportInput): ReportSection[] {
+  const encoders =
+    `${config.models.length} encoders: ViT-${p.vit} (${p.dim ?? "default"} width, ${p.layers ?? "default"} blocks), ` +
+    `${p.imageSize} px views and ${p.focalViews} focal views of ${p.focalSize} px, ` +
+    `batch ${p.batchSize}, ${p.epochs} epochs, on the ${backend.name} backend.`;
+  const fused = config.models.map((m) => `${m.name}: ${featureText(m.features)}`).join("; ");
+  return [
+    { heading: "Pretraining" },
+    `${encoders} Features fused on the anchor side: ${fused}.`,
+    lossCurves(config, losses),
+  ];
+}
+
+/** One panel of every model's loss per optimizer step. */
+function lossCurves(config: StudyConfig, losses: StudyReportInput["losses"]): TrainingCurves {
+  const curves = new TrainingCurves({
+    title: "Pretraining loss (MSN loss per optimizer step)",
+    panels: [config.models.map((m) => m.name)],
+  });
+  for (const { model, loss } of losses) loss?.forEach((l, i) => curves.append(i + 1, { [model]: l }));
+  return curves.finish();
+}
+
+function linearEvaluationSection({ config, table, comparisons, probes }: StudyReportInput): ReportSection[] {
+  return [
+    { heading: "Linear evaluation" },
+    `Macro AUROC and AUPRC on the test split with 95% bootstrap intervals (${config.probe.bootstrap} resamples). ` +
+      table.note,
+    table,
+    resultsForest(table, config.baseline),
+    comparisonText(comparisons, config.baseline),
+    probeChoices(probes),
+  ];
+}
+
+/** The results table as a forest plot, starred where significantly better than the baseline (p < 0.05). */
+function resultsForest(table: ResultsTable, baseline: string): Figure {
+  const base = table.cells.find((c) => c.model === baseline)!;
+  const better = (p: number | undefined, x: Interval, b: Interval) =>
+    p !== undefined && p < 0.05 && x.estimate > b.estimate;
+  const row = (model: string, metric: string, x: Interval, significant: boolean): ForestRow => ({
+    model,
+    metric,
+    value: x.estimate,
+    lo: x.lower,
+    hi: x.upper,
+    significant,
+  });
+  return forestPlot(
+    table.cells.flatMap((c) => [
+      row(c.model, "AUROC", c.auroc, better(c.pAuroc, c.auroc, base.auroc)),
+      row(c.model, "AUPRC", c.auprc, better(c.pAuprc, c.auprc, base.auprc)),
+    ]),
+    { reference: baseline, title: "Test macro AUROC and AUPRC with 95% CIs" },
+  );
+}
+
+/** Each model's difference from the baseline on the same test images, one line per model. */
+function comparisonText(comparisons: ModelComparison[], baseline: string): string {
+  if (comparisons.length === 0) return "";
+  const lines = comparisons.map(({ model, comparison: c }) => {
+    const { auroc, auprc } = c.macro;
+    const delong = auroc.delong ? `DeLong p = ${formatP(auroc.delong.p)}, ` : "";
+    return (
+      `${model} - ${baseline}: AUROC ${differenceText(auroc)}, ${delong}bootstrap p = ${formatP(auroc.pBootstrap)}; ` +
+      `AUPRC ${differenceText(auprc)}, bootstrap p = ${formatP(auprc.pBootstrap)}.`
+    );
+  });
+  const intro = `Differences against ${baseline} on the same test images (paired bootstrap intervals, DeLong's test for AUROC):`;
+  return `${intro}\n\n${lines.join("\n")}`;
+}
+
+/** "+0.012 (-0.003, +0.027)". */
+function differenceText(d: Difference): string {
+  return `${signed(d.diff)} (${signed(d.lower)}, ${signed(d.upper)})`;
+}
+
+/** The probe run each model's validation chose. */
+function probeChoices(probes: ProbeSummary[]): string {
+  const runs = probes.map(({ model, chosen: c }) => {
+    const schedule = c.scheduler === "cosine" ? "cosine" : "reduce-on-plateau";
+    const stopping = c.earlyStopping ? " with early stopping" : "";
+    return `${model}: Adam lr ${c.lr}, ${schedule}${stopping}, epoch ${c.epoch} (validation macro AUROC ${c.valAuroc.toFixed(3)})`;
+  });
+  return `Probe chosen on validation macro AUROC among the runs of the authors' protocol: ${runs.join("; ")}.`;
+}
+
+function externalSection({ external }: StudyReportInput): ReportSection[] {
+  if (!external) return [];
+  return [
+    { heading: "External validation" },
+    "CheXpert: each model's MIMIC-CXR probe applied as it is to the CheXpert test split (labels matched by name). " +
+      "NIH-14: a probe trained and chosen on NIH's train / validate split with the same protocol, tested on its test list. " +
+      external.note,
+    external,
+  ];
+}
+
+function embeddingsSection({ tsne }: StudyReportInput): ReportSection[] {
+  if (!tsne) return [];
+  return [
+    { heading: "Embeddings" },
+    "t-SNE of training images with a single label among the twelve of the paper's Figure 3, the same images for every model.",
+    tsne,
+  ];
+}
+
+function settingsSection({ config, backend }: StudyReportInput): ReportSection[] {
+  return [
+    { heading: "Settings" },
+    { html: `<pre>${escapeHtml(JSON.stringify({ ...config, backend }, null, 2))}</pre>` },
+  ];
+}
+
+function featureText(f: string | string[]): string {
+  return Array.isArray(f) ? (f.length === 0 ? "none (vanilla MSN)" : f.join(", ")) : f;
+}
