@@ -2,7 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { packageRoot } from "../util/paths";
-import { BACKENDS, BackendName } from "./init";
+import { BACKENDS, BackendInfo, BackendName } from "./init";
+import { AdapterSummary } from "./webgpu";
 
 export interface DoctorCheck {
   backend: BackendName;
@@ -25,11 +26,21 @@ export function doctor(root = packageRoot()): DoctorCheck[] {
       env: { ...process.env, EHR_MSN_BACKEND: name, TF_CPP_MIN_LOG_LEVEL: "2" },
       timeout: 120_000,
     });
-    const ok = r.status === 0;
-    const detail = ok
-      ? r.stdout.trim()
-      : ((r.stderr || r.stdout || String(r.error ?? "")).trim().split("\n").filter(Boolean).slice(-1)[0] ?? "failed");
-    return { backend: name, ok, detail, fix: ok ? undefined : fixFor(name, provision) };
+    if (r.status !== 0) {
+      const detail =
+        (r.stderr || r.stdout || String(r.error ?? "")).trim().split("\n").filter(Boolean).slice(-1)[0] ?? "failed";
+      return { backend: name, ok: false, detail, fix: fixFor(name, provision) };
+    }
+    const started = JSON.parse(r.stdout.trim().split("\n").slice(-1)[0]) as BackendInfo;
+    if (started.adapter === undefined) return { backend: name, ok: true, detail: JSON.stringify(started) };
+    // The automatic ladder never takes a software adapter: doctor must not call it usable.
+    const ok = !started.adapter.software;
+    return {
+      backend: name,
+      ok,
+      detail: describeAdapter(started.adapter),
+      fix: ok ? undefined : fixFor(name, provision),
+    };
   });
 }
 
@@ -39,10 +50,21 @@ function probeScript(name: BackendName): string {
     const backend = require(${JSON.stringify(path.join(packageRoot(), "dist", "src", "backend", "index.js"))});
     const tf = require("@tensorflow/tfjs");
     backend.init({ quiet: true }).then((i) => {
-      const y = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).dataSync()[0];
-      if (y !== 64) throw new Error("wrong matMul result " + y);
-      console.log(JSON.stringify(i));
+      return tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).data().then((y) => {
+        if (y[0] !== 64) throw new Error("wrong matMul result " + y[0]);
+        console.log(JSON.stringify(i));
+      });
     }).catch((e) => { console.error(e.message); process.exit(1); });`.replace(/\n\s*/g, " ") + `/* ${name} */`
+  );
+}
+
+/** One line naming a WebGPU adapter: who makes it, what it is, and the limits that bound the model. */
+export function describeAdapter(a: AdapterSummary): string {
+  const mib = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
+  const what = [a.vendor, a.architecture, a.device].filter(Boolean).join(" ");
+  return (
+    `${a.software ? "software adapter only: " : ""}${what} (${a.description}); max buffer ${mib(a.limits.maxBufferSize)}, ` +
+    `max storage binding ${mib(a.limits.maxStorageBufferBindingSize)}, workgroup storage ${a.limits.maxComputeWorkgroupStorageSize} B`
   );
 }
 
@@ -52,6 +74,12 @@ function fixFor(name: BackendName, provision: { outcome?: string; detail?: strin
       return (
         "Needs an NVIDIA GPU with CUDA 11.2 / cuDNN 8 libraries and @tensorflow/tfjs-node-gpu built against them. " +
         "On this machine the tensorflow backend (CPU) is the fast choice."
+      );
+    case "webgpu":
+      return (
+        "Needs a GPU with a Vulkan driver (NVIDIA: the driver's nvidia_icd.json, e.g. /usr/share/vulkan/icd.d; AMD/Intel: Mesa's " +
+        "radv/anv), libvulkan.so.1 (apt-get install libvulkan1) and glibc >= 2.34 for Dawn. A software adapter (SwiftShader) " +
+        "is used only when EHR_MSN_BACKEND=webgpu names it: it is correct but slower than the CPU backends."
       );
     case "tensorflow":
       return provision?.outcome === "failed"
