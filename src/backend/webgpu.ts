@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as tf from "@tensorflow/tfjs";
+import { registerWebgpuFixes } from "./webgpuKernels";
 
 /** What `doctor` and `init` say about the WebGPU adapter Dawn offers. */
 export interface AdapterSummary {
@@ -60,6 +61,7 @@ export async function startWebgpu(acceptSoftware: boolean): Promise<string | und
   const g = globalThis as { navigator?: { gpu?: Gpu } };
   g.navigator = { ...(g.navigator ?? {}), gpu: { requestAdapter: async () => adapter, instance: gpu } as Gpu };
   require("@tensorflow/tfjs-backend-webgpu");
+  registerWebgpuFixes();
   if (!(await tf.setBackend("webgpu"))) return "the webgpu backend did not start";
   started = summary;
   return undefined;
