@@ -117,3 +117,12 @@ function summarise(adapter: GpuAdapter): AdapterSummary {
     },
   };
 }
+
+/**
+ * On webgpu, reads every variable to the CPU, after which `dataSync` works on them until they change
+ * (tfjs keeps what it read): checkpoints read many variables synchronously. Elsewhere it does nothing.
+ */
+export async function readVariablesAhead(): Promise<void> {
+  if (tf.getBackend() !== "webgpu") return;
+  await Promise.all(Object.values(tf.engine().registeredVariables).map((v) => v.data()));
+}
