@@ -27,6 +27,7 @@ import { AdamW } from "./optimizer";
 import { emaMomentum, learningRate } from "./schedules";
 import { BatchSource, PretrainBatch } from "./source";
 import { ensure as ensureBackend } from "../backend/init";
+import { readVariablesAhead } from "../backend/webgpu";
 
 export interface StepInfo {
   /** Optimizer steps done so far (1-based after the first). */
@@ -316,7 +317,7 @@ export async function pretrainOnSource(
         const batch = await source.batch(epoch, i);
         try {
           checkBatch(batch, cfg, i === first && s === start);
-          const { loss, grads } = microStep(
+          const { loss, grads } = await microStep(
             model,
             batch,
             masksFor(cfg, epoch, i, batch),
@@ -356,6 +357,7 @@ export async function pretrainOnSource(
       }
       const due = cfg.checkpointEvery > 0 && (s + 1) % cfg.checkpointEvery === 0;
       if (run.dir && (due || s + 1 === totalSteps)) {
+        await readVariablesAhead();
         lastCheckpoint = save(run.dir, s + 1, totalSteps, cfg, source.signature, model, optimizer, history);
         await run.callbacks?.onCheckpoint?.({ step: s + 1, dir: lastCheckpoint });
       }
@@ -419,14 +421,14 @@ function masksFor(cfg: PretrainConfig, epoch: number, index: number, batch: Pret
 }
 
 /** Loss and gradients (by parameter name) of one micro-batch; the target side runs outside the tape. */
-function microStep(
+async function microStep(
   model: MsnModel,
   batch: PretrainBatch,
   masks: Masks,
   lossOptions: MsnLossOptions,
   varList: tf.Variable[],
   trained: [string, tf.Variable][],
-): { loss: number; grads: Map<string, tf.Tensor> } {
+): Promise<{ loss: number; grads: Map<string, tf.Tensor> }> {
   const probs = model.targetProbabilities(batch.target, lossOptions);
   try {
     const focal = batch.focal.shape[0] > 0 ? batch.focal : undefined;
@@ -439,7 +441,8 @@ function microStep(
         ),
       varList,
     );
-    const loss = value.dataSync()[0];
+    // Asynchronous: the webgpu backend cannot read synchronously. The one readback of a step.
+    const loss = (await value.data())[0];
     value.dispose();
     const byName = new Map<string, tf.Tensor>();
     for (const [name, v] of trained) {
