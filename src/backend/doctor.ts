@@ -18,7 +18,8 @@ export interface DoctorCheck {
  * and explains, for each one that cannot run, why and what to do.
  */
 export function doctor(root = packageRoot()): DoctorCheck[] {
-  const provision = readProvision(root);
+  const provision = readProvision(root, "provision.json");
+  const gpuProvision = readProvision(root, "provision-gpu.json");
   return BACKENDS.map((name) => {
     const r = spawnSync(process.execPath, ["-e", probeScript(name)], {
       cwd: root,
@@ -29,7 +30,7 @@ export function doctor(root = packageRoot()): DoctorCheck[] {
     if (r.status !== 0) {
       const detail =
         (r.stderr || r.stdout || String(r.error ?? "")).trim().split("\n").filter(Boolean).slice(-1)[0] ?? "failed";
-      return { backend: name, ok: false, detail, fix: fixFor(name, provision) };
+      return { backend: name, ok: false, detail, fix: fixFor(name, provision, gpuProvision) };
     }
     const started = JSON.parse(r.stdout.trim().split("\n").slice(-1)[0]) as BackendInfo;
     if (started.adapter === undefined) return { backend: name, ok: true, detail: JSON.stringify(started) };
@@ -39,7 +40,7 @@ export function doctor(root = packageRoot()): DoctorCheck[] {
       backend: name,
       ok,
       detail: describeAdapter(started.adapter),
-      fix: ok ? undefined : fixFor(name, provision),
+      fix: ok ? undefined : fixFor(name, provision, gpuProvision),
     };
   });
 }
@@ -68,13 +69,33 @@ export function describeAdapter(a: AdapterSummary): string {
   );
 }
 
-function fixFor(name: BackendName, provision: { outcome?: string; detail?: string } | undefined): string {
+/** scripts/cuda-libs.js: plain JavaScript, shared with the install-time provisioning. */
+interface CudaLibs {
+  nvidiaGpuPresent(): boolean;
+  cudaSearchDirs(o: { sitePackages: string[] }): string[];
+  findCudaLibraries(dirs: string[]): { found: { name: string; version: string; dir: string }[]; missing: unknown[] };
+  gpuPlan(o: { gpu: boolean; bindingLoads: boolean; libs: unknown; pip: boolean }): { action: string; message: string };
+}
+
+/** Which CUDA and cuDNN this machine has, what the install-time provisioning did, and what to do. */
+function tensorflowGpuFix(provision: Provision | undefined, root = packageRoot()): string {
+  const cuda = require(path.join(root, "scripts", "cuda-libs.js")) as CudaLibs;
+  if (!cuda.nvidiaGpuPresent())
+    return "Needs an NVIDIA GPU; on this machine the tensorflow backend (CPU) is the fast choice.";
+  const libs = cuda.findCudaLibraries(
+    cuda.cudaSearchDirs({ sitePackages: [path.join(root, "node_modules", ".ehr-msn", "tensorflow-gpu")] }),
+  );
+  const plan = cuda.gpuPlan({ gpu: true, bindingLoads: false, libs, pip: true });
+  const tried = provision?.outcome ? ` Provisioning at install: ${provision.outcome} (${provision.detail}).` : "";
+  return `${plan.message}.${tried} Run \`node scripts/provision-tensorflow.js\` to (re)provision; it prints each step.`;
+}
+
+type Provision = { outcome?: string; detail?: string };
+
+function fixFor(name: BackendName, provision: Provision | undefined, gpuProvision: Provision | undefined): string {
   switch (name) {
     case "tensorflow-gpu":
-      return (
-        "Needs an NVIDIA GPU with CUDA 11.2 / cuDNN 8 libraries and @tensorflow/tfjs-node-gpu built against them. " +
-        "On this machine the tensorflow backend (CPU) is the fast choice."
-      );
+      return tensorflowGpuFix(gpuProvision);
     case "webgpu":
       return (
         "Needs a GPU with a Vulkan driver (NVIDIA: the driver's nvidia_icd.json, e.g. /usr/share/vulkan/icd.d; AMD/Intel: Mesa's " +
@@ -95,9 +116,9 @@ function fixFor(name: BackendName, provision: { outcome?: string; detail?: strin
   }
 }
 
-function readProvision(root: string): { outcome?: string; detail?: string } | undefined {
+function readProvision(root: string, file: string): Provision | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(root, "node_modules", ".ehr-msn", "provision.json"), "utf8"));
+    return JSON.parse(fs.readFileSync(path.join(root, "node_modules", ".ehr-msn", file), "utf8"));
   } catch {
     return undefined;
   }
