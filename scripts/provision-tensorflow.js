@@ -29,25 +29,26 @@ const root = path.resolve(__dirname, "..");
 const stateDir = path.join(root, "node_modules", ".ehr-msn");
 const say = (msg) => console.log(`ehr-msn: ${msg}`);
 
-function record(outcome, detail) {
+/** Writes node_modules/.ehr-msn/<file> (provision.json: the CPU build; provision-gpu.json: the GPU one). */
+function record(outcome, detail, file = "provision.json", wheel = WHEEL.spec) {
   fs.mkdirSync(stateDir, { recursive: true });
   fs.writeFileSync(
-    path.join(stateDir, "provision.json"),
-    JSON.stringify({ outcome, detail, wheel: WHEEL.spec, at: new Date().toISOString() }, null, 2),
+    path.join(stateDir, file),
+    JSON.stringify({ outcome, detail, wheel, at: new Date().toISOString() }, null, 2),
   );
 }
 
-function tfjsNodeDir() {
+function tfjsNodeDir(pkg = "tfjs-node") {
   try {
-    return path.dirname(require.resolve("tfjs-node/package.json", { paths: [root] }));
+    return path.dirname(require.resolve(`${pkg}/package.json`, { paths: [root] }));
   } catch {
     return undefined;
   }
 }
 
-/** Loads tfjs-node in a child process so a crashing binding cannot take the install down. */
-function tfjsNodeLoads() {
-  const r = spawnSync(process.execPath, ["-e", "require('tfjs-node')"], { cwd: root, encoding: "utf8" });
+/** Loads tfjs-node (or tfjs-node-gpu) in a child process so a crashing binding cannot take the install down. */
+function tfjsNodeLoads(pkg = "tfjs-node") {
+  const r = spawnSync(process.execPath, ["-e", `require('${pkg}')`], { cwd: root, encoding: "utf8" });
   return { ok: r.status === 0, error: (r.stderr || "").trim().split("\n").slice(-3).join(" ") };
 }
 
@@ -148,7 +149,7 @@ with zipfile.ZipFile(wheel) as z:
 }
 
 function buildBinding(dir) {
-  say("step 4/4: building the tfjs-node binding from source with node-gyp (about 30 s)");
+  say(`building the ${path.basename(dir)} binding from source with node-gyp (about 30 s)`);
   const preGyp = require.resolve("@mapbox/node-pre-gyp/bin/node-pre-gyp", { paths: [dir] });
   const env = { ...process.env };
   // node-gyp needs Node's headers; a system Node ships them under /usr/include/node.
@@ -198,4 +199,73 @@ function main() {
   }
 }
 
+/**
+ * tensorflow-gpu: when an NVIDIA GPU is there and tfjs-node-gpu (built for CUDA 11.2 / cuDNN 8) does not load,
+ * builds its binding against TensorFlow 2.21 and the CUDA 12 / cuDNN 9 libraries, installed with pip's
+ * tensorflow[and-cuda] into node_modules/.ehr-msn/tensorflow-gpu when the machine lacks them. The wheel's
+ * library finds the pip CUDA libraries through its RUNPATH ($ORIGIN/../nvidia/<lib>/lib), so the binding's
+ * deps/ gets a `nvidia` link to them. Never fails the install; the outcome goes to provision-gpu.json.
+ */
+function provisionGpu() {
+  const cuda = require("./cuda-libs");
+  const gpu = cuda.nvidiaGpuPresent();
+  const dir = tfjsNodeDir("tfjs-node-gpu");
+  if (gpu && !dir) {
+    record("absent", "@tensorflow/tfjs-node-gpu (alias tfjs-node-gpu) is not installed", "provision-gpu.json");
+    return;
+  }
+  const target = path.join(stateDir, "tensorflow-gpu");
+  let py;
+  try {
+    py = python();
+  } catch {
+    py = undefined;
+  }
+  const libs = () => cuda.findCudaLibraries(cuda.cudaSearchDirs({ sitePackages: [target] }));
+  const plan = cuda.gpuPlan({
+    gpu,
+    bindingLoads: gpu && tfjsNodeLoads("tfjs-node-gpu").ok,
+    libs: gpu ? libs() : { found: [], missing: [] },
+    pip: Boolean(py),
+  });
+  if (plan.action === "none") return;
+  say(`tensorflow-gpu backend: ${plan.message}`);
+  if (plan.action === "ready" || plan.action === "give-up") {
+    record(plan.action, plan.message, "provision-gpu.json", cuda.GPU_WHEEL.spec);
+    return;
+  }
+  try {
+    // Both plans need the GPU build of the wheel for libtensorflow_cc.so.2; "install" also brings CUDA.
+    const spec = plan.action === "install" ? cuda.GPU_WHEEL.spec : cuda.GPU_WHEEL.tensorflow;
+    run(py, ["-m", "pip", "install", "--target", target, ...(plan.action === "install" ? [] : ["--no-deps"]), spec]);
+    const lib = path.join(dir, "deps", "lib");
+    fs.mkdirSync(lib, { recursive: true });
+    for (const [real, aliases] of Object.entries(LIB_ALIASES)) {
+      fs.copyFileSync(path.join(target, "tensorflow", real), path.join(lib, real));
+      for (const alias of aliases) {
+        fs.rmSync(path.join(lib, alias), { force: true });
+        fs.symlinkSync(real, path.join(lib, alias));
+      }
+    }
+    fs.cpSync(path.join(target, "tensorflow", "include"), path.join(dir, "deps", "include"), { recursive: true });
+    const nvidia = path.join(dir, "deps", "nvidia");
+    fs.rmSync(nvidia, { force: true, recursive: true });
+    if (fs.existsSync(path.join(target, "nvidia"))) fs.symlinkSync(path.join(target, "nvidia"), nvidia);
+    buildBinding(dir);
+    const after = tfjsNodeLoads("tfjs-node-gpu");
+    const found = libs().found.map((l) => l.dir);
+    if (!after.ok)
+      throw new Error(
+        `the binding was built but does not load: ${after.error}. Try LD_LIBRARY_PATH=${[...new Set(found)].join(":")}`,
+      );
+    record("provisioned", `built against ${spec}`, "provision-gpu.json", spec);
+    say("tensorflow-gpu backend: ready (provisioned from the TensorFlow 2.21 wheel)");
+  } catch (e) {
+    record("failed", String(e.message || e), "provision-gpu.json", cuda.GPU_WHEEL.spec);
+    say(`tensorflow-gpu backend: provisioning failed: ${String(e.message || e).split("\n")[0]}`);
+    say("run `npx ehr-msn doctor` for what to do");
+  }
+}
+
 main();
+if (!process.env.EHR_MSN_SKIP_PROVISION && os.platform() === "linux" && os.arch() === "x64") provisionGpu();

@@ -2,7 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { packageRoot } from "../util/paths";
-import { BACKENDS, BackendName } from "./init";
+import { BACKENDS, BackendInfo, BackendName } from "./init";
+import { AdapterSummary } from "./webgpu";
 
 export interface DoctorCheck {
   backend: BackendName;
@@ -17,7 +18,8 @@ export interface DoctorCheck {
  * and explains, for each one that cannot run, why and what to do.
  */
 export function doctor(root = packageRoot()): DoctorCheck[] {
-  const provision = readProvision(root);
+  const provision = readProvision(root, "provision.json");
+  const gpuProvision = readProvision(root, "provision-gpu.json");
   return BACKENDS.map((name) => {
     const r = spawnSync(process.execPath, ["-e", probeScript(name)], {
       cwd: root,
@@ -25,11 +27,21 @@ export function doctor(root = packageRoot()): DoctorCheck[] {
       env: { ...process.env, EHR_MSN_BACKEND: name, TF_CPP_MIN_LOG_LEVEL: "2" },
       timeout: 120_000,
     });
-    const ok = r.status === 0;
-    const detail = ok
-      ? r.stdout.trim()
-      : ((r.stderr || r.stdout || String(r.error ?? "")).trim().split("\n").filter(Boolean).slice(-1)[0] ?? "failed");
-    return { backend: name, ok, detail, fix: ok ? undefined : fixFor(name, provision) };
+    if (r.status !== 0) {
+      const detail =
+        (r.stderr || r.stdout || String(r.error ?? "")).trim().split("\n").filter(Boolean).slice(-1)[0] ?? "failed";
+      return { backend: name, ok: false, detail, fix: fixFor(name, provision, gpuProvision) };
+    }
+    const started = JSON.parse(r.stdout.trim().split("\n").slice(-1)[0]) as BackendInfo;
+    if (started.adapter === undefined) return { backend: name, ok: true, detail: JSON.stringify(started) };
+    // The automatic ladder never takes a software adapter: doctor must not call it usable.
+    const ok = !started.adapter.software;
+    return {
+      backend: name,
+      ok,
+      detail: describeAdapter(started.adapter),
+      fix: ok ? undefined : fixFor(name, provision, gpuProvision),
+    };
   });
 }
 
@@ -39,19 +51,56 @@ function probeScript(name: BackendName): string {
     const backend = require(${JSON.stringify(path.join(packageRoot(), "dist", "src", "backend", "index.js"))});
     const tf = require("@tensorflow/tfjs");
     backend.init({ quiet: true }).then((i) => {
-      const y = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).dataSync()[0];
-      if (y !== 64) throw new Error("wrong matMul result " + y);
-      console.log(JSON.stringify(i));
+      return tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).data().then((y) => {
+        if (y[0] !== 64) throw new Error("wrong matMul result " + y[0]);
+        console.log(JSON.stringify(i));
+      });
     }).catch((e) => { console.error(e.message); process.exit(1); });`.replace(/\n\s*/g, " ") + `/* ${name} */`
   );
 }
 
-function fixFor(name: BackendName, provision: { outcome?: string; detail?: string } | undefined): string {
+/** One line naming a WebGPU adapter: who makes it, what it is, and the limits that bound the model. */
+export function describeAdapter(a: AdapterSummary): string {
+  const mib = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
+  const what = [a.vendor, a.architecture, a.device].filter(Boolean).join(" ");
+  return (
+    `${a.software ? "software adapter only: " : ""}${what} (${a.description}); max buffer ${mib(a.limits.maxBufferSize)}, ` +
+    `max storage binding ${mib(a.limits.maxStorageBufferBindingSize)}, workgroup storage ${a.limits.maxComputeWorkgroupStorageSize} B`
+  );
+}
+
+/** scripts/cuda-libs.js: plain JavaScript, shared with the install-time provisioning. */
+interface CudaLibs {
+  nvidiaGpuPresent(): boolean;
+  cudaSearchDirs(o: { sitePackages: string[] }): string[];
+  findCudaLibraries(dirs: string[]): { found: { name: string; version: string; dir: string }[]; missing: unknown[] };
+  gpuPlan(o: { gpu: boolean; bindingLoads: boolean; libs: unknown; pip: boolean }): { action: string; message: string };
+}
+
+/** Which CUDA and cuDNN this machine has, what the install-time provisioning did, and what to do. */
+function tensorflowGpuFix(provision: Provision | undefined, root = packageRoot()): string {
+  const cuda = require(path.join(root, "scripts", "cuda-libs.js")) as CudaLibs;
+  if (!cuda.nvidiaGpuPresent())
+    return "Needs an NVIDIA GPU; on this machine the tensorflow backend (CPU) is the fast choice.";
+  const libs = cuda.findCudaLibraries(
+    cuda.cudaSearchDirs({ sitePackages: [path.join(root, "node_modules", ".ehr-msn", "tensorflow-gpu")] }),
+  );
+  const plan = cuda.gpuPlan({ gpu: true, bindingLoads: false, libs, pip: true });
+  const tried = provision?.outcome ? ` Provisioning at install: ${provision.outcome} (${provision.detail}).` : "";
+  return `${plan.message}.${tried} Run \`node scripts/provision-tensorflow.js\` to (re)provision; it prints each step.`;
+}
+
+type Provision = { outcome?: string; detail?: string };
+
+function fixFor(name: BackendName, provision: Provision | undefined, gpuProvision: Provision | undefined): string {
   switch (name) {
     case "tensorflow-gpu":
+      return tensorflowGpuFix(gpuProvision);
+    case "webgpu":
       return (
-        "Needs an NVIDIA GPU with CUDA 11.2 / cuDNN 8 libraries and @tensorflow/tfjs-node-gpu built against them. " +
-        "On this machine the tensorflow backend (CPU) is the fast choice."
+        "Needs a GPU with a Vulkan driver (NVIDIA: the driver's nvidia_icd.json, e.g. /usr/share/vulkan/icd.d; AMD/Intel: Mesa's " +
+        "radv/anv), libvulkan.so.1 (apt-get install libvulkan1) and glibc >= 2.34 for Dawn. A software adapter (SwiftShader) " +
+        "is used only when EHR_MSN_BACKEND=webgpu names it: it is correct but slower than the CPU backends."
       );
     case "tensorflow":
       return provision?.outcome === "failed"
@@ -67,9 +116,9 @@ function fixFor(name: BackendName, provision: { outcome?: string; detail?: strin
   }
 }
 
-function readProvision(root: string): { outcome?: string; detail?: string } | undefined {
+function readProvision(root: string, file: string): Provision | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(root, "node_modules", ".ehr-msn", "provision.json"), "utf8"));
+    return JSON.parse(fs.readFileSync(path.join(root, "node_modules", ".ehr-msn", file), "utf8"));
   } catch {
     return undefined;
   }

@@ -3,8 +3,9 @@ import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
 import { InputError } from "../util/errors";
 import { registerWasmFallbacks } from "./wasmFallbacks";
+import { AdapterSummary, NO_GPU_ADAPTER, startWebgpu, webgpuAdapter } from "./webgpu";
 
-export const BACKENDS = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
+export const BACKENDS = ["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface BackendInfo {
@@ -16,6 +17,8 @@ export interface BackendInfo {
   gpu: boolean;
   /** Why faster backends were passed over, when they were. */
   fallbacks: { name: BackendName; reason: string }[];
+  /** The WebGPU adapter, on the webgpu backend. */
+  adapter?: AdapterSummary;
 }
 
 export interface InitOptions {
@@ -32,7 +35,8 @@ let current: BackendInfo | undefined;
 let fallbackNoted = false;
 
 /**
- * Picks, initialises and reports the compute backend: tensorflow-gpu > tensorflow > wasm > cpu.
+ * Picks, initialises and reports the compute backend: tensorflow-gpu > webgpu (a GPU adapter only) >
+ * tensorflow > wasm > cpu.
  * Safe to call again; the first successful choice stays unless `prefer` names another.
  */
 export async function init(opts: InitOptions = {}): Promise<BackendInfo> {
@@ -41,11 +45,12 @@ export async function init(opts: InitOptions = {}): Promise<BackendInfo> {
   if (current && current.name === order[0]) return current;
   const fallbacks: BackendInfo["fallbacks"] = [];
   for (const name of order) {
-    const reason = await tryStart(name);
+    const reason = await tryStart(name, forced === name);
     if (reason === undefined) {
       current = { name, threads: threadsOf(name), gpu: gpuOf(name), fallbacks };
+      if (name === "webgpu") current.adapter = webgpuAdapter();
       // A machine without a GPU running the tensorflow backend is the expected case, not news.
-      const notable = fallbacks.filter((f) => f.reason !== NO_GPU);
+      const notable = fallbacks.filter((f) => f.reason !== NO_GPU && !f.reason.startsWith(NO_GPU_ADAPTER));
       if (notable.length > 0 && !opts.quiet && !fallbackNoted && !opts.prefer) {
         fallbackNoted = true;
         const skipped = notable.map((f) => `${f.name}: ${f.reason}`).join("; ");
@@ -101,8 +106,10 @@ function orderFrom(prefer: InitOptions["prefer"]): BackendName[] {
 }
 
 /** Returns undefined on success, else why the backend cannot run here. */
-async function tryStart(name: BackendName): Promise<string | undefined> {
+async function tryStart(name: BackendName, forced: boolean): Promise<string | undefined> {
   try {
+    // A software adapter (SwiftShader) is slower than the CPU backends: taken only when asked for by name.
+    if (name === "webgpu") return await startWebgpu(forced);
     if (name === "tensorflow-gpu" || name === "tensorflow") {
       const loaded = loadTfjsNode(name);
       if (loaded !== undefined) return loaded;
@@ -167,6 +174,7 @@ function threadsOf(name: BackendName): number {
 }
 
 function gpuOf(name: BackendName): boolean {
+  if (name === "webgpu") return webgpuAdapter()?.software === false;
   if (name !== "tensorflow-gpu") return false;
   return Boolean((tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice);
 }

@@ -13,6 +13,7 @@ import { writeFileAtomic } from "../util/atomicWrite";
 import { InputError } from "../util/errors";
 import { progress } from "../util/progress";
 import { latestCheckpoint, readCheckpoint, writeCheckpoint } from "./checkpoint";
+import { readVariablesAhead } from "../backend/webgpu";
 import type { PretrainConfig } from "./config";
 import type { StepPosition, TrainingMethod } from "./method";
 import { AdamW } from "./optimizer";
@@ -229,7 +230,7 @@ async function optimizerStep(
     const batch = await source.batch(at.epoch, i);
     try {
       method.checkBatch(batch, firstOfSession && i === first);
-      const { loss, grads } = method.microStep(batch, at.epoch, i);
+      const { loss, grads } = await method.microStep(batch, at.epoch, i);
       lossSum += loss;
       gradSum = gradSum ? addInto(gradSum, grads) : grads;
       imagesSeen += method.imagesPerBatch(batch);
@@ -271,6 +272,7 @@ async function checkpointIfDue(run: Run, stepsDone: number): Promise<void> {
   const { dir, callbacks } = run.options;
   const due = run.cfg.checkpointEvery > 0 && stepsDone % run.cfg.checkpointEvery === 0;
   if (!dir || !(due || stepsDone === run.totalSteps)) return;
+  await readVariablesAhead(); // checkpoints read the weights synchronously, which webgpu allows only after this
   run.lastCheckpoint = writeCheckpoint(
     dir,
     {

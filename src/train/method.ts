@@ -44,8 +44,11 @@ export interface TrainingMethod {
   checkBatch(batch: PretrainBatch, thorough: boolean): void;
   /** At the start of an optimizer step; returns the EMA momentum of the step for methods that have one. */
   beginStep(at: StepPosition): { momentum?: number };
-  /** Loss and gradients of micro-batch `index` of `epoch`; its randomness comes from (seed, epoch, index) alone. */
-  microStep(batch: PretrainBatch, epoch: number, index: number): MicroStepResult;
+  /**
+   * Loss and gradients of micro-batch `index` of `epoch`; its randomness comes from (seed, epoch, index) alone.
+   * May be asynchronous: the webgpu backend reads the loss back only asynchronously.
+   */
+  microStep(batch: PretrainBatch, epoch: number, index: number): MicroStepResult | Promise<MicroStepResult>;
   /** After the optimizer has applied the step's gradients. */
   endStep(at: StepPosition): void;
   dispose(): void;

@@ -119,14 +119,14 @@ function masksFor(cfg: PretrainConfig, epoch: number, index: number, batch: Pret
 }
 
 /** Loss and gradients (by parameter name) of one micro-batch; the target side runs outside the tape. */
-function msnMicroStep(
+async function msnMicroStep(
   model: MsnModel,
   batch: PretrainBatch,
   masks: Masks,
   lossOptions: MsnLossOptions,
   varList: tf.Variable[],
   trained: [string, tf.Variable][],
-): MicroStepResult {
+): Promise<MicroStepResult> {
   const probs = model.targetProbabilities(batch.target, lossOptions);
   try {
     const focal = batch.focal.shape[0] > 0 ? batch.focal : undefined;
@@ -139,7 +139,8 @@ function msnMicroStep(
         ),
       varList,
     );
-    const loss = value.dataSync()[0];
+    // Asynchronous: the webgpu backend cannot read synchronously. The one readback of a step.
+    const loss = (await value.data())[0];
     value.dispose();
     return { loss, grads: gradsByName(grads, trained) };
   } finally {

@@ -17,8 +17,10 @@ test(
     assert.equal(chosen.gpu, false);
     assert.ok(chosen.threads >= 1);
     assert.deepEqual(backend.info(), chosen);
-    // The GPU variant was tried first and its reason recorded, not silently skipped.
+    // The GPU variants were tried first and their reasons recorded, not silently skipped.
     assert.equal(chosen.fallbacks[0]?.name, "tensorflow-gpu");
+    assert.equal(chosen.fallbacks[1]?.name, "webgpu");
+    assert.match(chosen.fallbacks[1].reason, /^no GPU adapter/);
   },
 );
 
@@ -30,12 +32,15 @@ test("an unknown EHR_MSN_BACKEND is an error that lists the valid names", () => 
       `require(${JSON.stringify(path.resolve(__dirname, "../../src/backend/index.js"))}).init().catch(e => { console.error(e.message); process.exit(3); })`,
     ],
     {
-      env: { ...process.env, EHR_MSN_BACKEND: "webgpu" },
+      env: { ...process.env, EHR_MSN_BACKEND: "webgl" },
       encoding: "utf8",
     },
   );
   assert.equal(r.status, 3);
-  assert.match(r.stderr, /EHR_MSN_BACKEND: expected one of tensorflow-gpu, tensorflow, wasm, cpu, found "webgpu"/);
+  assert.match(
+    r.stderr,
+    /EHR_MSN_BACKEND: expected one of tensorflow-gpu, webgpu, tensorflow, wasm, cpu, found "webgl"/,
+  );
 });
 
 test("EHR_MSN_BACKEND forces the named backend", () => {
@@ -105,7 +110,7 @@ test("tf.memory().numTensors does not grow across 50 training steps", async () =
     const losses: number[] = [];
     for (let step = 1; step <= 50; step++) {
       const loss = opt.minimize(() => parityLoss(params, x), true)!;
-      losses.push(loss.dataSync()[0]);
+      losses.push((await loss.data())[0]);
       loss.dispose();
       counts.push(tf.memory().numTensors);
     }
