@@ -3,8 +3,6 @@
  * (`build`), and the external validation sets (`chexpert`, `nih`).
  */
 export { build } from "./build";
-export { findInputs } from "./readTables";
-export { resolveOptions } from "./buildOptions";
 export { chexpert, nih } from "./external";
 export { LabelledTable, MimicCohort, toDanfo } from "./dataset";
 export {
@@ -19,5 +17,4 @@ export {
   featureColumns,
   encodeFeatures,
 } from "./features";
-export { RandomForest } from "./randomForest";
 export * from "./types";

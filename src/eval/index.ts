@@ -9,13 +9,12 @@ import { auprc, auroc, evaluate, macroAuprc, macroAuroc } from "./metrics";
 /** `metrics.auroc(y, s)`, `metrics.macroAuroc(Y, S)`, `metrics.bootstrapCi(Y, S, { n: 1000, seed })`, `metrics.compare(a, b)`. */
 export const metrics = { auroc, auprc, macroAuroc, macroAuprc, evaluate, bootstrapCi, compare, percentile };
 
-export { probe, probeEmbeddings, applyHead, embedSplit, PROBE_SPLITS } from "./probe";
+export { probe, probeEmbeddings, applyHead, PROBE_SPLITS } from "./probe";
 export { finetune, FINETUNE_RUNS } from "./finetune";
 export { externalValidation } from "./external";
-export { embedImages, embeddingKey } from "./embeddings";
-export { resultsTable, labelTable, formatCi } from "./table";
-export { PROTOCOL_RUNS, cosineLr, ReduceOnPlateau, EarlyStopping } from "./schedule";
-export { encoderViews } from "./views";
+export { embedImages } from "./embeddings";
+export { resultsTable, labelTable } from "./table";
+export { PROTOCOL_RUNS } from "./schedule";
 
 export type { Interval, BootstrapOptions, BootstrapResult } from "./bootstrap";
 export type { Comparison, Difference, AurocDifference } from "./compare";

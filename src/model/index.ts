@@ -15,15 +15,12 @@ export {
   sinkhorn,
   meMax,
   targetProbabilities,
-  l2Normalize,
   MSN_LOSS_DEFAULTS,
 } from "./loss";
 export type { MsnLossOptions } from "./loss";
-export { randomTokenMask, batchTokenMask, maskTensor } from "./masking";
+export { randomTokenMask, batchTokenMask } from "./masking";
 export type { TokenMask, MaskCount } from "./masking";
-export { bicubicMatrix, bicubicGridMatrix } from "./bicubic";
-export { load, saveEncoder, VIT_CONFIG_KEY } from "./load";
+export { load, saveEncoder } from "./load";
 export type { LoadOptions } from "./load";
-export { readSafetensors, parseSafetensors, serializeSafetensors, writeSafetensors } from "./safetensors";
+export { readSafetensors, writeSafetensors } from "./safetensors";
 export type { SafeTensor, SafeTensorsFile, TensorToWrite } from "./safetensors";
-export { Params } from "./params";

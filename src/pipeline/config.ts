@@ -5,7 +5,9 @@
  */
 import * as fs from "fs";
 import type { CohortOptions } from "../cohort/types";
-import { findInputs, resolveFeatures, resolveOptions } from "../cohort";
+import { findInputs } from "../cohort/readTables";
+import { resolveOptions } from "../cohort/buildOptions";
+import { resolveFeatures } from "../cohort/features";
 import type { RunSpec } from "../eval/schedule";
 import type { PretrainConfig } from "../train/config";
 import { pretrainConfig } from "../train/config";
