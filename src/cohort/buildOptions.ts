@@ -8,7 +8,10 @@ import type { CohortOptions, ImputePolicy, RandomSplit, SplitName, StayMatch, Un
 /** The options after defaults (what the report shows). */
 export interface ResolvedOptions {
   mimicCxr: string;
+  /** The MIMIC-IV folder ("" when `source` names a database). */
   mimicIv: string;
+  /** The MIMIC-IV database, when one is used. */
+  source?: { duckdb: string };
   images: string;
   imageLayout: "mimic" | "flat";
   checkImages: boolean;
@@ -36,10 +39,20 @@ export function existingFolder(field: string, dir: unknown): string {
   return path.resolve(dir);
 }
 
+/** A `source` option: `duckdb:FILE` (an existing file; its absolute path). */
+function databaseSource(source: unknown): { duckdb: string } {
+  const m = typeof source === "string" ? /^duckdb:(.+)$/.exec(source) : null;
+  if (!m) throw new InputError({ field: "source", expected: "duckdb:FILE", found: describeValue(source) });
+  if (!fs.existsSync(m[1]) || !fs.statSync(m[1]).isFile())
+    throw new InputError({ field: "source", file: m[1], expected: "a DuckDB database file", found: "nothing there" });
+  return { duckdb: path.resolve(m[1]) };
+}
+
 /** Checks the options at the boundary and fills the defaults. */
 export function resolveOptions(o: CohortOptions): ResolvedOptions {
   const mimicCxr = existingFolder("mimicCxr", o?.mimicCxr);
-  const mimicIv = existingFolder("mimicIv", o?.mimicIv);
+  const source = o?.source === undefined ? undefined : databaseSource(o.source);
+  const mimicIv = source ? "" : existingFolder("mimicIv", o?.mimicIv);
   const split = o.split ?? "official";
   if (typeof split === "object") {
     const ok = split && split.validate >= 0 && split.test >= 0 && split.validate + split.test < 1;
@@ -69,6 +82,7 @@ export function resolveOptions(o: CohortOptions): ResolvedOptions {
   return {
     mimicCxr,
     mimicIv,
+    ...(source && { source }),
     images: path.resolve(o.images ?? o.mimicCxr),
     imageLayout: keywordOption("imageLayout", o.imageLayout, ["mimic", "flat"], "mimic"),
     checkImages: Boolean(o.checkImages),
