@@ -4,7 +4,9 @@
  */
 import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { build } from "../../src/cohort";
 import type { Cohort } from "../../src/cohort";
@@ -12,6 +14,7 @@ import { generate } from "../../src/synth";
 import type { SynthResult } from "../../src/synth";
 import { writeMimicCodeDuckDb } from "../../src/mimic/mimicCodeDuckDb";
 import { tempDir } from "../support/tempDir";
+import { packageRoot } from "../../src/util/paths";
 
 let data: SynthResult;
 let dbFile: string;
@@ -76,4 +79,20 @@ test("a database without a table, or a table without a column, names the source,
     build({ mimicCxr: data.mimicCxr, source: "mysql://x", quiet: true }),
     /source: expected duckdb:FILE, found "mysql:\/\/x"/,
   );
+});
+
+test("ehr-msn cohort --source duckdb:FILE writes the CSV that --mimic-iv writes", () => {
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [path.join(packageRoot(), "bin", "ehr-msn.js"), "cohort", ...args], {
+      encoding: "utf8",
+      env: { ...process.env, EHR_MSN_QUIET: "1" },
+    });
+  const out = (name: string) => path.join(data.dir, name);
+  const a = cli("--mimic-cxr", data.mimicCxr, "--mimic-iv", data.mimicIv, "--out", out("folders.csv"), "--quiet");
+  const b = cli("--mimic-cxr", data.mimicCxr, "--source", `duckdb:${dbFile}`, "--out", out("duckdb.csv"), "--quiet");
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(b.status, 0, b.stderr);
+  const csv = fs.readFileSync(out("folders.csv"), "utf8");
+  assert.equal(csv.trimEnd().split("\n").length - 1, fromFolders.table.numRows());
+  assert.equal(fs.readFileSync(out("duckdb.csv"), "utf8"), csv);
 });
