@@ -12,7 +12,7 @@ import type * as aq from "arquero";
 import { InputError } from "../util/errors";
 import { progress } from "../util/progress";
 import type { Cohort, CohortOptions, RandomSplit } from "./types";
-import { resolveOptions, type ResolvedOptions } from "./buildOptions";
+import { reportedOptions, resolveOptions, type ResolvedOptions } from "./buildOptions";
 import { Reporter } from "./buildReport";
 import { findCxrInputs, findIvFiles, readTables } from "./readTables";
 import { joinImages } from "./joinImages";
@@ -59,7 +59,7 @@ export async function build(options: CohortOptions): Promise<Cohort> {
   const fields = { ...ids, ymd: t.meta.numbers.StudyDate, split, viewCode, posCode, viewMissing, posMissing, ehr };
   const table = cohortTable(rows, fields, labels, images);
   const bounds = ageBounds(o, table);
-  const report = rep.finish({ ...o });
+  const report = rep.finish(reportedOptions(o));
   bar.finish({ images: table.numRows() });
   return new MimicCohort(table, report, bounds, o.pretrainSplit);
 }

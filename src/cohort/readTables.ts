@@ -13,7 +13,9 @@ import { ColumnSpec, CsvColumns, findCsv, readCsv, readCsvInWorker } from "./csv
 import type { Reporter } from "./buildReport";
 import { IdIndex } from "./idIndex";
 import { checkUnique, keyIndex, recode, requireValue } from "./tableChecks";
-import { openDuckDb, readDuckDbTable } from "./duckdbTables";
+import { readDatabaseTable } from "./databaseTables";
+import { openDuckDb } from "./duckdbDatabase";
+import { openPostgres } from "./postgresDatabase";
 
 /** The MIMIC-CXR-JPG files `build` reads. */
 export interface MimicCxrInputs {
@@ -30,8 +32,11 @@ export interface MimicIvFiles {
   icustays: string;
 }
 
-/** Where MIMIC-IV's tables come from: its CSV files, or a DuckDB database in mimic-code's layout. */
-export type MimicIvSource = MimicIvFiles | { duckdb: string };
+/** A MIMIC-IV database in mimic-code's layout: a DuckDB file, or a PostgreSQL connection URL. */
+export type DatabaseSource = { duckdb: string } | { postgres: string };
+
+/** Where MIMIC-IV's tables come from: its CSV files, or a database. */
+export type MimicIvSource = MimicIvFiles | DatabaseSource;
 
 /** The files `build` reads from the two folders. */
 export type MimicInputs = MimicCxrInputs & MimicIvFiles;
@@ -135,18 +140,17 @@ const IV_TABLES = ["patients", "admissions", "icustays"] as const;
 
 /** Reads and checks every table, noting each file (or database table) and its rows in the report. */
 export async function readTables(files: MimicCxrInputs, iv: MimicIvSource, rep: Reporter): Promise<MimicTables> {
-  if (!("duckdb" in iv)) return readAll(files, iv, rep);
-  const file = iv.duckdb;
-  const db = await openDuckDb(file);
+  if (!("duckdb" in iv || "postgres" in iv)) return readAll(files, iv, rep);
+  const db = "duckdb" in iv ? await openDuckDb(iv.duckdb) : await openPostgres(iv.postgres);
   // One query at a time, and the database closed only once none is running (a closed connection
   // must never be used again); DuckDB's threads read while this one parses MIMIC-CXR's files.
   const read = (async () => {
     try {
       const out: CsvColumns[] = [];
-      for (const k of IV_TABLES) out.push(await readDuckDbTable(db.con, file, k, COLUMNS[k]));
+      for (const k of IV_TABLES) out.push(await readDatabaseTable(db, k, COLUMNS[k]));
       return out;
     } finally {
-      db.close();
+      await db.close();
     }
   })();
   return readAll(files, (k) => read.then((t) => t[IV_TABLES.indexOf(k)]), rep);

@@ -57,8 +57,9 @@ export interface CohortOptions {
   /** Folder of MIMIC-IV (v2 layout `hosp/`, `icu/`; or v1 `core/`, `icu/`); not needed with `source`. */
   mimicIv?: string;
   /**
-   * MIMIC-IV from a database instead of the `mimicIv` folder: `duckdb:FILE`, a DuckDB file built by
-   * mimic-code's scripts (schemas `mimiciv_hosp`, `mimiciv_icu`). MIMIC-CXR-JPG is read from `mimicCxr`.
+   * MIMIC-IV from a database instead of the `mimicIv` folder, in the layout of mimic-code's build scripts
+   * (schemas `mimiciv_hosp`, `mimiciv_icu`): `duckdb:FILE` (a DuckDB file) or
+   * `postgres://user[:password]@host[:port]/database`. MIMIC-CXR-JPG is read from `mimicCxr`.
    */
   source?: string;
   /** Root of the JPEG files (default: `mimicCxr`). */

@@ -12,7 +12,7 @@ import { build } from "../../src/cohort";
 import type { Cohort } from "../../src/cohort";
 import { generate } from "../../src/synth";
 import type { SynthResult } from "../../src/synth";
-import { writeMimicCodeDuckDb } from "../../src/mimic/mimicCodeDuckDb";
+import { writeMimicCodeDuckDb } from "../../src/mimic/mimicCodeDatabase";
 import { tempDir } from "../support/tempDir";
 import { packageRoot } from "../../src/util/paths";
 
@@ -77,7 +77,7 @@ test("a database without a table, or a table without a column, names the source,
   );
   await assert.rejects(
     build({ mimicCxr: data.mimicCxr, source: "mysql://x", quiet: true }),
-    /source: expected duckdb:FILE, found "mysql:\/\/x"/,
+    /source: expected duckdb:FILE or postgres:\/\/user@host:port\/database, found another kind of URL\./,
   );
 });
 

@@ -1,50 +1,35 @@
 /**
- * MIMIC-IV tables read from a DuckDB database in mimic-code's layout (schemas `mimiciv_hosp`,
- * `mimiciv_icu`; MIMIC_CODE_TABLES), into the same columns the CSV reader gives, so that every later
- * step of the build is shared and the cohort cannot differ by source.
+ * MIMIC-IV tables read from a database in mimic-code's layout (schemas `mimiciv_hosp`, `mimiciv_icu`;
+ * MIMIC_CODE_TABLES), into the same columns the CSV reader gives, so that every later step of the
+ * build is shared and the cohort cannot differ by source. One SQL dialect serves DuckDB and PostgreSQL.
  *
  * Only for databases: on PhysioNet's gzipped CSV files DuckDB's `read_csv` takes longer than the whole
  * build from our CSV reader (bench/cohort.ts measures both), gzip being decompressed on one thread per file.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { InputError } from "../util/errors";
 import { MIMIC_CODE_TABLES } from "../mimic/layout";
 import type { Category, ColumnSpec, CsvColumns } from "./csv";
 
 export type MimicIvTableName = keyof typeof MIMIC_CODE_TABLES;
 
-/** A DuckDB database file opened read-only; an InputError when it is not there or not a database. */
-export async function openDuckDb(file: string): Promise<{ con: DuckDBConnection; close: () => void }> {
-  if (!fs.existsSync(file) || !fs.statSync(file).isFile())
-    throw new InputError({ file, expected: "a DuckDB database file", found: "nothing there" });
-  let db: DuckDBInstance;
-  try {
-    db = await DuckDBInstance.create(path.resolve(file), { access_mode: "READ_ONLY" });
-  } catch (e) {
-    throw new InputError({ file, expected: "a DuckDB database file", found: `an error (${(e as Error).message})` });
-  }
-  const con = await db.connect();
-  return {
-    con,
-    close: () => {
-      con.closeSync();
-      db.closeSync();
-    },
-  };
+/** An open database: what the reader needs of DuckDB or PostgreSQL. */
+export interface MimicDatabase {
+  /** How the source is named in messages and the report (never with a password). */
+  where: string;
+  /** The result of a query, column by column (NULL as null); `$1`... are `params`. */
+  columns(sql: string, params?: string[]): Promise<unknown[][]>;
+  close(): Promise<void>;
 }
 
 /** Reads the `specs` columns of one MIMIC-IV table, in the table's stored order. */
-export async function readDuckDbTable(
-  con: DuckDBConnection,
-  file: string,
+export async function readDatabaseTable(
+  db: MimicDatabase,
   name: MimicIvTableName,
   specs: readonly ColumnSpec[],
 ): Promise<CsvColumns> {
   const { schema, table } = MIMIC_CODE_TABLES[name];
-  const where = `${file} (${schema}.${table})`;
-  const header = await tableColumns(con, file, schema, table);
+  const where = `${db.where} (${schema}.${table})`;
+  const header = await tableColumns(db, schema, table);
   for (const s of specs) {
     if (!header.includes(s.name))
       throw new InputError({
@@ -57,19 +42,18 @@ export async function readDuckDbTable(
   const select = specs.map((s) => `${selectExpression(s)} AS ${quoteIdent(s.name)}`).join(", ");
   let values: unknown[][];
   try {
-    const reader = await con.runAndReadAll(`SELECT ${select} FROM ${quoteIdent(schema)}.${quoteIdent(table)}`);
-    values = reader.getColumnsJS() as unknown[][];
+    values = await db.columns(`SELECT ${select} FROM ${quoteIdent(schema)}.${quoteIdent(table)}`);
   } catch (e) {
     throw new InputError({
       file: where,
       expected: `the columns ${specs.map((s) => `${s.name} (${s.kind})`).join(", ")}`,
-      found: `a value DuckDB cannot convert (${(e as Error).message.split("\n")[0]})`,
+      found: `a value the database cannot convert (${(e as Error).message.split("\n")[0]})`,
     });
   }
   const rows = values[0]?.length ?? 0;
   const out: CsvColumns = { file: where, rows, header, strings: {}, hashes: {}, numbers: {}, categories: {} };
   specs.forEach((s, j) => {
-    const col = values[j];
+    const col = values[j] ?? [];
     if (s.kind === "category") out.categories[s.name] = categories(col as (string | null)[]);
     else if (s.kind === "string") out.strings[s.name] = (col as (string | null)[]).map((v) => v ?? "");
     else if (s.kind === "hash") throw new RangeError(`hash columns are not read from databases (${s.name})`);
@@ -79,30 +63,29 @@ export async function readDuckDbTable(
 }
 
 /** The table's columns, or an InputError naming the source and the table when the table is not there. */
-async function tableColumns(con: DuckDBConnection, file: string, schema: string, table: string): Promise<string[]> {
-  const r = await con.runAndReadAll(
+async function tableColumns(db: MimicDatabase, schema: string, table: string): Promise<string[]> {
+  const [names] = await db.columns(
     "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
     [schema, table],
   );
-  const names = r.getColumnsJS()[0] as string[] | undefined;
-  if (names && names.length > 0) return names;
-  const found = await con.runAndReadAll(
-    "SELECT DISTINCT table_schema || '.' || table_name FROM information_schema.tables ORDER BY 1 LIMIT 20",
+  if (names && names.length > 0) return names as string[];
+  const [found] = await db.columns(
+    "SELECT DISTINCT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema LIKE 'mimic%' ORDER BY 1",
   );
-  const tables = (found.getColumnsJS()[0] ?? []) as string[];
+  const tables = (found ?? []) as string[];
   throw new InputError({
-    file,
+    file: db.where,
     expected: `the table ${schema}.${table} (mimic-code's layout)`,
-    found: tables.length ? `only ${tables.join(", ")}` : "no tables",
-    hint: "Build the database with mimic-code's DuckDB scripts (mimic-iv/buildmimic/duckdb).",
+    found: tables.length ? `only ${tables.join(", ")}` : "no MIMIC tables",
+    hint: "Build the database with mimic-code's scripts (mimic-iv/buildmimic/duckdb or postgres).",
   });
 }
 
-/** The SQL that gives a column as the CSV reader would: numbers as DOUBLE, times as seconds since 1970, text as text. */
+/** The SQL that gives a column as the CSV reader would: numbers as doubles, times as seconds since 1970, text as text. */
 function selectExpression(s: ColumnSpec): string {
   const c = quoteIdent(s.name);
-  if (s.kind === "timestamp") return `epoch(CAST(${c} AS TIMESTAMP))`;
-  if (s.kind === "number" || s.kind === "label") return `CAST(${c} AS DOUBLE)`;
+  if (s.kind === "timestamp") return `CAST(EXTRACT(EPOCH FROM CAST(${c} AS TIMESTAMP)) AS DOUBLE PRECISION)`;
+  if (s.kind === "number" || s.kind === "label") return `CAST(${c} AS DOUBLE PRECISION)`;
   return `CAST(${c} AS VARCHAR)`;
 }
 

@@ -16,33 +16,47 @@ function columnType(column: string): string {
   if (/time$/.test(column)) return "TIMESTAMP";
   if (column === "dod") return "DATE";
   if (column === "anchor_age" || column === "anchor_year" || column === "hospital_expire_flag") return "SMALLINT";
-  if (column === "los") return "DOUBLE";
+  if (column === "los") return "DOUBLE PRECISION";
   return "VARCHAR";
 }
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-/** Creates `dbFile` (replacing it) with patients, admissions and ICU stays from the MIMIC-IV folder. */
-export async function writeMimicCodeDuckDb(mimicIv: string, dbFile: string): Promise<void> {
+const TABLES = ["patients", "admissions", "icustays"] as const;
+
+/**
+ * The SQL (DuckDB's and PostgreSQL's) that creates mimic-code's schemas and the three tables, and for
+ * each table the CSV file of the MIMIC-IV folder that fills it.
+ */
+export function mimicCodeDdl(mimicIv: string): { create: string[]; load: { table: string; file: string }[] } {
   const version: MimicIvVersion = fs.existsSync(path.join(mimicIv, "hosp")) ? "v2" : "v1";
   const tables = mimicIvTables(version);
+  const schemas = [...new Set(Object.values(MIMIC_CODE_TABLES).map((t) => t.schema))];
+  const create = schemas.map((schema) => `CREATE SCHEMA ${schema}`);
+  const load = TABLES.map((name) => {
+    const { schema, table } = MIMIC_CODE_TABLES[name];
+    create.push(
+      `CREATE TABLE ${schema}.${table} (${tables[name].columns.map((c) => `${c} ${columnType(c)}`).join(", ")})`,
+    );
+    const file = mimicIvStems(name)
+      .flatMap((stem) => [`${stem}.csv.gz`, `${stem}.csv`])
+      .map((f) => path.join(mimicIv, f))
+      .find((f) => fs.existsSync(f));
+    if (!file) throw new Error(`no ${name} table under ${mimicIv}`);
+    return { table: `${schema}.${table}`, file };
+  });
+  return { create, load };
+}
+
+/** Creates `dbFile` (replacing it) with patients, admissions and ICU stays from the MIMIC-IV folder. */
+export async function writeMimicCodeDuckDb(mimicIv: string, dbFile: string): Promise<void> {
+  const { create, load } = mimicCodeDdl(mimicIv);
   fs.rmSync(dbFile, { force: true });
   const db = await DuckDBInstance.create(dbFile);
   const con = await db.connect();
   try {
-    for (const schema of new Set(Object.values(MIMIC_CODE_TABLES).map((t) => t.schema)))
-      await con.run(`CREATE SCHEMA ${schema}`);
-    for (const name of ["patients", "admissions", "icustays"] as const) {
-      const { schema, table } = MIMIC_CODE_TABLES[name];
-      const columns = tables[name].columns.map((c) => `${c} ${columnType(c)}`).join(", ");
-      const file = mimicIvStems(name)
-        .flatMap((stem) => [`${stem}.csv.gz`, `${stem}.csv`])
-        .map((f) => path.join(mimicIv, f))
-        .find((f) => fs.existsSync(f));
-      if (!file) throw new Error(`no ${name} table under ${mimicIv}`);
-      await con.run(`CREATE TABLE ${schema}.${table} (${columns})`);
-      await con.run(`COPY ${schema}.${table} FROM ${sqlString(file)} (HEADER)`);
-    }
+    for (const sql of create) await con.run(sql);
+    for (const { table, file } of load) await con.run(`COPY ${table} FROM ${sqlString(file)} (HEADER)`);
   } finally {
     con.closeSync();
     db.closeSync();
