@@ -84,7 +84,10 @@ export function registerCohort(program: Command): void {
       "(required) MIMIC-CXR-JPG 2.0.0 folder (mimic-cxr-2.0.0-metadata.csv(.gz), -chexpert, -split)",
     )
     .option("--mimic-iv <dir>", "(required unless --source) MIMIC-IV folder (hosp/ and icu/, or core/ and icu/)")
-    .option("--source <db>", "MIMIC-IV from a database instead: duckdb:FILE (mimic-code's DuckDB build)")
+    .option(
+      "--source <db>",
+      "MIMIC-IV from a database in mimic-code's layout instead: duckdb:FILE or postgres://user@host:port/db",
+    )
     .option("--out <file>", "(required) CSV to write (.csv, or .csv.gz to compress)")
     .option("--images <dir>", "root of the JPEGs (default: --mimic-cxr)")
     .addOption(
