@@ -6,7 +6,7 @@ import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
 import { IGNORE_LABEL } from "../util/labels";
 import type { CohortSummary } from "./types";
-import { escapeHtml } from "../viz/html";
+import { escapeHtml } from "../util/html";
 
 const op = aq.op;
 
