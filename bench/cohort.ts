@@ -1,8 +1,10 @@
 /**
  * `npm run bench -- cohort [--repeats N] [--dir DIR]`: builds the cohort from full-size synthetic
- * MIMIC tables (377,110 images; generated once into DIR) with ehr-msn and with pandas
- * (bench/python/cohort_pandas.py) on the same files, and prints times, the ratio and peak memory.
- * Each side runs in its own process, so each peak RSS is its own.
+ * MIMIC tables (377,110 images; generated once into DIR) with ehr-msn (from the `.csv.gz` folders and
+ * with MIMIC-IV from a DuckDB file in mimic-code's layout), pandas (bench/python/cohort_pandas.py) and
+ * polars (bench/python/cohort_polars.py) on the same files, and prints times, ratios to polars and
+ * peak memory. It also times DuckDB's own `read_csv` of the six tables: the measurement behind
+ * keeping our CSV reader for the folders. Each side runs in its own process, so each peak RSS is its own.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -10,6 +12,7 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { generate } from "../src/synth";
 import { synthPaths } from "../src/synth/write";
+import { writeMimicCodeDuckDb } from "../src/mimic/mimicCodeDatabase";
 import { packageRoot } from "../src/util/paths";
 import { median, printTable, writeResult } from "./support/report";
 import { referencePython, runPython } from "./support/python";
@@ -41,21 +44,42 @@ export async function run(args: string[]): Promise<void> {
     synthSeconds = (await generate({ dir, scale: "mimic", seed: 1, quiet: true })).seconds;
     console.log(`  done in ${synthSeconds.toFixed(1)} s`);
   }
+  const dbFile = path.join(dir, "mimic4.duckdb");
+  if (!fs.existsSync(dbFile)) await writeMimicCodeDuckDb(mimicIv, dbFile);
   const lib = JSON.stringify(path.join(packageRoot(), "dist", "src", "cohort"));
-  const opts = (impute: string) => JSON.stringify({ mimicCxr, mimicIv, impute, quiet: true });
-  const ours = runNode(`
+  const opts = (impute: string, iv: Record<string, string> = { mimicIv }) =>
+    JSON.stringify({ mimicCxr, ...iv, impute, quiet: true });
+  const timed = (options: string) =>
+    runNode(`
     const { build } = require(${lib});
     (async () => {
       const seconds = [], cpu = [];
       let c;
       for (let i = 0; i < ${repeats}; i++) {
         const t = process.hrtime.bigint(), u = process.cpuUsage();
-        c = await build(${opts("mode")});
+        c = await build(${options});
         seconds.push(Number(process.hrtime.bigint() - t) / 1e9);
         const d = process.cpuUsage(u);
         cpu.push((d.user + d.system) / 1e6);
       }
       console.log(JSON.stringify({ seconds, cpu, rows: c.table.numRows(), dropped: c.report.dropped, peak_rss_mib: process.resourceUsage().maxRSS / 1024 }));
+    })();`);
+  const ours = timed(opts("mode"));
+  const fromDuckDb = timed(opts("mode", { source: `duckdb:${dbFile}` }));
+  // DuckDB reading the six gzipped tables itself (2 threads, one table after the other).
+  const tables = JSON.stringify([
+    ...["metadata", "chexpert", "split"].map((t) => path.join(mimicCxr, `mimic-cxr-2.0.0-${t}.csv.gz`)),
+    ...["hosp/patients", "hosp/admissions", "icu/icustays"].map((t) => path.join(mimicIv, `${t}.csv.gz`)),
+  ]);
+  const duckdbReadCsv = runNode(`
+    const { DuckDBInstance } = require("@duckdb/node-api");
+    (async () => {
+      const db = await DuckDBInstance.create(":memory:", { threads: "2" });
+      const con = await db.connect();
+      const t = process.hrtime.bigint(), u = process.cpuUsage();
+      for (const [i, f] of ${tables}.entries()) await con.run("CREATE TABLE t" + i + " AS SELECT * FROM read_csv('" + f + "')");
+      const d = process.cpuUsage(u);
+      console.log(JSON.stringify({ seconds: Number(process.hrtime.bigint() - t) / 1e9, cpu: (d.user + d.system) / 1e6 }));
     })();`);
   const model = runNode(`
     const { build } = require(${lib});
@@ -78,33 +102,63 @@ export async function run(args: string[]): Promise<void> {
     new RandomForest({ trees: 50, maxDepth: 12, seed: 24 }).fit(large.x, large.y);
     console.log(JSON.stringify({ mlrf_1000x20: mlrf, ours_20000x50: (Date.now() - t) / 1000 }));`);
 
-  const py = referencePython(["pandas"]);
-  const ref = py.python ? runPython(py.python, "cohort_pandas.py", [mimicCxr, mimicIv, String(repeats)]) : undefined;
-  if (!ref) console.log(`pandas side skipped: ${py.reason}`);
+  const reference = (module: string, script: string) => {
+    const py = referencePython([module]);
+    const r = py.python ? runPython(py.python, script, [mimicCxr, mimicIv, String(repeats)]) : undefined;
+    if (!r) console.log(`${module} side skipped: ${py.reason}`);
+    else if (r.rows !== ours.rows || JSON.stringify(sorted(r.dropped)) !== JSON.stringify(sorted(ours.dropped)))
+      throw new Error(`${module} disagrees: ${ours.rows} rows here, ${r.rows} in ${module} (or other rows left out)`);
+    return r;
+  };
+  const ref = reference("pandas", "cohort_pandas.py");
+  const polars = reference("polars", "cohort_polars.py");
+  if (fromDuckDb.rows !== ours.rows)
+    throw new Error(`the DuckDB source gives ${fromDuckDb.rows} rows, not ${ours.rows}`);
   const t = median(ours.seconds as number[]);
   const tp = ref ? median(ref.seconds as number[]) : undefined;
-  if (ref && ref.rows !== ours.rows)
-    throw new Error(`the two sides disagree: ${ours.rows} rows here, ${ref.rows} in pandas`);
+  const tpl = polars ? median(polars.seconds as number[]) : undefined;
+  const tdb = median(fromDuckDb.seconds as number[]);
   console.log(
     `\ncohort of ${ours.rows} images from ${mimicCxr} (median of ${repeats} builds; impute "mode", stays by date)\n`,
   );
   const cpu = median(ours.cpu as number[]);
   const cpuPandas = ref ? median(ref.cpu as number[]) : undefined;
+  const cpuPolars = polars ? median(polars.cpu as number[]) : undefined;
   // CPU seconds (all threads) next to wall seconds: on a shared machine the wall time depends on
-  // what else runs; pandas uses one thread, the build two (reading in a worker thread).
+  // what else runs; pandas uses one thread, the build two (reading in a worker thread), polars all cores.
   printTable([
     {
-      side: "ehr-msn cohort.build (impute mode)",
+      side: "ehr-msn cohort.build, .csv.gz folders (impute mode)",
       seconds: t,
       "cpu seconds": cpu,
       "peak MiB": Math.round(ours.peak_rss_mib as number),
-      "x faster than pandas": tp ? tp / t : undefined,
+      "x polars": tpl ? tpl / t : undefined,
+    },
+    {
+      side: "ehr-msn cohort.build, MIMIC-IV from a DuckDB file",
+      seconds: tdb,
+      "cpu seconds": median(fromDuckDb.cpu as number[]),
+      "peak MiB": Math.round(fromDuckDb.peak_rss_mib as number),
+      "x polars": tpl ? tpl / tdb : undefined,
+    },
+    {
+      side: "polars reference (impute mode)",
+      seconds: tpl,
+      "cpu seconds": cpuPolars,
+      "peak MiB": polars ? Math.round(polars.peak_rss_mib as number) : undefined,
+      "x polars": tpl ? 1 : undefined,
     },
     {
       side: "pandas 3 reference (impute mode)",
       seconds: tp,
       "cpu seconds": cpuPandas,
       "peak MiB": ref ? Math.round(ref.peak_rss_mib as number) : undefined,
+      "x polars": tpl && tp ? tpl / tp : undefined,
+    },
+    {
+      side: "DuckDB read_csv of the six .csv.gz tables only (1 run)",
+      seconds: duckdbReadCsv.seconds as number,
+      "cpu seconds": duckdbReadCsv.cpu as number,
     },
     {
       side: "ehr-msn cohort.build (impute model, 1 run)",
@@ -126,12 +180,21 @@ export async function run(args: string[]): Promise<void> {
     repeats,
     synthSeconds,
     ours,
+    fromDuckDb,
+    duckdbReadCsv,
     model,
     pandas: ref,
+    polars,
     forest,
-    medianSeconds: { ours: t, pandas: tp },
-    medianCpuSeconds: { ours: cpu, pandas: cpuPandas },
+    medianSeconds: { ours: t, fromDuckDb: tdb, pandas: tp, polars: tpl },
+    medianCpuSeconds: { ours: cpu, pandas: cpuPandas, polars: cpuPolars },
     speedup: tp ? tp / t : undefined,
+    vsPolars: tpl ? { folders: tpl / t, duckdb: tpl / tdb } : undefined,
     loadAverage: os.loadavg(),
   });
+}
+
+/** An object with its keys in order (to compare counts by reason whatever order they were counted in). */
+function sorted(o: unknown): [string, unknown][] {
+  return Object.entries((o ?? {}) as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
 }

@@ -12,9 +12,9 @@ import type * as aq from "arquero";
 import { InputError } from "../util/errors";
 import { progress } from "../util/progress";
 import type { Cohort, CohortOptions, RandomSplit } from "./types";
-import { resolveOptions, type ResolvedOptions } from "./buildOptions";
+import { reportedOptions, resolveOptions, type ResolvedOptions } from "./buildOptions";
 import { Reporter } from "./buildReport";
-import { findInputs, readTables } from "./readTables";
+import { findCxrInputs, findIvFiles, readTables } from "./readTables";
 import { joinImages } from "./joinImages";
 import { assignSplit } from "./assignSplit";
 import { dropMissingImages } from "./paths";
@@ -26,12 +26,13 @@ import { cohortTable } from "./cohortTable";
 import { AUTHORS_AGE_BOUNDS } from "./features";
 import { MimicCohort } from "./dataset";
 
-/** Builds the cohort from MIMIC-CXR-JPG and MIMIC-IV folders. */
+/** Builds the cohort from the MIMIC-CXR-JPG folder and the MIMIC-IV folder or database. */
 export async function build(options: CohortOptions): Promise<Cohort> {
   const o = resolveOptions(options);
   const bar = progress("cohort", 4, { unit: "step", quiet: options.quiet });
   const rep = new Reporter();
-  const t = await readTables(findInputs(o.mimicCxr, o.mimicIv, o.split), rep);
+  const cxr = findCxrInputs(o.mimicCxr, o.split);
+  const t = await readTables(cxr, o.source ?? findIvFiles(o.mimicIv), rep);
   bar.tick(1);
 
   const joined = joinImages(t, rep);
@@ -58,7 +59,7 @@ export async function build(options: CohortOptions): Promise<Cohort> {
   const fields = { ...ids, ymd: t.meta.numbers.StudyDate, split, viewCode, posCode, viewMissing, posMissing, ehr };
   const table = cohortTable(rows, fields, labels, images);
   const bounds = ageBounds(o, table);
-  const report = rep.finish({ ...o });
+  const report = rep.finish(reportedOptions(o));
   bar.finish({ images: table.numRows() });
   return new MimicCohort(table, report, bounds, o.pretrainSplit);
 }

@@ -3,12 +3,17 @@ import * as fs from "fs";
 import * as path from "path";
 import { InputError, describeValue } from "../util/errors";
 import { checkInt, checkOneOf } from "../util/validate";
+import type { DatabaseSource } from "./readTables";
+import { redactUrl } from "./postgresDatabase";
 import type { CohortOptions, ImputePolicy, RandomSplit, SplitName, StayMatch, UncertainPolicy } from "./types";
 
 /** The options after defaults (what the report shows). */
 export interface ResolvedOptions {
   mimicCxr: string;
+  /** The MIMIC-IV folder ("" when `source` names a database). */
   mimicIv: string;
+  /** The MIMIC-IV database, when one is used. */
+  source?: DatabaseSource;
   images: string;
   imageLayout: "mimic" | "flat";
   checkImages: boolean;
@@ -36,10 +41,32 @@ export function existingFolder(field: string, dir: unknown): string {
   return path.resolve(dir);
 }
 
+/** A `source` option: `duckdb:FILE` (an existing file; its absolute path) or a postgres:// URL. */
+function databaseSource(source: unknown): DatabaseSource {
+  if (typeof source === "string" && /^postgres(ql)?:\/\//.test(source)) return { postgres: source };
+  const m = typeof source === "string" ? /^duckdb:(.+)$/.exec(source) : null;
+  if (!m)
+    throw new InputError({
+      field: "source",
+      expected: "duckdb:FILE or postgres://user@host:port/database",
+      found: typeof source === "string" && source.includes("://") ? "another kind of URL" : describeValue(source),
+    });
+  if (!fs.existsSync(m[1]) || !fs.statSync(m[1]).isFile())
+    throw new InputError({ field: "source", file: m[1], expected: "a DuckDB database file", found: "nothing there" });
+  return { duckdb: path.resolve(m[1]) };
+}
+
+/** The options as the report shows them: a database named without its password. */
+export function reportedOptions(o: ResolvedOptions): Record<string, unknown> {
+  if (!o.source) return { ...o };
+  return { ...o, source: "duckdb" in o.source ? `duckdb:${o.source.duckdb}` : redactUrl(o.source.postgres) };
+}
+
 /** Checks the options at the boundary and fills the defaults. */
 export function resolveOptions(o: CohortOptions): ResolvedOptions {
   const mimicCxr = existingFolder("mimicCxr", o?.mimicCxr);
-  const mimicIv = existingFolder("mimicIv", o?.mimicIv);
+  const source = o?.source === undefined ? undefined : databaseSource(o.source);
+  const mimicIv = source ? "" : existingFolder("mimicIv", o?.mimicIv);
   const split = o.split ?? "official";
   if (typeof split === "object") {
     const ok = split && split.validate >= 0 && split.test >= 0 && split.validate + split.test < 1;
@@ -69,6 +96,7 @@ export function resolveOptions(o: CohortOptions): ResolvedOptions {
   return {
     mimicCxr,
     mimicIv,
+    ...(source && { source }),
     images: path.resolve(o.images ?? o.mimicCxr),
     imageLayout: keywordOption("imageLayout", o.imageLayout, ["mimic", "flat"], "mimic"),
     checkImages: Boolean(o.checkImages),

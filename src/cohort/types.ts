@@ -54,8 +54,14 @@ export interface RandomSplit {
 export interface CohortOptions {
   /** Folder of MIMIC-CXR-JPG 2.0.0 (holds mimic-cxr-2.0.0-metadata.csv(.gz), -chexpert, -split). */
   mimicCxr: string;
-  /** Folder of MIMIC-IV (v2 layout `hosp/`, `icu/`; or v1 `core/`, `icu/`). */
-  mimicIv: string;
+  /** Folder of MIMIC-IV (v2 layout `hosp/`, `icu/`; or v1 `core/`, `icu/`); not needed with `source`. */
+  mimicIv?: string;
+  /**
+   * MIMIC-IV from a database instead of the `mimicIv` folder, in the layout of mimic-code's build scripts
+   * (schemas `mimiciv_hosp`, `mimiciv_icu`): `duckdb:FILE` (a DuckDB file) or
+   * `postgres://user[:password]@host[:port]/database`. MIMIC-CXR-JPG is read from `mimicCxr`.
+   */
+  source?: string;
   /** Root of the JPEG files (default: `mimicCxr`). */
   images?: string;
   /** Default `mimic`. */

@@ -96,3 +96,13 @@ export function jpegPath(mimicCxr: string, subjectId: number, studyId: number, d
   const p = `p${subjectId}`;
   return path.join(mimicCxr, "files", p.slice(0, 3), p, `s${studyId}`, `${dicomId}.jpg`);
 }
+
+/**
+ * The MIMIC-IV tables in a database built by MIT-LCP mimic-code (its DuckDB and PostgreSQL build
+ * scripts): one schema per module, the tables under their PhysioNet names, times as TIMESTAMP.
+ */
+export const MIMIC_CODE_TABLES: Record<"patients" | "admissions" | "icustays", { schema: string; table: string }> = {
+  patients: { schema: "mimiciv_hosp", table: "patients" },
+  admissions: { schema: "mimiciv_hosp", table: "admissions" },
+  icustays: { schema: "mimiciv_icu", table: "icustays" },
+};

@@ -15,6 +15,7 @@ import { InputError } from "../../util/errors";
 export interface CohortFlags {
   mimicCxr?: string;
   mimicIv?: string;
+  source?: string;
   out?: string;
   images?: string;
   imageLayout?: "mimic" | "flat";
@@ -38,7 +39,7 @@ export interface CohortFlags {
 export function cohortOptions(f: CohortFlags): CohortOptions {
   for (const [flag, v] of [
     ["--mimic-cxr", f.mimicCxr],
-    ["--mimic-iv", f.mimicIv],
+    ["--mimic-iv", f.source ? "(from --source)" : f.mimicIv],
   ] as const) {
     if (!v) throw new InputError({ field: flag, expected: "a folder", found: "nothing" });
   }
@@ -58,7 +59,8 @@ export function cohortOptions(f: CohortFlags): CohortOptions {
     f.split === "random" ? { validate: f.validate ?? 0.1, test: f.test ?? 0.1, seed: f.seed } : f.split;
   return {
     mimicCxr: f.mimicCxr!,
-    mimicIv: f.mimicIv!,
+    mimicIv: f.mimicIv,
+    source: f.source,
     images: f.images,
     imageLayout: f.imageLayout,
     checkImages: f.checkImages,
@@ -98,7 +100,11 @@ export function registerCohort(program: Command): void {
       "--mimic-cxr <dir>",
       "(required) MIMIC-CXR-JPG 2.0.0 folder (mimic-cxr-2.0.0-metadata.csv(.gz), -chexpert, -split)",
     )
-    .option("--mimic-iv <dir>", "(required) MIMIC-IV folder (hosp/ and icu/, or core/ and icu/)")
+    .option("--mimic-iv <dir>", "(required unless --source) MIMIC-IV folder (hosp/ and icu/, or core/ and icu/)")
+    .option(
+      "--source <db>",
+      "MIMIC-IV from a database in mimic-code's layout instead: duckdb:FILE or postgres://user@host:port/db",
+    )
     .option("--out <file>", "(required) CSV to write (.csv, or .csv.gz to compress)")
     .option("--images <dir>", "root of the JPEGs (default: --mimic-cxr)")
     .addOption(
