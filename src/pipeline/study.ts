@@ -42,6 +42,7 @@ import { InputError } from "../util/errors";
 import { Rng } from "../util/random";
 import { takeRows } from "../util/rows";
 import { ModelSpec, StudyConfig, studyConfig } from "./config";
+import { writeInitialEncoder } from "./encoderInit";
 import { RunFolder } from "./runFolder";
 
 /** What a probe leaves for the later stages (table, tests, figures); kept as probe.json. */
@@ -118,6 +119,8 @@ export class Study {
         const old = before.models.find((x) => x.name === m.name);
         if (old && JSON.stringify(old.features) !== JSON.stringify(m.features))
           differs.push(`features of model ${m.name}`);
+        if (old && JSON.stringify(old.init ?? "pretrain") !== JSON.stringify(m.init ?? "pretrain"))
+          differs.push(`init of model ${m.name}`);
       }
       if (differs.length > 0) {
         throw new InputError({
@@ -237,6 +240,8 @@ export class Study {
     const spec = this.model(name);
     const dir = this.folder.folder(path.join("models", name));
     const file = path.join(dir, "encoder.safetensors");
+    if (!fs.existsSync(file) && spec.init !== undefined && spec.init !== "pretrain")
+      writeInitialEncoder(spec.init, this.pretrainSettings(), file);
     if (!fs.existsSync(file)) {
       const [cohort, cache] = [await this.cohort(), await this.cache()];
       const onStep = callbacks?.onStep;
@@ -282,7 +287,9 @@ export class Study {
 
   /** Evaluation transform for the encoder's size: the authors' resize 256 / crop 224, scaled. */
   evalView(): EvalViewOptions {
-    return { resize: Math.round((this.pretrainSettings().imageSize * 256) / 224) };
+    const { imageSize } = this.pretrainSettings();
+    // The crop is the study's size, also for an encoder read from a file at another size (its position embedding is resampled).
+    return { resize: Math.round((imageSize * 256) / 224), crop: imageSize };
   }
 
   /** What a probe's result depends on besides the encoder's weights (stored with it, to know when it is stale). */

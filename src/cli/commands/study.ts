@@ -1,6 +1,6 @@
 import * as path from "path";
 import { Command, Option } from "commander";
-import { DEMO_CONFIG, mergeConfig, Study, TABLE3_MODELS } from "../../pipeline";
+import { DEMO_CONFIG, mergeConfig, RANDOM_MODEL, Study, TABLE3_MODELS } from "../../pipeline";
 import type { ResultsTable } from "../../eval/table";
 import { report as writeReport } from "../../viz/report";
 import { InputError } from "../../util/errors";
@@ -206,7 +206,7 @@ export function registerStudy(program: Command): void {
 
   studyOptions(program.command("demo"))
     .description(
-      "the study end to end on ~2,000 synthetic images with a small ViT: vanilla MSN vs MSN with demographics, written to runs/demo/report.html",
+      "the study end to end on ~2,000 synthetic images with a small ViT: vanilla MSN vs MSN with demographics and an untrained encoder, written to runs/demo/report.html",
     )
     .action((flags: StudyFlags) => withStudy(DEMO_CONFIG as Record<string, unknown>, flags, runWhole));
 
@@ -214,5 +214,7 @@ export function registerStudy(program: Command): void {
     .description(
       "pretraining and probing for every feature set of the paper's Table 3 (or the config's models), one results table; resumes where it stopped",
     )
-    .action((flags: StudyFlags) => withStudy({ name: "sweep", models: TABLE3_MODELS }, flags, runWhole));
+    .action((flags: StudyFlags) =>
+      withStudy({ name: "sweep", models: [...TABLE3_MODELS, RANDOM_MODEL] }, flags, runWhole),
+    );
 }
