@@ -54,10 +54,11 @@ class DINOHead(nn.Module):
 class Wrapper(nn.Module):
     """dino utils.MultiCropWrapper: the backbone over each resolution, the head over all class tokens."""
 
-    def __init__(self):
+    def __init__(self, image=IMAGE, patch=PATCH, layers=LAYERS, heads=HEADS, dim=D, mlp=MLP, out=OUT, hidden=HIDDEN,
+                 bottleneck=BOTTLENECK):
         super().__init__()
-        self.backbone = VisionTransformer(IMAGE, PATCH, LAYERS, HEADS, D, MLP, CH)
-        self.head = DINOHead(D, OUT, HIDDEN, BOTTLENECK)
+        self.backbone = VisionTransformer(image, patch, layers, heads, dim, mlp, CH)
+        self.head = DINOHead(dim, out, hidden, bottleneck)
 
     def forward(self, crops):
         return self.head(torch.cat([self.backbone(c) for c in crops]))
