@@ -1,11 +1,13 @@
 /**
- * `npm run bench -- pretrain [--batch 16] [--steps 3] [--no-profile]`
+ * `npm run bench -- pretrain [--method msn|dino] [--batch 16] [--steps 3] [--no-profile]`
  *
  * One CXR-EHR-MSN training step at the authors' geometry (ViT-Tiny, 1 target + 1 anchor view at
  * 224 px, 10 focal views at 96 px, EHR fused, 1024 frozen prototypes) through `pretrainOnSource`
  * on the tensorflow backend, and the same step in the PyTorch reference (bench/python/msn_pretrain.py)
  * in the same run: images/s of each (all 12 views count), the ratio, peak memory, and a per-kernel
  * profile of one TF.js step (`tf.profile`) saying where the time goes. Target: ratio 1.0.
+ * `--method dino`: one DINO step instead (2 global + 10 local views, DINO's 65,536-wide head, no EHR),
+ * against bench/python/dino_pretrain.py; results in bench/results/pretrain-dino.json.
  */
 import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
@@ -19,8 +21,10 @@ import { median, peakRssMiB, printTable, writeResult } from "./support/report";
 const FEATURES = ["male", "female", "age_norm"];
 const FOCAL_VIEWS = 10;
 
+type Method = "msn" | "dino";
+
 /** Random views of the benchmark's shapes; every batch is a copy of the same tensors. */
-function randomSource(batch: number, batches: number): { source: BatchSource; dispose(): void } {
+function randomSource(batch: number, batches: number, method: Method): { source: BatchSource; dispose(): void } {
   const views: PretrainBatch = {
     target: tf.randomNormal([batch, 224, 224, 3], 0, 1, "float32", 1) as tf.Tensor4D,
     anchor: tf.randomNormal([batch, 224, 224, 3], 0, 1, "float32", 2) as tf.Tensor4D,
@@ -30,7 +34,7 @@ function randomSource(batch: number, batches: number): { source: BatchSource; di
   return {
     source: {
       batchesPerEpoch: batches,
-      ehrFeatures: FEATURES,
+      ehrFeatures: method === "msn" ? FEATURES : [],
       signature: "bench",
       batch: () => ({
         target: views.target.clone(),
@@ -43,14 +47,14 @@ function randomSource(batch: number, batches: number): { source: BatchSource; di
   };
 }
 
-const CONFIG = { vit: "tiny" as const, epochs: 1, focalViews: FOCAL_VIEWS };
+const configOf = (method: Method) => ({ vit: "tiny" as const, epochs: 1, focalViews: FOCAL_VIEWS, method });
 
 /** Seconds of each step of a run of `steps` + 1 steps (the first, warm-up, left out). */
-async function timeSteps(batch: number, steps: number): Promise<number[]> {
-  const { source, dispose } = randomSource(batch, steps + 1);
+async function timeSteps(batch: number, steps: number, method: Method): Promise<number[]> {
+  const { source, dispose } = randomSource(batch, steps + 1, method);
   const stamps: number[] = [];
   const t0 = performance.now();
-  const r = await pretrainOnSource({ ...CONFIG, batchSize: batch }, source, {
+  const r = await pretrainOnSource({ ...configOf(method), batchSize: batch }, source, {
     quiet: true,
     callbacks: {
       onStep: () => {
@@ -65,12 +69,15 @@ async function timeSteps(batch: number, steps: number): Promise<number[]> {
 }
 
 /** Kernel time by kernel name over one training step (after a warm-up step), and the step's wall time. */
-async function profileStep(batch: number): Promise<{
+async function profileStep(
+  batch: number,
+  method: Method,
+): Promise<{
   wallMs: number;
   kernelMs: number;
   kernels: { kernel: string; calls: number; ms: number; share: number }[];
 }> {
-  const { source, dispose } = randomSource(batch, 2);
+  const { source, dispose } = randomSource(batch, 2, method);
   tf.env().set("CHECK_COMPUTATION_FOR_ERRORS", false);
   let wallMs = 0;
   let started = 0;
@@ -79,7 +86,7 @@ async function profileStep(batch: number): Promise<{
   const recorded = () =>
     (tf.engine().state as unknown as { activeProfile: { kernels: unknown[] } }).activeProfile.kernels.length;
   const info = await tf.profile(async () => {
-    const r = await pretrainOnSource({ ...CONFIG, batchSize: batch }, source, {
+    const r = await pretrainOnSource({ ...configOf(method), batchSize: batch }, source, {
       quiet: true,
       callbacks: {
         onStep: ({ step }) => {
@@ -118,14 +125,18 @@ async function profileStep(batch: number): Promise<{
 export async function run(args: string[]): Promise<void> {
   const batch = Number(arg(args, "batch", "16"));
   const steps = Number(arg(args, "steps", "3"));
+  const method = arg(args, "method", "msn") as Method;
+  if (method !== "msn" && method !== "dino") throw new Error(`--method: expected msn or dino, found ${method}`);
   const info = await backend.init({ prefer: "tensorflow" });
   const imagesPerStep = batch * (2 + FOCAL_VIEWS);
   console.log(
-    `MSN training step: ViT-Tiny (6 heads), batch ${batch} x (1 target + 1 anchor at 224 px + ${FOCAL_VIEWS} focal at 96 px), EHR on; ${info.name} backend, ${info.threads} threads`,
+    method === "msn"
+      ? `MSN training step: ViT-Tiny (6 heads), batch ${batch} x (1 target + 1 anchor at 224 px + ${FOCAL_VIEWS} focal at 96 px), EHR on; ${info.name} backend, ${info.threads} threads`
+      : `DINO training step: ViT-Tiny (6 heads), batch ${batch} x (2 global at 224 px + ${FOCAL_VIEWS} local at 96 px), head 65,536 wide; ${info.name} backend, ${info.threads} threads`,
   );
 
   const load = os.loadavg()[0];
-  const times = await timeSteps(batch, steps);
+  const times = await timeSteps(batch, steps, method);
   const best = Math.min(...times);
   const ours = {
     secondsPerStep: median(times),
@@ -158,12 +169,13 @@ export async function run(args: string[]): Promise<void> {
   const py = referencePython(["torch"]);
   if (py.python) {
     const passive = quietReference();
-    const ref = runPython(py.python, "msn_pretrain.py", [
-      String(batch),
-      String(steps),
-      String(FEATURES.length),
-      String(FOCAL_VIEWS),
-    ]) as {
+    const ref = runPython(
+      py.python,
+      method === "msn" ? "msn_pretrain.py" : "dino_pretrain.py",
+      method === "msn"
+        ? [String(batch), String(steps), String(FEATURES.length), String(FOCAL_VIEWS)]
+        : [String(batch), String(steps), String(FOCAL_VIEWS)],
+    ) as {
       secondsPerStep: number;
       imagesPerSecond: number;
       peakRssMiB: number;
@@ -194,12 +206,12 @@ export async function run(args: string[]): Promise<void> {
   }
 
   if (!args.includes("--no-profile")) {
-    const p = await profileStep(batch);
+    const p = await profileStep(batch, method);
     console.log(
       `\nper-kernel profile of one step: ${p.kernelMs.toFixed(0)} ms in kernels, ${p.wallMs.toFixed(0)} ms wall (${(p.wallMs - p.kernelMs).toFixed(0)} ms outside kernels)`,
     );
     printTable(p.kernels.slice(0, 15).map((k) => ({ kernel: k.kernel, calls: k.calls, ms: k.ms, "%": 100 * k.share })));
     result.profile = p;
   }
-  writeResult("pretrain", result);
+  writeResult(method === "msn" ? "pretrain" : "pretrain-dino", result);
 }

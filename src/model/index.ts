@@ -6,6 +6,12 @@ export { MsnModel } from "./msn";
 export type { MsnModelOptions, AnchorInputs } from "./msn";
 export { ProjectionHead } from "./heads";
 export { EhrFusion } from "./fusion";
+export { DinoModel } from "./dino";
+export type { DinoModelOptions, DinoViews } from "./dino";
+export { DinoHead } from "./dinoHead";
+export type { DinoHeadOptions } from "./dinoHead";
+export { dinoLoss, dinoCenter } from "./dinoLoss";
+export type { DinoLossOptions } from "./dinoLoss";
 export type { EhrFusionOptions } from "./fusion";
 export type { ProjectionHeadOptions } from "./heads";
 export {

@@ -8,7 +8,10 @@ import { readSafetensors, SafeTensor, writeSafetensors } from "./safetensors";
 import { layerParamNames, VisionTransformer, VitConfig } from "./vit";
 
 export interface LoadOptions {
-  /** Attention heads, when the file does not say (torchvision and timm files do not): default dim / 64. */
+  /**
+   * Attention heads, when the file does not say (torchvision and timm files do not): default dim / 64;
+   * required for a 192-wide file (ViT-Tiny: 3 heads in DeiT and timm, 6 in the authors' code).
+   */
   heads?: number;
   /** Image side the position embedding was learned for; default: from its length and the patch size. */
   imageSize?: number;
@@ -53,7 +56,7 @@ export function load(file: string, opts: LoadOptions = {}): VisionTransformer {
   const vit = new VisionTransformer({
     dim,
     layers,
-    heads: opts.heads ?? saved?.heads ?? Math.max(1, Math.round(dim / 64)),
+    heads: opts.heads ?? saved?.heads ?? headsByConvention(dim, file),
     mlpDim: state.get("encoder.layers.encoder_layer_0.mlp.0.weight")?.shape[0] ?? 4 * dim,
     patch,
     channels: conv.shape[1],
@@ -66,6 +69,27 @@ export function load(file: string, opts: LoadOptions = {}): VisionTransformer {
     throw e;
   }
   return vit;
+}
+
+/**
+ * Widths whose files are published with different head counts: ViT-Tiny has 3 heads in DeiT and timm
+ * but 6 in the authors' code, and the weights alone cannot tell them apart.
+ */
+const AMBIGUOUS_HEADS: Record<number, readonly number[]> = { 192: [3, 6] };
+
+/** Heads of a file that does not say: dim / 64 (torchvision's and timm's convention), refused where that is ambiguous. */
+function headsByConvention(dim: number, file: string): number {
+  const choices = AMBIGUOUS_HEADS[dim];
+  if (choices) {
+    throw new InputError({
+      file,
+      field: "heads",
+      expected: `the number of attention heads (\`heads\` option) for a ${dim}-wide ViT`,
+      found: "none in the file",
+      hint: `${dim}-wide ViTs come with ${choices.join(" or ")} heads (DeiT/timm Tiny: 3; the authors' Tiny: 6); pass the one the weights were trained with.`,
+    });
+  }
+  return Math.max(1, Math.round(dim / 64));
 }
 
 /** Writes the encoder's weights with torchvision's names (and its configuration as metadata). */

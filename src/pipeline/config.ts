@@ -16,11 +16,14 @@ import { describeValue, InputError } from "../util/errors";
 import { checkBoolean, checkInt, checkNumber, checkString } from "../util/validate";
 import { blamed, ConfigLayer, layeredConfig } from "./configLayers";
 import { isRunName, RUN_NAME_RULE } from "./runFolder";
+import type { EncoderInit } from "./encoderInit";
 
-/** One pretrained encoder of the study: a name and the EHR features fused during pretraining ([] = vanilla MSN). */
+/** One encoder of the study: a name and the EHR features fused during pretraining ([] = vanilla MSN). */
 export interface ModelSpec {
   name: string;
   features: string | string[];
+  /** "pretrain" (default): pretrained by the study; "random": untrained, seeded; { weights }: read from a ViT weight file. */
+  init?: EncoderInit;
 }
 
 export interface StudyConfig {
@@ -71,6 +74,9 @@ export const TABLE3_MODELS: ModelSpec[] = [
   { name: "MSN+all", features: "all-age-norm" },
 ];
 
+/** The untrained encoder of the study's geometry: the floor every pretraining must beat. */
+export const RANDOM_MODEL: ModelSpec = { name: "Random", features: [], init: "random" };
+
 export const STUDY_DEFAULTS: StudyConfig = {
   name: "study",
   runsDir: "runs",
@@ -110,7 +116,7 @@ export const DEMO_CONFIG: Partial<StudyConfig> = {
     lr: 5e-4,
     checkpointEvery: 20,
   },
-  models: [TABLE3_MODELS[0], TABLE3_MODELS[7]],
+  models: [TABLE3_MODELS[0], TABLE3_MODELS[7], RANDOM_MODEL],
   tsne: { perplexity: 30, maxPoints: 2000 },
 };
 
@@ -152,7 +158,8 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
   c.models.forEach((m, i) => {
     const at = `models[${i}]`;
     if (m === null || typeof m !== "object") throw err(at, "{ name, features }", m);
-    unknownKeys(m as unknown as Record<string, unknown>, ["name", "features"], `${at}.`, file);
+    unknownKeys(m as unknown as Record<string, unknown>, ["name", "features", "init"], `${at}.`, file);
+    if (m.init !== undefined && m.init !== "pretrain" && m.features === undefined) m.features = [];
     if (typeof m.name !== "string" || !/^[A-Za-z0-9+._-]+$/.test(m.name))
       throw err(`${at}.name`, "a model name of letters, digits, '+', '.', '_' and '-'", m.name);
     if (names.has(m.name)) throw err(`${at}.name`, "a name no other model has", m.name);
@@ -161,6 +168,7 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
     if (!(typeof f === "string" || (Array.isArray(f) && f.every((x) => typeof x === "string"))))
       throw err(`${at}.features`, "a feature-set name, a list of feature names, or [] for vanilla MSN", f);
     if (!(Array.isArray(f) && f.length === 0)) withPrefix(`${at}.`, file, () => resolveFeatures(f));
+    checkInit(m, at, file);
   });
   c.baseline = given.baseline === undefined ? c.models[0].name : c.baseline;
   if (!names.has(c.baseline))
@@ -210,6 +218,25 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
     }
   }
   return c;
+}
+
+/** A model's `init`: "pretrain", "random", or { weights: an existing file, heads? }; only pretrained models fuse features. */
+function checkInit(m: ModelSpec, at: string, file?: string): void {
+  const init = m.init;
+  if (init === undefined || init === "pretrain") return;
+  const fail = (field: string, expected: string, found: unknown): never => {
+    throw new InputError({ file, field: `${at}.${field}`, expected, found: describeValue(found) });
+  };
+  if (init !== "random") {
+    if (init === null || typeof init !== "object" || Array.isArray(init))
+      fail("init", '"pretrain", "random" or { weights: "file.safetensors", heads? }', init);
+    unknownKeys(init as Record<string, unknown>, ["weights", "heads"], `${at}.init.`, file);
+    if (typeof init.weights !== "string" || !fs.existsSync(init.weights) || !fs.statSync(init.weights).isFile())
+      fail("init.weights", "an existing ViT weight file (.safetensors)", init.weights);
+    if (init.heads !== undefined) checkInt(init.heads, `${at}.init.heads`, { min: 1, file });
+  }
+  if (!(Array.isArray(m.features) && m.features.length === 0))
+    fail("features", "[] (only an encoder the study pretrains fuses EHR features)", m.features);
 }
 
 /** Merges config layers: later layers win, nested sections (`pretrain`, `probe`, ...) merge key by key. */

@@ -2,7 +2,16 @@
 export { Study } from "./study";
 export type { StudyResults } from "./study";
 export type { ExternalDataset, ExternalSummary, ProbeSummary } from "./summaries";
-export { studyConfig, mergeConfig, layeredStudyConfig, STUDY_DEFAULTS, DEMO_CONFIG, TABLE3_MODELS } from "./config";
+export {
+  studyConfig,
+  mergeConfig,
+  layeredStudyConfig,
+  STUDY_DEFAULTS,
+  DEMO_CONFIG,
+  TABLE3_MODELS,
+  RANDOM_MODEL,
+} from "./config";
+export type { EncoderInit } from "./encoderInit";
 export type { StudyConfig, ModelSpec } from "./config";
 export type { ConfigLayer, ConfigSource } from "./configLayers";
 export { RunFolder } from "./runFolder";

@@ -38,6 +38,7 @@ import { takeRows } from "../util/rows";
 import { ModelSpec, StudyConfig, studyConfig } from "./config";
 import { ModelComparison, StudyReportInput, studyReportSections, studyReportTitle } from "./studyReport";
 import { EXTERNAL_NAMES, ExternalDataset, ExternalSummary, ProbeSummary } from "./summaries";
+import { writeInitialEncoder } from "./encoderInit";
 import { RunFolder } from "./runFolder";
 
 export interface StudyResults {
@@ -83,6 +84,8 @@ export class Study {
         const old = before.models.find((x) => x.name === m.name);
         if (old && JSON.stringify(old.features) !== JSON.stringify(m.features))
           differs.push(`features of model ${m.name}`);
+        if (old && JSON.stringify(old.init ?? "pretrain") !== JSON.stringify(m.init ?? "pretrain"))
+          differs.push(`init of model ${m.name}`);
       }
       if (differs.length > 0) {
         throw new InputError({
@@ -202,6 +205,8 @@ export class Study {
     const spec = this.model(name);
     const dir = this.folder.folder(path.join("models", name));
     const file = path.join(dir, "encoder.safetensors");
+    if (!fs.existsSync(file) && spec.init !== undefined && spec.init !== "pretrain")
+      writeInitialEncoder(spec.init, this.pretrainSettings(), file);
     if (!fs.existsSync(file)) {
       const [cohort, cache] = [await this.cohort(), await this.cache()];
       const onStep = callbacks?.onStep;
@@ -247,7 +252,9 @@ export class Study {
 
   /** Evaluation transform for the encoder's size: the authors' resize 256 / crop 224, scaled. */
   evalView(): EvalViewOptions {
-    return { resize: Math.round((this.pretrainSettings().imageSize * 256) / 224) };
+    const { imageSize } = this.pretrainSettings();
+    // The crop is the study's size, also for an encoder read from a file at another size (its position embedding is resampled).
+    return { resize: Math.round((imageSize * 256) / 224), crop: imageSize };
   }
 
   /** What a probe's result depends on besides the encoder's weights (stored with it, to know when it is stale). */

@@ -14,7 +14,7 @@ import * as path from "path";
 import { readSafetensors, SafeTensor, TensorToWrite, writeSafetensors } from "../model/safetensors";
 import { commitAtomic, writeFileAtomic } from "../util/atomicWrite";
 import { InputError } from "../util/errors";
-import { PretrainConfig, RUN_DEFINING } from "./config";
+import { METHOD_DEFAULTS, PretrainConfig, RUN_DEFINING } from "./config";
 
 const FORMAT = "ehr-msn.pretrain-checkpoint.v1";
 const FILES = ["model.safetensors", "train_state.safetensors", "config.json", "history.json"] as const;
@@ -129,10 +129,12 @@ export function readCheckpoint(dir: string, expect?: { config: PretrainConfig; d
         "a different checksum: the file is corrupt or was changed",
       );
   }
-  const { config, data } = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")) as {
+  const written = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")) as {
     config: PretrainConfig;
     data: string;
   };
+  const config: PretrainConfig = { ...METHOD_DEFAULTS, ...written.config };
+  const { data } = written;
   if (expect) {
     const differ = RUN_DEFINING.filter((k) => JSON.stringify(config[k]) !== JSON.stringify(expect.config[k]));
     if (differ.length > 0) {

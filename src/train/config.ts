@@ -87,6 +87,21 @@ export interface PretrainConfig {
   /** Length of the cosine (and of a linear EMA ramp) as a multiple of the run (1; MSN 1.25). */
   scheduleStretch: number;
 
+  // --- method ---
+  /** "msn": (EHR-)MSN, the paper's method; "dino": DINO, a baseline of its Table 3 (no EHR fusion). */
+  method: "msn" | "dino";
+  /** DINO head output width, hidden width and bottleneck (65,536, 2,048 and 256, as DINO). */
+  dinoOutDim: number;
+  dinoHiddenDim: number;
+  dinoBottleneckDim: number;
+  /** DINO student temperature (0.1) and teacher temperature (0.04), warmed up linearly from `dinoWarmupTeacherTemp` (0.04) over `dinoWarmupTeacherTempEpochs` (0): main_dino.py's defaults. */
+  dinoStudentTemp: number;
+  dinoTeacherTemp: number;
+  dinoWarmupTeacherTemp: number;
+  dinoWarmupTeacherTempEpochs: number;
+  /** Momentum of the EMA of the teacher's output centre (0.9). */
+  dinoCenterMomentum: number;
+
   // --- run ---
   epochs: number;
   /** Images per micro-batch (the authors: 64). */
@@ -100,6 +115,22 @@ export interface PretrainConfig {
   /** Checkpoints kept on disk (the newest ones). */
   keepCheckpoints: number;
 }
+
+/**
+ * The method and DINO's settings (added after the first checkpoints were written: a checkpoint
+ * without them was written by an MSN run with these values).
+ */
+export const METHOD_DEFAULTS = {
+  method: "msn",
+  dinoOutDim: 65536,
+  dinoHiddenDim: 2048,
+  dinoBottleneckDim: 256,
+  dinoStudentTemp: 0.1,
+  dinoTeacherTemp: 0.04,
+  dinoWarmupTeacherTemp: 0.04,
+  dinoWarmupTeacherTempEpochs: 0,
+  dinoCenterMomentum: 0.9,
+} as const satisfies Partial<PretrainConfig>;
 
 /** The authors' settings (CXR-EHR-MSN, spec §1-11). */
 export const AUTHORS_DEFAULTS: PretrainConfig = {
@@ -138,6 +169,7 @@ export const AUTHORS_DEFAULTS: PretrainConfig = {
   warmupEpochs: 0,
   warmupStartLr: 0,
   scheduleStretch: 1,
+  ...METHOD_DEFAULTS,
   epochs: 100,
   batchSize: 64,
   accumulate: 1,
@@ -187,6 +219,7 @@ const CHOICES: Partial<Record<keyof PretrainConfig, readonly string[]>> = {
   emaTiming: ["before-step", "after-step"],
   weightDecayOn: ["all", "weights"],
   lrUnit: ["epoch", "step"],
+  method: ["msn", "dino"],
 };
 
 const POSITIVE_INT: (keyof PretrainConfig)[] = [
@@ -206,6 +239,9 @@ const POSITIVE_INT: (keyof PretrainConfig)[] = [
   "mlpDim",
   "projHidden",
   "projOut",
+  "dinoOutDim",
+  "dinoHiddenDim",
+  "dinoBottleneckDim",
 ];
 const NON_NEGATIVE_INT: (keyof PretrainConfig)[] = [
   "focalViews",
@@ -213,8 +249,17 @@ const NON_NEGATIVE_INT: (keyof PretrainConfig)[] = [
   "sinkhornIterations",
   "seed",
   "checkpointEvery",
+  "dinoWarmupTeacherTempEpochs",
 ];
-const POSITIVE: (keyof PretrainConfig)[] = ["temperature", "lr", "scheduleStretch", "eps"];
+const POSITIVE: (keyof PretrainConfig)[] = [
+  "temperature",
+  "lr",
+  "scheduleStretch",
+  "eps",
+  "dinoStudentTemp",
+  "dinoTeacherTemp",
+  "dinoWarmupTeacherTemp",
+];
 const NON_NEGATIVE: (keyof PretrainConfig)[] = [
   "sharpenTemperature",
   "meMaxWeight",
@@ -223,7 +268,7 @@ const NON_NEGATIVE: (keyof PretrainConfig)[] = [
   "warmupEpochs",
   "warmupStartLr",
 ];
-const UNIT_INTERVAL: (keyof PretrainConfig)[] = ["momentum", "momentumEnd", "beta1", "beta2"];
+const UNIT_INTERVAL: (keyof PretrainConfig)[] = ["momentum", "momentumEnd", "beta1", "beta2", "dinoCenterMomentum"];
 
 /**
  * The full configuration from the given fields: preset defaults, then the fields. Throws an
@@ -267,6 +312,7 @@ export function pretrainConfig(given: Partial<PretrainConfig> = {}): PretrainCon
       hint: "The projection heads normalise with batch statistics (BatchNorm1d in training mode), which needs 2 or more images per batch.",
     });
   }
+  if (c.method === "dino" && c.ehrIn > 0) fail("ehrIn", "0: DINO fuses no EHR features");
   if (c.warmupEpochs >= c.epochs * c.scheduleStretch && c.warmupEpochs > 0)
     fail("warmupEpochs", `fewer than the ${c.epochs} epochs of the run`);
   return c;

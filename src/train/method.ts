@@ -3,7 +3,7 @@
  * model's parameters, which of them the optimizer trains, and its own step on one micro-batch. The
  * loop owns everything else (data, schedules, accumulation, checkpoints, resume, progress, metrics).
  */
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 import type { TensorValues } from "../model/params";
 import type { VisionTransformer } from "../model/vit";
 import type { PretrainBatch } from "./source";
@@ -52,4 +52,14 @@ export interface TrainingMethod {
   /** After the optimizer has applied the step's gradients. */
   endStep(at: StepPosition): void;
   dispose(): void;
+}
+
+/** `tf.variableGrads`'s gradients under the parameters' names (zeros for a parameter the loss does not reach). */
+export function gradsByName(
+  grads: Record<string, tf.Tensor>,
+  trained: [string, tf.Variable][],
+): Map<string, tf.Tensor> {
+  const byName = new Map<string, tf.Tensor>();
+  for (const [name, v] of trained) byName.set(name, grads[v.name] ?? tf.zerosLike(v));
+  return byName;
 }

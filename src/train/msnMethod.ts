@@ -7,10 +7,11 @@ import * as tf from "@tensorflow/tfjs";
 import { MsnLossOptions } from "../model/loss";
 import { batchTokenMask, maskTensor, randomTokenMask, TokenMask } from "../model/masking";
 import { MsnModel } from "../model/msn";
+import type { VitOptions } from "../model/vit";
 import { InputError } from "../util/errors";
 import { Rng } from "../util/random";
 import type { PretrainConfig } from "./config";
-import type { MicroStepResult, StepPosition, TrainingMethod } from "./method";
+import { gradsByName, type MicroStepResult, type StepPosition, type TrainingMethod } from "./method";
 import { emaMomentum } from "./schedules";
 import type { PretrainBatch } from "./source";
 
@@ -39,7 +40,7 @@ export function msnMethod(cfg: PretrainConfig): MsnMethod {
     sinkhornIterations: cfg.sinkhornIterations,
     meMaxWeight: cfg.meMaxWeight,
   };
-  const decay = weightDecayOf(cfg, model);
+  const decay = weightDecayOf(cfg, model.namedParams());
   const momentumAt = (at: StepPosition) =>
     emaMomentum(
       {
@@ -59,7 +60,7 @@ export function msnMethod(cfg: PretrainConfig): MsnMethod {
     state: () => model.state(),
     loadState: (values, source) => model.loadState(values, source),
     imagesPerBatch: (batch) => batch.target.shape[0] * (2 + cfg.focalViews),
-    checkBatch: (batch, thorough) => checkMsnBatch(batch, cfg, thorough),
+    checkBatch: (batch, thorough) => checkViewBatch(batch, cfg, thorough),
     beginStep(at) {
       const momentum = momentumAt(at);
       if (cfg.emaTiming === "before-step") model.emaUpdate(momentum);
@@ -75,7 +76,7 @@ export function msnMethod(cfg: PretrainConfig): MsnMethod {
 }
 
 /** The encoder options of a pretraining configuration. */
-export function vitOptionsOf(cfg: PretrainConfig) {
+export function vitOptionsOf(cfg: PretrainConfig): VitOptions {
   return {
     size: cfg.vit,
     heads: cfg.heads,
@@ -88,9 +89,12 @@ export function vitOptionsOf(cfg: PretrainConfig) {
   };
 }
 
-/** Weight decay per parameter: the authors decay everything; MSN spares biases and 1-D tensors; trained prototypes never decay. */
-function weightDecayOf(cfg: PretrainConfig, model: MsnModel): (name: string) => number {
-  const rank = new Map(model.namedParams().map(([n, v]) => [n, v.rank]));
+/**
+ * Weight decay per parameter: the authors decay everything; MSN and DINO spare biases and 1-D tensors
+ * (`weightDecayOn: "weights"`); trained prototypes never decay.
+ */
+export function weightDecayOf(cfg: PretrainConfig, params: [string, tf.Variable][]): (name: string) => number {
+  const rank = new Map(params.map(([n, v]) => [n, v.rank]));
   return (name) => {
     if (name === "prototypes") return 0;
     if (cfg.weightDecayOn === "weights" && (name.endsWith("bias") || rank.get(name) === 1)) return 0;
@@ -148,18 +152,8 @@ async function msnMicroStep(
   }
 }
 
-/** `tf.variableGrads`'s gradients under the parameters' names (zeros for a parameter the loss does not reach). */
-export function gradsByName(
-  grads: Record<string, tf.Tensor>,
-  trained: [string, tf.Variable][],
-): Map<string, tf.Tensor> {
-  const byName = new Map<string, tf.Tensor>();
-  for (const [name, v] of trained) byName.set(name, grads[v.name] ?? tf.zerosLike(v));
-  return byName;
-}
-
 /** Checks a batch's shapes against the configuration (fully on the first batch of a session). */
-function checkMsnBatch(b: PretrainBatch, cfg: PretrainConfig, thorough: boolean): void {
+export function checkViewBatch(b: PretrainBatch, cfg: PretrainConfig, thorough: boolean): void {
   const n = b.target.shape[0];
   const fail = (field: string, expected: string, found: readonly number[] | string) => {
     throw new InputError({

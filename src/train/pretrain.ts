@@ -6,12 +6,14 @@ import * as path from "path";
 import type { Cohort, SplitSelector } from "../cohort/types";
 import { datasetCache } from "../images/datasetCache";
 import type { ImageCache } from "../images/types";
+import type { DinoModel } from "../model/dino";
 import { MsnModel } from "../model/msn";
 import { VisionTransformer } from "../model/vit";
 import { InputError } from "../util/errors";
 import { AUTHORS_DEFAULTS, PretrainConfig, pretrainConfig, RUN_DEFINING } from "./config";
 import { cohortSource } from "./data";
 import { LoopResult, RunOptions, trainLoop } from "./loop";
+import { dinoMethod } from "./dinoMethod";
 import { msnMethod } from "./msnMethod";
 import { BatchSource } from "./source";
 import { ensure as ensureBackend } from "../backend/init";
@@ -19,10 +21,10 @@ import { ensure as ensureBackend } from "../backend/init";
 export { TrainingDivergedError } from "./loop";
 export type { LoopResult, PretrainCallbacks, PretrainHistory, RunOptions, StepInfo } from "./loop";
 
-export interface PretrainResult extends LoopResult {
-  /** The trained model (target and anchor sides, heads, prototypes); dispose it when done. */
-  model: MsnModel;
-  /** The target (EMA) encoder, the one used downstream (part of `model`). */
+export interface PretrainResult<M = MsnModel> extends LoopResult {
+  /** The trained model (MSN: target and anchor sides, heads, prototypes; DINO: teacher and student); dispose it when done. */
+  model: M;
+  /** The EMA encoder (MSN's target, DINO's teacher), the one used downstream (part of `model`). */
   encoder: VisionTransformer;
   config: PretrainConfig;
 }
@@ -46,8 +48,11 @@ export interface PretrainOptions extends Partial<PretrainConfig>, RunOptions {
  * Pretrains an (EHR-)MSN: `pretrain({ cohort, features: "socio-norm", vit: "tiny", epochs: 1 })`.
  * Every hyperparameter of `PretrainConfig` may be given (validated before any work starts); the
  * images come from the image cache (built when needed), the EHR vectors from `cohort.features`.
+ * `method: "dino"` pretrains the DINO baseline instead (no features).
  */
-export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
+export async function pretrain(options: PretrainOptions & { method: "dino" }): Promise<PretrainResult<DinoModel>>;
+export async function pretrain(options: PretrainOptions): Promise<PretrainResult>;
+export async function pretrain(options: PretrainOptions): Promise<PretrainResult<MsnModel | DinoModel>> {
   const { cohort, source, features, split, cache, cacheShortSide, dir, resume, callbacks, quiet } = options;
   const known = new Set<string>([...Object.keys(AUTHORS_DEFAULTS), ...RUN_DEFINING]);
   const given = Object.fromEntries(Object.entries(options).filter(([k]) => known.has(k))) as Partial<PretrainConfig>;
@@ -121,15 +126,25 @@ const PRETRAIN_OPTION_KEYS = [
   "quiet",
 ];
 
-/** Trains on any BatchSource (the cohort glue and tests build one). */
+/** Trains on any BatchSource (the cohort glue and tests build one), with MSN or, given `method: "dino"`, DINO. */
+export async function pretrainOnSource(
+  given: Partial<PretrainConfig> & { method: "dino" },
+  source: BatchSource,
+  run?: RunOptions,
+): Promise<PretrainResult<DinoModel>>;
+export async function pretrainOnSource(
+  given: Partial<PretrainConfig>,
+  source: BatchSource,
+  run?: RunOptions,
+): Promise<PretrainResult>;
 export async function pretrainOnSource(
   given: Partial<PretrainConfig>,
   source: BatchSource,
   run: RunOptions = {},
-): Promise<PretrainResult> {
+): Promise<PretrainResult<MsnModel | DinoModel>> {
   await ensureBackend();
   const cfg = configForSource(given, source);
-  const method = msnMethod(cfg);
+  const method = cfg.method === "dino" ? dinoMethod(cfg) : msnMethod(cfg);
   const result = await trainLoop(cfg, source, method, run);
   return { ...result, model: method.model, encoder: method.encoder, config: cfg };
 }

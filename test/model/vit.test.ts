@@ -177,6 +177,35 @@ test("load reads timm and torchvision state dicts (and a checkpoint's target enc
   x.dispose();
 });
 
+test("a 192-wide file without heads (ViT-Tiny: 3 in DeiT, 6 in the authors' code) is refused; with heads it loads", () => {
+  const m = vit({ dim: 192, layers: 1, heads: 6, patch: 8, imageSize: 16, seed: 2 });
+  const file = path.join(dir, "tiny-timm.safetensors");
+  writeSafetensors(file, timmState(m));
+  assert.throws(
+    () => load(file),
+    (e: unknown) =>
+      e instanceof InputError &&
+      /tiny-timm\.safetensors, heads: expected the number of attention heads .* for a 192-wide ViT, found none in the file/.test(
+        e.message,
+      ),
+  );
+  const six = load(file, { heads: 6 });
+  assert.equal(six.config.heads, 6);
+  const x = images(2, 16);
+  assertClose(
+    tf.tidy(() => six.embed(x).dataSync()),
+    tf.tidy(() => m.embed(x).dataSync()),
+    1e-6,
+    "6-head weights",
+  );
+  // A file ehr-msn wrote says its heads: no option needed.
+  saveEncoder(m, path.join(dir, "tiny-ours.safetensors"));
+  const ours = load(path.join(dir, "tiny-ours.safetensors"));
+  assert.equal(ours.config.heads, 6);
+  [m, six, ours].forEach((v) => v.dispose());
+  x.dispose();
+});
+
 test("load refuses unknown layouts, missing tensors and wrong shapes, naming them", () => {
   const m = vit(SMALL);
   const timm = timmState(m);

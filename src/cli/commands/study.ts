@@ -1,6 +1,6 @@
 import * as path from "path";
 import { Command, Option } from "commander";
-import { DEMO_CONFIG, layeredStudyConfig, Study, TABLE3_MODELS } from "../../pipeline";
+import { DEMO_CONFIG, layeredStudyConfig, RANDOM_MODEL, Study, TABLE3_MODELS } from "../../pipeline";
 import type { ConfigLayer } from "../../pipeline/configLayers";
 import type { ResultsTable } from "../../eval/table";
 import { report as writeReport } from "../../pipeline/htmlReport";
@@ -224,7 +224,7 @@ export function registerStudy(program: Command): void {
 
   studyOptions(program.command("demo"))
     .description(
-      "the study end to end on ~2,000 synthetic images with a small ViT: vanilla MSN vs MSN with demographics, written to runs/demo/report.html",
+      "the study end to end on ~2,000 synthetic images with a small ViT: vanilla MSN vs MSN with demographics and an untrained encoder, written to runs/demo/report.html",
     )
     .action((flags: StudyFlags) => withStudy(preset("demo", DEMO_CONFIG), flags, runWhole));
 
@@ -233,6 +233,6 @@ export function registerStudy(program: Command): void {
       "pretraining and probing for every feature set of the paper's Table 3 (or the config's models), one results table; resumes where it stopped",
     )
     .action((flags: StudyFlags) =>
-      withStudy(preset("sweep", { name: "sweep", models: TABLE3_MODELS }), flags, runWhole),
+      withStudy(preset("sweep", { name: "sweep", models: [...TABLE3_MODELS, RANDOM_MODEL] }), flags, runWhole),
     );
 }
