@@ -76,26 +76,37 @@ export class Study {
   /** Opens the run folder of a checked configuration (`studyConfig`, `layeredStudyConfig`); see `open`. */
   static fromConfig(config: StudyConfig): Study {
     const study = new Study(config);
-    const before = study.folder.readJson<StudyConfig>("config.json");
-    if (before) {
-      const differs: string[] = RESULT_DEFINING.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(config[k]));
-      for (const m of config.models) {
-        const old = before.models.find((x) => x.name === m.name);
-        if (old && JSON.stringify(old.features) !== JSON.stringify(m.features))
-          differs.push(`features of model ${m.name}`);
-      }
-      if (differs.length > 0) {
-        throw new InputError({
-          file: path.join(study.folder.dir, "config.json"),
-          field: differs[0],
-          expected: "the settings of the study already in this run folder",
-          found: `a different ${differs.join(", ")}`,
-          hint: `Give the study another name (--name), or delete ${study.folder.dir} to start it again.`,
-        });
-      }
+    study.folder.lock();
+    try {
+      study.checkFolder();
+    } catch (e) {
+      study.folder.unlock();
+      throw e;
     }
     study.folder.writeJson("config.json", config);
     return study;
+  }
+
+  /** Refuses a run folder that holds a study with other result-defining settings. */
+  private checkFolder(): void {
+    const config = this.config;
+    const before = this.folder.readJson<StudyConfig>("config.json");
+    if (!before) return;
+    const differs: string[] = RESULT_DEFINING.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(config[k]));
+    for (const m of config.models) {
+      const old = before.models.find((x) => x.name === m.name);
+      if (old && JSON.stringify(old.features) !== JSON.stringify(m.features))
+        differs.push(`features of model ${m.name}`);
+    }
+    if (differs.length > 0) {
+      throw new InputError({
+        file: path.join(this.folder.dir, "config.json"),
+        field: differs[0],
+        expected: "the settings of the study already in this run folder",
+        found: `a different ${differs.join(", ")}`,
+        hint: `Give the study another name (--name), or delete ${this.folder.dir} to start it again.`,
+      });
+    }
   }
 
   /** The MIMIC folders: the user's, or synthetic ones written (once) into the run folder. */
@@ -538,7 +549,7 @@ export class Study {
     });
   }
 
-  /** Frees the encoders and closes the image cache. */
+  /** Frees the encoders, closes the image cache and releases the run folder. */
   async close(): Promise<void> {
     for (const e of this.encoders.values()) e.dispose();
     this.encoders.clear();
@@ -550,6 +561,7 @@ export class Study {
         () => undefined,
       );
     this.externalSets.clear();
+    this.folder.unlock();
   }
 }
 
