@@ -75,6 +75,8 @@ export class Study {
 
   /** Opens the run folder of a checked configuration (`studyConfig`, `layeredStudyConfig`); see `open`. */
   static fromConfig(config: StudyConfig): Study {
+    // The environment is checked with the config, before any data, cohort or cache is built.
+    backend.forcedBackend();
     const study = new Study(config);
     study.folder.lock();
     try {
@@ -155,6 +157,7 @@ export class Study {
       dir: this.folder.folder(folder),
       shortSide: this.config.cacheShortSide,
       channels: 1,
+      onBadImage: this.config.onBadImage,
     });
   }
 
