@@ -38,6 +38,7 @@ import { takeRows } from "../util/rows";
 import { ModelSpec, StudyConfig, studyConfig } from "./config";
 import { ModelComparison, StudyReportInput, studyReportSections, studyReportTitle } from "./studyReport";
 import { EXTERNAL_NAMES, ExternalDataset, ExternalSummary, ProbeSummary } from "./summaries";
+import { changedTables, DataFingerprint, dataFingerprint } from "./dataFingerprint";
 import { RunFolder } from "./runFolder";
 
 export interface StudyResults {
@@ -135,13 +136,37 @@ export class Study {
   /** The cohort (built once per session; its report and summary are kept in the run folder). */
   cohort(): Promise<Cohort> {
     this.cohortPromise ??= (async () => {
-      const c = await buildCohort({ ...this.config.cohort, ...(await this.data()) });
+      const data = await this.data();
+      this.checkDataFingerprint(data.mimicCxr, data.mimicIv);
+      const c = await buildCohort({ ...this.config.cohort, ...data });
       this.folder.writeJson("cohort-report.json", { ...c.report, text: c.report.text() });
       const s = c.summary();
       this.folder.writeJson("cohort-summary.json", { splits: s.splits, labels: s.labels, features: s.features });
       return c;
     })();
     return this.cohortPromise;
+  }
+
+  /**
+   * Records the fingerprint of the MIMIC tables on first use; later, refuses to go on when they changed,
+   * since every stored stage (cohort, cache, encoders, probes) was made from the old data.
+   */
+  private checkDataFingerprint(mimicCxr: string, mimicIv: string): void {
+    const now = dataFingerprint(mimicCxr, mimicIv, this.config.cohort.split);
+    const before = this.folder.readJson<DataFingerprint>("data-fingerprint.json");
+    if (!before) {
+      this.folder.writeJson("data-fingerprint.json", now);
+      return;
+    }
+    const changed = changedTables(before, now);
+    if (changed.length > 0) {
+      throw new InputError({
+        file: path.join(this.folder.dir, "data-fingerprint.json"),
+        expected: "the data this run folder's cohort, image cache, encoders and probes were made from",
+        found: `changed tables since then: ${changed.join(", ")}`,
+        hint: `Give the study another --name to start from the new data, or delete ${this.folder.dir} to redo this one.`,
+      });
+    }
   }
 
   /** Every image of the cohort in one cache (reused when its inputs and settings are unchanged). */
