@@ -1,5 +1,5 @@
 /** Choice and set-up of the TensorFlow.js compute backend. Nothing else in the code names a backend. */
-export { init, info, ensure, BACKENDS } from "./init";
+export { init, info, ensure, forcedBackend, BACKENDS } from "./init";
 export { readVariablesAhead } from "./webgpu";
 export type { AdapterSummary } from "./webgpu";
 export type { BackendName, BackendInfo, InitOptions } from "./init";

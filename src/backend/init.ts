@@ -82,7 +82,8 @@ export async function ensure(): Promise<BackendInfo> {
   return current ?? init();
 }
 
-function forcedBackend(): BackendName | undefined {
+/** The backend EHR_MSN_BACKEND forces, if any; an unknown name is an InputError listing the valid ones. */
+export function forcedBackend(): BackendName | undefined {
   const v = process.env.EHR_MSN_BACKEND;
   if (v === undefined || v === "") return undefined;
   if (!(BACKENDS as readonly string[]).includes(v)) {

@@ -13,7 +13,7 @@ import type { PretrainConfig } from "../train/config";
 import { pretrainConfig } from "../train/config";
 import { didYouMean } from "../util/closest";
 import { describeValue, InputError } from "../util/errors";
-import { checkBoolean, checkInt, checkNumber, checkString } from "../util/validate";
+import { checkBoolean, checkInt, checkNumber, checkOneOf, checkString } from "../util/validate";
 import { blamed, ConfigLayer, layeredConfig } from "./configLayers";
 import { isRunName, RUN_NAME_RULE } from "./runFolder";
 import type { EncoderInit } from "./encoderInit";
@@ -40,6 +40,11 @@ export interface StudyConfig {
   cohort: Omit<CohortOptions, "mimicCxr" | "mimicIv" | "images" | "imageLayout" | "quiet">;
   /** Shorter side of the cached images (256, as the authors' evaluation resize). */
   cacheShortSide: number;
+  /**
+   * An image that cannot be decoded: "error" stops and names it; "skip" leaves it out of the image
+   * cache, counted in the cache's report.
+   */
+  onBadImage: "error" | "skip";
   /** Pretraining hyperparameters shared by every model (the authors' defaults for what is not given). */
   pretrain: Partial<PretrainConfig>;
   models: ModelSpec[];
@@ -84,6 +89,7 @@ export const STUDY_DEFAULTS: StudyConfig = {
   data: { synth: { patients: 500, imageLongSide: 512 } },
   cohort: {},
   cacheShortSide: 256,
+  onBadImage: "error",
   pretrain: {},
   models: [TABLE3_MODELS[0], TABLE3_MODELS[7]],
   baseline: "MSN",
@@ -136,6 +142,7 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
   checkString(c.runsDir, "runsDir", { file });
   checkInt(c.seed, "seed", { file });
   checkInt(c.cacheShortSide, "cacheShortSide", { min: 16, file });
+  checkOneOf(c.onBadImage, "onBadImage", ["error", "skip"], { file });
 
   c.data = checkData(c.data, file);
   unknownKeys(

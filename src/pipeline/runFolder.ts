@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { writeJsonAtomic } from "../util/atomicWrite";
 import { describeValue, InputError } from "../util/errors";
+import { acquireRunLock, releaseRunLock } from "./runLock";
 
 /**
  * Whether `name` names one folder on any system: letters, digits, '.', '_' and '-', and not "." or ".."
@@ -58,9 +59,31 @@ export class RunFolder {
     return p;
   }
 
+  /** A JSON file of the run, or undefined when there is none; a torn file is an InputError naming it. */
   readJson<T>(name: string): T | undefined {
     const p = path.join(this.dir, name);
-    return fs.existsSync(p) ? (JSON.parse(fs.readFileSync(p, "utf8")) as T) : undefined;
+    if (!fs.existsSync(p)) return undefined;
+    try {
+      return JSON.parse(fs.readFileSync(p, "utf8")) as T;
+    } catch (e) {
+      throw new InputError({
+        file: p,
+        expected: "a complete JSON file",
+        found: (e as Error).message,
+        hint: `It was cut short or edited by hand. Delete it to let its stage run again${name === "config.json" ? " (or give the study another --name)" : ""}.`,
+      });
+    }
+  }
+
+  /** Takes the run folder's lock (one writer at a time; see runLock.ts) and mends a torn last metrics line. */
+  lock(): void {
+    acquireRunLock(this.dir);
+    this.mendMetrics();
+  }
+
+  /** Releases the run folder's lock. */
+  unlock(): void {
+    releaseRunLock(this.dir);
   }
 
   /** Appends one metrics record to metrics.jsonl. */
@@ -68,14 +91,37 @@ export class RunFolder {
     fs.appendFileSync(this.file("metrics.jsonl"), JSON.stringify(record) + "\n");
   }
 
-  /** The metrics records written so far. */
+  /**
+   * The metrics records written so far. A last line without its newline was cut short by a crash while
+   * appending, and is left out; any other bad line is an InputError naming it.
+   */
   metrics(): Record<string, unknown>[] {
     const p = path.join(this.dir, "metrics.jsonl");
     if (!fs.existsSync(p)) return [];
-    return fs
-      .readFileSync(p, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
+    const lines = completeLines(fs.readFileSync(p, "utf8"));
+    return lines.map((l, i) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch (e) {
+        throw new InputError({ file: p, row: i + 1, expected: "a JSON record", found: (e as Error).message });
+      }
+    });
   }
+
+  /** Cuts a torn last line off metrics.jsonl, so that the next record starts on a line of its own. */
+  private mendMetrics(): void {
+    const p = path.join(this.dir, "metrics.jsonl");
+    if (!fs.existsSync(p)) return;
+    const text = fs.readFileSync(p, "utf8");
+    if (text === "" || text.endsWith("\n")) return;
+    fs.truncateSync(p, Buffer.byteLength(text.slice(0, text.lastIndexOf("\n") + 1)));
+  }
+}
+
+/** The lines of `text` that end in a newline (non-empty). */
+function completeLines(text: string): string[] {
+  return text
+    .slice(0, text.lastIndexOf("\n") + 1)
+    .split("\n")
+    .filter(Boolean);
 }

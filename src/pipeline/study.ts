@@ -39,6 +39,7 @@ import { ModelSpec, StudyConfig, studyConfig } from "./config";
 import { ModelComparison, StudyReportInput, studyReportSections, studyReportTitle } from "./studyReport";
 import { EXTERNAL_NAMES, ExternalDataset, ExternalSummary, ProbeSummary } from "./summaries";
 import { writeInitialEncoder } from "./encoderInit";
+import { changedTables, DataFingerprint, dataFingerprint } from "./dataFingerprint";
 import { RunFolder } from "./runFolder";
 
 export interface StudyResults {
@@ -76,29 +77,42 @@ export class Study {
 
   /** Opens the run folder of a checked configuration (`studyConfig`, `layeredStudyConfig`); see `open`. */
   static fromConfig(config: StudyConfig): Study {
+    // The environment is checked with the config, before any data, cohort or cache is built.
+    backend.forcedBackend();
     const study = new Study(config);
-    const before = study.folder.readJson<StudyConfig>("config.json");
-    if (before) {
-      const differs: string[] = RESULT_DEFINING.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(config[k]));
-      for (const m of config.models) {
-        const old = before.models.find((x) => x.name === m.name);
-        if (old && JSON.stringify(old.features) !== JSON.stringify(m.features))
-          differs.push(`features of model ${m.name}`);
-        if (old && JSON.stringify(old.init ?? "pretrain") !== JSON.stringify(m.init ?? "pretrain"))
-          differs.push(`init of model ${m.name}`);
-      }
-      if (differs.length > 0) {
-        throw new InputError({
-          file: path.join(study.folder.dir, "config.json"),
-          field: differs[0],
-          expected: "the settings of the study already in this run folder",
-          found: `a different ${differs.join(", ")}`,
-          hint: `Give the study another name (--name), or delete ${study.folder.dir} to start it again.`,
-        });
-      }
+    study.folder.lock();
+    try {
+      study.checkFolder();
+    } catch (e) {
+      study.folder.unlock();
+      throw e;
     }
     study.folder.writeJson("config.json", config);
     return study;
+  }
+
+  /** Refuses a run folder that holds a study with other result-defining settings. */
+  private checkFolder(): void {
+    const config = this.config;
+    const before = this.folder.readJson<StudyConfig>("config.json");
+    if (!before) return;
+    const differs: string[] = RESULT_DEFINING.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(config[k]));
+    for (const m of config.models) {
+      const old = before.models.find((x) => x.name === m.name);
+      if (old && JSON.stringify(old.features) !== JSON.stringify(m.features))
+        differs.push(`features of model ${m.name}`);
+      if (old && JSON.stringify(old.init ?? "pretrain") !== JSON.stringify(m.init ?? "pretrain"))
+        differs.push(`init of model ${m.name}`);
+    }
+    if (differs.length > 0) {
+      throw new InputError({
+        file: path.join(this.folder.dir, "config.json"),
+        field: differs[0],
+        expected: "the settings of the study already in this run folder",
+        found: `a different ${differs.join(", ")}`,
+        hint: `Give the study another name (--name), or delete ${this.folder.dir} to start it again.`,
+      });
+    }
   }
 
   /** The MIMIC folders: the user's, or synthetic ones written (once) into the run folder. */
@@ -125,13 +139,37 @@ export class Study {
   /** The cohort (built once per session; its report and summary are kept in the run folder). */
   cohort(): Promise<Cohort> {
     this.cohortPromise ??= (async () => {
-      const c = await buildCohort({ ...this.config.cohort, ...(await this.data()) });
+      const data = await this.data();
+      this.checkDataFingerprint(data.mimicCxr, data.mimicIv);
+      const c = await buildCohort({ ...this.config.cohort, ...data });
       this.folder.writeJson("cohort-report.json", { ...c.report, text: c.report.text() });
       const s = c.summary();
       this.folder.writeJson("cohort-summary.json", { splits: s.splits, labels: s.labels, features: s.features });
       return c;
     })();
     return this.cohortPromise;
+  }
+
+  /**
+   * Records the fingerprint of the MIMIC tables on first use; later, refuses to go on when they changed,
+   * since every stored stage (cohort, cache, encoders, probes) was made from the old data.
+   */
+  private checkDataFingerprint(mimicCxr: string, mimicIv: string): void {
+    const now = dataFingerprint(mimicCxr, mimicIv, this.config.cohort.split);
+    const before = this.folder.readJson<DataFingerprint>("data-fingerprint.json");
+    if (!before) {
+      this.folder.writeJson("data-fingerprint.json", now);
+      return;
+    }
+    const changed = changedTables(before, now);
+    if (changed.length > 0) {
+      throw new InputError({
+        file: path.join(this.folder.dir, "data-fingerprint.json"),
+        expected: "the data this run folder's cohort, image cache, encoders and probes were made from",
+        found: `changed tables since then: ${changed.join(", ")}`,
+        hint: `Give the study another --name to start from the new data, or delete ${this.folder.dir} to redo this one.`,
+      });
+    }
   }
 
   /** Every image of the cohort in one cache (reused when its inputs and settings are unchanged). */
@@ -147,6 +185,7 @@ export class Study {
       dir: this.folder.folder(folder),
       shortSide: this.config.cacheShortSide,
       channels: 1,
+      onBadImage: this.config.onBadImage,
     });
   }
 
@@ -545,7 +584,7 @@ export class Study {
     });
   }
 
-  /** Frees the encoders and closes the image cache. */
+  /** Frees the encoders, closes the image cache and releases the run folder. */
   async close(): Promise<void> {
     for (const e of this.encoders.values()) e.dispose();
     this.encoders.clear();
@@ -557,6 +596,7 @@ export class Study {
         () => undefined,
       );
     this.externalSets.clear();
+    this.folder.unlock();
   }
 }
 

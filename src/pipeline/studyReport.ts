@@ -100,14 +100,35 @@ function linearEvaluationSection({ config, table, comparisons, probes }: StudyRe
     `Macro AUROC and AUPRC on the test split with 95% bootstrap intervals (${config.probe.bootstrap} resamples). ` +
       table.note,
     table,
+    ...intervalNote(table),
     resultsForest(table, config.baseline),
     comparisonText(comparisons, config.baseline),
     probeChoices(probes),
   ];
 }
 
+/**
+ * Percentile intervals that miss their estimate (possible when the resampled values are skewed: few
+ * positives or few resamples), said in words rather than left for the reader to find.
+ */
+export function intervalNote(table: ResultsTable): string[] {
+  const missed = table.cells.flatMap((c) =>
+    (["auroc", "auprc"] as const)
+      .filter((m) => !(c[m].lower <= c[m].estimate && c[m].estimate <= c[m].upper))
+      .map(
+        (m) =>
+          `${c.model}${c.group ? ` (${c.group})` : ""} ${m.toUpperCase()} ${c[m].estimate.toFixed(3)} outside (${c[m].lower.toFixed(3)}, ${c[m].upper.toFixed(3)})`,
+      ),
+  );
+  if (missed.length === 0) return [];
+  return [
+    `Some percentile intervals do not contain their estimate: ${missed.join("; ")}. ` +
+      "The resampled values are skewed there (few positives or few resamples); more bootstrap resamples narrow this.",
+  ];
+}
+
 /** The results table as a forest plot, starred where significantly better than the baseline (p < 0.05). */
-function resultsForest(table: ResultsTable, baseline: string): Figure {
+export function resultsForest(table: ResultsTable, baseline: string): Figure {
   const base = table.cells.find((c) => c.model === baseline)!;
   const better = (p: number | undefined, x: Interval, b: Interval) =>
     p !== undefined && p < 0.05 && x.estimate > b.estimate;
@@ -124,7 +145,7 @@ function resultsForest(table: ResultsTable, baseline: string): Figure {
       row(c.model, "AUROC", c.auroc, better(c.pAuroc, c.auroc, base.auroc)),
       row(c.model, "AUPRC", c.auprc, better(c.pAuprc, c.auprc, base.auprc)),
     ]),
-    { reference: baseline, title: "Test macro AUROC and AUPRC with 95% CIs" },
+    { reference: baseline, title: "Test macro AUROC and AUPRC with 95% CIs", percentileIntervals: true },
   );
 }
 

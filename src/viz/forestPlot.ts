@@ -22,6 +22,11 @@ export interface ForestOptions {
   title?: string;
   /** Model whose value is drawn as a dashed vertical line in each panel (e.g. "Vanilla MSN"). */
   reference?: string;
+  /**
+   * The intervals are bootstrap percentile intervals, which can miss their estimate when the
+   * resampled values are skewed: such a row is drawn as it is instead of refused.
+   */
+  percentileIntervals?: boolean;
 }
 
 /** Markers at the estimates, horizontal bars for the intervals; models top to bottom in input order. */
@@ -43,11 +48,12 @@ export function forestPlot(rows: readonly ForestRow[], opts: ForestOptions = {})
           found: describeValue(r[k]),
         });
     }
-    if (!(r.lo <= r.value && r.value <= r.hi))
+    const ordered = opts.percentileIntervals ? r.lo <= r.hi : r.lo <= r.value && r.value <= r.hi;
+    if (!ordered)
       throw new InputError({
         field: "rows",
         row: i + 1,
-        expected: "lo <= value <= hi",
+        expected: opts.percentileIntervals ? "lo <= hi" : "lo <= value <= hi",
         found: `${r.lo} / ${r.value} / ${r.hi}`,
       });
   });

@@ -25,6 +25,7 @@ interface StudyFlags {
   model?: string;
   chexpert?: string;
   nih?: string;
+  skipBadImages?: boolean;
 }
 
 function studyOptions(cmd: Command): Command {
@@ -47,7 +48,8 @@ function studyOptions(cmd: Command): Command {
     .addOption(new Option("--vit <size>", "ViT size").choices(["tiny", "small", "base"]))
     .option("--epochs <n>", "pretraining epochs", intFlag("--epochs", { min: 1 }))
     .option("--batch-size <n>", "pretraining batch size", intFlag("--batch-size", { min: 1 }))
-    .option("--image-size <px>", "side of the target and anchor views", intFlag("--image-size", { min: 1 }));
+    .option("--image-size <px>", "side of the target and anchor views", intFlag("--image-size", { min: 1 }))
+    .option("--skip-bad-images", "leave out (and count) images that cannot be decoded instead of stopping");
 }
 
 /** The flags given on the command line as a config layer: each value at its config path, with its flag. */
@@ -88,6 +90,7 @@ function flagLayer(flags: StudyFlags): ConfigLayer {
   set("pretrain.epochs", "--epochs", flags.epochs);
   set("pretrain.batchSize", "--batch-size", flags.batchSize);
   set("pretrain.imageSize", "--image-size", flags.imageSize);
+  set("onBadImage", "--skip-bad-images", flags.skipBadImages ? "skip" : undefined);
   return { source: { kind: "flags", flags: names }, values };
 }
 
