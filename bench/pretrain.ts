@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as backend from "../src/backend";
 import { pretrainOnSource } from "../src/train/pretrain";
 import type { BatchSource, PretrainBatch } from "../src/train/source";
+import type { PretrainConfig } from "../src/train/config";
 import { arg, quietReference } from "./backend";
 import { referencePython, runPython } from "./support/python";
 import { median, peakRssMiB, printTable, writeResult } from "./support/report";
@@ -19,12 +20,23 @@ import { median, peakRssMiB, printTable, writeResult } from "./support/report";
 const FEATURES = ["male", "female", "age_norm"];
 const FOCAL_VIEWS = 10;
 
+/** The step's configuration: the model and the views' geometry (224 px and 10 focal views at 96 px by default). */
+export type StepConfig = Partial<PretrainConfig>;
+
 /** Random views of the benchmark's shapes; every batch is a copy of the same tensors. */
-function randomSource(batch: number, batches: number): { source: BatchSource; dispose(): void } {
+function randomSource(batch: number, batches: number, config: StepConfig): { source: BatchSource; dispose(): void } {
+  const size = config.imageSize ?? 224;
+  const focal = config.focalSize ?? 96;
   const views: PretrainBatch = {
-    target: tf.randomNormal([batch, 224, 224, 3], 0, 1, "float32", 1) as tf.Tensor4D,
-    anchor: tf.randomNormal([batch, 224, 224, 3], 0, 1, "float32", 2) as tf.Tensor4D,
-    focal: tf.randomNormal([FOCAL_VIEWS * batch, 96, 96, 3], 0, 1, "float32", 3) as tf.Tensor4D,
+    target: tf.randomNormal([batch, size, size, 3], 0, 1, "float32", 1) as tf.Tensor4D,
+    anchor: tf.randomNormal([batch, size, size, 3], 0, 1, "float32", 2) as tf.Tensor4D,
+    focal: tf.randomNormal(
+      [(config.focalViews ?? FOCAL_VIEWS) * batch, focal, focal, 3],
+      0,
+      1,
+      "float32",
+      3,
+    ) as tf.Tensor4D,
     ehr: tf.randomUniform([batch, FEATURES.length], 0, 1, "float32", 4) as tf.Tensor2D,
   };
   return {
@@ -43,18 +55,27 @@ function randomSource(batch: number, batches: number): { source: BatchSource; di
   };
 }
 
-const CONFIG = { vit: "tiny" as const, epochs: 1, focalViews: FOCAL_VIEWS };
+export const CONFIG: StepConfig = { vit: "tiny", epochs: 1, focalViews: FOCAL_VIEWS };
 
-/** Seconds of each step of a run of `steps` + 1 steps (the first, warm-up, left out). */
-async function timeSteps(batch: number, steps: number): Promise<number[]> {
-  const { source, dispose } = randomSource(batch, steps + 1);
+/**
+ * Seconds of each step of a run of `steps` + 1 steps (the first, warm-up, left out); `onStep` is called
+ * after each step (a place to sample memory).
+ */
+export async function timeSteps(
+  batch: number,
+  steps: number,
+  config: StepConfig = CONFIG,
+  onStep: () => void = () => {},
+): Promise<number[]> {
+  const { source, dispose } = randomSource(batch, steps + 1, config);
   const stamps: number[] = [];
   const t0 = performance.now();
-  const r = await pretrainOnSource({ ...CONFIG, batchSize: batch }, source, {
+  const r = await pretrainOnSource({ ...config, batchSize: batch }, source, {
     quiet: true,
     callbacks: {
       onStep: () => {
         stamps.push(performance.now());
+        onStep();
       },
     },
   });
@@ -65,12 +86,15 @@ async function timeSteps(batch: number, steps: number): Promise<number[]> {
 }
 
 /** Kernel time by kernel name over one training step (after a warm-up step), and the step's wall time. */
-async function profileStep(batch: number): Promise<{
+export async function profileStep(
+  batch: number,
+  config: StepConfig = CONFIG,
+): Promise<{
   wallMs: number;
   kernelMs: number;
   kernels: { kernel: string; calls: number; ms: number; share: number }[];
 }> {
-  const { source, dispose } = randomSource(batch, 2);
+  const { source, dispose } = randomSource(batch, 2, config);
   tf.env().set("CHECK_COMPUTATION_FOR_ERRORS", false);
   let wallMs = 0;
   let started = 0;
@@ -79,7 +103,7 @@ async function profileStep(batch: number): Promise<{
   const recorded = () =>
     (tf.engine().state as unknown as { activeProfile: { kernels: unknown[] } }).activeProfile.kernels.length;
   const info = await tf.profile(async () => {
-    const r = await pretrainOnSource({ ...CONFIG, batchSize: batch }, source, {
+    const r = await pretrainOnSource({ ...config, batchSize: batch }, source, {
       quiet: true,
       callbacks: {
         onStep: ({ step }) => {
