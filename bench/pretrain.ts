@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as backend from "../src/backend";
 import { pretrainOnSource } from "../src/train/pretrain";
 import type { BatchSource, PretrainBatch } from "../src/train/source";
+import type { PretrainConfig } from "../src/train/config";
 import { arg, quietReference } from "./backend";
 import { referencePython, runPython } from "./support/python";
 import { median, peakRssMiB, printTable, writeResult } from "./support/report";
@@ -21,20 +22,29 @@ import { median, peakRssMiB, printTable, writeResult } from "./support/report";
 const FEATURES = ["male", "female", "age_norm"];
 const FOCAL_VIEWS = 10;
 
-type Method = "msn" | "dino";
+/** The step's configuration: the model and the views' geometry (224 px and 10 focal views at 96 px by default). */
+export type StepConfig = Partial<PretrainConfig>;
 
 /** Random views of the benchmark's shapes; every batch is a copy of the same tensors. */
-function randomSource(batch: number, batches: number, method: Method): { source: BatchSource; dispose(): void } {
+function randomSource(batch: number, batches: number, config: StepConfig): { source: BatchSource; dispose(): void } {
+  const size = config.imageSize ?? 224;
+  const focal = config.focalSize ?? 96;
   const views: PretrainBatch = {
-    target: tf.randomNormal([batch, 224, 224, 3], 0, 1, "float32", 1) as tf.Tensor4D,
-    anchor: tf.randomNormal([batch, 224, 224, 3], 0, 1, "float32", 2) as tf.Tensor4D,
-    focal: tf.randomNormal([FOCAL_VIEWS * batch, 96, 96, 3], 0, 1, "float32", 3) as tf.Tensor4D,
+    target: tf.randomNormal([batch, size, size, 3], 0, 1, "float32", 1) as tf.Tensor4D,
+    anchor: tf.randomNormal([batch, size, size, 3], 0, 1, "float32", 2) as tf.Tensor4D,
+    focal: tf.randomNormal(
+      [(config.focalViews ?? FOCAL_VIEWS) * batch, focal, focal, 3],
+      0,
+      1,
+      "float32",
+      3,
+    ) as tf.Tensor4D,
     ehr: tf.randomUniform([batch, FEATURES.length], 0, 1, "float32", 4) as tf.Tensor2D,
   };
   return {
     source: {
       batchesPerEpoch: batches,
-      ehrFeatures: method === "msn" ? FEATURES : [],
+      ehrFeatures: (config.method ?? "msn") === "msn" ? FEATURES : [],
       signature: "bench",
       batch: () => ({
         target: views.target.clone(),
@@ -47,18 +57,27 @@ function randomSource(batch: number, batches: number, method: Method): { source:
   };
 }
 
-const configOf = (method: Method) => ({ vit: "tiny" as const, epochs: 1, focalViews: FOCAL_VIEWS, method });
+export const CONFIG: StepConfig = { vit: "tiny", epochs: 1, focalViews: FOCAL_VIEWS };
 
-/** Seconds of each step of a run of `steps` + 1 steps (the first, warm-up, left out). */
-async function timeSteps(batch: number, steps: number, method: Method): Promise<number[]> {
-  const { source, dispose } = randomSource(batch, steps + 1, method);
+/**
+ * Seconds of each step of a run of `steps` + 1 steps (the first, warm-up, left out); `onStep` is called
+ * after each step (a place to sample memory).
+ */
+export async function timeSteps(
+  batch: number,
+  steps: number,
+  config: StepConfig = CONFIG,
+  onStep: () => void = () => {},
+): Promise<number[]> {
+  const { source, dispose } = randomSource(batch, steps + 1, config);
   const stamps: number[] = [];
   const t0 = performance.now();
-  const r = await pretrainOnSource({ ...configOf(method), batchSize: batch }, source, {
+  const r = await pretrainOnSource({ ...config, batchSize: batch }, source, {
     quiet: true,
     callbacks: {
       onStep: () => {
         stamps.push(performance.now());
+        onStep();
       },
     },
   });
@@ -69,15 +88,15 @@ async function timeSteps(batch: number, steps: number, method: Method): Promise<
 }
 
 /** Kernel time by kernel name over one training step (after a warm-up step), and the step's wall time. */
-async function profileStep(
+export async function profileStep(
   batch: number,
-  method: Method,
+  config: StepConfig = CONFIG,
 ): Promise<{
   wallMs: number;
   kernelMs: number;
   kernels: { kernel: string; calls: number; ms: number; share: number }[];
 }> {
-  const { source, dispose } = randomSource(batch, 2, method);
+  const { source, dispose } = randomSource(batch, 2, config);
   tf.env().set("CHECK_COMPUTATION_FOR_ERRORS", false);
   let wallMs = 0;
   let started = 0;
@@ -86,7 +105,7 @@ async function profileStep(
   const recorded = () =>
     (tf.engine().state as unknown as { activeProfile: { kernels: unknown[] } }).activeProfile.kernels.length;
   const info = await tf.profile(async () => {
-    const r = await pretrainOnSource({ ...configOf(method), batchSize: batch }, source, {
+    const r = await pretrainOnSource({ ...config, batchSize: batch }, source, {
       quiet: true,
       callbacks: {
         onStep: ({ step }) => {
@@ -125,7 +144,8 @@ async function profileStep(
 export async function run(args: string[]): Promise<void> {
   const batch = Number(arg(args, "batch", "16"));
   const steps = Number(arg(args, "steps", "3"));
-  const method = arg(args, "method", "msn") as Method;
+  const method = arg(args, "method", "msn") as "msn" | "dino";
+  const config: StepConfig = { ...CONFIG, method };
   if (method !== "msn" && method !== "dino") throw new Error(`--method: expected msn or dino, found ${method}`);
   const info = await backend.init({ prefer: "tensorflow" });
   const imagesPerStep = batch * (2 + FOCAL_VIEWS);
@@ -136,7 +156,7 @@ export async function run(args: string[]): Promise<void> {
   );
 
   const load = os.loadavg()[0];
-  const times = await timeSteps(batch, steps, method);
+  const times = await timeSteps(batch, steps, config);
   const best = Math.min(...times);
   const ours = {
     secondsPerStep: median(times),
@@ -206,7 +226,7 @@ export async function run(args: string[]): Promise<void> {
   }
 
   if (!args.includes("--no-profile")) {
-    const p = await profileStep(batch, method);
+    const p = await profileStep(batch, config);
     console.log(
       `\nper-kernel profile of one step: ${p.kernelMs.toFixed(0)} ms in kernels, ${p.wallMs.toFixed(0)} ms wall (${(p.wallMs - p.kernelMs).toFixed(0)} ms outside kernels)`,
     );

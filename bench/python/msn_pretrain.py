@@ -2,7 +2,8 @@
 branch without gradient, masked anchor and focal branches with EHR fusion, MSN loss, backward, AdamW),
 timed with the reference model of test/golden/msn_reference.py built at ViT-Tiny size.
 
-usage: msn_pretrain.py BATCH STEPS EHR_IN FOCAL_VIEWS   -> prints one JSON line
+usage: msn_pretrain.py BATCH STEPS EHR_IN FOCAL_VIEWS [DIM HEADS DEVICE PRECISION]   -> prints one JSON line
+(DIM 192 and 6 HEADS: the authors' ViT-Tiny; DEVICE cpu or cuda; PRECISION float32 or bf16, autocast on CUDA)
 """
 import json
 import os
@@ -19,8 +20,11 @@ from msn_reference import CxrEhrMSN, msn_loss, random_token_mask  # noqa: E402
 
 def main():
     batch, steps, ehr_in, focal_views = (int(a) for a in sys.argv[1:5])
+    dim, heads = (int(a) for a in (sys.argv[5:7] or (192, 6)))
+    device, precision = (sys.argv[7:9] or ("cpu", "float32"))
     torch.manual_seed(0)
-    model = CxrEhrMSN(ehr_in, image=224, patch=16, layers=12, heads=6, dim=192, channels=3, prototypes=1024)
+    model = CxrEhrMSN(ehr_in, image=224, patch=16, layers=12, heads=heads, dim=dim, channels=3, prototypes=1024)
+    model = model.to(device)
     model.anchor_backbone.load_state_dict(model.backbone.state_dict())
     model.anchor_projection_head.load_state_dict(model.projection_head.state_dict())
     for m in (model.backbone, model.projection_head):
@@ -28,19 +32,24 @@ def main():
     model.prototypes.requires_grad_(False)  # the authors pass prototypes.data: frozen
     trained = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(trained, lr=1e-4, weight_decay=1e-3)
-    target = torch.randn(batch, 3, 224, 224)
-    anchor = torch.randn(batch, 3, 224, 224)
-    focal = torch.randn(focal_views * batch, 3, 96, 96)
-    ehr = torch.rand(batch, max(ehr_in, 1))
+    target = torch.randn(batch, 3, 224, 224, device=device)
+    anchor = torch.randn(batch, 3, 224, 224, device=device)
+    focal = torch.randn(focal_views * batch, 3, 96, 96, device=device)
+    ehr = torch.rand(batch, max(ehr_in, 1), device=device)
+    autocast = torch.autocast(device, dtype=torch.bfloat16, enabled=precision == "bf16")
 
     def step():
+        with autocast:
+            return forward_backward()
+
+    def forward_backward():
         with torch.no_grad():  # lightly update_momentum, before the step as the authors
             for a, t in zip(list(model.anchor_backbone.parameters()) + list(model.anchor_projection_head.parameters()),
                             list(model.backbone.parameters()) + list(model.projection_head.parameters())):
                 t.mul_(0.996).add_(a.detach(), alpha=0.004)
             z_plus = model.projection_head(model.backbone(target))
-        a_keep = random_token_mask(batch, 196, 0.15)
-        f_keep = random_token_mask(focal_views * batch, 36, 0.15)
+        a_keep = random_token_mask(batch, 196, 0.15).to(device)
+        f_keep = random_token_mask(focal_views * batch, 36, 0.15).to(device)
         a = torch.cat([model.anchor_backbone(anchor, a_keep), model.anchor_backbone(focal, f_keep)], dim=0)
         if ehr_in:
             v = model.f_ehr(ehr).repeat((a.shape[0] // batch, 1))
@@ -56,7 +65,8 @@ def main():
     print(json.dumps({
         "secondsPerStep": median, "imagesPerSecond": batch * (2 + focal_views) / median, "times": times,
         "threads": torch.get_num_threads(), "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "torch": torch.__version__,
+        "torch": torch.__version__, "device": device, "precision": precision,
+        "peakGpuMiB": torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else None,
     }))
 
 

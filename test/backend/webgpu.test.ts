@@ -36,6 +36,25 @@ test("EHR_MSN_BACKEND=webgpu starts webgpu on the software adapter and names it"
   assert.ok(i.adapter.limits.maxBufferSize >= 2 ** 28);
 });
 
+test("the gradient of a slice of a 5-D tensor (PadV2, our webgpu fix) equals the cpu backend's", { skip }, async () => {
+  forceWebgpu();
+  await backend.init({ quiet: true });
+  // The attention's qkv split: [3, B, H, T, D/H] sliced along the first axis, then differentiated.
+  const x = Float32Array.from({ length: 3 * 2 * 2 * 3 * 4 }, (_, i) => Math.sin(i));
+  const grad = async (name: string) => {
+    await tf.setBackend(name);
+    const g = tf.grad((t: tf.Tensor) =>
+      tf.sum(tf.mul(tf.slice(t, [1, 0, 0, 0, 0], [1, -1, -1, -1, -1]), t.slice([2], [1]))),
+    );
+    const out = g(tf.tensor(x, [3, 2, 2, 3, 4]));
+    return out.data();
+  };
+  const want = await grad("cpu");
+  const got = await grad("webgpu");
+  assert.deepEqual(Array.from(got), Array.from(want));
+  assert.ok(want.some((v) => v !== 0));
+});
+
 test("the toy ViT's loss and gradients on webgpu equal the cpu backend's (1e-4)", { skip }, async () => {
   forceWebgpu();
   // The cpu backend is always registered: the reference is computed in the same process.
