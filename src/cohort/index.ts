@@ -15,6 +15,7 @@ export type {
   CrosstabOptions,
   LabelsByOptions,
   CooccurrenceOptions,
+  MissingnessOptions,
 } from "./explore";
 export { select } from "./select";
 export type { SelectOptions } from "./select";
