@@ -60,7 +60,10 @@ function plainCall(arrow: string, call: string, timeoutS: number): { seconds?: n
     maxBuffer: 64 << 20,
   });
   if (r.signal === "SIGKILL" || r.error) return { outcome: `did not finish in ${timeoutS} s (killed)` };
-  if (r.status !== 0) return { outcome: `failed: ${r.stderr.trim().split("\n").slice(-1)[0]}` };
+  if (r.status !== 0) {
+    const error = r.stderr.match(/^\w*(Error|error)\b.*$/m)?.[0] ?? r.stderr.trim().split("\n").slice(-1)[0];
+    return { outcome: `failed (exit ${r.status}): ${error.slice(0, 120)}` };
+  }
   const lines = r.stdout.trim().split("\n");
   return { seconds: JSON.parse(lines[lines.length - 1]).seconds, outcome: "ok" };
 }
