@@ -2,7 +2,7 @@
  * The cohort exploration a pandas user does (describe, value counts, crosstabs, label co-occurrence,
  * missingness, per-patient counts), computed in one or two passes over the columns of the cohort's
  * arquero table and handed back as small danfo DataFrames. danfo's own calls take minutes or never
- * finish on the 376,517-row cohort (docs/danfo.md); these take about a second or less there (`npm run
+ * finish on the 376,517-row cohort (docs/danfo.md); these take under a second of CPU time there (`npm run
  * bench -- danfo`). arquero's grouped rollups give the same numbers (the tests use them as the
  * reference) but sort once per quantile and build a set per patient, which costs several times more at
  * this size. No result holds an id: patients, studies and images are only counted.
