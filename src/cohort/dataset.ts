@@ -17,6 +17,7 @@ import {
   resolveFeatures,
 } from "./features";
 import { summarize } from "./summary";
+import { toDanfo } from "./danfoFrame";
 import { InputError, describeValue } from "../util/errors";
 
 /** A table of images with label columns and a `split` column. */
@@ -72,16 +73,6 @@ export class LabelledTable implements LabelledDataset {
   toDanfo(table: ColumnTable = this.table): DataFrame {
     return toDanfo(table);
   }
-}
-
-/** A danfo DataFrame with the columns of an arquero table. */
-export function toDanfo(table: ColumnTable): DataFrame {
-  // danfo pulls TensorFlow.js in: load it only when asked for.
-
-  const dfd = require("danfojs-node") as typeof import("danfojs-node");
-  const cols: Record<string, unknown[]> = {};
-  for (const c of table.columnNames()) cols[c] = Array.from(table.array(c) as ArrayLike<unknown>);
-  return new dfd.DataFrame(cols);
 }
 
 /** The MIMIC-CXR cohort: labels plus EHR features. */

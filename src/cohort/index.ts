@@ -4,7 +4,21 @@
  */
 export { build } from "./build";
 export { chexpert, nih } from "./external";
-export { LabelledTable, MimicCohort, toDanfo } from "./dataset";
+export { LabelledTable, MimicCohort } from "./dataset";
+export { toDanfo, SLOW_DANFO_CALLS } from "./danfoFrame";
+export { describe, valueCounts, crosstab, labelsBy, labelCooccurrence, missingness, perPatient } from "./explore";
+export type {
+  Explorable,
+  GroupOptions,
+  DescribeOptions,
+  ValueCountsOptions,
+  CrosstabOptions,
+  LabelsByOptions,
+  CooccurrenceOptions,
+  MissingnessOptions,
+} from "./explore";
+export { select } from "./select";
+export type { SelectOptions } from "./select";
 export {
   FEATURE_SETS,
   FEATURE_BLOCKS,

@@ -9,6 +9,8 @@ export type { TableInput, ArqueroLike, DanfoLike } from "./table";
 export { ehrDistributions, EHR_FEATURES } from "./ehr";
 export type { EhrRow, EhrFeature, EhrDistributionOptions } from "./ehr";
 export { labelPrevalence } from "./prevalence";
+export { heatmap } from "./heatmap";
+export type { HeatmapOptions } from "./heatmap";
 export type { LabelMatrix, PrevalenceOptions } from "./prevalence";
 export { rocCurves, prCurves, rocPoints, prPoints } from "./curves";
 export type { ScoredLabels, CurveOptions, CurvePoints } from "./curves";
