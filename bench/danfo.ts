@@ -14,7 +14,8 @@ import { build } from "../src/cohort/build";
 import { toDanfo } from "../src/cohort/danfoFrame";
 import * as explore from "../src/cohort/explore";
 import { select } from "../src/cohort/select";
-import { generate, synthPaths } from "../src/synth";
+import { generate } from "../src/synth";
+import { synthPaths } from "../src/synth/write";
 import { packageRoot } from "../src/util/paths";
 import { median, printTable, writeResult } from "./support/report";
 

@@ -9,7 +9,7 @@ import { InputError, describeValue } from "../util/errors";
 import { checkString } from "../util/validate";
 import { isDanfoLike } from "../viz/table";
 import { LabelledTable, MimicCohort } from "./dataset";
-import { Reporter } from "./report";
+import { Reporter } from "./buildReport";
 import type { CohortReport, LabelledDataset } from "./types";
 
 export interface SelectOptions {
