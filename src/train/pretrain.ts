@@ -58,6 +58,11 @@ export interface RunOptions {
   callbacks?: PretrainCallbacks;
   /** Draw no progress. */
   quiet?: boolean;
+  /**
+   * Stops the run cleanly (a scheduler's signal before preemption or the time limit): after the step in
+   * progress, a checkpoint is written and the run throws `PretrainInterruptedError`; `resume` continues it.
+   */
+  signal?: AbortSignal;
 }
 
 export interface PretrainHistory {
@@ -100,6 +105,17 @@ export class TrainingDivergedError extends Error {
   }
 }
 
+/** The run was stopped through its `signal`, after writing a checkpoint to resume from. */
+export class PretrainInterruptedError extends Error {
+  constructor(
+    readonly step: number,
+    readonly checkpoint: string | undefined,
+  ) {
+    super(`pretraining interrupted after step ${step}` + (checkpoint ? `; resume from ${checkpoint}` : ""));
+    this.name = "PretrainInterruptedError";
+  }
+}
+
 export interface PretrainOptions extends Partial<PretrainConfig>, RunOptions {
   /** The cohort to pretrain on (its `split`, default "pretrain"); or give `source`. */
   cohort?: Cohort;
@@ -121,7 +137,7 @@ export interface PretrainOptions extends Partial<PretrainConfig>, RunOptions {
  * images come from the image cache (built when needed), the EHR vectors from `cohort.features`.
  */
 export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
-  const { cohort, source, features, split, cache, cacheShortSide, dir, resume, callbacks, quiet } = options;
+  const { cohort, source, features, split, cache, cacheShortSide, dir, resume, callbacks, quiet, signal } = options;
   const known = new Set<string>([...Object.keys(AUTHORS_DEFAULTS), ...RUN_DEFINING]);
   const given = Object.fromEntries(Object.entries(options).filter(([k]) => known.has(k))) as Partial<PretrainConfig>;
   const unknown = Object.keys(options).filter((k) => !known.has(k) && !PRETRAIN_OPTION_KEYS.includes(k));
@@ -138,7 +154,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       found: cohort ? "both" : "neither",
     });
   }
-  const run: RunOptions = { dir, resume, callbacks, quiet };
+  const run: RunOptions = { dir, resume, callbacks, quiet, signal };
   if (source) return pretrainOnSource(given, source, run);
   const cfg = pretrainConfig(given);
   const want = features ?? [];
@@ -192,6 +208,7 @@ const PRETRAIN_OPTION_KEYS = [
   "resume",
   "callbacks",
   "quiet",
+  "signal",
 ];
 
 /** The image cache of a cohort split's images in `dir` (reused when it was built from the same files). */
@@ -355,9 +372,14 @@ export async function pretrainOnSource(
         await run.callbacks?.onEpochEnd?.({ epoch, meanLoss: losses.reduce((a, b) => a + b, 0) / losses.length });
       }
       const due = cfg.checkpointEvery > 0 && (s + 1) % cfg.checkpointEvery === 0;
-      if (run.dir && (due || s + 1 === totalSteps)) {
+      const stopping = run.signal?.aborted === true && s + 1 < totalSteps;
+      if (run.dir && (due || stopping || s + 1 === totalSteps)) {
         lastCheckpoint = save(run.dir, s + 1, totalSteps, cfg, source.signature, model, optimizer, history);
         await run.callbacks?.onCheckpoint?.({ step: s + 1, dir: lastCheckpoint });
+      }
+      if (stopping) {
+        bar.finish();
+        throw new PretrainInterruptedError(s + 1, run.dir ? lastCheckpoint : undefined);
       }
     }
     const seconds = (Date.now() - t0) / 1000;
