@@ -229,9 +229,10 @@ export class Study {
 
   /**
    * The pretrained target encoder of a model: trained (or resumed from its last checkpoint) in
-   * `models/<name>/`, or read from there when that run has finished.
+   * `models/<name>/`, or read from there when that run has finished. `signal` stops pretraining with a
+   * checkpoint to resume from (`PretrainInterruptedError`).
    */
-  async encoder(name: string, callbacks?: PretrainCallbacks): Promise<VisionTransformer> {
+  async encoder(name: string, callbacks?: PretrainCallbacks, signal?: AbortSignal): Promise<VisionTransformer> {
     const known = this.encoders.get(name);
     if (known) return known;
     const spec = this.model(name);
@@ -252,6 +253,7 @@ export class Study {
         features: spec.features,
         dir,
         resume: true,
+        signal,
         callbacks: {
           ...callbacks,
           onStep: async (s) => {
