@@ -1,6 +1,6 @@
 import * as path from "path";
 import { Command, Option } from "commander";
-import { DEMO_CONFIG, mergeConfig, Study, TABLE3_MODELS } from "../../pipeline";
+import { DEMO_CONFIG, mergeConfig, Study, submitToSlurm, TABLE3_MODELS } from "../../pipeline";
 import type { ResultsTable } from "../../eval/table";
 import { report as writeReport } from "../../viz/report";
 import { InputError } from "../../util/errors";
@@ -24,6 +24,8 @@ interface StudyFlags {
   model?: string;
   chexpert?: string;
   nih?: string;
+  slurm?: boolean;
+  dryRun?: boolean;
 }
 
 function studyOptions(cmd: Command): Command {
@@ -46,7 +48,9 @@ function studyOptions(cmd: Command): Command {
     .addOption(new Option("--vit <size>", "ViT size").choices(["tiny", "small", "base"]))
     .option("--epochs <n>", "pretraining epochs", intFlag("--epochs"))
     .option("--batch-size <n>", "pretraining batch size", intFlag("--batch-size"))
-    .option("--image-size <px>", "side of the target and anchor views", intFlag("--image-size"));
+    .option("--image-size <px>", "side of the target and anchor views", intFlag("--image-size"))
+    .option("--slurm", "submit to Slurm: the shared stages, a job array with one task per model, then this command")
+    .option("--dry-run", "with --slurm: print the batch scripts instead of submitting them");
 }
 
 /** The study's configuration: a preset, then the config file, then the flags. */
@@ -82,15 +86,23 @@ function openStudy(preset: Record<string, unknown>, flags: StudyFlags): Study {
   return Study.open(mergeConfig(preset, fromFile, fromFlags), flags.config);
 }
 
-/** Runs `body` on the study and always frees it. */
+/** Runs `body` on the study (or submits `stage` to Slurm with --slurm) and always frees it. */
 async function withStudy(
+  stage: string,
   preset: Record<string, unknown>,
   flags: StudyFlags,
   body: (s: Study) => Promise<void>,
 ): Promise<void> {
   const study = openStudy(preset, flags);
   console.log(`run folder: ${study.folder.dir}`);
+  if (flags.dryRun && !flags.slurm)
+    throw new InputError({ field: "--dry-run", expected: "--slurm with it", found: "--dry-run alone" });
   try {
+    if (flags.slurm) {
+      submitToSlurm(study, { stage, dryRun: flags.dryRun });
+      if (!flags.dryRun) console.log(`follow it with: ehr-msn status ${study.folder.dir}`);
+      return;
+    }
     await body(study);
   } finally {
     await study.close();
@@ -123,7 +135,7 @@ export function registerStudy(program: Command): void {
     .description("pretrain the study's encoders (vanilla MSN and EHR-MSN), resuming from the run folder's checkpoints")
     .option("--model <name>", "only this model of the study")
     .action((flags: StudyFlags) =>
-      withStudy({ name: "study" }, flags, async (study) => {
+      withStudy("pretrain", { name: "study" }, flags, async (study) => {
         for (const name of models(study, flags.model)) {
           await study.encoder(name);
           console.log(`${name}: ${path.join(study.folder.dir, "models", name, "encoder.safetensors")}`);
@@ -136,7 +148,7 @@ export function registerStudy(program: Command): void {
       "linear probes of the study's encoders (the authors' protocol), the results table with CIs and the tests against the baseline",
     )
     .action((flags: StudyFlags) =>
-      withStudy({ name: "study" }, flags, async (study) => {
+      withStudy("probe", { name: "study" }, flags, async (study) => {
         const table = await study.table();
         printTable(table);
         console.log(`\nresults: ${path.join(study.folder.dir, "results.csv")}`);
@@ -156,7 +168,7 @@ export function registerStudy(program: Command): void {
       "the NIH ChestX-ray14 folder (Data_Entry_2017.csv, train_val_list.txt, test_list.txt, images/)",
     )
     .action((flags: StudyFlags) =>
-      withStudy({ name: "study" }, flags, async (study) => {
+      withStudy("external", { name: "study" }, flags, async (study) => {
         const table = await study.externalTable();
         if (!table)
           throw new InputError({
@@ -173,7 +185,7 @@ export function registerStudy(program: Command): void {
     .description("fine-tune the encoders on 1%, 5% and 10% of the training patients (several random subsets each)")
     .option("--model <name>", "only this model of the study")
     .action((flags: StudyFlags) =>
-      withStudy({ name: "study" }, flags, async (study) => {
+      withStudy("finetune", { name: "study" }, flags, async (study) => {
         for (const name of models(study, flags.model)) {
           const r = await study.finetune(name);
           console.log(`\n${name}\n${tableText(r.table())}`);
@@ -184,7 +196,7 @@ export function registerStudy(program: Command): void {
   studyOptions(program.command("tsne"))
     .description("t-SNE of single-label training images per model (the paper's Figure 3), written to tsne.html")
     .action((flags: StudyFlags) =>
-      withStudy({ name: "study" }, flags, async (study) => {
+      withStudy("tsne", { name: "study" }, flags, async (study) => {
         const fig = await study.tsneFigure();
         if (!fig)
           throw new InputError({
@@ -202,17 +214,17 @@ export function registerStudy(program: Command): void {
     .description(
       "every stage of the study, then report.html (cohort, EHR distributions, loss curves, results with CIs and tests, external validation when configured, t-SNE)",
     )
-    .action((flags: StudyFlags) => withStudy({ name: "study" }, flags, runWhole));
+    .action((flags: StudyFlags) => withStudy("report", { name: "study" }, flags, runWhole));
 
   studyOptions(program.command("demo"))
     .description(
       "the study end to end on ~2,000 synthetic images with a small ViT: vanilla MSN vs MSN with demographics, written to runs/demo/report.html",
     )
-    .action((flags: StudyFlags) => withStudy(DEMO_CONFIG as Record<string, unknown>, flags, runWhole));
+    .action((flags: StudyFlags) => withStudy("demo", DEMO_CONFIG as Record<string, unknown>, flags, runWhole));
 
   studyOptions(program.command("sweep"))
     .description(
       "pretraining and probing for every feature set of the paper's Table 3 (or the config's models), one results table; resumes where it stopped",
     )
-    .action((flags: StudyFlags) => withStudy({ name: "sweep", models: TABLE3_MODELS }, flags, runWhole));
+    .action((flags: StudyFlags) => withStudy("sweep", { name: "sweep", models: TABLE3_MODELS }, flags, runWhole));
 }
