@@ -87,6 +87,8 @@ function stateOf(
   if (q && q !== "COMPLETED")
     return { state: "failed", detail: `${q.toLowerCase()}${record?.error ? `: ${record.error}` : ""}` };
   if (record?.state === "failed") return { state: "failed", detail: record.error ?? "failed" };
+  if (record?.state === "running")
+    return { state: "failed", detail: "killed while running (time limit, node failure or SIGKILL?)" };
   return { state: "failed", detail: q ? "finished without a record" : "not running and not done (cancelled?)" };
 }
 
