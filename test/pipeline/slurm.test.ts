@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { main } from "../../src/cli/main";
-import { slurmStatus, statusText, watchSlurm } from "../../src/pipeline";
+import { slurmStatus, statusText, Study, submitToSlurm, watchSlurm } from "../../src/pipeline";
 import type { TaskRecord } from "../../src/pipeline/slurm/task";
 import { startSlurmCluster } from "../support/slurmCluster";
 import { tempDir } from "../support/tempDir";
@@ -132,4 +132,14 @@ test("a 3-model sweep on Slurm, one task stopped mid-pretraining and requeued, g
 
   assert.equal(fs.readFileSync(path.join(run, "results.csv"), "utf8"), want, "the same table as the local sweep");
   assert.ok(fs.existsSync(path.join(run, "report.html")));
+  assert.equal(await cli("status", run), 0, "status exits 0 when every task is done");
+
+  // A resubmission finds every model done: the shared and final jobs only, both reusing the run folder.
+  const again = Study.open(sweepConfig(root, "on-slurm"));
+  const resubmitted = submitToSlurm(again, { stage: "sweep", dryRun: true, log: () => undefined });
+  await again.close();
+  assert.deepEqual(
+    resubmitted.jobs.map((j) => j.phase),
+    ["shared", "final"],
+  );
 });
