@@ -17,6 +17,7 @@ import { checkBoolean, checkInt, checkNumber, checkOneOf, checkString } from "..
 import { blamed, ConfigLayer, layeredConfig } from "./configLayers";
 import { isRunName, RUN_NAME_RULE } from "./runFolder";
 import type { EncoderInit } from "./encoderInit";
+import { SLURM_DEFAULTS, SlurmOptions, slurmOptions } from "./slurm/options";
 
 /** One encoder of the study: a name and the EHR features fused during pretraining ([] = vanilla MSN). */
 export interface ModelSpec {
@@ -59,6 +60,8 @@ export interface StudyConfig {
    * its test split) and the NIH ChestX-ray14 folder (a probe trained and tested on it); each optional.
    */
   external: { chexpert?: string; nih?: string };
+  /** What each job asks a Slurm cluster for, when the study is submitted with `--slurm`. */
+  slurm: SlurmOptions;
 }
 
 /** The paper's Table 3: vanilla MSN and every EHR feature set, singles then groups. */
@@ -97,6 +100,7 @@ export const STUDY_DEFAULTS: StudyConfig = {
   finetune: { fractions: [0.01, 0.05, 0.1], subsets: 5, maxEpochs: 50, patience: 5 },
   tsne: { perplexity: 30, maxPoints: 5000 },
   external: {},
+  slurm: SLURM_DEFAULTS,
 };
 
 /**
@@ -224,6 +228,7 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
       });
     }
   }
+  c.slurm = slurmOptions(c.slurm, file);
   return c;
 }
 

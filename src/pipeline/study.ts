@@ -42,6 +42,14 @@ import { writeInitialEncoder } from "./encoderInit";
 import { changedTables, DataFingerprint, dataFingerprint } from "./dataFingerprint";
 import { RunFolder } from "./runFolder";
 
+export interface OpenOptions {
+  /**
+   * Take the run folder's lock (default true: one process writes a run folder at a time). Slurm's array
+   * tasks share the folder and lock each model's folder instead (slurm/lock.ts).
+   */
+  lockFolder?: boolean;
+}
+
 export interface StudyResults {
   table: ResultsTable;
   comparisons: ModelComparison[];
@@ -71,16 +79,16 @@ export class Study {
    * depend on (data, cohort, image cache, pretraining, seed, each model's features) must match the
    * study already in the folder, so results never mix; evaluation settings and added models may change.
    */
-  static open(given: Record<string, unknown>, file?: string): Study {
-    return Study.fromConfig(studyConfig(given, file));
+  static open(given: Record<string, unknown>, file?: string, options: OpenOptions = {}): Study {
+    return Study.fromConfig(studyConfig(given, file), options);
   }
 
   /** Opens the run folder of a checked configuration (`studyConfig`, `layeredStudyConfig`); see `open`. */
-  static fromConfig(config: StudyConfig): Study {
+  static fromConfig(config: StudyConfig, options: OpenOptions = {}): Study {
     // The environment is checked with the config, before any data, cohort or cache is built.
     backend.forcedBackend();
     const study = new Study(config);
-    study.folder.lock();
+    if (options.lockFolder !== false) study.folder.lock();
     try {
       study.checkFolder();
     } catch (e) {
@@ -236,9 +244,10 @@ export class Study {
 
   /**
    * The pretrained target encoder of a model: trained (or resumed from its last checkpoint) in
-   * `models/<name>/`, or read from there when that run has finished.
+   * `models/<name>/`, or read from there when that run has finished. `signal` stops pretraining with a
+   * checkpoint to resume from (`PretrainInterruptedError`).
    */
-  async encoder(name: string, callbacks?: PretrainCallbacks): Promise<VisionTransformer> {
+  async encoder(name: string, callbacks?: PretrainCallbacks, signal?: AbortSignal): Promise<VisionTransformer> {
     const known = this.encoders.get(name);
     if (known) return known;
     const spec = this.model(name);
@@ -261,6 +270,7 @@ export class Study {
         features: spec.features,
         dir,
         resume: true,
+        signal,
         callbacks: {
           ...callbacks,
           onStep: async (s) => {

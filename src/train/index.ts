@@ -1,5 +1,5 @@
 /** Pretraining: configuration, the loop, AdamW, schedules, checkpoints, and the batch-source contract. */
-export { pretrain, pretrainOnSource, TrainingDivergedError } from "./pretrain";
+export { pretrain, pretrainOnSource, PretrainInterruptedError, TrainingDivergedError } from "./pretrain";
 export type {
   PretrainOptions,
   PretrainResult,

@@ -51,6 +51,11 @@ export interface RunOptions {
   callbacks?: PretrainCallbacks;
   /** Draw no progress. */
   quiet?: boolean;
+  /**
+   * Stops the run cleanly (a scheduler's signal before preemption or the time limit): after the step in
+   * progress, a checkpoint is written and the run throws `PretrainInterruptedError`; `resume` continues it.
+   */
+  signal?: AbortSignal;
 }
 
 export interface PretrainHistory {
@@ -86,6 +91,17 @@ export class TrainingDivergedError extends Error {
         "Lower the learning rate or check the inputs for NaN values.",
     );
     this.name = "TrainingDivergedError";
+  }
+}
+
+/** The run was stopped through its `signal`, after writing a checkpoint to resume from. */
+export class PretrainInterruptedError extends Error {
+  constructor(
+    readonly step: number,
+    readonly checkpoint: string | undefined,
+  ) {
+    super(`pretraining interrupted after step ${step}` + (checkpoint ? `; resume from ${checkpoint}` : ""));
+    this.name = "PretrainInterruptedError";
   }
 }
 
@@ -145,7 +161,12 @@ export async function trainLoop(
         "img/s": Number(imagesPerSecond.toFixed(1)),
       });
       await report(run, at, { loss, lr, momentum, imagesPerSecond });
-      await checkpointIfDue(run, s + 1);
+      const stopping = options.signal?.aborted === true && s + 1 < run.totalSteps;
+      await checkpointIfDue(run, s + 1, stopping);
+      if (stopping) {
+        bar.finish();
+        throw new PretrainInterruptedError(s + 1, options.dir ? run.lastCheckpoint : undefined);
+      }
     }
     const seconds = (Date.now() - t0) / 1000;
     bar.finish();
@@ -267,11 +288,14 @@ async function report(
   }
 }
 
-/** Writes a checkpoint every `checkpointEvery` steps and after the last one (when the run has a folder). */
-async function checkpointIfDue(run: Run, stepsDone: number): Promise<void> {
+/**
+ * Writes a checkpoint every `checkpointEvery` steps, after the last one, and when the run is stopping (when
+ * the run has a folder).
+ */
+async function checkpointIfDue(run: Run, stepsDone: number, stopping: boolean): Promise<void> {
   const { dir, callbacks } = run.options;
   const due = run.cfg.checkpointEvery > 0 && stepsDone % run.cfg.checkpointEvery === 0;
-  if (!dir || !(due || stepsDone === run.totalSteps)) return;
+  if (!dir || !(due || stopping || stepsDone === run.totalSteps)) return;
   await readVariablesAhead(); // checkpoints read the weights synchronously, which webgpu allows only after this
   run.lastCheckpoint = writeCheckpoint(
     dir,

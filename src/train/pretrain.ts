@@ -18,7 +18,7 @@ import { msnMethod } from "./msnMethod";
 import { BatchSource } from "./source";
 import { ensure as ensureBackend } from "../backend/init";
 
-export { TrainingDivergedError } from "./loop";
+export { PretrainInterruptedError, TrainingDivergedError } from "./loop";
 export type { LoopResult, PretrainCallbacks, PretrainHistory, RunOptions, StepInfo } from "./loop";
 
 export interface PretrainResult<M = MsnModel> extends LoopResult {
@@ -53,7 +53,7 @@ export interface PretrainOptions extends Partial<PretrainConfig>, RunOptions {
 export async function pretrain(options: PretrainOptions & { method: "dino" }): Promise<PretrainResult<DinoModel>>;
 export async function pretrain(options: PretrainOptions): Promise<PretrainResult>;
 export async function pretrain(options: PretrainOptions): Promise<PretrainResult<MsnModel | DinoModel>> {
-  const { cohort, source, features, split, cache, cacheShortSide, dir, resume, callbacks, quiet } = options;
+  const { cohort, source, features, split, cache, cacheShortSide, dir, resume, callbacks, quiet, signal } = options;
   const known = new Set<string>([...Object.keys(AUTHORS_DEFAULTS), ...RUN_DEFINING]);
   const given = Object.fromEntries(Object.entries(options).filter(([k]) => known.has(k))) as Partial<PretrainConfig>;
   const unknown = Object.keys(options).filter((k) => !known.has(k) && !PRETRAIN_OPTION_KEYS.includes(k));
@@ -70,7 +70,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       found: cohort ? "both" : "neither",
     });
   }
-  const run: RunOptions = { dir, resume, callbacks, quiet };
+  const run: RunOptions = { dir, resume, callbacks, quiet, signal };
   if (source) return pretrainOnSource(given, source, run);
   const cfg = pretrainConfig(given);
   const want = features ?? [];
@@ -124,6 +124,7 @@ const PRETRAIN_OPTION_KEYS = [
   "resume",
   "callbacks",
   "quiet",
+  "signal",
 ];
 
 /** Trains on any BatchSource (the cohort glue and tests build one), with MSN or, given `method: "dino"`, DINO. */

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as backend from "../../src/backend";
 import { listCheckpoints, readCheckpoint } from "../../src/train/checkpoint";
-import { pretrainOnSource, TrainingDivergedError } from "../../src/train/pretrain";
+import { pretrainOnSource, PretrainInterruptedError, TrainingDivergedError } from "../../src/train/pretrain";
 import { InputError } from "../../src/util/errors";
 import { RESUME_RUN, RESUME_SOURCE } from "./resumeRun";
 import { flatState, syntheticSource, TINY } from "./support";
@@ -80,6 +80,33 @@ test("a run killed with SIGKILL at a random moment and resumed reaches the weigh
   assert.deepEqual(resumed.history, wantHistory);
   assert.ok(fs.existsSync(path.join(dir, "encoder.safetensors")));
   assert.ok(listCheckpoints(dir).length <= 2, "old checkpoints are pruned");
+  resumed.model.dispose();
+});
+
+test("a run stopped through its signal checkpoints the step it stopped at and resumes to the uninterrupted weights", async () => {
+  const reference = await pretrainOnSource(RESUME_RUN, syntheticSource(RESUME_SOURCE), { quiet: true });
+  const want = flatState(reference.model.state());
+  reference.model.dispose();
+  const dir = path.join(root, "signalled");
+  const stop = new AbortController();
+  // Step 5 is between two periodic checkpoints (every 3 steps): only the stop writes one there.
+  const onStep = (s: { step: number }) => void (s.step === 5 && stop.abort());
+  await assert.rejects(
+    pretrainOnSource(RESUME_RUN, syntheticSource(RESUME_SOURCE), {
+      dir,
+      quiet: true,
+      signal: stop.signal,
+      callbacks: { onStep },
+    }),
+    (e: unknown) => e instanceof PretrainInterruptedError && e.step === 5 && /step-0*5$/.test(e.checkpoint ?? ""),
+  );
+  const resumed = await pretrainOnSource(RESUME_RUN, syntheticSource(RESUME_SOURCE), {
+    dir,
+    resume: true,
+    quiet: true,
+  });
+  assert.equal(resumed.resumedFrom, 5);
+  assert.deepEqual(flatState(resumed.model.state()), want);
   resumed.model.dispose();
 });
 

@@ -1,6 +1,6 @@
 import * as path from "path";
 import { Command, Option } from "commander";
-import { DEMO_CONFIG, layeredStudyConfig, RANDOM_MODEL, Study, TABLE3_MODELS } from "../../pipeline";
+import { DEMO_CONFIG, layeredStudyConfig, RANDOM_MODEL, Study, submitToSlurm, TABLE3_MODELS } from "../../pipeline";
 import type { ConfigLayer } from "../../pipeline/configLayers";
 import type { ResultsTable } from "../../eval/table";
 import { report as writeReport } from "../../pipeline/htmlReport";
@@ -26,6 +26,8 @@ interface StudyFlags {
   chexpert?: string;
   nih?: string;
   skipBadImages?: boolean;
+  slurm?: boolean;
+  dryRun?: boolean;
 }
 
 function studyOptions(cmd: Command): Command {
@@ -49,7 +51,9 @@ function studyOptions(cmd: Command): Command {
     .option("--epochs <n>", "pretraining epochs", intFlag("--epochs", { min: 1 }))
     .option("--batch-size <n>", "pretraining batch size", intFlag("--batch-size", { min: 1 }))
     .option("--image-size <px>", "side of the target and anchor views", intFlag("--image-size", { min: 1 }))
-    .option("--skip-bad-images", "leave out (and count) images that cannot be decoded instead of stopping");
+    .option("--skip-bad-images", "leave out (and count) images that cannot be decoded instead of stopping")
+    .option("--slurm", "submit to Slurm: the shared stages, a job array with one task per model, then this command")
+    .option("--dry-run", "with --slurm: print the batch scripts instead of submitting them");
 }
 
 /** The flags given on the command line as a config layer: each value at its config path, with its flag. */
@@ -102,11 +106,23 @@ function openStudy(preset: ConfigLayer, flags: StudyFlags): Study {
   return Study.fromConfig(layeredStudyConfig(layers));
 }
 
-/** Runs `body` on the study and always frees it. */
-async function withStudy(preset: ConfigLayer, flags: StudyFlags, body: (s: Study) => Promise<void>): Promise<void> {
+/** Runs `body` on the study (or submits `stage` to Slurm with --slurm) and always frees it. */
+async function withStudy(
+  stage: string,
+  preset: ConfigLayer,
+  flags: StudyFlags,
+  body: (s: Study) => Promise<void>,
+): Promise<void> {
   const study = openStudy(preset, flags);
   console.log(`run folder: ${study.folder.dir}`);
+  if (flags.dryRun && !flags.slurm)
+    throw new InputError({ field: "--dry-run", expected: "--slurm with it", found: "--dry-run alone" });
   try {
+    if (flags.slurm) {
+      submitToSlurm(study, { stage, dryRun: flags.dryRun });
+      if (!flags.dryRun) console.log(`follow it with: ehr-msn status ${study.folder.dir}`);
+      return;
+    }
     await body(study);
   } finally {
     await study.close();
@@ -144,7 +160,7 @@ export function registerStudy(program: Command): void {
     .description("pretrain the study's encoders (vanilla MSN and EHR-MSN), resuming from the run folder's checkpoints")
     .option("--model <name>", "only this model of the study")
     .action((flags: StudyFlags) =>
-      withStudy(preset("study", { name: "study" }), flags, async (study) => {
+      withStudy("pretrain", preset("study", { name: "study" }), flags, async (study) => {
         for (const name of models(study, flags.model)) {
           await study.encoder(name);
           console.log(`${name}: ${path.join(study.folder.dir, "models", name, "encoder.safetensors")}`);
@@ -157,7 +173,7 @@ export function registerStudy(program: Command): void {
       "linear probes of the study's encoders (the authors' protocol), the results table with CIs and the tests against the baseline",
     )
     .action((flags: StudyFlags) =>
-      withStudy(preset("study", { name: "study" }), flags, async (study) => {
+      withStudy("probe", preset("study", { name: "study" }), flags, async (study) => {
         const table = await study.table();
         printTable(table);
         console.log(`\nresults: ${path.join(study.folder.dir, "results.csv")}`);
@@ -177,7 +193,7 @@ export function registerStudy(program: Command): void {
       "the NIH ChestX-ray14 folder (Data_Entry_2017.csv, train_val_list.txt, test_list.txt, images/)",
     )
     .action((flags: StudyFlags) =>
-      withStudy(preset("study", { name: "study" }), flags, async (study) => {
+      withStudy("external", preset("study", { name: "study" }), flags, async (study) => {
         const table = await study.externalTable();
         if (!table)
           throw new InputError({
@@ -194,7 +210,7 @@ export function registerStudy(program: Command): void {
     .description("fine-tune the encoders on 1%, 5% and 10% of the training patients (several random subsets each)")
     .option("--model <name>", "only this model of the study")
     .action((flags: StudyFlags) =>
-      withStudy(preset("study", { name: "study" }), flags, async (study) => {
+      withStudy("finetune", preset("study", { name: "study" }), flags, async (study) => {
         for (const name of models(study, flags.model)) {
           const r = await study.finetune(name);
           console.log(`\n${name}\n${tableText(r.table())}`);
@@ -205,7 +221,7 @@ export function registerStudy(program: Command): void {
   studyOptions(program.command("tsne"))
     .description("t-SNE of single-label training images per model (the paper's Figure 3), written to tsne.html")
     .action((flags: StudyFlags) =>
-      withStudy(preset("study", { name: "study" }), flags, async (study) => {
+      withStudy("tsne", preset("study", { name: "study" }), flags, async (study) => {
         const fig = await study.tsneFigure();
         if (!fig)
           throw new InputError({
@@ -223,19 +239,19 @@ export function registerStudy(program: Command): void {
     .description(
       "every stage of the study, then report.html (cohort, EHR distributions, loss curves, results with CIs and tests, external validation when configured, t-SNE)",
     )
-    .action((flags: StudyFlags) => withStudy(preset("study", { name: "study" }), flags, runWhole));
+    .action((flags: StudyFlags) => withStudy("report", preset("study", { name: "study" }), flags, runWhole));
 
   studyOptions(program.command("demo"))
     .description(
       "the study end to end on ~2,000 synthetic images with a small ViT: vanilla MSN vs MSN with demographics and an untrained encoder, written to runs/demo/report.html",
     )
-    .action((flags: StudyFlags) => withStudy(preset("demo", DEMO_CONFIG), flags, runWhole));
+    .action((flags: StudyFlags) => withStudy("demo", preset("demo", DEMO_CONFIG), flags, runWhole));
 
   studyOptions(program.command("sweep"))
     .description(
       "pretraining and probing for every feature set of the paper's Table 3 (or the config's models), one results table; resumes where it stopped",
     )
     .action((flags: StudyFlags) =>
-      withStudy(preset("sweep", { name: "sweep", models: [...TABLE3_MODELS, RANDOM_MODEL] }), flags, runWhole),
+      withStudy("sweep", preset("sweep", { name: "sweep", models: [...TABLE3_MODELS, RANDOM_MODEL] }), flags, runWhole),
     );
 }
