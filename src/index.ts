@@ -1,7 +1,7 @@
 /**
  * ehr-msn: EHR-augmented Masked Siamese Networks for chest X-ray representation learning.
  *
- * The public surface, one namespace per layer (DESIGN.md), plus the verbs used most in notebooks:
+ * The public surface, one namespace per layer (docs/design.md), plus the verbs used most in notebooks:
  *
  *   import { backend, synth, cohort, pretrain, probe, metrics, projection, viz, show } from "ehr-msn";
  */

@@ -1,6 +1,6 @@
 /**
  * `cohort.build`: one row per MIMIC-CXR-JPG image with its split, 14 CheXpert labels and EHR fields
- * from MIMIC-IV (msn-reference-spec §12-13), every row left out counted by reason.
+ * from MIMIC-IV (method-reference §12-13), every row left out counted by reason.
  *
  * Steps, in order, each in its own module and each a report step: read and check the tables
  * (readTables), join images to patients and labels and check the view and position codes (joinImages),

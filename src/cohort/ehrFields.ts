@@ -1,6 +1,6 @@
 /**
  * The features step of `cohort.build`: each kept image's EHR fields from its patient and its matched
- * stays (msn-reference-spec §12.3): age at the study, sex, ICU stay, in-hospital mortality, hadm_id.
+ * stays (method-reference §12.3): age at the study, sex, ICU stay, in-hospital mortality, hadm_id.
  */
 import type { MimicTables } from "./readTables";
 import type { StayMatches } from "./timeMatch";

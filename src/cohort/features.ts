@@ -1,5 +1,5 @@
 /**
- * EHR feature encodings and the authors' feature sets (msn-reference-spec §12.3-12.4): column names and
+ * EHR feature encodings and the authors' feature sets (method-reference §12.3-12.4): column names and
  * orders exactly as in their prep notebook, so `ehr_in` and column meaning match their CSVs.
  */
 import { didYouMean } from "../util/closest";

@@ -1,5 +1,5 @@
 /**
- * Linear evaluation as the authors do it (spec §14, paper §4.3 and Appendix A.3): a 14-way linear
+ * Linear evaluation as the authors do it (method-reference §14, paper §4.3 and Appendix A.3): a 14-way linear
  * head with sigmoid BCE on the frozen encoder's class token, Adam, the run protocol of
  * `protocol.ts` (learning rates x cosine / reduce-on-plateau, early stopping on the validation macro
  * AUROC, 50 epochs at most), and the best-on-validation head evaluated once on the test set with

@@ -1,5 +1,5 @@
 /**
- * The learning-rate schedules and stopping rule of the authors' downstream runs (spec §14, paper
+ * The learning-rate schedules and stopping rule of the authors' downstream runs (method-reference §14, paper
  * Appendix A.3), with PyTorch / PyTorch Lightning semantics:
  * - `cosine`: CosineAnnealingLR(T_max = max epochs, eta_min 0), stepped once per epoch;
  * - `reduce`: ReduceLROnPlateau(mode "max", factor 0.5, patience 3, threshold 1e-4 relative) on the
@@ -22,7 +22,7 @@ export interface RunSpec {
 /**
  * The five runs of the paper's protocol: three learning rates with a cosine schedule and early
  * stopping, two with reduce-on-plateau and no early stopping. The paper's learning-rate values did
- * not survive in its text and the authors' code has no grid (spec §14 [gap]); these are our choice
+ * not survive in its text and the authors' code has no grid (method-reference §14 [gap]); these are our choice
  * around the code's default 1e-4. Pass `runs` to use others.
  */
 export const PROTOCOL_RUNS: readonly RunSpec[] = [

@@ -104,7 +104,7 @@ export interface Normalization {
 
 /**
  * `"imagenet"`: the ImageNet statistics (pretraining, and evaluation in the paper's text);
- * `"authors-eval"`: the statistics the authors' evaluation code uses (spec §14, §19.3);
+ * `"authors-eval"`: the statistics the authors' evaluation code uses (method-reference §14, §19);
  * `false`: pixels scaled to [0, 1] only.
  */
 export type NormalizationChoice = "imagenet" | "authors-eval" | Normalization | false;

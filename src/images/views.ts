@@ -40,7 +40,7 @@ export const IMAGENET_STATS: Normalization = { mean: [0.485, 0.456, 0.406], std:
 
 /**
  * The statistics the authors' evaluation code uses (named `IMAGENET_STAT` there, but not ImageNet's;
- * spec §14 and §19.3): pretraining normalises with ImageNet's, linear evaluation with these.
+ * method-reference §14 and §19): pretraining normalises with ImageNet's, linear evaluation with these.
  */
 export const AUTHORS_EVAL_STATS: Normalization = { mean: [0.4884, 0.455, 0.4171], std: [0.2596, 0.253, 0.2556] };
 

@@ -1,7 +1,7 @@
 /**
  * The layout of MIMIC-CXR-JPG 2.0.0 and MIMIC-IV as PhysioNet ships them: folder and file names, the
  * columns of each table, and where each JPEG lies. Written once here, read by the cohort builder and
- * written by the synthetic generator, so the two cannot drift apart (msn-reference-spec §12-13).
+ * written by the synthetic generator, so the two cannot drift apart (method-reference §12-13).
  */
 import * as path from "path";
 import { CHEXPERT_LABELS } from "../util/labels";

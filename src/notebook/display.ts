@@ -6,7 +6,7 @@
  *
  * tslab's public display API sends one MIME type per call; a bundle goes through its internal
  * `dist/jupyter.js` `lastWriteDisplayData`, found next to the tslab module the kernel itself loaded
- * (reference/ecosystem-notes.md §1.3). Updates in place use display ids (update_display_data):
+ * (tslab keeps multi-MIME output in its internal dist/jupyter.js). Updates in place use display ids (update_display_data):
  * live figures and the progress lines of `util/progress`.
  */
 import * as path from "path";

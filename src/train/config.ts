@@ -132,7 +132,7 @@ export const METHOD_DEFAULTS = {
   dinoCenterMomentum: 0.9,
 } as const satisfies Partial<PretrainConfig>;
 
-/** The authors' settings (CXR-EHR-MSN, spec §1-11). */
+/** The authors' settings (CXR-EHR-MSN, method-reference §1-11). */
 export const AUTHORS_DEFAULTS: PretrainConfig = {
   preset: "cxr-ehr-msn",
   vit: "tiny",

@@ -1,6 +1,6 @@
 """The MIMIC cohort in pandas: the independent reference for ehr-msn's cohort.build.
 
-Implements the same rules as src/cohort/build.ts (msn-reference-spec sections 12-13), written the
+Implements the same rules as src/cohort/build.ts (method-reference §12-13), written the
 way a pandas user would (vectorised merges, no row loops), from the same MIMIC files:
 
 - images of mimic-cxr-2.0.0-metadata left-joined to MIMIC-IV patients (rows without a patient or a

@@ -16,7 +16,7 @@ before(async () => {
   await backend.init({ quiet: true });
 });
 
-test("the defaults are the authors' (spec §1-11)", () => {
+test("the defaults are the authors' (method-reference §1-11)", () => {
   const c = pretrainConfig();
   assert.equal(c.vit, "tiny");
   assert.deepEqual(
