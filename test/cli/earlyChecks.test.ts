@@ -19,7 +19,10 @@ test("an invalid EHR_MSN_BACKEND stops a study before any data, cohort or cache 
   const dir = tempDir("backend-env");
   const r = cli({ EHR_MSN_BACKEND: "cuda" }, "report", "--runs-dir", path.join(dir, "runs"), "--synth", "20");
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /EHR_MSN_BACKEND: expected one of tensorflow-gpu, tensorflow, wasm, cpu, found "cuda"/);
+  assert.match(
+    r.stderr,
+    /EHR_MSN_BACKEND: expected one of tensorflow-gpu, webgpu, tensorflow, wasm, cpu, found "cuda"/,
+  );
   assert.equal(fs.existsSync(path.join(dir, "runs")), false, "no run folder, no data");
 });
 

@@ -79,7 +79,8 @@ export function cohortOptions(f: CohortFlags): CohortOptions {
 function checkOutputs(flags: CohortFlags & { config?: string }): void {
   const inputs: CommandInput[] = [
     { flag: "--mimic-cxr", path: flags.mimicCxr! },
-    { flag: "--mimic-iv", path: flags.mimicIv! },
+    ...(flags.mimicIv ? [{ flag: "--mimic-iv", path: flags.mimicIv }] : []),
+    ...(flags.source?.startsWith("duckdb:") ? [{ flag: "--source", path: flags.source.slice("duckdb:".length) }] : []),
     ...(flags.images ? [{ flag: "--images", path: flags.images }] : []),
     ...(flags.split && flags.split !== "official" && flags.split !== "random"
       ? [{ flag: "--split", path: flags.split }]
