@@ -9,7 +9,8 @@ import { Rng } from "../util/random";
 import { DinoHead } from "./dinoHead";
 import { dinoCenter, dinoLoss, DinoLossOptions } from "./dinoLoss";
 import { init } from "./layers";
-import { Params } from "./params";
+import { Params, TensorValues } from "./params";
+import { loadModulesState, modulesState, PrefixedParams, prefixedParams } from "./modules";
 import { VisionTransformer, VitOptions } from "./vit";
 
 export interface DinoModelOptions {
@@ -29,10 +30,8 @@ export interface DinoViews {
   local?: tf.Tensor4D;
 }
 
-/** One module's parameters under its state-dict prefix, and whether the optimizer trains them. */
-interface ModuleParams {
-  prefix: string;
-  params: Params;
+/** One module's parameters under its state-dict prefix, and the ones the optimizer trains. */
+interface ModuleParams extends PrefixedParams {
   trained: [string, tf.Variable][];
 }
 
@@ -81,9 +80,7 @@ export class DinoModel {
 
   /** Every parameter (and the centre) with its state-dict name, in a fixed order. */
   namedParams(): [string, tf.Variable][] {
-    return this.modules().flatMap(({ prefix, params }) =>
-      params.entries().map(([n, v]) => [prefix + n, v] as [string, tf.Variable]),
-    );
+    return prefixedParams(this.modules());
   }
 
   trainableParams(): [string, tf.Variable][] {
@@ -92,17 +89,13 @@ export class DinoModel {
     );
   }
 
-  state(): Map<string, { shape: number[]; data: Float32Array }> {
-    return new Map(
-      this.namedParams().map(([n, v]) => [n, { shape: v.shape.slice(), data: v.dataSync() as Float32Array }]),
-    );
+  state(): TensorValues {
+    return modulesState(this.modules());
   }
 
   /** Sets every parameter and the centre from `values` (state-dict names); each must be present with its shape. */
   loadState(values: Map<string, { shape: number[]; data: Float32Array | Int32Array }>, source: string): void {
-    const modules = this.modules();
-    for (const { prefix, params } of modules) params.check(values, source, prefix);
-    for (const { prefix, params } of modules) params.load(values, source, prefix);
+    loadModulesState(this.modules(), values, source);
   }
 
   /** Teacher ← m·teacher + (1 − m)·student, backbone and head (DINO's momentum update). */

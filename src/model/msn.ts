@@ -11,7 +11,8 @@ import { EhrFusion } from "./fusion";
 import { ProjectionHead } from "./heads";
 import { init } from "./layers";
 import { MsnLossOptions, msnLoss, targetProbabilities } from "./loss";
-import { Params } from "./params";
+import { Params, TensorValues } from "./params";
+import { loadModulesState, modulesState, PrefixedParams, prefixedParams } from "./modules";
 import { VisionTransformer, VitOptions } from "./vit";
 
 export interface MsnModelOptions {
@@ -46,9 +47,7 @@ export interface AnchorInputs {
 }
 
 /** One module's parameters under its state-dict prefix, and whether the optimizer trains them. */
-interface ModuleParams {
-  prefix: string;
-  params: Params;
+interface ModuleParams extends PrefixedParams {
   trained: boolean;
 }
 
@@ -113,16 +112,12 @@ export class MsnModel {
 
   /** Every parameter with its state-dict name, in a fixed order. */
   namedParams(): [string, tf.Variable][] {
-    return this.modules().flatMap(({ prefix, params }) =>
-      params.entries().map(([n, v]) => [prefix + n, v] as [string, tf.Variable]),
-    );
+    return prefixedParams(this.modules());
   }
 
   /** Current values of every parameter under its state-dict name (what checkpoints store). */
-  state(): Map<string, { shape: number[]; data: Float32Array }> {
-    return new Map(
-      this.namedParams().map(([n, v]) => [n, { shape: v.shape.slice(), data: v.dataSync() as Float32Array }]),
-    );
+  state(): TensorValues {
+    return modulesState(this.modules());
   }
 
   /**
@@ -130,16 +125,12 @@ export class MsnModel {
    * state dict); each must be present with its shape. Other tensors in `values` are ignored.
    */
   loadState(values: Map<string, { shape: number[]; data: Float32Array | Int32Array }>, source: string): void {
-    const modules = this.modules();
-    for (const { prefix, params } of modules) params.check(values, source, prefix);
-    for (const { prefix, params } of modules) params.load(values, source, prefix);
+    loadModulesState(this.modules(), values, source);
   }
 
   /** The parameters the optimizer trains: anchor encoder and head, EHR fusion, and the prototypes if asked. */
   trainableParams(prototypes: boolean): [string, tf.Variable][] {
-    return this.modules(prototypes)
-      .filter((m) => m.trained)
-      .flatMap(({ prefix, params }) => params.entries().map(([n, v]) => [prefix + n, v] as [string, tf.Variable]));
+    return prefixedParams(this.modules(prototypes).filter((m) => m.trained));
   }
 
   /**
