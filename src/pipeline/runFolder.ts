@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { writeJsonAtomic } from "../util/atomicWrite";
 import { describeValue, InputError } from "../util/errors";
-import { acquireRunLock, releaseRunLock } from "./runLock";
+import { type FolderLock, lockFolder } from "./folderLock";
 
 /**
  * Whether `name` names one folder on any system: letters, digits, '.', '_' and '-', and not "." or ".."
@@ -22,6 +22,7 @@ export const RUN_NAME_RULE = "a run name of letters, digits, '.', '_' and '-' (n
  */
 export class RunFolder {
   readonly dir: string;
+  private held: FolderLock | undefined;
 
   constructor(
     root: string,
@@ -75,15 +76,16 @@ export class RunFolder {
     }
   }
 
-  /** Takes the run folder's lock (one writer at a time; see runLock.ts) and mends a torn last metrics line. */
+  /** Takes the run folder's lock (one writer at a time; see folderLock.ts) and mends a torn last metrics line. */
   lock(): void {
-    acquireRunLock(this.dir);
+    this.held = lockFolder(this.dir, "Wait for that run to finish, or give this one another --name.");
     this.mendMetrics();
   }
 
   /** Releases the run folder's lock. */
   unlock(): void {
-    releaseRunLock(this.dir);
+    this.held?.release();
+    this.held = undefined;
   }
 
   /** Appends one metrics record to metrics.jsonl. */

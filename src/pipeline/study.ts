@@ -45,7 +45,7 @@ import { RunFolder } from "./runFolder";
 export interface OpenOptions {
   /**
    * Take the run folder's lock (default true: one process writes a run folder at a time). Slurm's array
-   * tasks share the folder and lock each model's folder instead (slurm/lock.ts).
+   * tasks share the folder and lock each model's folder instead (folderLock.ts).
    */
   lockFolder?: boolean;
 }

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Study, submitToSlurm } from "../../src/pipeline";
-import { isStale, lockFolder } from "../../src/pipeline/slurm/lock";
+import { isStale, lockFolder } from "../../src/pipeline/folderLock";
 import { InputError } from "../../src/util/errors";
 import { tempDir } from "../support/tempDir";
 
@@ -94,14 +94,21 @@ test("pretraining alone: no final job; without requeue, no signal and no requeue
 test("a folder lock names its live holder, and is taken over from a dead process or the same Slurm job", () => {
   const dir = path.join(root, "locked");
   const lock = lockFolder(dir);
-  assert.throws(
-    () => lockFolder(dir),
-    (e: unknown) =>
-      e instanceof InputError &&
-      new RegExp(`a lock held by pid ${process.pid} on ${os.hostname()} since `).test((e as Error).message),
-  );
+  assert.equal(lockFolder(dir), lock, "this process taking its own lock again gets the same lock");
   lock.release();
   assert.equal(fs.existsSync(path.join(dir, "lock.json")), false);
+  // Another live process (the test runner) holding it, under a Slurm job that is not ours.
+  const other = { pid: process.ppid, host: os.hostname(), job: "41", started: "2026-12-04T10:00:00.000Z" };
+  fs.writeFileSync(path.join(dir, "lock.json"), JSON.stringify(other));
+  assert.throws(
+    () => lockFolder(dir, "Wait for that task to finish."),
+    (e: unknown) =>
+      e instanceof InputError &&
+      (e as Error).message.includes(
+        `it is in use by process ${process.ppid} on ${os.hostname()} (Slurm job 41) since 2026-12-04T10:00:00.000Z. Wait for that task to finish.`,
+      ),
+  );
+  fs.rmSync(path.join(dir, "lock.json"));
 
   const dead = spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" });
   const host = os.hostname();

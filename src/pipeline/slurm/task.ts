@@ -11,7 +11,7 @@ import { latestCheckpoint } from "../../train/checkpoint";
 import { PretrainInterruptedError } from "../../train/pretrain";
 import { InputError } from "../../util/errors";
 import { Study } from "../study";
-import { lockFolder } from "./lock";
+import { lockFolder } from "../folderLock";
 import { INTERRUPTED_EXIT } from "./scripts";
 import type { ModelWork } from "./submit";
 
@@ -77,7 +77,9 @@ export async function runSlurmTask(options: TaskOptions): Promise<number> {
   };
   process.on("SIGUSR1", onSignal);
   process.on("SIGTERM", onSignal);
-  const lock = model ? lockFolder(study.folder.folder(path.join("models", model))) : undefined;
+  const lock = model
+    ? lockFolder(study.folder.folder(path.join("models", model)), "Wait for that task to finish.")
+    : undefined;
   try {
     if (!model) {
       await study.cache();
