@@ -32,6 +32,7 @@ export const tinyVit = () => vit({ dim: 16, layers: 2, heads: 2, imageSize: 16, 
 export async function cpuThenWebgpu<T>(run: () => Promise<T>, quiet = false): Promise<{ cpu: T; webgpu: T }> {
   const t0 = performance.now();
   await tf.setBackend("cpu");
+  (tf.backend() as { firstUse?: boolean }).firstUse = false; // silences tfjs' "install tfjs-node" banner
   const cpu = await run();
   const t1 = performance.now();
   await tf.setBackend("webgpu");
