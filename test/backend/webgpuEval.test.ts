@@ -12,7 +12,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import * as backend from "../../src/backend";
 import { finetune } from "../../src/eval/finetune";
-import { nearestNeighbors } from "../../src/projection/neighbors";
+import { forEachDistanceBlock, nearestNeighbors } from "../../src/projection/neighbors";
 import { pcaProject } from "../../src/projection/pca";
 import { Rng } from "../../src/util/random";
 import { brightHalves } from "../eval/support";
@@ -120,38 +120,47 @@ test(
   },
 );
 
-test("webgpu: t-SNE's exact nearest neighbours and PCA initialisation equal the cpu backend's", { skip }, async () => {
-  // 300 points (not a power of two, as tfjs-webgpu's top-k pads to one) in 12 dimensions, k = 20.
-  const rng = new Rng(7);
-  const n = 300;
-  const k = 20;
-  const points = { rows: n, cols: 12, values: Float32Array.from({ length: n * 12 }, () => rng.normal()) };
-  const { cpu, webgpu } = await cpuThenWebgpu(async () => ({
-    nn: await nearestNeighbors(points, k, { quiet: true }),
-    pca: await pcaProject(points, 2, 1),
-  }));
-  let swapped = 0;
-  let worst = 0;
-  for (let i = 0; i < n * k; i++) {
-    const [got, want] = [webgpu.nn.dist2[i], cpu.nn.dist2[i]];
-    worst = Math.max(worst, Math.abs(got - want) / want);
-    if (webgpu.nn.indices[i] === cpu.nn.indices[i]) continue;
-    // Two neighbours at distances equal in float32 may come in either order; nothing else may differ.
-    swapped++;
-    assert.ok(Math.abs(got - want) <= 1e-5 * want, `point ${Math.floor(i / k)}, neighbour ${i % k}`);
-  }
-  // Principal axes have no sign: compare each component up to it.
-  let pcaDiff = 0;
-  for (let c = 0; c < 2; c++) {
-    const sign = Math.sign(webgpu.pca[c] * cpu.pca[c]) || 1;
-    for (let i = 0; i < n; i++)
-      pcaDiff = Math.max(pcaDiff, Math.abs(webgpu.pca[i * 2 + c] - sign * cpu.pca[i * 2 + c]));
-  }
-  console.log(
-    `  neighbours: ${swapped} of ${n * k} in another order (equal distances), squared distances within ` +
-      `${worst.toExponential(1)} (relative); PCA within ${pcaDiff.toExponential(1)} at scale ${maxAbs(cpu.pca).toFixed(2)}`,
-  );
-  assert.ok(swapped <= 2, `${swapped} neighbours differ`);
-  assert.ok(worst <= 1e-5, `squared distances differ by ${worst} (relative)`);
-  assert.ok(pcaDiff <= 1e-4 * maxAbs(cpu.pca), `PCA projections differ by ${pcaDiff}`);
-});
+test(
+  "webgpu: t-SNE's exact nearest neighbours, distance matrix and PCA initialisation equal the cpu backend's",
+  { skip },
+  async () => {
+    // 300 points (not a power of two, as tfjs-webgpu's top-k pads to one) in 12 dimensions, k = 20.
+    const rng = new Rng(7);
+    const n = 300;
+    const k = 20;
+    const points = { rows: n, cols: 12, values: Float32Array.from({ length: n * 12 }, () => rng.normal()) };
+    const { cpu, webgpu } = await cpuThenWebgpu(async () => {
+      const d2 = new Float32Array(n * n);
+      await forEachDistanceBlock(points, (start, rows, block) => d2.set(block.subarray(0, rows * n), start * n));
+      return { nn: await nearestNeighbors(points, k, { quiet: true }), pca: await pcaProject(points, 2, 1), d2 };
+    });
+    // The full distance matrix (exact t-SNE, trustworthiness), relative to the largest distance.
+    const d2Diff = maxAbsDiff(webgpu.d2, cpu.d2) / maxAbs(cpu.d2);
+    let swapped = 0;
+    let worst = 0;
+    for (let i = 0; i < n * k; i++) {
+      const [got, want] = [webgpu.nn.dist2[i], cpu.nn.dist2[i]];
+      worst = Math.max(worst, Math.abs(got - want) / want);
+      if (webgpu.nn.indices[i] === cpu.nn.indices[i]) continue;
+      // Two neighbours at distances equal in float32 may come in either order; nothing else may differ.
+      swapped++;
+      assert.ok(Math.abs(got - want) <= 1e-5 * want, `point ${Math.floor(i / k)}, neighbour ${i % k}`);
+    }
+    // Principal axes have no sign: compare each component up to it.
+    let pcaDiff = 0;
+    for (let c = 0; c < 2; c++) {
+      const sign = Math.sign(webgpu.pca[c] * cpu.pca[c]) || 1;
+      for (let i = 0; i < n; i++)
+        pcaDiff = Math.max(pcaDiff, Math.abs(webgpu.pca[i * 2 + c] - sign * cpu.pca[i * 2 + c]));
+    }
+    console.log(
+      `  neighbours: ${swapped} of ${n * k} in another order (equal distances), squared distances within ` +
+        `${worst.toExponential(1)} (relative), the distance matrix within ${d2Diff.toExponential(1)} of its largest; ` +
+        `PCA within ${pcaDiff.toExponential(1)} at scale ${maxAbs(cpu.pca).toFixed(2)}`,
+    );
+    assert.ok(d2Diff <= 1e-5, `distance matrices differ by ${d2Diff} of the largest distance`);
+    assert.ok(swapped <= 2, `${swapped} neighbours differ`);
+    assert.ok(worst <= 1e-5, `squared distances differ by ${worst} (relative)`);
+    assert.ok(pcaDiff <= 1e-4 * maxAbs(cpu.pca), `PCA projections differ by ${pcaDiff}`);
+  },
+);
