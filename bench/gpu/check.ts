@@ -1,6 +1,7 @@
 /**
  * The GPU check (`npm run bench -- gpu`, or `./run.sh` in the folder `--prepare` makes): on the webgpu
- * backend it prints the adapter, the golden numerics against PyTorch, one EHR-MSN step (1 target + 1 anchor
+ * backend it prints the adapter, the golden numerics against PyTorch, a line on embedding and probing
+ * (their results against the cpu backend's, their speed; bench/gpu/evaluation.ts), one EHR-MSN step (1 target + 1 anchor
  * at 224 px, 10 focal views at 96 px, EHR on) at ViT-Tiny and ViT-Small, batch 64, with images/s, the same
  * step in PyTorch on CUDA (float32 and bf16 autocast) when PyTorch is there, the ratio, peak GPU memory and
  * a per-kernel profile. `--smoke` does it all at toy sizes on any adapter (SwiftShader included): the
@@ -12,6 +13,7 @@ import * as backend from "../../src/backend";
 import { describeAdapter } from "../../src/backend/doctor";
 import { checkEmbeddings, checkGradients, checkLoss, loadFixtures } from "../../test/model/goldenChecks";
 import { arg } from "../backend";
+import { checkEvaluation } from "./evaluation";
 import { CONFIG, profileStep, StepConfig, timeSteps } from "../pretrain";
 import { referencePython, runPython } from "../support/python";
 import { median, printTable, writeResult } from "../support/report";
@@ -69,12 +71,23 @@ export async function run(args: string[]): Promise<void> {
       `loss ${golden.loss}, worst gradient ${golden.gradients.toExponential(1)} (tolerances 1e-5, 1e-5, 1e-4)`,
   );
 
+  const evaluation = await checkEvaluation(smoke);
+  console.log(evaluation.line);
+
   const py = smoke ? { reason: "--smoke" } : referencePython(["torch"]);
   const cuda = py.python
     ? spawnSync(py.python, ["-c", "import torch; assert torch.cuda.is_available()"]).status === 0
     : false;
   const rows: Record<string, string | number | undefined>[] = [];
-  const result: Record<string, unknown> = { smoke, batch, steps, adapter: info.adapter, golden, models: [] };
+  const result: Record<string, unknown> = {
+    smoke,
+    batch,
+    steps,
+    adapter: info.adapter,
+    golden,
+    evaluation: evaluation.result,
+    models: [],
+  };
   for (const m of models(smoke)) {
     const imagesPerStep = batch * (2 + (m.config.focalViews ?? FOCAL_VIEWS));
     let peakBytes = 0;
@@ -131,4 +144,5 @@ export async function run(args: string[]): Promise<void> {
     printTable(p.kernels.slice(0, 12).map((k) => ({ kernel: k.kernel, calls: k.calls, ms: k.ms, "%": 100 * k.share })));
   }
   writeResult(smoke ? "gpu-smoke" : "gpu", result);
+  if (!evaluation.ok) throw new Error("embedding or probing on webgpu differs from the cpu backend (see above)");
 }

@@ -63,8 +63,9 @@ export async function prepare(args: string[]): Promise<void> {
     platform: "node",
     target: "node20",
     format: "cjs",
-    // Dawn's package finds dawn.node next to itself; the wasm backend is never chosen by the check.
-    external: ["webgpu", "@tensorflow/tfjs-backend-wasm"],
+    // Dawn's package finds dawn.node next to itself; the wasm backend is never chosen by the check; danfo
+    // (15 MB with plotly, mathjs, xlsx and tfjs-node) is required only by tables as DataFrames, which it never makes.
+    external: ["webgpu", "@tensorflow/tfjs-backend-wasm", "danfojs-node"],
     alias: { sharp: stub },
     logLevel: "error",
   });

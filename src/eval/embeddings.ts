@@ -16,6 +16,7 @@ import { progress } from "../util/progress";
 import type { Rng } from "../util/random";
 import type { Points } from "../projection/points";
 import { ensure as ensureBackend } from "../backend/init";
+import { readVariablesAhead } from "../backend/webgpu";
 
 /** A batch transform from cached images to the encoder's input, [B, S, S, C] float32; random ones draw from `rng`. */
 export type ViewFn = (images: CachedImage[], rng: Rng) => tf.Tensor4D;
@@ -86,6 +87,8 @@ export async function embedImages(opts: EmbedOptions): Promise<EmbeddingResult> 
     transform: (images, rng) => ({ x: view(images, rng) }),
   });
   const dir = opts.dir === false ? undefined : (opts.dir ?? path.join(cache.dir, "embeddings"));
+  // The key hashes the encoder's weights, read synchronously: webgpu can only have read them ahead.
+  if (dir) await readVariablesAhead();
   const file = dir ? path.join(dir, `${embeddingKey(opts)}.f32`) : undefined;
   if (file && fs.existsSync(file) && fs.statSync(file).size === n * dim * 4) {
     const buf = fs.readFileSync(file);

@@ -56,7 +56,7 @@ export async function externalValidation(opts: ExternalOptions): Promise<Externa
       `ehr-msn: ${unmatched.length} label(s) of the head are not in the dataset and are left out: ${unmatched.join(", ")}`,
     );
   const { rows, x } = await embedSplit(opts, dataset, opts.split ?? "test");
-  const all = applyHead(head, x);
+  const all = await applyHead(head, x);
   const K = head.names.length;
   const k = matched.length;
   const kd = dataset.labelNames.length;

@@ -214,26 +214,30 @@ async function trainSubset(
           dropLast: opts.dropLast ?? true,
           transform: (imgs, r) => ({ x: views.train(imgs, r) }),
         });
-        let total = 0;
+        // Summed on the backend: on a GPU the steps run without waiting for a read back.
+        let total = tf.scalar(0);
         for await (const batch of batches) {
           const y = takeRows(
             train.labels.values,
             k,
             Array.from(batch.indices, (i) => rowOf.get(i)!),
           );
-          const loss = tf.tidy(() => {
+          const next = tf.tidy(() => {
             const yt = tf.tensor2d(y, [batch.indices.length, k]);
-            return optimizer.minimize(
+            const loss = optimizer.minimize(
               () => maskedBce(head.logits(encoder.forward(batch.x)), yt),
               true,
               trainable(),
             ) as tf.Scalar;
+            return tf.add(total, loss) as tf.Scalar;
           });
           batch.x.dispose();
-          total += (await loss.data())[0];
-          loss.dispose();
+          total.dispose();
+          total = next;
         }
-        return batches.batches > 0 ? total / batches.batches : NaN;
+        const sum = (await total.data())[0];
+        total.dispose();
+        return batches.batches > 0 ? sum / batches.batches : NaN;
       },
       validate: () => scores(val),
     };

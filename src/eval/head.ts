@@ -54,8 +54,11 @@ export class LinearHead {
     return tf.tidy(() => tf.add(tf.matMul(x, this.weight as tf.Tensor2D), this.bias));
   }
 
-  /** Sigmoid scores of row-major embeddings [rows x dim], in batches; read back as a Float32Array. */
-  scores(x: Float32Array, rows: number, batch = 4096): Float32Array {
+  /**
+   * Sigmoid scores of row-major embeddings [rows x dim], in batches; read back as a Float32Array.
+   * Asynchronous: webgpu in Node can only read GPU memory with `await data()`.
+   */
+  async scores(x: Float32Array, rows: number, batch = 4096): Promise<Float32Array> {
     const k = this.names.length;
     const out = new Float32Array(rows * k);
     for (let start = 0; start < rows; start += batch) {
@@ -63,19 +66,16 @@ export class LinearHead {
       const s = tf.tidy(() =>
         tf.sigmoid(this.logits(tf.tensor2d(x.subarray(start * this.dim, (start + n) * this.dim), [n, this.dim]))),
       );
-      out.set(s.dataSync() as Float32Array, start * k);
+      out.set((await s.data()) as Float32Array, start * k);
       s.dispose();
     }
     return out;
   }
 
-  read(): HeadWeights {
-    return {
-      names: this.names,
-      dim: this.dim,
-      weight: Float32Array.from(this.weight.dataSync()),
-      bias: Float32Array.from(this.bias.dataSync()),
-    };
+  /** The current weights, read back (asynchronously, as webgpu needs). */
+  async read(): Promise<HeadWeights> {
+    const [weight, bias] = await Promise.all([this.weight.data(), this.bias.data()]);
+    return { names: this.names, dim: this.dim, weight: Float32Array.from(weight), bias: Float32Array.from(bias) };
   }
 
   dispose(): void {
@@ -112,19 +112,29 @@ export function epochBatches(rows: number, batchSize: number, rng: Rng, dropLast
 
 /**
  * One epoch of a head on fixed embeddings `x` [n, D] and labels `y` [n, K] (tensors kept by the
- * caller), one Adam step per batch. Returns the mean training loss.
+ * caller), one Adam step per batch. Returns the mean training loss. The epoch's row order goes to the
+ * backend once and the losses are summed there: on a GPU nothing is read back until the epoch's end.
  */
-export function headEpoch(
+export async function headEpoch(
   head: LinearHead,
   optimizer: tf.Optimizer,
   x: tf.Tensor2D,
   y: tf.Tensor2D,
   batches: Int32Array[],
-): number {
+): Promise<number> {
+  const starts = new Int32Array(batches.length);
+  let rowCount = 0;
+  batches.forEach((b, i) => {
+    starts[i] = rowCount;
+    rowCount += b.length;
+  });
+  const order = new Int32Array(rowCount);
+  batches.forEach((b, i) => order.set(b, starts[i]));
+  const rowsOfEpoch = tf.tensor1d(order, "int32");
   let total = tf.scalar(0);
-  for (const idx of batches) {
+  batches.forEach((idx, i) => {
     const next = tf.tidy(() => {
-      const rows = tf.tensor1d(idx, "int32");
+      const rows = tf.slice(rowsOfEpoch, starts[i], idx.length);
       const xb = tf.gather(x, rows);
       const yb = tf.gather(y, rows);
       const loss = optimizer.minimize(() => maskedBce(head.logits(xb), yb), true, head.variables()) as tf.Scalar;
@@ -132,8 +142,9 @@ export function headEpoch(
     });
     total.dispose();
     total = next;
-  }
-  const mean = batches.length > 0 ? (total.dataSync()[0] as number) / batches.length : NaN;
+  });
+  rowsOfEpoch.dispose();
+  const mean = batches.length > 0 ? ((await total.data())[0] as number) / batches.length : NaN;
   total.dispose();
   return mean;
 }

@@ -246,12 +246,12 @@ export async function trainProbe(
     const labelled = (s: LabelledEmbeddings) => ({ rows: s.x.n, cols: names.length, names, values: s.y.values });
     const yVal = labelled(validate.set);
     const protocol = await runProtocol(learner, yVal, opts, label);
-    const report = evalReport(labelled(test.set), head.scores(test.set.x.data, test.set.x.n), opts);
+    const report = evalReport(labelled(test.set), await head.scores(test.set.x.data, test.set.x.n), opts);
     return {
       ...report,
       chosen: protocol.chosen,
       runs: protocol.runs,
-      head: head.read(),
+      head: await head.read(),
       embeddings: { train: data.train.x, validate: validate.set.x, test: test.set.x },
       labels: { train: labelled(data.train), validate: labelled(validate.set), test: labelled(test.set) },
       dropped: { validate: validate.dropped, test: test.dropped },
@@ -263,12 +263,12 @@ export async function trainProbe(
 }
 
 /** Sigmoid scores of a trained head on other embeddings (labels in the head's order). */
-export function applyHead(head: HeadWeights, x: Points): Float32Array {
+export async function applyHead(head: HeadWeights, x: Points): Promise<Float32Array> {
   if (x.dims !== head.dim)
     throw new InputError({ field: "embeddings", expected: `${head.dim} dimensions (the head's)`, found: `${x.dims}` });
   const h = LinearHead.from(head);
   try {
-    return h.scores(x.data, x.n);
+    return await h.scores(x.data, x.n);
   } finally {
     h.dispose();
   }

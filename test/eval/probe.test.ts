@@ -63,7 +63,7 @@ test("probe on informative embeddings: high AUROC, chosen run reported, head reu
   assert.equal(r.chosen.valAuroc, best);
   assert.equal(r.chosen.lr, runs[r.chosen.run].lr);
   // The returned head reproduces the test scores, and they give the reported AUROC.
-  const again = applyHead(r.head, r.embeddings.test);
+  const again = await applyHead(r.head, r.embeddings.test);
   assert.deepEqual(Array.from(again), Array.from(r.test.yScore.values));
   assert.equal(evaluate(r.test.yTrue, r.test.yScore, { quiet: true }).macroAuroc, r.macro.auroc.estimate);
   assert.equal(r.labels.test.values.length, 400 * 3);

@@ -80,7 +80,7 @@ test("masked BCE: ignored entries do not count, the rest as PyTorch's BCE with l
   tf.dispose([logits, labels]);
 });
 
-test("a linear head trained by Adam + cosine equals PyTorch after every epoch (same batches)", () => {
+test("a linear head trained by Adam + cosine equals PyTorch after every epoch (same batches)", async () => {
   const h = fixture.head;
   const head = new LinearHead(h.dim, ["a", "b", "c"], new Rng(0), {
     weight: Float32Array.from(h.weight0),
@@ -90,9 +90,9 @@ test("a linear head trained by Adam + cosine equals PyTorch after every epoch (s
   const y = tf.tensor2d(h.y, [h.n, h.labels]);
   const opt = adam(h.lr0);
   const before = tf.memory().numTensors;
-  h.after.forEach((ref, e) => {
+  for (const [e, ref] of h.after.entries()) {
     setLearningRate(opt, cosineLr(h.lr0, e, h.tMax));
-    const loss = headEpoch(
+    const loss = await headEpoch(
       head,
       opt,
       x,
@@ -100,14 +100,14 @@ test("a linear head trained by Adam + cosine equals PyTorch after every epoch (s
       h.batches[e].map((b) => Int32Array.from(b)),
     );
     assert.ok(Math.abs(loss - h.losses[e]) < 1e-5, `epoch ${e} loss ${loss} vs ${h.losses[e]}`);
-    const w = head.read();
+    const w = await head.read();
     ref.weight.forEach((v, i) =>
       assert.ok(Math.abs(w.weight[i] - v) < 2e-5, `epoch ${e} weight ${i}: ${w.weight[i]} vs ${v}`),
     );
     ref.bias.forEach((v, i) => assert.ok(Math.abs(w.bias[i] - v) < 2e-5, `epoch ${e} bias ${i}`));
     // Adam's two moments per variable are created in epoch 0; an epoch leaves no other tensor behind.
     assert.equal(tf.memory().numTensors, before + 4, `epoch ${e}`);
-  });
+  }
   opt.dispose();
   head.dispose();
   tf.dispose([x, y]);
