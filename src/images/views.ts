@@ -24,6 +24,7 @@ import {
   type CropBox,
 } from "./crops";
 import { resizedSize } from "./decode";
+import { resizeShortSide } from "./resize";
 import type {
   CachedImage,
   EvalViewOptions,
@@ -211,8 +212,9 @@ function cropResize(
 /**
  * The authors' evaluation transform: Resize(256) (shorter side) then CenterCrop(224), ToTensor,
  * Normalize (ImageNet by default; `normalize: "authors-eval"` for their code's statistics).
- * On a cache whose shorter side already is `resize`, this is an exact crop of the stored pixels;
- * otherwise resize and crop are one bilinear sampling (without antialiasing).
+ * The resize is PIL's (antialiased when it shrinks, `pilResize`), so a cache stored larger for
+ * pretraining (512 px) gives the pixels of the authors' Resize(256) of their 512 px images; on a
+ * cache whose shorter side already is `resize`, the view is an exact crop of the stored pixels.
  */
 export function evalViews(images: CachedImage[], options: EvalViewOptions = {}): tf.Tensor4D {
   const inC = checkImages(images);
@@ -220,25 +222,14 @@ export function evalViews(images: CachedImage[], options: EvalViewOptions = {}):
   const { resize, crop } = evalSizes(options);
   const norm = normalization(options.normalize, channels);
   const B = images.length;
-  const canvas = packCanvas(images);
+  const sized = images.map((img) => resizeShortSide(img, resize));
+  const canvas = packCanvas(sized);
   const boxes = new Float32Array(B * 4);
-  images.forEach((img, b) => {
-    const r = resizedSize(img.width, img.height, resize);
-    const sy = img.height / r.height,
-      sx = img.width / r.width;
-    const top = centreCropOffset(r.height, crop),
-      left = centreCropOffset(r.width, crop);
-    // Output pixel k samples resized position top + k, i.e. input (top + k + 0.5) * s - 0.5.
-    boxes.set(
-      canvasBox(
-        (top + 0.5) * sy - 0.5,
-        (top + crop - 0.5) * sy - 0.5,
-        (left + 0.5) * sx - 0.5,
-        (left + crop - 0.5) * sx - 0.5,
-        canvas,
-      ),
-      b * 4,
-    );
+  sized.forEach((img, b) => {
+    const top = centreCropOffset(img.height, crop),
+      left = centreCropOffset(img.width, crop);
+    // Boxes through the centres of the first and last pixels: output pixel k is stored pixel top + k.
+    boxes.set(canvasBox(top, top + crop - 1, left, left + crop - 1, canvas), b * 4);
   });
   return tf.tidy(() => {
     const pixels = canvasTensor(canvas, B, inC);
@@ -255,9 +246,9 @@ export function evalViews(images: CachedImage[], options: EvalViewOptions = {}):
  * RandomAffine(degrees 45, translate (0.15, 0.15), scale (0.85, 1.15)) with torchvision's default
  * nearest interpolation and zero fill, CenterCrop(224), ToTensor, Normalize.
  *
- * tfjs-node has no projective-transform kernel, so the composite map (crop -> affine -> flip ->
- * resize) is evaluated here per output pixel and the pixels are fetched with one `tf.gather`;
- * nearest sampling makes this exact on a cache whose shorter side is `resize`.
+ * tfjs-node has no projective-transform kernel, so the composite map (crop -> affine -> flip) is
+ * evaluated here per output pixel on the images after PIL's Resize (`pilResize`) and the pixels are
+ * fetched with one `tf.gather`.
  */
 export function probeTrainViews(images: CachedImage[], rng: Rng, options: ProbeTrainOptions = {}): tf.Tensor4D {
   const inC = checkImages(images);
@@ -296,28 +287,26 @@ export function affineCrops(
     throw new InputError({ field: "params", expected: `one per image (${images.length})`, found: `${params.length}` });
   const norm = normalization(options.normalize, channels);
   const B = images.length;
-  const canvas = packCanvas(images);
+  const sized = images.map((img) => resizeShortSide(img, resize));
+  const canvas = packCanvas(sized);
   const plane = canvas.height * canvas.width;
   const fill = B * plane; // index of the zero appended after the canvas
   const index = new Int32Array(B * crop * crop);
-  images.forEach((img, b) => {
-    const r = resizedSize(img.width, img.height, resize);
-    const sy = img.height / r.height,
-      sx = img.width / r.width;
+  sized.forEach((img, b) => {
     const { flip } = params[b];
-    const [a, bb, c, d, e, f] = inverseAffine(params[b].affine, r.width, r.height);
-    const top = centreCropOffset(r.height, crop),
-      left = centreCropOffset(r.width, crop);
+    const [a, bb, c, d, e, f] = inverseAffine(params[b].affine, img.width, img.height);
+    const top = centreCropOffset(img.height, crop),
+      left = centreCropOffset(img.width, crop);
     for (let k = 0; k < crop; k++) {
       const y = top + k + 0.5;
       for (let l = 0; l < crop; l++) {
         const x = left + l + 0.5;
         let xr = a * x + bb * y + c;
         const yr = d * x + e * y + f;
-        if (flip) xr = r.width - xr;
+        if (flip) xr = img.width - xr;
         // PIL's nearest: the pixel whose cell contains the point; outside the image: the fill.
-        const col = Math.floor(xr * sx),
-          row = Math.floor(yr * sy);
+        const col = Math.floor(xr),
+          row = Math.floor(yr);
         index[(b * crop + k) * crop + l] =
           col >= 0 && col < img.width && row >= 0 && row < img.height
             ? b * plane + (row + 1) * canvas.width + col + 1

@@ -39,7 +39,7 @@ export interface StudyConfig {
     | { mimicCxr: string; mimicIv: string; images?: string; imageLayout?: "mimic" | "flat" };
   /** `cohort.build` options other than the folders. */
   cohort: Omit<CohortOptions, "mimicCxr" | "mimicIv" | "images" | "imageLayout" | "quiet">;
-  /** Shorter side of the cached images (256, as the authors' evaluation resize). */
+  /** Shorter side of the cached images (512: pretraining crops as from the authors' 512 px images; evaluation resizes to 256). */
   cacheShortSide: number;
   /**
    * An image that cannot be decoded: "error" stops and names it; "skip" leaves it out of the image
@@ -91,7 +91,8 @@ export const STUDY_DEFAULTS: StudyConfig = {
   seed: 1,
   data: { synth: { patients: 500, imageLongSide: 512 } },
   cohort: {},
-  cacheShortSide: 256,
+  // One cache for pretraining (crops as from the authors' 512 px images) and evaluation (resized to 256 as PIL).
+  cacheShortSide: 512,
   onBadImage: "error",
   pretrain: {},
   models: [TABLE3_MODELS[0], TABLE3_MODELS[7]],
