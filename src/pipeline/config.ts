@@ -9,6 +9,7 @@ import { findInputs } from "../cohort/readTables";
 import { resolveOptions } from "../cohort/buildOptions";
 import { resolveFeatures } from "../cohort/features";
 import type { RunSpec } from "../eval/schedule";
+import type { DownstreamPreset } from "../eval/protocol";
 import type { PretrainConfig } from "../train/config";
 import { pretrainConfig } from "../train/config";
 import { didYouMean } from "../util/closest";
@@ -51,7 +52,15 @@ export interface StudyConfig {
   models: ModelSpec[];
   /** The model the others are tested against (default: the first). */
   baseline: string;
-  probe: { runs?: RunSpec[]; maxEpochs: number; patience: number; bootstrap: number; augment: boolean };
+  /** `preset: paper`: every downstream setting of the paper (eval's PAPER_DOWNSTREAM: augmented, re-embedded every epoch). */
+  probe: {
+    runs?: RunSpec[];
+    maxEpochs: number;
+    patience: number;
+    bootstrap: number;
+    augment: boolean;
+    preset?: DownstreamPreset;
+  };
   finetune: { fractions: number[]; subsets: number; maxEpochs: number; patience: number };
   /** t-SNE of single-label training samples (the paper's Figure 3), or false. */
   tsne: false | { perplexity: number; maxPoints: number };
@@ -191,8 +200,10 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
       didYouMean(String(c.baseline), [...names]),
     );
 
-  c.probe = { ...STUDY_DEFAULTS.probe, ...objectAt(c.probe, "probe", file) };
-  unknownKeys(c.probe, ["runs", "maxEpochs", "patience", "bootstrap", "augment"], "probe.", file);
+  const probe = objectAt(c.probe, "probe", file);
+  c.probe = { ...STUDY_DEFAULTS.probe, ...(probe.preset === "paper" && { augment: true }), ...probe };
+  unknownKeys(c.probe, ["runs", "maxEpochs", "patience", "bootstrap", "augment", "preset"], "probe.", file);
+  if (c.probe.preset !== undefined) checkOneOf(c.probe.preset, "probe.preset", ["paper"], { file });
   checkInt(c.probe.maxEpochs, "probe.maxEpochs", { min: 1, file });
   checkInt(c.probe.patience, "probe.patience", { min: 1, file });
   checkInt(c.probe.bootstrap, "probe.bootstrap", { min: 1, file });
