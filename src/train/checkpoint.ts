@@ -86,7 +86,7 @@ export function readKeptEncoder(runDir: string): KeptEncoder | undefined {
       field: KEPT_KEY,
       expected: "the epoch the kept encoder comes from",
       found: "none",
-      hint: "The file is damaged: start the run again in another folder, or pass keepEncoder: \"last\".",
+      hint: 'The file is damaged: start the run again in another folder, or pass keepEncoder: "last".',
     });
   return { epoch: at.epoch, meanLoss: at.meanLoss, values: tensors };
 }

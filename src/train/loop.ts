@@ -255,7 +255,7 @@ function keptOnResume(run: Run, dir: string): KeptEncoder | undefined {
       file: keptEncoderFile(dir),
       expected: `the encoder of epoch ${best + 1}, the lowest mean loss of the run (keepEncoder "lowest-loss")`,
       found: k ? `the encoder of epoch ${k.epoch + 1}` : "no file",
-      hint: "Resume with keepEncoder: \"last\", or start the run again in another folder.",
+      hint: 'Resume with keepEncoder: "last", or start the run again in another folder.',
     });
   return k;
 }

@@ -60,7 +60,9 @@ test("pilResize resamples every channel of an RGB image as its own grey image", 
 });
 
 test("evalViews on an image stored larger than the resize: PIL's Resize then an exact centre crop", async () => {
-  const ours = await pixels(evalViews([fromFixture(fixture.source)], { resize: 64, crop: 56, normalize: false, channels: 1 }));
+  const ours = await pixels(
+    evalViews([fromFixture(fixture.source)], { resize: 64, crop: 56, normalize: false, channels: 1 }),
+  );
   const ref = fromFixture(fixture.resize64);
   const top = centreCropOffset(ref.height, 56),
     left = centreCropOffset(ref.width, 56);
@@ -71,7 +73,14 @@ test("evalViews on an image stored larger than the resize: PIL's Resize then an 
 
 test("affineCrops on an image stored larger than the resize reproduce PIL's Resize + flip + affine + CenterCrop", async () => {
   const src = fromFixture(fixture.source);
-  for (const a of fixture.affine as { angle: number; tx: number; ty: number; scale: number; flip: boolean; out: string }[]) {
+  for (const a of fixture.affine as {
+    angle: number;
+    tx: number;
+    ty: number;
+    scale: number;
+    flip: boolean;
+    out: string;
+  }[]) {
     const params = [{ flip: a.flip, affine: { angle: a.angle, tx: a.tx, ty: a.ty, scale: a.scale } }];
     const ours = await pixels(affineCrops([src], params, { resize: 64, crop: 56, normalize: false, channels: 1 }));
     const ref = Buffer.from(a.out, "base64");
