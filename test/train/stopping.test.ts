@@ -15,7 +15,7 @@ import { pretrainConfig, type PretrainConfig } from "../../src/train/config";
 import { trainLoop, PretrainInterruptedError } from "../../src/train/loop";
 import type { TrainingMethod } from "../../src/train/method";
 import type { BatchSource } from "../../src/train/source";
-import { earlyStopEpoch, epochMeanLosses, lowestLossEpoch } from "../../src/train/stopping";
+import { earlyStopEpoch, epochMeanLosses, lowestLossEpoch, PAPER_EARLY_STOPPING } from "../../src/train/stopping";
 import { InputError } from "../../src/util/errors";
 import { tempDir } from "../support/tempDir";
 
@@ -141,8 +141,9 @@ test("earlyStopping and keepEncoder are checked at the boundary", () => {
     (e: unknown) => e instanceof InputError && /earlyStopping\.min_delta/.test(e.message),
   );
   assert.throws(() => pretrainConfig({ earlyStopping: true as never }), /false or \{ patience, minDelta \}/);
-  assert.deepEqual(pretrainConfig({ earlyStopping: { patience: 5, minDelta: 1e-5 } }).earlyStopping, {
+  assert.deepEqual(pretrainConfig({ earlyStopping: PAPER_EARLY_STOPPING }).earlyStopping, {
     patience: 5,
     minDelta: 1e-5,
   });
+  assert.deepEqual([pretrainConfig().keepEncoder, pretrainConfig().earlyStopping], ["last", false]);
 });
