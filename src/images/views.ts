@@ -24,7 +24,7 @@ import {
   type CropBox,
 } from "./crops";
 import { resizedSize } from "./decode";
-import { resizeShortSide } from "./resize";
+import { pilResize, resizeShortSide } from "./resize";
 import type {
   CachedImage,
   EvalViewOptions,
@@ -132,17 +132,13 @@ export function msnViews(images: CachedImage[], rng: Rng, options: MsnViewOption
     }
   }
   const norm = normalization(options.normalize, channels);
-  const canvas = packCanvas(images);
+  const resize = cropper(images, o.antialias === true);
   return tf.tidy(() => {
-    const pixels = canvasTensor(canvas, images.length, inC);
     // Split before normalising: the split then copies grey pixels, not their 3-channel expansion.
-    const [target, anchor] = tf.split(cropResize(pixels, canvas, images, random, o.randomSize), 2, 0) as [
-      tf.Tensor4D,
-      tf.Tensor4D,
-    ];
+    const [target, anchor] = tf.split(resize(random, o.randomSize), 2, 0) as [tf.Tensor4D, tf.Tensor4D];
     const small =
       o.focalViews > 0
-        ? normalise(cropResize(pixels, canvas, images, focal, o.focalSize), norm)
+        ? normalise(resize(focal, o.focalSize), norm)
         : (tf.zeros([0, o.focalSize, o.focalSize, channels]) as tf.Tensor4D);
     return { target: normalise(target, norm), anchor: normalise(anchor, norm), focal: small };
   });
@@ -163,16 +159,65 @@ export function resizedCrops(
   images: CachedImage[],
   crops: readonly Crop[],
   size: number,
-  options: ViewOptions = {},
+  options: ViewOptions & Pick<MsnViewOptions, "antialias"> = {},
 ): tf.Tensor4D {
   const inC = checkImages(images);
   const channels = outChannels(options, inC);
   checkSize("size", size);
   const norm = normalization(options.normalize, channels);
+  const resize = cropper(images, options.antialias === true);
+  return tf.tidy(() => normalise(resize(crops, size), norm));
+}
+
+/**
+ * How a batch's crops become size x size pixels (0..255, not normalised): one `cropAndResize` on the
+ * batch's canvas, uploaded at the first call (call it inside one `tf.tidy`), or, with `antialias`, as
+ * torchvision's `resized_crop` on PIL: each box cut out and resized by `pilResize`, in JavaScript.
+ */
+function cropper(images: CachedImage[], antialias: boolean): (crops: readonly Crop[], size: number) => tf.Tensor4D {
+  if (antialias) return (crops, size) => pilCrops(images, crops, size);
   const canvas = packCanvas(images);
-  return tf.tidy(() =>
-    normalise(cropResize(canvasTensor(canvas, images.length, inC), canvas, images, crops, size), norm),
-  );
+  let pixels: tf.Tensor4D | undefined;
+  return (crops, size) => {
+    pixels ??= canvasTensor(canvas, images.length, images[0].channels);
+    return cropResize(pixels, canvas, images, crops, size);
+  };
+}
+
+/** Throws unless crop k's box lies inside its image (and, for PIL's crop, `whole` pixels). */
+function checkCrop(c: Crop, k: number, images: CachedImage[], whole: boolean): void {
+  const { top, left, height, width } = c.box;
+  const img = images[c.image];
+  const inside =
+    img && top >= 0 && left >= 0 && height > 0 && width > 0 && top + height <= img.height && left + width <= img.width;
+  if (!inside || (whole && ![top, left, height, width].every(Number.isInteger)))
+    throw new InputError({
+      field: `crops[${k}]`,
+      expected: whole ? "a box of whole pixels inside its image" : "a box inside its image",
+      found: `image ${c.image}, box ${JSON.stringify(c.box)}`,
+    });
+}
+
+/** PIL's crop, resize (`pilResize`) and mirror of each crop: [crops.length, size, size, C], 0..255. */
+function pilCrops(images: CachedImage[], crops: readonly Crop[], size: number): tf.Tensor4D {
+  const C = images[0].channels;
+  const out = new Float32Array(crops.length * size * size * C);
+  crops.forEach((c, k) => {
+    checkCrop(c, k, images, true);
+    const img = images[c.image];
+    const { top, left, height, width } = c.box;
+    const cut = new Uint8Array(height * width * C);
+    for (let y = 0; y < height; y++) {
+      const from = ((top + y) * img.width + left) * C;
+      cut.set(img.data.subarray(from, from + width * C), y * width * C);
+    }
+    const r = pilResize({ width, height, channels: C, data: cut }, size, size).data;
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++)
+        for (let ch = 0; ch < C; ch++)
+          out[((k * size + y) * size + x) * C + ch] = r[(y * size + (c.flip ? size - 1 - x : x)) * C + ch];
+  });
+  return tf.tensor4d(out, [crops.length, size, size, C]);
 }
 
 /** The crops of `resizedCrops`, not normalised, on a canvas already uploaded (one `cropAndResize`). */
@@ -186,18 +231,8 @@ function cropResize(
   const boxes = new Float32Array(crops.length * 4),
     ind = new Int32Array(crops.length);
   crops.forEach((c, k) => {
+    checkCrop(c, k, images, false);
     const { top, left, height, width } = c.box;
-    const img = images[c.image];
-    if (
-      !img ||
-      !(top >= 0 && left >= 0 && height > 0 && width > 0 && top + height <= img.height && left + width <= img.width)
-    ) {
-      throw new InputError({
-        field: `crops[${k}]`,
-        expected: "a box inside its image",
-        found: `image ${c.image}, box ${JSON.stringify(c.box)}`,
-      });
-    }
     // Output pixel k samples top + (k + 0.5) h / size - 0.5 (half-pixel centres, as PIL).
     const y1 = top + (0.5 * height) / size - 0.5,
       y2 = top + ((size - 0.5) * height) / size - 0.5;

@@ -17,7 +17,7 @@ import * as path from "path";
 import { readSafetensors, SafeTensor, TensorToWrite, writeSafetensors } from "../model/safetensors";
 import { commitAtomic, writeFileAtomic } from "../util/atomicWrite";
 import { InputError } from "../util/errors";
-import { METHOD_DEFAULTS, PretrainConfig, RUN_DEFINING } from "./config";
+import { CROP_DEFAULTS, METHOD_DEFAULTS, PretrainConfig, RUN_DEFINING, STOPPING_DEFAULTS } from "./config";
 
 const FORMAT = "ehr-msn.pretrain-checkpoint.v1";
 const FILES = ["model.safetensors", "train_state.safetensors", "config.json", "history.json"] as const;
@@ -174,7 +174,7 @@ export function readCheckpoint(dir: string, expect?: { config: PretrainConfig; d
     config: PretrainConfig;
     data: string;
   };
-  const config: PretrainConfig = { ...METHOD_DEFAULTS, ...written.config };
+  const config: PretrainConfig = { ...METHOD_DEFAULTS, ...CROP_DEFAULTS, ...STOPPING_DEFAULTS, ...written.config };
   const { data } = written;
   if (expect) {
     const differ = RUN_DEFINING.filter((k) => JSON.stringify(config[k]) !== JSON.stringify(expect.config[k]));

@@ -7,7 +7,7 @@ import { MaskCount } from "../model/masking";
 import { VIT_SIZES, VitSize } from "../model/vit";
 import { didYouMean } from "../util/closest";
 import { describeValue, InputError } from "../util/errors";
-import { checkInt, checkNumber, checkOneOf, checkProbability } from "../util/validate";
+import { checkBoolean, checkInt, checkNumber, checkOneOf, checkProbability } from "../util/validate";
 import type { EarlyStoppingRule } from "./stopping";
 
 export interface PretrainConfig {
@@ -128,6 +128,11 @@ export interface PretrainConfig {
    * patience 5 and min delta 1e-5); false: every epoch runs, as in the authors' final code.
    */
   earlyStopping: false | EarlyStoppingRule;
+  /**
+   * Resize each pretraining crop as PIL does, antialiased (the authors' torchvision transforms), in
+   * JavaScript; false (default): one bilinear `cropAndResize` per batch, without antialiasing.
+   */
+  antialiasCrops: boolean;
 }
 
 /**
@@ -139,8 +144,12 @@ export const STOPPING_DEFAULTS = {
   earlyStopping: false,
 } as const satisfies Partial<PretrainConfig>;
 
-/** Checks the fields of STOPPING_DEFAULTS (InputError naming the field). */
+/** How pretraining crops are resized (added after the first checkpoints: those were written with these values). */
+export const CROP_DEFAULTS = { antialiasCrops: false } as const satisfies Partial<PretrainConfig>;
+
+/** Checks the fields of STOPPING_DEFAULTS and CROP_DEFAULTS (InputError naming the field). */
 function checkStopping(c: PretrainConfig): void {
+  checkBoolean(c.antialiasCrops, "antialiasCrops");
   checkOneOf(c.keepEncoder, "keepEncoder", ["last", "lowest-loss"]);
   if (c.earlyStopping === false) return;
   const rule = c.earlyStopping as Partial<EarlyStoppingRule> | null;
@@ -222,6 +231,7 @@ export const AUTHORS_DEFAULTS: PretrainConfig = {
   checkpointEvery: 0,
   keepCheckpoints: 2,
   ...STOPPING_DEFAULTS,
+  ...CROP_DEFAULTS,
 };
 
 /**

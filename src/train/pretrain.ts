@@ -98,6 +98,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       randomSize: cfg.imageSize,
       focalSize: cfg.focalSize,
       focalViews: cfg.focalViews,
+      antialias: cfg.antialiasCrops,
       channels: cfg.channels as 1 | 3,
     },
   });

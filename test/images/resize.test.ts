@@ -10,7 +10,8 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import * as backend from "../../src/backend";
 import { pilResize, resizeShortSide } from "../../src/images/resize";
-import { affineCrops, evalViews } from "../../src/images/views";
+import { affineCrops, evalViews, msnViews, resizedCrops } from "../../src/images/views";
+import { Rng } from "../../src/util/random";
 import { centreCropOffset } from "../../src/images/crops";
 import type { CachedImage } from "../../src/images/types";
 
@@ -91,4 +92,40 @@ test("affineCrops on an image stored larger than the resize reproduce PIL's Resi
     });
     assert.ok(mismatched <= ref.length * 0.005, `${a.angle}°: ${mismatched} of ${ref.length} pixels differ`);
   }
+});
+
+test("antialiased crops are torchvision's resized_crop (+ mirror) on PIL, pixel for pixel, shrinking or not", async () => {
+  const src = fromFixture(fixture.source);
+  for (const c of fixture.crops as {
+    top: number;
+    left: number;
+    height: number;
+    width: number;
+    flip: boolean;
+    size: number;
+    out: string;
+  }[]) {
+    const crop = [{ image: 0, box: c, flip: c.flip }];
+    const ours = await pixels(resizedCrops([src], crop, c.size, { normalize: false, channels: 1, antialias: true }));
+    assert.deepEqual(
+      Uint8Array.from(ours),
+      new Uint8Array(Buffer.from(c.out, "base64")),
+      JSON.stringify({ ...c, out: undefined }),
+    );
+  }
+});
+
+test("msnViews with antialias: the same draws as without, each view PIL's resized crop", async () => {
+  const src = fromFixture(fixture.source);
+  const options = { randomSize: 24, focalSize: 8, focalViews: 2, normalize: false as const, channels: 1 as const };
+  const before = tf.memory().numTensors;
+  const plain = msnViews([src, src], new Rng(3), options);
+  const pil = msnViews([src, src], new Rng(3), { ...options, antialias: true });
+  assert.deepEqual(pil.focal.shape, [4, 8, 8, 1]);
+  // The crops of the fixture image shrink ~2-5x: antialiasing changes the pixels, not the picture.
+  const [a, b] = [await pixels(plain.target), await pixels(pil.target)];
+  const mean = a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
+  assert.ok(mean > 0.5 && mean < 20, `mean |diff| ${mean.toFixed(2)}`);
+  tf.dispose([plain, pil]);
+  assert.equal(tf.memory().numTensors, before);
 });

@@ -11,7 +11,7 @@ import * as backend from "../../src/backend";
 import { load } from "../../src/model/load";
 import { vit } from "../../src/model/vit";
 import { keptEncoderFile } from "../../src/train/checkpoint";
-import { pretrainConfig, type PretrainConfig } from "../../src/train/config";
+import { pretrainConfig, RUN_DEFINING, type PretrainConfig } from "../../src/train/config";
 import { trainLoop, PretrainInterruptedError } from "../../src/train/loop";
 import type { TrainingMethod } from "../../src/train/method";
 import type { BatchSource } from "../../src/train/source";
@@ -146,4 +146,14 @@ test("earlyStopping and keepEncoder are checked at the boundary", () => {
     minDelta: 1e-5,
   });
   assert.deepEqual([pretrainConfig().keepEncoder, pretrainConfig().earlyStopping], ["last", false]);
+});
+
+test("antialiasCrops: a boolean, false by default, and a run-defining setting (it changes every view)", () => {
+  assert.equal(pretrainConfig().antialiasCrops, false);
+  assert.ok(RUN_DEFINING.includes("antialiasCrops"));
+  assert.ok(!RUN_DEFINING.includes("keepEncoder") && !RUN_DEFINING.includes("earlyStopping"));
+  assert.throws(
+    () => pretrainConfig({ antialiasCrops: "yes" as never }),
+    (e: unknown) => e instanceof InputError && /antialiasCrops/.test(e.message),
+  );
 });
