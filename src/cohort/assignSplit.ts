@@ -1,15 +1,15 @@
 /**
  * The split step of `cohort.build`: each image's split from the split file (images it does not list
- * are left out and counted), or a patient-level random split.
+ * are left out and counted), or a patient-level random split (patientSplit.ts).
  */
 import { InputError } from "../util/errors";
-import { Rng } from "../util/random";
 import type { RandomSplit } from "./types";
 import { SPLIT_NAMES } from "./types";
 import { CsvColumns, readCsv } from "./csv";
 import type { Reporter } from "./buildReport";
 import type { MimicTables } from "./readTables";
 import { recode, stringIndex } from "./tableChecks";
+import { patientSplit } from "./patientSplit";
 
 /**
  * Step "split" (or "split (random, by patient)"): the rows kept and each metadata row's split code,
@@ -31,7 +31,7 @@ export async function assignSplit(
     });
     return { rows: kept, split };
   }
-  randomSplit(rows, t.meta.numbers.subject_id, split, random!, seed);
+  patientSplit(rows, t.meta.numbers.subject_id, split, random!, seed);
   rep.note("split (random, by patient)", "images", rows.length, rows.length);
   return { rows, split };
 }
@@ -67,17 +67,4 @@ async function splitCodes(t: CsvColumns, meta: CsvColumns): Promise<(i: number) 
     const r = index.get(metaIds[i]);
     return r === undefined ? -1 : code[r];
   };
-}
-
-/** Patient-level random split: subjects shuffled with the seed, then test, validate, train. */
-function randomSplit(rows: Int32Array, subject: Float64Array, out: Int8Array, s: RandomSplit, seed: number): void {
-  const subjects = [...new Set(Array.from(rows, (i) => subject[i]))].sort((a, b) => a - b);
-  new Rng(s.seed ?? seed).shuffle(subjects);
-  const nTest = Math.round(s.test * subjects.length);
-  const nVal = Math.round(s.validate * subjects.length);
-  const of = new Map<number, number>();
-  subjects.forEach((id, k) =>
-    of.set(id, SPLIT_NAMES.indexOf(k < nTest ? "test" : k < nTest + nVal ? "validate" : "train")),
-  );
-  for (const i of rows) out[i] = of.get(subject[i])!;
 }

@@ -5,6 +5,7 @@ import { InputError, describeValue } from "../util/errors";
 import { checkInt, checkOneOf } from "../util/validate";
 import type { DatabaseSource } from "./readTables";
 import { redactUrl } from "./postgresDatabase";
+import { defaultSplit, paperSplit } from "./patientSplit";
 import type { CohortOptions, ImputePolicy, RandomSplit, SplitName, StayMatch, UncertainPolicy } from "./types";
 
 /** The options after defaults (what the report shows). */
@@ -67,7 +68,8 @@ export function resolveOptions(o: CohortOptions): ResolvedOptions {
   const mimicCxr = existingFolder("mimicCxr", o?.mimicCxr);
   const source = o?.source === undefined ? undefined : databaseSource(o.source);
   const mimicIv = source ? "" : existingFolder("mimicIv", o?.mimicIv);
-  const split = o.split ?? "official";
+  const given = o.split ?? defaultSplit(mimicCxr);
+  const split = given === "paper" ? paperSplit() : given;
   if (typeof split === "object") {
     const ok = split && split.validate >= 0 && split.test >= 0 && split.validate + split.test < 1;
     if (!ok)
@@ -76,10 +78,11 @@ export function resolveOptions(o: CohortOptions): ResolvedOptions {
         expected: "{ validate, test } fractions >= 0 with a sum below 1",
         found: JSON.stringify(split),
       });
+    if (split.by !== undefined) checkOneOf(split.by, "split.by", ["patients", "images"]);
   } else if (typeof split !== "string" || split === "") {
     throw new InputError({
       field: "split",
-      expected: `"official", a split file path or { validate, test, seed }`,
+      expected: `"paper", "official", a split file path or { validate, test, by, seed }`,
       found: describeValue(split),
     });
   }

@@ -57,7 +57,7 @@ export function findCxrInputs(mimicCxr: string, split: CohortOptions["split"] = 
     split:
       split === "official"
         ? findCsv(mimicCxr, [MIMIC_CXR_TABLES.split.stem], "the MIMIC-CXR-JPG split")
-        : typeof split === "string"
+        : typeof split === "string" && split !== "paper"
           ? existing(split, "split")
           : undefined,
   };

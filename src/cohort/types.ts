@@ -40,11 +40,13 @@ export type StayMatch = "date" | "datetime" | "last-admission";
 /** Where `path` points: `mimic` = `<images>/files/pXX/pNNNNNNNN/sNNNNNNNN/<dicom_id>.jpg`, `flat` = `<images>/<dicom_id>.jpg` (the authors' resized folder). */
 export type ImageLayout = "mimic" | "flat";
 
-/** Patient-level random split (instead of the official split file). */
+/** Patient-level random split (instead of a split file; see patientSplit.ts). */
 export interface RandomSplit {
-  /** Fractions of patients for validate and test; the rest is train. */
+  /** Fractions for validate and test (of patients, or of images with `by: "images"`); the rest is train. */
   validate: number;
   test: number;
+  /** What the fractions count: "patients" (default) or "images" (as the paper's Table 2). */
+  by?: "patients" | "images";
   seed?: number;
 }
 
@@ -75,10 +77,13 @@ export interface CohortOptions {
   /** Default `date`. */
   stayMatch?: StayMatch;
   /**
-   * `official` (default): `mimic-cxr-2.0.0-split.csv(.gz)`; a path: another split file with `dicom_id` and
-   * `split` columns (e.g. the authors' `mimic-cxr-ehr-split.csv`); or a patient-level random split.
+   * `paper` (default for MIMIC): by patient, seeded, with the proportions of images of the paper's
+   * Table 2; `official`: `mimic-cxr-2.0.0-split.csv(.gz)` (default for a dataset of `synth.generate`,
+   * whose split file is already by patient at the paper's proportions); a path: another split file
+   * with `dicom_id` and `split` columns (e.g. the authors' `mimic-cxr-ehr-split.csv`); or a
+   * patient-level random split `{ validate, test, by?, seed? }`.
    */
-  split?: "official" | string | RandomSplit;
+  split?: "paper" | "official" | string | RandomSplit;
   /** Which images pretraining may see: the training split (default) or `all` (the authors). */
   pretrainSplit?: SplitName | "all";
   /**

@@ -15,6 +15,7 @@ export { externalValidation } from "./external";
 export { embedImages } from "./embeddings";
 export { resultsTable, labelTable } from "./table";
 export { PROTOCOL_RUNS } from "./schedule";
+export { PAPER_DOWNSTREAM } from "./protocol";
 
 export type { Interval, BootstrapOptions, BootstrapResult } from "./bootstrap";
 export type { Comparison, Difference, AurocDifference } from "./compare";
@@ -36,7 +37,14 @@ export type { ExternalOptions, ExternalResult } from "./external";
 export type { EmbedOptions, EmbeddingResult, ViewFn } from "./embeddings";
 export type { TableEntry, TableOptions, ResultsTable, SignificanceMark } from "./table";
 export type { RunSpec } from "./schedule";
-export type { ProtocolOptions, ProtocolResult, RunRecord, EpochRecord } from "./protocol";
+export type {
+  ProtocolOptions,
+  ProtocolResult,
+  RunRecord,
+  EpochRecord,
+  DownstreamPreset,
+  DownstreamSettings,
+} from "./protocol";
 export type { EvalReport } from "./evalReport";
 export type { HeadWeights } from "./head";
 export type { Views } from "./views";

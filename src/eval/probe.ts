@@ -9,7 +9,8 @@
  * matrix products instead of a pass of the ViT over every image, which makes the whole protocol take
  * minutes instead of hours. The authors also augmented the probe's training images (flip, affine);
  * `augment: true` in `probe` reproduces that by embedding augmented images again every epoch, at the
- * cost of a ViT forward pass over the training split per epoch.
+ * cost of a ViT forward pass over the training split per epoch; `preset: "paper"` sets it with every
+ * other downstream setting of the paper (protocol.ts, `PAPER_DOWNSTREAM`).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { LabelledDataset, SplitSelector } from "../cohort/types";
@@ -26,7 +27,14 @@ import { embedImages } from "./embeddings";
 import { LinearHead, epochBatches, headEpoch, type HeadWeights } from "./head";
 import type { NamedMatrix } from "../util/matrix";
 import { checkLabels, type NamedValues } from "./matrix";
-import { runProtocol, type Learner, type ProtocolOptions, type ProtocolResult } from "./protocol";
+import {
+  runProtocol,
+  withPreset,
+  type DownstreamPreset,
+  type Learner,
+  type ProtocolOptions,
+  type ProtocolResult,
+} from "./protocol";
 import { evalReport, type EvalReport } from "./evalReport";
 import { encoderViews } from "./views";
 import { ensure as ensureBackend } from "../backend/init";
@@ -107,6 +115,11 @@ export interface ProbeRunOptions extends Omit<EmbedSource, "cache">, ProbeOption
    * embedded again, augmented, every epoch. Default false: the head trains on cached embeddings.
    */
   augment?: boolean | ProbeTrainOptions;
+  /**
+   * "paper": every downstream setting of the paper at once (`PAPER_DOWNSTREAM`: the augmented
+   * protocol, re-embedded every epoch, with its runs, epochs, stopping and batches); fields given win.
+   */
+  preset?: DownstreamPreset;
 }
 
 /** A probe's result with how many rows of each split were evaluated and left out. */
@@ -141,9 +154,11 @@ export async function embedSplit(
  * the image cache (as `pretrain` does; or give `cache`), embeds
  * every split once (cached on disk, keyed by the encoder's weights), trains the head with the
  * authors' protocol on the training embeddings, picks the best run and epoch on validation, and
- * evaluates it on test with bootstrap CIs.
+ * evaluates it on test with bootstrap CIs. `preset: "paper"` trains on augmented images instead,
+ * embedded again every epoch, with every other setting of the paper's downstream evaluation.
  */
-export async function probe(options: ProbeRunOptions): Promise<CohortProbeResult> {
+export async function probe(given: ProbeRunOptions): Promise<CohortProbeResult> {
+  const options = withPreset(given);
   const images = await datasetCache(options.cohort, "all", {
     cache: options.cache,
     shortSide: options.cacheShortSide,

@@ -5,7 +5,8 @@
  * Shared by the linear probe (a head on fixed embeddings) and fine-tuning (encoder + head).
  */
 import * as tf from "@tensorflow/tfjs";
-import { checkInt } from "../util/validate";
+import type { EvalViewOptions, ProbeTrainOptions } from "../images/types";
+import { checkInt, checkOneOf } from "../util/validate";
 import { progress } from "../util/progress";
 import type { NamedMatrix } from "../util/matrix";
 import { evaluate } from "./metrics";
@@ -62,6 +63,55 @@ export interface ProtocolResult {
   /** The run and epoch whose weights were restored (best validation macro AUROC over all runs). */
   chosen: RunSpec & { run: number; epoch: number; valAuroc: number };
   runs: RunRecord[];
+}
+
+/** Named sets of downstream settings: "paper" (`PAPER_DOWNSTREAM`). */
+export type DownstreamPreset = "paper";
+
+/** What a preset sets: the protocol's options and the probe's batches, augmentation and views. */
+export interface DownstreamSettings extends Required<Omit<ProtocolOptions, "quiet">> {
+  batchSize: number;
+  dropLast: boolean;
+  augment: ProbeTrainOptions;
+  view: EvalViewOptions;
+}
+
+/**
+ * The paper's downstream settings (its Appendix A.3, with the authors' code where the text lost its
+ * numbers; method-reference §14), as `preset: "paper"` sets them: Adam, batch 64 with the last short
+ * training batch dropped; the five runs of PROTOCOL_RUNS (three cosine with early stopping, patience 5
+ * and min delta 1e-5 on the validation macro AUROC; two reduce-on-plateau, factor 0.5, patience 3), at
+ * most 50 epochs each, the best run and epoch on validation tested once; the training images
+ * augmented as the authors' code does, Resize(256), horizontal flip 0.5, RandomAffine (±45°,
+ * translate 0.15, scale 0.85-1.15, nearest, zero fill), CenterCrop, and embedded again every epoch;
+ * evaluation images Resize(256) and CenterCrop; ImageNet normalisation (the paper's text) for both.
+ */
+export const PAPER_DOWNSTREAM: Readonly<DownstreamSettings> = {
+  runs: PROTOCOL_RUNS,
+  maxEpochs: 50,
+  patience: 5,
+  minDelta: 1e-5,
+  plateau: { factor: 0.5, patience: 3 },
+  batchSize: 64,
+  dropLast: true,
+  augment: { hflip: 0.5, degrees: 45, translate: [0.15, 0.15], scale: [0.85, 1.15] },
+  view: { resize: 256, normalize: "imagenet" },
+};
+
+/**
+ * `options` completed by the settings of their `preset`, if any: fields given (not undefined) win;
+ * `view` and `augment` merge field by field, and `augment: false` turns the augmentation off.
+ */
+export function withPreset<
+  T extends { preset?: DownstreamPreset; view?: EvalViewOptions; augment?: boolean | ProbeTrainOptions },
+>(options: T): T {
+  if (options.preset === undefined) return options;
+  checkOneOf(options.preset, "preset", ["paper"]);
+  const p = PAPER_DOWNSTREAM;
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as T;
+  const own = typeof given.augment === "object" ? given.augment : {};
+  const augment = given.augment === false ? false : { ...p.augment, ...own };
+  return { ...p, ...given, view: { ...p.view, ...given.view }, augment };
 }
 
 /** Checks and fills the protocol options. */

@@ -131,6 +131,11 @@ export interface MsnViewOptions extends ViewOptions {
   ratio?: readonly [number, number];
   /** Probability of a horizontal flip, per view (default 0.5). */
   hflip?: number;
+  /**
+   * Resize each crop as PIL does (antialiased when it shrinks, as the authors' torchvision transforms),
+   * in JavaScript, instead of one bilinear `cropAndResize` for the batch (default false: faster).
+   */
+  antialias?: boolean;
 }
 
 /**

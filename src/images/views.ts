@@ -24,6 +24,7 @@ import {
   type CropBox,
 } from "./crops";
 import { resizedSize } from "./decode";
+import { pilResize, resizeShortSide } from "./resize";
 import type {
   CachedImage,
   EvalViewOptions,
@@ -131,17 +132,13 @@ export function msnViews(images: CachedImage[], rng: Rng, options: MsnViewOption
     }
   }
   const norm = normalization(options.normalize, channels);
-  const canvas = packCanvas(images);
+  const resize = cropper(images, o.antialias === true);
   return tf.tidy(() => {
-    const pixels = canvasTensor(canvas, images.length, inC);
     // Split before normalising: the split then copies grey pixels, not their 3-channel expansion.
-    const [target, anchor] = tf.split(cropResize(pixels, canvas, images, random, o.randomSize), 2, 0) as [
-      tf.Tensor4D,
-      tf.Tensor4D,
-    ];
+    const [target, anchor] = tf.split(resize(random, o.randomSize), 2, 0) as [tf.Tensor4D, tf.Tensor4D];
     const small =
       o.focalViews > 0
-        ? normalise(cropResize(pixels, canvas, images, focal, o.focalSize), norm)
+        ? normalise(resize(focal, o.focalSize), norm)
         : (tf.zeros([0, o.focalSize, o.focalSize, channels]) as tf.Tensor4D);
     return { target: normalise(target, norm), anchor: normalise(anchor, norm), focal: small };
   });
@@ -162,16 +159,65 @@ export function resizedCrops(
   images: CachedImage[],
   crops: readonly Crop[],
   size: number,
-  options: ViewOptions = {},
+  options: ViewOptions & Pick<MsnViewOptions, "antialias"> = {},
 ): tf.Tensor4D {
   const inC = checkImages(images);
   const channels = outChannels(options, inC);
   checkSize("size", size);
   const norm = normalization(options.normalize, channels);
+  const resize = cropper(images, options.antialias === true);
+  return tf.tidy(() => normalise(resize(crops, size), norm));
+}
+
+/**
+ * How a batch's crops become size x size pixels (0..255, not normalised): one `cropAndResize` on the
+ * batch's canvas, uploaded at the first call (call it inside one `tf.tidy`), or, with `antialias`, as
+ * torchvision's `resized_crop` on PIL: each box cut out and resized by `pilResize`, in JavaScript.
+ */
+function cropper(images: CachedImage[], antialias: boolean): (crops: readonly Crop[], size: number) => tf.Tensor4D {
+  if (antialias) return (crops, size) => pilCrops(images, crops, size);
   const canvas = packCanvas(images);
-  return tf.tidy(() =>
-    normalise(cropResize(canvasTensor(canvas, images.length, inC), canvas, images, crops, size), norm),
-  );
+  let pixels: tf.Tensor4D | undefined;
+  return (crops, size) => {
+    pixels ??= canvasTensor(canvas, images.length, images[0].channels);
+    return cropResize(pixels, canvas, images, crops, size);
+  };
+}
+
+/** Throws unless crop k's box lies inside its image (and, for PIL's crop, `whole` pixels). */
+function checkCrop(c: Crop, k: number, images: CachedImage[], whole: boolean): void {
+  const { top, left, height, width } = c.box;
+  const img = images[c.image];
+  const inside =
+    img && top >= 0 && left >= 0 && height > 0 && width > 0 && top + height <= img.height && left + width <= img.width;
+  if (!inside || (whole && ![top, left, height, width].every(Number.isInteger)))
+    throw new InputError({
+      field: `crops[${k}]`,
+      expected: whole ? "a box of whole pixels inside its image" : "a box inside its image",
+      found: `image ${c.image}, box ${JSON.stringify(c.box)}`,
+    });
+}
+
+/** PIL's crop, resize (`pilResize`) and mirror of each crop: [crops.length, size, size, C], 0..255. */
+function pilCrops(images: CachedImage[], crops: readonly Crop[], size: number): tf.Tensor4D {
+  const C = images[0].channels;
+  const out = new Float32Array(crops.length * size * size * C);
+  crops.forEach((c, k) => {
+    checkCrop(c, k, images, true);
+    const img = images[c.image];
+    const { top, left, height, width } = c.box;
+    const cut = new Uint8Array(height * width * C);
+    for (let y = 0; y < height; y++) {
+      const from = ((top + y) * img.width + left) * C;
+      cut.set(img.data.subarray(from, from + width * C), y * width * C);
+    }
+    const r = pilResize({ width, height, channels: C, data: cut }, size, size).data;
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++)
+        for (let ch = 0; ch < C; ch++)
+          out[((k * size + y) * size + x) * C + ch] = r[(y * size + (c.flip ? size - 1 - x : x)) * C + ch];
+  });
+  return tf.tensor4d(out, [crops.length, size, size, C]);
 }
 
 /** The crops of `resizedCrops`, not normalised, on a canvas already uploaded (one `cropAndResize`). */
@@ -185,18 +231,8 @@ function cropResize(
   const boxes = new Float32Array(crops.length * 4),
     ind = new Int32Array(crops.length);
   crops.forEach((c, k) => {
+    checkCrop(c, k, images, false);
     const { top, left, height, width } = c.box;
-    const img = images[c.image];
-    if (
-      !img ||
-      !(top >= 0 && left >= 0 && height > 0 && width > 0 && top + height <= img.height && left + width <= img.width)
-    ) {
-      throw new InputError({
-        field: `crops[${k}]`,
-        expected: "a box inside its image",
-        found: `image ${c.image}, box ${JSON.stringify(c.box)}`,
-      });
-    }
     // Output pixel k samples top + (k + 0.5) h / size - 0.5 (half-pixel centres, as PIL).
     const y1 = top + (0.5 * height) / size - 0.5,
       y2 = top + ((size - 0.5) * height) / size - 0.5;
@@ -211,8 +247,9 @@ function cropResize(
 /**
  * The authors' evaluation transform: Resize(256) (shorter side) then CenterCrop(224), ToTensor,
  * Normalize (ImageNet by default; `normalize: "authors-eval"` for their code's statistics).
- * On a cache whose shorter side already is `resize`, this is an exact crop of the stored pixels;
- * otherwise resize and crop are one bilinear sampling (without antialiasing).
+ * The resize is PIL's (antialiased when it shrinks, `pilResize`), so a cache stored larger for
+ * pretraining (512 px) gives the pixels of the authors' Resize(256) of their 512 px images; on a
+ * cache whose shorter side already is `resize`, the view is an exact crop of the stored pixels.
  */
 export function evalViews(images: CachedImage[], options: EvalViewOptions = {}): tf.Tensor4D {
   const inC = checkImages(images);
@@ -220,25 +257,14 @@ export function evalViews(images: CachedImage[], options: EvalViewOptions = {}):
   const { resize, crop } = evalSizes(options);
   const norm = normalization(options.normalize, channels);
   const B = images.length;
-  const canvas = packCanvas(images);
+  const sized = images.map((img) => resizeShortSide(img, resize));
+  const canvas = packCanvas(sized);
   const boxes = new Float32Array(B * 4);
-  images.forEach((img, b) => {
-    const r = resizedSize(img.width, img.height, resize);
-    const sy = img.height / r.height,
-      sx = img.width / r.width;
-    const top = centreCropOffset(r.height, crop),
-      left = centreCropOffset(r.width, crop);
-    // Output pixel k samples resized position top + k, i.e. input (top + k + 0.5) * s - 0.5.
-    boxes.set(
-      canvasBox(
-        (top + 0.5) * sy - 0.5,
-        (top + crop - 0.5) * sy - 0.5,
-        (left + 0.5) * sx - 0.5,
-        (left + crop - 0.5) * sx - 0.5,
-        canvas,
-      ),
-      b * 4,
-    );
+  sized.forEach((img, b) => {
+    const top = centreCropOffset(img.height, crop),
+      left = centreCropOffset(img.width, crop);
+    // Boxes through the centres of the first and last pixels: output pixel k is stored pixel top + k.
+    boxes.set(canvasBox(top, top + crop - 1, left, left + crop - 1, canvas), b * 4);
   });
   return tf.tidy(() => {
     const pixels = canvasTensor(canvas, B, inC);
@@ -255,9 +281,9 @@ export function evalViews(images: CachedImage[], options: EvalViewOptions = {}):
  * RandomAffine(degrees 45, translate (0.15, 0.15), scale (0.85, 1.15)) with torchvision's default
  * nearest interpolation and zero fill, CenterCrop(224), ToTensor, Normalize.
  *
- * tfjs-node has no projective-transform kernel, so the composite map (crop -> affine -> flip ->
- * resize) is evaluated here per output pixel and the pixels are fetched with one `tf.gather`;
- * nearest sampling makes this exact on a cache whose shorter side is `resize`.
+ * tfjs-node has no projective-transform kernel, so the composite map (crop -> affine -> flip) is
+ * evaluated here per output pixel on the images after PIL's Resize (`pilResize`) and the pixels are
+ * fetched with one `tf.gather`.
  */
 export function probeTrainViews(images: CachedImage[], rng: Rng, options: ProbeTrainOptions = {}): tf.Tensor4D {
   const inC = checkImages(images);
@@ -296,28 +322,26 @@ export function affineCrops(
     throw new InputError({ field: "params", expected: `one per image (${images.length})`, found: `${params.length}` });
   const norm = normalization(options.normalize, channels);
   const B = images.length;
-  const canvas = packCanvas(images);
+  const sized = images.map((img) => resizeShortSide(img, resize));
+  const canvas = packCanvas(sized);
   const plane = canvas.height * canvas.width;
   const fill = B * plane; // index of the zero appended after the canvas
   const index = new Int32Array(B * crop * crop);
-  images.forEach((img, b) => {
-    const r = resizedSize(img.width, img.height, resize);
-    const sy = img.height / r.height,
-      sx = img.width / r.width;
+  sized.forEach((img, b) => {
     const { flip } = params[b];
-    const [a, bb, c, d, e, f] = inverseAffine(params[b].affine, r.width, r.height);
-    const top = centreCropOffset(r.height, crop),
-      left = centreCropOffset(r.width, crop);
+    const [a, bb, c, d, e, f] = inverseAffine(params[b].affine, img.width, img.height);
+    const top = centreCropOffset(img.height, crop),
+      left = centreCropOffset(img.width, crop);
     for (let k = 0; k < crop; k++) {
       const y = top + k + 0.5;
       for (let l = 0; l < crop; l++) {
         const x = left + l + 0.5;
         let xr = a * x + bb * y + c;
         const yr = d * x + e * y + f;
-        if (flip) xr = r.width - xr;
+        if (flip) xr = img.width - xr;
         // PIL's nearest: the pixel whose cell contains the point; outside the image: the fill.
-        const col = Math.floor(xr * sx),
-          row = Math.floor(yr * sy);
+        const col = Math.floor(xr),
+          row = Math.floor(yr);
         index[(b * crop + k) * crop + l] =
           col >= 0 && col < img.width && row >= 0 && row < img.height
             ? b * plane + (row + 1) * canvas.width + col + 1

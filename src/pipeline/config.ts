@@ -9,6 +9,7 @@ import { findInputs } from "../cohort/readTables";
 import { resolveOptions } from "../cohort/buildOptions";
 import { resolveFeatures } from "../cohort/features";
 import type { RunSpec } from "../eval/schedule";
+import type { DownstreamPreset } from "../eval/protocol";
 import type { PretrainConfig } from "../train/config";
 import { pretrainConfig } from "../train/config";
 import { didYouMean } from "../util/closest";
@@ -39,7 +40,7 @@ export interface StudyConfig {
     | { mimicCxr: string; mimicIv: string; images?: string; imageLayout?: "mimic" | "flat" };
   /** `cohort.build` options other than the folders. */
   cohort: Omit<CohortOptions, "mimicCxr" | "mimicIv" | "images" | "imageLayout" | "quiet">;
-  /** Shorter side of the cached images (256, as the authors' evaluation resize). */
+  /** Shorter side of the cached images (512: pretraining crops as from the authors' 512 px images; evaluation resizes to 256). */
   cacheShortSide: number;
   /**
    * An image that cannot be decoded: "error" stops and names it; "skip" leaves it out of the image
@@ -51,7 +52,15 @@ export interface StudyConfig {
   models: ModelSpec[];
   /** The model the others are tested against (default: the first). */
   baseline: string;
-  probe: { runs?: RunSpec[]; maxEpochs: number; patience: number; bootstrap: number; augment: boolean };
+  /** `preset: paper`: every downstream setting of the paper (eval's PAPER_DOWNSTREAM: augmented, re-embedded every epoch). */
+  probe: {
+    runs?: RunSpec[];
+    maxEpochs: number;
+    patience: number;
+    bootstrap: number;
+    augment: boolean;
+    preset?: DownstreamPreset;
+  };
   finetune: { fractions: number[]; subsets: number; maxEpochs: number; patience: number };
   /** t-SNE of single-label training samples (the paper's Figure 3), or false. */
   tsne: false | { perplexity: number; maxPoints: number };
@@ -91,7 +100,8 @@ export const STUDY_DEFAULTS: StudyConfig = {
   seed: 1,
   data: { synth: { patients: 500, imageLongSide: 512 } },
   cohort: {},
-  cacheShortSide: 256,
+  // One cache for pretraining (crops as from the authors' 512 px images) and evaluation (resized to 256 as PIL).
+  cacheShortSide: 512,
   onBadImage: "error",
   pretrain: {},
   models: [TABLE3_MODELS[0], TABLE3_MODELS[7]],
@@ -190,8 +200,10 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
       didYouMean(String(c.baseline), [...names]),
     );
 
-  c.probe = { ...STUDY_DEFAULTS.probe, ...objectAt(c.probe, "probe", file) };
-  unknownKeys(c.probe, ["runs", "maxEpochs", "patience", "bootstrap", "augment"], "probe.", file);
+  const probe = objectAt(c.probe, "probe", file);
+  c.probe = { ...STUDY_DEFAULTS.probe, ...(probe.preset === "paper" && { augment: true }), ...probe };
+  unknownKeys(c.probe, ["runs", "maxEpochs", "patience", "bootstrap", "augment", "preset"], "probe.", file);
+  if (c.probe.preset !== undefined) checkOneOf(c.probe.preset, "probe.preset", ["paper"], { file });
   checkInt(c.probe.maxEpochs, "probe.maxEpochs", { min: 1, file });
   checkInt(c.probe.patience, "probe.patience", { min: 1, file });
   checkInt(c.probe.bootstrap, "probe.bootstrap", { min: 1, file });

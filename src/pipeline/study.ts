@@ -319,6 +319,7 @@ export class Study {
       maxEpochs: p.maxEpochs,
       patience: p.patience,
       augment: p.augment,
+      preset: p.preset,
       n: p.bootstrap,
       seed: this.config.seed,
     };

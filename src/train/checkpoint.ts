@@ -7,6 +7,9 @@
  * - `state.json`: the position in the run and the SHA-256 of the three other files.
  * A checkpoint is written into a temporary folder, flushed, and renamed into place, so a run killed
  * at any moment leaves only complete checkpoints; the checksums catch later damage.
+ *
+ * A run that keeps its lowest-loss encoder (`keepEncoder: "lowest-loss"`) also has
+ * `<run>/lowest-loss-encoder.safetensors`: that encoder, with its epoch and mean loss in the metadata.
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -14,7 +17,7 @@ import * as path from "path";
 import { readSafetensors, SafeTensor, TensorToWrite, writeSafetensors } from "../model/safetensors";
 import { commitAtomic, writeFileAtomic } from "../util/atomicWrite";
 import { InputError } from "../util/errors";
-import { METHOD_DEFAULTS, PretrainConfig, RUN_DEFINING } from "./config";
+import { CROP_DEFAULTS, METHOD_DEFAULTS, PretrainConfig, RUN_DEFINING, STOPPING_DEFAULTS } from "./config";
 
 const FORMAT = "ehr-msn.pretrain-checkpoint.v1";
 const FILES = ["model.safetensors", "train_state.safetensors", "config.json", "history.json"] as const;
@@ -48,6 +51,44 @@ export interface CheckpointToWrite {
   model: Map<string, TensorToWrite>;
   trainState: Map<string, TensorToWrite>;
   history: { loss: number[]; lr: number[] };
+}
+
+/** The encoder of the epoch with the lowest mean training loss so far, as a run keeps it. */
+export interface KeptEncoder {
+  /** Epoch (0-based) at whose end it was taken. */
+  epoch: number;
+  meanLoss: number;
+  values: Map<string, { shape: number[]; data: Float32Array | Int32Array }>;
+}
+
+const KEPT_KEY = "ehr_msn.kept_epoch";
+
+/** Where a run keeps its lowest-loss encoder (outside `checkpoints/`, so pruning never touches it). */
+export function keptEncoderFile(runDir: string): string {
+  return path.join(runDir, "lowest-loss-encoder.safetensors");
+}
+
+/** Writes the kept encoder atomically (a newer epoch's replaces the older one). */
+export function writeKeptEncoder(runDir: string, k: KeptEncoder): void {
+  const meta = { [KEPT_KEY]: JSON.stringify({ epoch: k.epoch, meanLoss: k.meanLoss }), format: "pt" };
+  writeSafetensors(keptEncoderFile(runDir), k.values as Map<string, TensorToWrite>, meta);
+}
+
+/** The kept encoder of a run, if it has one. */
+export function readKeptEncoder(runDir: string): KeptEncoder | undefined {
+  const file = keptEncoderFile(runDir);
+  if (!fs.existsSync(file)) return undefined;
+  const { tensors, metadata } = readSafetensors(file);
+  const at = metadata[KEPT_KEY] ? (JSON.parse(metadata[KEPT_KEY]) as { epoch: number; meanLoss: number }) : undefined;
+  if (!at || !Number.isInteger(at.epoch))
+    throw new InputError({
+      file,
+      field: KEPT_KEY,
+      expected: "the epoch the kept encoder comes from",
+      found: "none",
+      hint: 'The file is damaged: start the run again in another folder, or pass keepEncoder: "last".',
+    });
+  return { epoch: at.epoch, meanLoss: at.meanLoss, values: tensors };
 }
 
 /** Folder of the checkpoints of a run. */
@@ -133,7 +174,7 @@ export function readCheckpoint(dir: string, expect?: { config: PretrainConfig; d
     config: PretrainConfig;
     data: string;
   };
-  const config: PretrainConfig = { ...METHOD_DEFAULTS, ...written.config };
+  const config: PretrainConfig = { ...METHOD_DEFAULTS, ...CROP_DEFAULTS, ...STOPPING_DEFAULTS, ...written.config };
   const { data } = written;
   if (expect) {
     const differ = RUN_DEFINING.filter((k) => JSON.stringify(config[k]) !== JSON.stringify(expect.config[k]));

@@ -7,7 +7,8 @@ import { MaskCount } from "../model/masking";
 import { VIT_SIZES, VitSize } from "../model/vit";
 import { didYouMean } from "../util/closest";
 import { describeValue, InputError } from "../util/errors";
-import { checkInt, checkNumber, checkOneOf, checkProbability } from "../util/validate";
+import { checkBoolean, checkInt, checkNumber, checkOneOf, checkProbability } from "../util/validate";
+import type { EarlyStoppingRule } from "./stopping";
 
 export interface PretrainConfig {
   /** Defaults of the authors' code ("cxr-ehr-msn") or of the original MSN ("msn"); fields set explicitly win. */
@@ -114,6 +115,59 @@ export interface PretrainConfig {
   checkpointEvery: number;
   /** Checkpoints kept on disk (the newest ones). */
   keepCheckpoints: number;
+
+  // --- kept encoder and early stopping (the paper's training details; see STOPPING_DEFAULTS) ---
+  /**
+   * The encoder the run exports: "last" (after the last step) or "lowest-loss" (the one at the end of
+   * the epoch with the lowest mean training loss: the authors' ModelCheckpoint on train_loss).
+   */
+  keepEncoder: "last" | "lowest-loss";
+  /**
+   * Stop once the epoch's mean training loss has not fallen by more than `minDelta` for `patience`
+   * epochs in a row (Lightning's EarlyStopping, as the paper describes; `PAPER_EARLY_STOPPING` is its
+   * patience 5 and min delta 1e-5); false: every epoch runs, as in the authors' final code.
+   */
+  earlyStopping: false | EarlyStoppingRule;
+  /**
+   * Resize each pretraining crop as PIL does, antialiased (the authors' torchvision transforms), in
+   * JavaScript; false (default): one bilinear `cropAndResize` per batch, without antialiasing.
+   */
+  antialiasCrops: boolean;
+}
+
+/**
+ * Which encoder a run keeps and whether it stops early. Neither changes a step's numbers, so neither
+ * decides whether a checkpoint may be resumed (not in RUN_DEFINING).
+ */
+export const STOPPING_DEFAULTS = {
+  keepEncoder: "last",
+  earlyStopping: false,
+} as const satisfies Partial<PretrainConfig>;
+
+/** How pretraining crops are resized (added after the first checkpoints: those were written with these values). */
+export const CROP_DEFAULTS = { antialiasCrops: false } as const satisfies Partial<PretrainConfig>;
+
+/** Checks the fields of STOPPING_DEFAULTS and CROP_DEFAULTS (InputError naming the field). */
+function checkStopping(c: PretrainConfig): void {
+  checkBoolean(c.antialiasCrops, "antialiasCrops");
+  checkOneOf(c.keepEncoder, "keepEncoder", ["last", "lowest-loss"]);
+  if (c.earlyStopping === false) return;
+  const rule = c.earlyStopping as Partial<EarlyStoppingRule> | null;
+  if (typeof rule !== "object" || rule === null || Array.isArray(rule))
+    throw new InputError({
+      field: "earlyStopping",
+      expected: "false or { patience, minDelta } (the paper: { patience: 5, minDelta: 1e-5 })",
+      found: describeValue(rule),
+    });
+  const extra = Object.keys(rule).filter((k) => k !== "patience" && k !== "minDelta");
+  if (extra.length > 0)
+    throw new InputError({
+      field: `earlyStopping.${extra[0]}`,
+      expected: "patience or minDelta",
+      found: `an unknown field "${extra[0]}"`,
+    });
+  checkInt(rule.patience, "earlyStopping.patience", { min: 1 });
+  checkNumber(rule.minDelta, "earlyStopping.minDelta", { min: 0 });
 }
 
 /**
@@ -176,6 +230,8 @@ export const AUTHORS_DEFAULTS: PretrainConfig = {
   seed: 24,
   checkpointEvery: 0,
   keepCheckpoints: 2,
+  ...STOPPING_DEFAULTS,
+  ...CROP_DEFAULTS,
 };
 
 /**
@@ -205,7 +261,7 @@ export const MSN_PRESET: Partial<PretrainConfig> = {
 export const RUN_DEFINING: readonly (keyof PretrainConfig)[] = (
   Object.keys(AUTHORS_DEFAULTS) as (keyof PretrainConfig)[]
 )
-  .filter((k) => k !== "checkpointEvery" && k !== "keepCheckpoints")
+  .filter((k) => k !== "checkpointEvery" && k !== "keepCheckpoints" && !(k in STOPPING_DEFAULTS))
   .concat(["heads", "dim", "layers", "mlpDim", "projHidden", "projOut"]);
 
 const CHOICES: Partial<Record<keyof PretrainConfig, readonly string[]>> = {
@@ -315,5 +371,6 @@ export function pretrainConfig(given: Partial<PretrainConfig> = {}): PretrainCon
   if (c.method === "dino" && c.ehrIn > 0) fail("ehrIn", "0: DINO fuses no EHR features");
   if (c.warmupEpochs >= c.epochs * c.scheduleStretch && c.warmupEpochs > 0)
     fail("warmupEpochs", `fewer than the ${c.epochs} epochs of the run`);
+  checkStopping(c);
   return c;
 }

@@ -15,6 +15,15 @@ import { findInCache } from "../images/cache";
 import { Rng } from "../util/random";
 import type { BatchSource, PretrainBatch } from "./source";
 
+/**
+ * Shorter side of the image cache pretraining crops from: 512, the width of the authors' resized
+ * images (method-reference §2). The smallest 224 px crop at the authors' scale 0.3
+ * and aspect 3/4 of a 512 x 620 image is then 267 px wide, so no crop is enlarged; from a 256 px cache
+ * most would be (up to 1.7x), blurring detail the authors' crops keep. Evaluation resizes such a cache
+ * to its own Resize(256) as PIL does (images/resize.ts).
+ */
+export const PRETRAIN_CACHE_SHORT_SIDE = 512;
+
 export interface CacheSourceOptions {
   cache: ImageCache;
   /** Cache indices of the images to train on. */

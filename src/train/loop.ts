@@ -12,12 +12,21 @@ import { saveEncoder } from "../model/load";
 import { writeFileAtomic } from "../util/atomicWrite";
 import { InputError } from "../util/errors";
 import { progress } from "../util/progress";
-import { latestCheckpoint, readCheckpoint, writeCheckpoint } from "./checkpoint";
+import {
+  keptEncoderFile,
+  latestCheckpoint,
+  readCheckpoint,
+  readKeptEncoder,
+  writeCheckpoint,
+  writeKeptEncoder,
+  type KeptEncoder,
+} from "./checkpoint";
 import { readVariablesAhead } from "../backend/webgpu";
 import type { PretrainConfig } from "./config";
 import type { StepPosition, TrainingMethod } from "./method";
 import { AdamW } from "./optimizer";
 import { learningRate } from "./schedules";
+import { earlyStopEpoch, epochMeanLosses, lowestLossEpoch } from "./stopping";
 import type { BatchSource } from "./source";
 
 export interface StepInfo {
@@ -71,6 +80,10 @@ export interface LoopResult {
   /** Optimizer steps of the whole run, and the step this session started from (0 unless resumed). */
   steps: number;
   resumedFrom: number;
+  /** The epoch (0-based) at whose end early stopping ended the run, when it did (`earlyStopping`). */
+  stoppedEarlyAfter?: number;
+  /** The epoch (0-based) whose encoder the run exported, with `keepEncoder: "lowest-loss"`. */
+  keptEpoch?: number;
   /** The final checkpoint and the exported encoder, when `dir` was given. */
   checkpoint?: string;
   encoderFile?: string;
@@ -116,6 +129,8 @@ interface Run {
   stepsPerEpoch: number;
   totalSteps: number;
   lastCheckpoint?: string;
+  /** The encoder of the lowest-loss epoch so far (`keepEncoder: "lowest-loss"`). */
+  kept?: KeptEncoder;
 }
 
 /**
@@ -147,10 +162,13 @@ export async function trainLoop(
   };
   try {
     const start = resumePoint(run);
+    // A run that early stopping ended before it was resumed stays ended.
+    const end = stoppedEarlyAfter(run) >= 0 ? start : run.totalSteps;
     const t0 = Date.now();
-    const bar = progress("pretrain", run.totalSteps - start, { unit: "step", quiet: options.quiet });
+    const bar = progress("pretrain", end - start, { unit: "step", quiet: options.quiet });
     let images = 0;
-    for (let s = start; s < run.totalSteps; s++) {
+    let steps = end;
+    for (let s = start; s < end; s++) {
       const at = position(run, s);
       const { loss, lr, momentum, imagesSeen } = await optimizerStep(run, at, s === start);
       images += imagesSeen;
@@ -161,20 +179,28 @@ export async function trainLoop(
         "img/s": Number(imagesPerSecond.toFixed(1)),
       });
       await report(run, at, { loss, lr, momentum, imagesPerSecond });
-      const stopping = options.signal?.aborted === true && s + 1 < run.totalSteps;
-      await checkpointIfDue(run, s + 1, stopping);
-      if (stopping) {
+      const early = at.stepInEpoch === at.stepsPerEpoch - 1 && (await epochEnd(run, at.epoch));
+      const interrupted = options.signal?.aborted === true && s + 1 < run.totalSteps && !early;
+      await checkpointIfDue(run, s + 1, interrupted || early || s + 1 === run.totalSteps);
+      if (interrupted) {
         bar.finish();
         throw new PretrainInterruptedError(s + 1, options.dir ? run.lastCheckpoint : undefined);
+      }
+      if (early) {
+        steps = s + 1;
+        break;
       }
     }
     const seconds = (Date.now() - t0) / 1000;
     bar.finish();
     const encoderFile = finish(run);
+    const stopped = stoppedEarlyAfter(run);
     return {
       history: run.history,
-      steps: run.totalSteps,
+      steps,
       resumedFrom: start,
+      ...(stopped >= 0 && { stoppedEarlyAfter: stopped }),
+      ...(run.kept && { keptEpoch: run.kept.epoch }),
       checkpoint: options.dir ? run.lastCheckpoint : undefined,
       encoderFile,
       seconds,
@@ -209,7 +235,49 @@ function resumePoint(run: Run): number {
   run.optimizer.loadState(c.trainState, c.state.step, path.join(run.lastCheckpoint, "train_state.safetensors"));
   run.history.loss.push(...c.history.loss);
   run.history.lr.push(...c.history.lr);
+  if (run.cfg.keepEncoder === "lowest-loss") run.kept = keptOnResume(run, dir!);
   return c.state.step;
+}
+
+/**
+ * The kept encoder of a resumed run: the file's, when it is of the lowest-loss epoch of the resumed
+ * history. A file of a later epoch was written after the checkpoint, before the run was stopped; the
+ * replayed steps write that epoch's again, so until then nothing is kept.
+ */
+function keptOnResume(run: Run, dir: string): KeptEncoder | undefined {
+  const means = epochMeanLosses(run.history.loss, run.stepsPerEpoch);
+  const best = lowestLossEpoch(means);
+  const k = readKeptEncoder(dir);
+  if (k && k.epoch >= means.length) return undefined;
+  if (best < 0) return undefined;
+  if (!k || k.epoch !== best)
+    throw new InputError({
+      file: keptEncoderFile(dir),
+      expected: `the encoder of epoch ${best + 1}, the lowest mean loss of the run (keepEncoder "lowest-loss")`,
+      found: k ? `the encoder of epoch ${k.epoch + 1}` : "no file",
+      hint: 'Resume with keepEncoder: "last", or start the run again in another folder.',
+    });
+  return k;
+}
+
+/** The epoch (0-based) at whose end early stopping ended the run so far, -1 when it has not. */
+function stoppedEarlyAfter(run: Run): number {
+  if (run.cfg.earlyStopping === false) return -1;
+  return earlyStopEpoch(epochMeanLosses(run.history.loss, run.stepsPerEpoch), run.cfg.earlyStopping);
+}
+
+/**
+ * At the end of `epoch`: keeps the encoder when the epoch's mean loss is the lowest so far
+ * (`keepEncoder: "lowest-loss"`, also written to the run folder); true when early stopping ends the run here.
+ */
+async function epochEnd(run: Run, epoch: number): Promise<boolean> {
+  const means = epochMeanLosses(run.history.loss, run.stepsPerEpoch);
+  if (run.cfg.keepEncoder === "lowest-loss" && lowestLossEpoch(means) === epoch) {
+    await readVariablesAhead(); // the weights are read synchronously, which webgpu allows only after this
+    run.kept = { epoch, meanLoss: means[epoch], values: run.method.encoder.params.read() };
+    if (run.options.dir) writeKeptEncoder(run.options.dir, run.kept);
+  }
+  return stoppedEarlyAfter(run) === epoch;
 }
 
 function position(run: Run, step: number): StepPosition {
@@ -289,13 +357,13 @@ async function report(
 }
 
 /**
- * Writes a checkpoint every `checkpointEvery` steps, after the last one, and when the run is stopping (when
- * the run has a folder).
+ * Writes a checkpoint every `checkpointEvery` steps and at the `last` step of the run or of this session
+ * (the end, early stopping, a stop signal), when the run has a folder.
  */
-async function checkpointIfDue(run: Run, stepsDone: number, stopping: boolean): Promise<void> {
+async function checkpointIfDue(run: Run, stepsDone: number, last: boolean): Promise<void> {
   const { dir, callbacks } = run.options;
   const due = run.cfg.checkpointEvery > 0 && stepsDone % run.cfg.checkpointEvery === 0;
-  if (!dir || !(due || stopping || stepsDone === run.totalSteps)) return;
+  if (!dir || !(due || last)) return;
   await readVariablesAhead(); // checkpoints read the weights synchronously, which webgpu allows only after this
   run.lastCheckpoint = writeCheckpoint(
     dir,
@@ -313,8 +381,18 @@ async function checkpointIfDue(run: Run, stepsDone: number, stopping: boolean): 
   await callbacks?.onCheckpoint?.({ step: stepsDone, dir: run.lastCheckpoint });
 }
 
-/** Exports the encoder and the history into the run folder; returns the encoder's file. */
+/**
+ * Puts the kept encoder's weights into the method's encoder (`keepEncoder: "lowest-loss"`), then exports
+ * the encoder and the history into the run folder; returns the encoder's file.
+ */
 function finish(run: Run): string | undefined {
+  if (run.cfg.keepEncoder === "lowest-loss") {
+    const best = lowestLossEpoch(epochMeanLosses(run.history.loss, run.stepsPerEpoch));
+    // Only a replay that differs from the run it resumes (another backend) can leave these apart.
+    if (!run.kept || run.kept.epoch !== best)
+      throw new Error(`the encoder of epoch ${best + 1}, the lowest mean loss, was not kept`);
+    run.method.encoder.params.load(run.kept.values, `the encoder of epoch ${best + 1}`);
+  }
   const { dir } = run.options;
   if (!dir) return undefined;
   const encoderFile = path.join(dir, "encoder.safetensors");

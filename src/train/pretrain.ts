@@ -11,7 +11,7 @@ import { MsnModel } from "../model/msn";
 import { VisionTransformer } from "../model/vit";
 import { InputError } from "../util/errors";
 import { AUTHORS_DEFAULTS, PretrainConfig, pretrainConfig, RUN_DEFINING } from "./config";
-import { cohortSource } from "./data";
+import { cohortSource, PRETRAIN_CACHE_SHORT_SIDE } from "./data";
 import { LoopResult, RunOptions, trainLoop } from "./loop";
 import { dinoMethod } from "./dinoMethod";
 import { msnMethod } from "./msnMethod";
@@ -40,7 +40,7 @@ export interface PretrainOptions extends Partial<PretrainConfig>, RunOptions {
   split?: SplitSelector;
   /** An open image cache or its folder; built there from the split's images when absent (default `<dir>/image-cache`, or a temporary folder without `dir`). */
   cache?: ImageCache | string;
-  /** Shorter image side when the cache is built (default 256). */
+  /** Shorter image side when the cache is built (default 512, `PRETRAIN_CACHE_SHORT_SIDE`). */
   cacheShortSide?: number;
 }
 
@@ -86,7 +86,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   const images = await datasetCache(cohort!, split ?? "pretrain", {
     cache,
     defaultDir: dir ? path.join(dir, "image-cache") : undefined,
-    shortSide: cacheShortSide,
+    shortSide: cacheShortSide ?? PRETRAIN_CACHE_SHORT_SIDE,
     quiet,
   });
   const data = cohortSource(cohort!, images.cache, {
@@ -98,6 +98,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       randomSize: cfg.imageSize,
       focalSize: cfg.focalSize,
       focalViews: cfg.focalViews,
+      antialias: cfg.antialiasCrops,
       channels: cfg.channels as 1 | 3,
     },
   });

@@ -28,6 +28,8 @@ for (const name of VARIANTS) {
     const c = await build({
       mimicCxr: path.join(INPUT, "mimic-cxr-jpg", "2.0.0"),
       mimicIv: path.join(INPUT, "mimiciv", "2.2"),
+      // The reference reads the split file (the fixture's synth.json was removed, so it is not the default).
+      split: "official",
       quiet: true,
       ...meta.options,
     });

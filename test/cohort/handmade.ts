@@ -98,6 +98,11 @@ const SPLIT_OF: Record<number, string> = {
 export interface Handmade {
   mimicCxr: string;
   mimicIv: string;
+  /**
+   * The tables' own split file: they are not a synthetic dataset (no synth.json), so without it the
+   * cohort would draw the paper's split by patient.
+   */
+  split: "official";
 }
 
 export interface HandmadeEdits {
@@ -148,5 +153,5 @@ export function writeHandmade(edits: HandmadeEdits = {}): Handmade {
     edits.admissions ?? ADMISSIONS,
   );
   writeCsv(file(mimicIv, iv.icustays), iv.icustays.columns, ICUSTAYS);
-  return { mimicCxr, mimicIv };
+  return { mimicCxr, mimicIv, split: "official" };
 }

@@ -82,7 +82,7 @@ function checkOutputs(flags: CohortFlags & { config?: string }): void {
     ...(flags.mimicIv ? [{ flag: "--mimic-iv", path: flags.mimicIv }] : []),
     ...(flags.source?.startsWith("duckdb:") ? [{ flag: "--source", path: flags.source.slice("duckdb:".length) }] : []),
     ...(flags.images ? [{ flag: "--images", path: flags.images }] : []),
-    ...(flags.split && flags.split !== "official" && flags.split !== "random"
+    ...(flags.split && !["paper", "official", "random"].includes(flags.split)
       ? [{ flag: "--split", path: flags.split }]
       : []),
     ...(flags.config ? [{ flag: "--config", path: flags.config }] : []),
@@ -137,7 +137,7 @@ export function registerCohort(program: Command): void {
     )
     .option(
       "--split <s>",
-      "official (mimic-cxr-2.0.0-split), a split file with dicom_id and split, or random (by patient)",
+      "paper (by patient, Table 2's proportions of images; default for MIMIC), official (mimic-cxr-2.0.0-split; default for synthetic data), a split file with dicom_id and split, or random (by patient)",
     )
     .option(
       "--validate <f>",
