@@ -34,6 +34,38 @@ test("toDanfo builds the DataFrame danfo's own constructor builds, field by fiel
   );
 });
 
+test("rows are made on the first read; until then shape, columns and query work from the columns", () => {
+  const fast = toDanfo(aq.table(COLUMNS));
+  const slow = new dfd.DataFrame(COLUMNS);
+  const made = () => !Object.getOwnPropertyDescriptor(fast, "$data")!.get;
+  assert.deepEqual(fast.shape, [4, 5]);
+  const q = fast.query(fast["age"].gt(10));
+  assert.equal(made(), false, "shape, a column and query leave the rows unmade");
+  assert.deepEqual(fields(q), fields(slow.query(slow["age"].gt(10))));
+  assert.deepEqual(fast.values, slow.values);
+  assert.equal(made(), true);
+  // A query of a query: danfo's own reads the kept index labels as positions and fails.
+  const qq = q.query(q["sex"].eq("F"));
+  assert.deepEqual(qq.index, [0, 3]);
+  assert.deepEqual(qq.values, [
+    [3, 40, "F", 0, true],
+    [5, 18, "F", 0, true],
+  ]);
+  assert.throws(() => {
+    const danfoQ = slow.query(slow["age"].gt(10));
+    danfoQ.query(danfoQ["sex"].eq("F"));
+  });
+  // What the columnar query does not take goes to danfo's (and its errors).
+  assert.deepEqual(fields(fast.query([0, 2] as never)), fields(slow.query([0, 2] as never)));
+  assert.throws(() => fast.query(undefined as never), /condition/);
+  const inplace = toDanfo(aq.table(COLUMNS));
+  inplace.query(inplace["icu"].eq(1), { inplace: true });
+  assert.deepEqual(inplace.values, [
+    [1, null, "M", 1, false],
+    [2, 63.5, null, 1, true],
+  ]);
+});
+
 test("dtypes are inferred over whole columns (danfo looks at the first 500 values only)", () => {
   assert.equal(danfoDtype([1, 2, 3]), "int32");
   assert.equal(danfoDtype([1, null, 3]), "float32");
