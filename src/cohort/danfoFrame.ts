@@ -25,9 +25,12 @@ export const LARGE_FRAME_ROWS = 50_000;
 export const SLOW_DANFO_CALLS: Readonly<Record<string, string>> = {
   describe: "cohort.describe(c) (arquero, per split)",
   sortValues: "sort the arquero table (c.table.orderby(...)) and convert the result",
-  groupby: "cohort.valueCounts / cohort.perPatient, or a groupby of the arquero table (c.table.groupby(...))",
+  groupby: "cohort.valueCounts / cohort.perPatient, or group the arquero table (c.table.groupby(...))",
   isNa: "cohort.missingness(c)",
 };
+
+/** Groups above which danfo's groupby is slow (quadratic in the number of groups: patients, studies). */
+export const MANY_GROUPS = 1_000;
 
 /** danfo's internal fields that `toDanfo` fills (see the file comment). */
 interface DanfoInternals {
@@ -210,7 +213,21 @@ function booleanMask(condition: unknown, rows: number): ArrayLike<boolean> | und
   return values as boolean[];
 }
 
-/** Wraps the slow instance methods of `df` so that the first call says what to use instead. */
+/** The number of groups of `df.groupby(columns)`, counted up to MANY_GROUPS + 1 (0 for columns it has not). */
+function groupCount(df: DataFrame, columns: unknown): number {
+  if (!Array.isArray(columns)) return 0;
+  const values = columns.map((c) => danfoColumn(df, String(c)));
+  if (values.some((v) => !v)) return 0;
+  const seen = new Set<unknown>();
+  for (let i = 0; i < df.index.length && seen.size <= MANY_GROUPS; i++)
+    seen.add(values.length === 1 ? values[0]![i] : JSON.stringify(values.map((v) => v![i])));
+  return seen.size;
+}
+
+/**
+ * Wraps the slow instance methods of `df` so that the first call says what to use instead (groupby
+ * only over more than MANY_GROUPS groups: over splits or views it takes a second or two).
+ */
 function warnOnSlowCalls(df: DataFrame, rows: number, warn: (message: string) => void): void {
   const target = df as unknown as Record<string, (...args: unknown[]) => unknown>;
   for (const [method, instead] of Object.entries(SLOW_DANFO_CALLS)) {
@@ -220,7 +237,7 @@ function warnOnSlowCalls(df: DataFrame, rows: number, warn: (message: string) =>
       configurable: true,
       enumerable: false,
       value: (...args: unknown[]) => {
-        if (!warned) {
+        if (!warned && (method !== "groupby" || groupCount(df, args[0]) > MANY_GROUPS)) {
           warn(`danfo's ${method}() takes minutes or does not finish at ${rows} rows (docs/danfo.md); use ${instead}.`);
           warned = true;
         }

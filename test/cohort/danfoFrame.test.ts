@@ -2,7 +2,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as aq from "arquero";
 import type { DataFrame } from "danfojs-node";
-import { danfoDtype, LARGE_FRAME_ROWS, toDanfo } from "../../src/cohort/danfoFrame";
+import { danfoDtype, LARGE_FRAME_ROWS, MANY_GROUPS, toDanfo } from "../../src/cohort/danfoFrame";
 
 // danfo loads TensorFlow.js: once per file.
 const dfd = require("danfojs-node") as typeof import("danfojs-node");
@@ -87,6 +87,17 @@ test("on a large frame, the first call of a danfo method that blows up at this s
   assert.equal(sorted.iat(0, 0), 6, "the wrapped method still does its work");
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /sortValues\(\).*50001 rows.*orderby/);
+  // groupby only over many groups (patients, studies): over a handful it takes a second or two.
+  const grouped: string[] = [];
+  const rows = Array.from({ length: LARGE_FRAME_ROWS + 1 }, (_, i) => i);
+  const frame = toDanfo(aq.table({ few: rows.map((i) => i % 7), many: rows.map((i) => i % (MANY_GROUPS + 1)) }), {
+    warn: (m) => grouped.push(m),
+  });
+  frame.groupby(["few"]);
+  assert.deepEqual(grouped, []);
+  frame.groupby(["many"]);
+  assert.equal(grouped.length, 1);
+  assert.match(grouped[0], /groupby\(\).*perPatient/);
   const small: string[] = [];
   toDanfo(aq.table({ x: [1, 2] }), { warn: (m) => small.push(m) }).sortValues("x");
   assert.deepEqual(small, []);
