@@ -74,6 +74,7 @@ OPERATIONS = {
     'df.sort_values("age")': lambda: df.sort_values("age"),
     'groupby("subject_id").count()': lambda: df.groupby("subject_id").count(),
     "df.describe()": lambda: df.describe(),
+    'df.loc[:, ["age", "sex"]]': lambda: df.loc[:, ["age", "sex"]],
 }
 
 out = {}

@@ -6,11 +6,11 @@
  * rows: 5 s for the 376,517 x 29 cohort (docs/danfo.md). Most of what a notebook does with the cohort
  * (a column, a mask, `query`, handing the selection back to `cohort.select`) never reads the rows. So
  * `toDanfo` fills only the column arrays, types each column over all its values, and makes the row
- * arrays on the first danfo call that reads them (`values`, `head`, `groupby`, ...); its `query` with a
- * boolean mask gathers the columns and returns a frame of the same kind. This writes danfo's internal
- * fields (`$data`, `$dataIncolumnFormat`, `$index`, `$dtypes`), which is safe because danfojs-node is
- * pinned at 1.2.0, its last release; a test checks that the result equals `new DataFrame(columns)`
- * field by field and in use.
+ * arrays on the first danfo call that reads them (`values`, `head`, `groupby`, ...); its `query` and
+ * `loc` with a boolean mask and column names gather the columns and return a frame of the same kind.
+ * This writes danfo's internal fields (`$data`, `$dataIncolumnFormat`, `$index`, `$dtypes`), which is
+ * safe because danfojs-node is pinned at 1.2.0, its last release; a test checks that the result equals
+ * `new DataFrame(columns)` and danfo's own `query` and `loc` field by field and in use.
  */
 import type { ColumnTable } from "arquero";
 import type { DataFrame } from "danfojs-node";
@@ -111,8 +111,8 @@ function columnCopy(table: ColumnTable, name: string): unknown[] {
 
 /**
  * An empty DataFrame given `columns` (and `index`) as its data: the row arrays are made when danfo
- * first reads them, `shape` comes from the columns until then, and `query` with a boolean mask stays
- * columnar. Large frames also warn on the calls of SLOW_DANFO_CALLS.
+ * first reads them, `shape` comes from the columns until then, and `query` and `loc` with a boolean
+ * mask and column names stay columnar. Large frames also warn on the calls of SLOW_DANFO_CALLS.
  */
 function columnarFrame(
   names: string[],
@@ -129,6 +129,19 @@ function columnarFrame(
   internals.$index = index;
   internals.$dtypes = dtypes;
   rowsOnDemand(df);
+  /** The rows at `positions` (all when undefined) and the columns at `picked` (all when undefined). */
+  const subset = (positions: number[] | undefined, picked: number[] | undefined): DataFrame => {
+    const cols = picked ?? internals.$columns.map((_, j) => j);
+    const current = internals.$dataIncolumnFormat;
+    const at = internals.$index;
+    return columnarFrame(
+      cols.map((j) => internals.$columns[j]),
+      cols.map((j) => (positions ? positions.map((i) => current[j][i]) : current[j].slice())),
+      cols.map((j) => internals.$dtypes[j]),
+      positions ? positions.map((i) => at[i]) : at.slice(),
+      warn,
+    );
+  };
   const danfoQuery = df.query;
   Object.defineProperty(df, "query", {
     configurable: true,
@@ -136,17 +149,20 @@ function columnarFrame(
     value: (condition: unknown, options?: { inplace?: boolean }) => {
       const mask = booleanMask(condition, internals.$index.length);
       if (!mask || options?.inplace) return danfoQuery.call(df, condition as never, options as never);
-      const kept: number[] = [];
-      for (let i = 0; i < mask.length; i++) if (mask[i]) kept.push(i);
-      const current = internals.$dataIncolumnFormat;
-      const at = internals.$index;
-      return columnarFrame(
-        [...internals.$columns],
-        current.map((col) => kept.map((i) => col[i])),
-        [...internals.$dtypes],
-        kept.map((i) => at[i]),
-        warn,
-      );
+      return subset(truePositions(mask), undefined);
+    },
+  });
+  // danfo's loc looks every row label up with indexOf: 70 CPU s for the cohort's columns.
+  const danfoLoc = df.loc;
+  Object.defineProperty(df, "loc", {
+    configurable: true,
+    enumerable: false,
+    value: (args: { rows?: unknown; columns?: unknown }) => {
+      const mask = args?.rows === undefined ? undefined : booleanMask(args.rows, internals.$index.length);
+      const picked = args?.columns === undefined ? undefined : namedColumns(args.columns, internals.$columns);
+      if ((args?.rows !== undefined && !mask) || (args?.columns !== undefined && !picked))
+        return danfoLoc.call(df, args as never);
+      return subset(mask && truePositions(mask), picked);
     },
   });
   if (index.length > LARGE_FRAME_ROWS) warnOnSlowCalls(df, index.length, warn);
@@ -196,6 +212,22 @@ function inheritedGetter(obj: object, name: string): () => unknown {
     if (get) return get;
   }
   throw new Error(`danfo's DataFrame has no ${name} getter: is danfojs-node still 1.2.0?`);
+}
+
+/** The positions of the true values of a mask. */
+function truePositions(mask: ArrayLike<boolean>): number[] {
+  const kept: number[] = [];
+  for (let i = 0; i < mask.length; i++) if (mask[i]) kept.push(i);
+  return kept;
+}
+
+/**
+ * The positions of a list of column names, or undefined for anything else (a "a:c" range, an unknown
+ * name), which danfo's own `loc` then handles or rejects.
+ */
+function namedColumns(columns: unknown, names: string[]): number[] | undefined {
+  if (!Array.isArray(columns) || columns.some((c) => typeof c !== "string" || !names.includes(c))) return undefined;
+  return columns.map((c: string) => names.indexOf(c));
 }
 
 /**

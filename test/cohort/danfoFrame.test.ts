@@ -42,6 +42,10 @@ test("rows are made on the first read; until then shape, columns and query work 
   const q = fast.query(fast["age"].gt(10));
   assert.equal(made(), false, "shape, a column and query leave the rows unmade");
   assert.deepEqual(fields(q), fields(slow.query(slow["age"].gt(10))));
+  const loc = fast.loc({ rows: fast["icu"].eq(1), columns: ["sex", "id"] });
+  assert.equal(made(), false, "and so does loc with a mask and column names");
+  assert.deepEqual(fields(loc), fields(slow.loc({ rows: slow["icu"].eq(1), columns: ["sex", "id"] })));
+  assert.deepEqual(fields(fast.loc({ columns: ["age:icu"] })), fields(slow.loc({ columns: ["age:icu"] })));
   assert.deepEqual(fast.values, slow.values);
   assert.equal(made(), true);
   // A query of a query: danfo's own reads the kept index labels as positions and fails.
