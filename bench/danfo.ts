@@ -1,9 +1,10 @@
 /**
- * `npm run bench -- danfo [--repeats N] [--timeout S] [--dir DIR]`: the cohort exploration helpers, the
- * `select` round trip and `toDanfo` on the full-size synthetic MIMIC cohort (376,517 images; the tables
- * of `npm run bench -- cohort`, generated once into DIR), next to the plain danfo calls a pandas user
- * would write. Each plain call runs in its own Node process with a time limit on the call (S seconds,
- * default 60), because some never finish at this size; a call that hits the limit is reported as such.
+ * `npm run bench -- danfo [--repeats N] [--timeout S] [--dir DIR]`: the cohort exploration helpers,
+ * `toDanfo` and the `select` round trip on the full-size synthetic MIMIC cohort (376,517 images; the
+ * tables of `npm run bench -- cohort`, generated once into DIR), next to the plain danfo call a pandas
+ * user would write and to pandas doing the same work (bench/python/danfo_pandas.py) in the same run.
+ * Each plain danfo call runs in its own Node process on a frame made by danfo's own constructor, with
+ * a time limit on the call (S seconds, default 60), because some never finish at this size.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -17,24 +18,121 @@ import { select } from "../src/cohort/select";
 import { generate } from "../src/synth";
 import { synthPaths } from "../src/synth/write";
 import { packageRoot } from "../src/util/paths";
+import { referencePython, runPython } from "./support/python";
 import { median, printTable, writeResult } from "./support/report";
 
-/** The plain danfo calls measured, as code run on `df` (a DataFrame of the whole cohort table). */
+type Cohort = Awaited<ReturnType<typeof build>>;
+
+/** One of our calls, pandas' name for the same work (bench/python/danfo_pandas.py), the plain danfo call a user would write instead. */
+interface Operation {
+  name: string;
+  run: (c: Cohort) => unknown;
+  pandas: string;
+  danfo?: string;
+}
+
+const quiet = { warn: () => {} };
+
+const OPERATIONS: Operation[] = [
+  {
+    name: "cohort.toDanfo(c.table)",
+    run: (c) => toDanfo(c.table, quiet),
+    pandas: "pd.DataFrame(columns)",
+    danfo: "new DataFrame(columns)",
+  },
+  {
+    name: "cohort.describe(c)",
+    run: (c) => explore.describe(c),
+    pandas: "describe numeric, per split",
+    danfo: "df.describe()",
+  },
+  {
+    name: 'cohort.describe(c, { include: "categorical" })',
+    run: (c) => explore.describe(c, { include: "categorical" }),
+    pandas: "describe categorical, per split",
+  },
+  {
+    name: 'cohort.valueCounts(c, "view")',
+    run: (c) => explore.valueCounts(c, "view"),
+    pandas: "value_counts(view), per split",
+    danfo: 'df["view"].valueCounts()',
+  },
+  {
+    name: 'cohort.crosstab(c, "view", "Cardiomegaly")',
+    run: (c) => explore.crosstab(c, "view", "Cardiomegaly"),
+    pandas: "crosstab(view, Cardiomegaly, margins=True)",
+  },
+  { name: 'cohort.labelsBy(c, "sex")', run: (c) => explore.labelsBy(c, "sex"), pandas: "labels by sex" },
+  { name: "cohort.labelCooccurrence(c)", run: (c) => explore.labelCooccurrence(c), pandas: "label co-occurrence" },
+  {
+    name: "cohort.missingness(c)",
+    run: (c) => explore.missingness(c),
+    pandas: "isna() per split",
+    danfo: "df.isNa().sum()",
+  },
+  {
+    name: "cohort.perPatient(c)",
+    run: (c) => explore.perPatient(c),
+    pandas: "per patient, per split",
+    danfo: 'df.groupby(["subject_id"]).count()',
+  },
+  {
+    name: "cohort.select(c, PA views of toDanfo)",
+    run: (c) => select(c, paViews(c), { reason: "not a PA view" }),
+    pandas: "select PA views (df.loc[index])",
+  },
+  {
+    name: 'df.loc({ columns: ["age", "sex"] }) of toDanfo',
+    run: (c) => frame(c).loc({ columns: ["age", "sex"] }),
+    pandas: 'df.loc[:, ["age", "sex"]]',
+    danfo: 'df.loc({ columns: ["age", "sex"] })',
+  },
+  {
+    name: "round trip: toDanfo + df.query(age > 60) + select",
+    run: (c) => {
+      const df = toDanfo(c.table, quiet);
+      return select(c, df.query(df["age"].gt(60)), { reason: "age 60 or under" });
+    },
+    pandas: "round trip: DataFrame + age > 60 + loc",
+    danfo: 'df.query(df["age"].gt(60))',
+  },
+];
+
+/** The plain danfo calls measured, each with pandas' name for the same call. */
 const PLAIN: Record<string, string> = {
-  "new DataFrame(columns)":
-    "new dfd.DataFrame(Object.fromEntries(t.columnNames().map((c) => [c, Array.from(t.array(c))])))",
-  'df.groupby(["split"]).count()': 'df.groupby(["split"]).count()',
-  'df["view"].valueCounts()': 'df["view"].valueCounts()',
-  'df.query(df["age"].gt(60))': 'df.query(df["age"].gt(60))',
+  "new DataFrame(columns)": "pd.DataFrame(columns)",
+  'df.groupby(["split"]).count()': 'groupby("split").count()',
+  'df["view"].valueCounts()': 'df["view"].value_counts()',
+  'df.query(df["age"].gt(60))': 'df.query("age > 60")',
   'df["age"].mean()': 'df["age"].mean()',
-  "df.isNa().sum()": "df.isNa().sum()",
-  'df.sortValues("age")': 'df.sortValues("age")',
-  'df.groupby(["subject_id"]).count()': 'df.groupby(["subject_id"]).count()',
+  "df.isNa().sum()": "df.isna().sum()",
+  'df.sortValues("age")': 'df.sort_values("age")',
+  'df.groupby(["subject_id"]).count()': 'groupby("subject_id").count()',
   "df.describe()": "df.describe()",
+  'df.loc({ columns: ["age", "sex"] })': 'df.loc[:, ["age", "sex"]]',
 };
 
-/** Seconds of one call of `f` (wall), with its CPU seconds. */
-function timed(f: () => unknown): { seconds: number; cpu: number } {
+/** The cohort as a toDanfo frame, made once (what is timed is the call on it). */
+let cohortFrame: ReturnType<typeof toDanfo> | undefined;
+function frame(c: Cohort) {
+  cohortFrame ??= toDanfo(c.table, quiet);
+  return cohortFrame;
+}
+
+/** The PA views of the cohort, selected in danfo (made once: `select` is what is timed). */
+let paSelection: ReturnType<typeof toDanfo> | undefined;
+function paViews(c: Cohort) {
+  paSelection ??= frame(c).query(frame(c)["view"].eq("PA"));
+  return paSelection;
+}
+
+interface Timing {
+  seconds: number;
+  cpu: number;
+}
+
+/** Seconds of one call of `f` (wall), with its CPU seconds (user + system of this process). */
+function timed(f: () => unknown): Timing {
   const t = process.hrtime.bigint();
   const u = process.cpuUsage();
   f();
@@ -43,20 +141,23 @@ function timed(f: () => unknown): { seconds: number; cpu: number } {
 }
 
 /**
- * Runs one plain danfo call on the table saved in `arrow`, in a child process. The time limit starts
- * when the child says the DataFrame is ready, so that loading (slow on a loaded machine) is not held
- * against the call; a call still running at the limit is killed.
+ * Runs one plain danfo call on the table saved in `arrow`, in a child process, on a DataFrame made by
+ * danfo's constructor. The time limit starts when the child says it is ready (loading and, for the
+ * other calls, the constructor are not held against the call); a call still running then is killed.
  */
-function plainCall(arrow: string, call: string, timeoutS: number): Promise<{ seconds?: number; outcome: string }> {
-  const dist = JSON.stringify(path.join(packageRoot(), "dist", "src", "cohort", "danfoFrame"));
+function plainCall(arrow: string, call: string, timeoutS: number): Promise<Partial<Timing> & { outcome: string }> {
+  const constructor = call === "new DataFrame(columns)";
   const code = `
     const aq = require("arquero"); const dfd = require("danfojs-node"); const fs = require("fs");
     const t = aq.fromArrow(fs.readFileSync(${JSON.stringify(arrow)}));
-    const df = require(${dist}).toDanfo(t, { warn: () => {} });
+    const columns = Object.fromEntries(t.columnNames().map((c) => [c, Array.from(t.array(c))]));
+    const make = () => new dfd.DataFrame(columns);
+    const df = ${constructor ? "undefined" : "make()"};
     console.log("ready");
-    const start = process.hrtime.bigint();
-    ${call};
-    console.log(JSON.stringify({ seconds: Number(process.hrtime.bigint() - start) / 1e9 }));`;
+    const start = process.hrtime.bigint(); const u = process.cpuUsage();
+    ${constructor ? "make()" : call};
+    const d = process.cpuUsage(u);
+    console.log(JSON.stringify({ seconds: Number(process.hrtime.bigint() - start) / 1e9, cpu: (d.user + d.system) / 1e6 }));`;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["-e", code], {
       cwd: packageRoot(),
@@ -77,15 +178,33 @@ function plainCall(arrow: string, call: string, timeoutS: number): Promise<{ sec
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     child.on("close", (status) => {
       clearTimeout(timer);
-      if (killed) return resolve({ outcome: `did not finish in ${timeoutS} s (killed)` });
+      if (killed) return resolve({ outcome: `> ${timeoutS} s (stopped)` });
       if (status !== 0) {
         const error = err.match(/^\w*(Error|error)\b.*$/m)?.[0] ?? err.trim().split("\n").slice(-1)[0];
         return resolve({ outcome: `failed (exit ${status}): ${(error ?? "").slice(0, 120)}` });
       }
       const lines = out.trim().split("\n");
-      resolve({ seconds: JSON.parse(lines[lines.length - 1]).seconds, outcome: "ok" });
+      resolve({ ...(JSON.parse(lines[lines.length - 1]) as Timing), outcome: "ok" });
     });
   });
+}
+
+/** pandas doing the same operations on the same table, or the reason it could not run. */
+function pandasSide(
+  c: Cohort,
+  repeats: number,
+): { times?: Record<string, { seconds: number[]; cpu: number[] }>; version?: string; reason?: string } {
+  const py = referencePython(["pandas"]);
+  if (!py.python) return { reason: py.reason };
+  const csv = path.join(os.tmpdir(), `ehr-msn-bench-danfo-${process.pid}.csv`);
+  fs.writeFileSync(csv, c.table.toCSV());
+  try {
+    console.log("pandas ...");
+    const r = runPython(py.python, "danfo_pandas.py", [csv, JSON.stringify(c.labelNames), String(repeats)]);
+    return { times: r.operations as Record<string, { seconds: number[]; cpu: number[] }>, version: String(r.pandas) };
+  } finally {
+    fs.rmSync(csv, { force: true });
+  }
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -106,53 +225,79 @@ export async function run(args: string[]): Promise<void> {
   const rows = c.table.numRows();
   require("danfojs-node"); // loaded once here, so that its start-up (TensorFlow.js) is in no timing
 
-  const ours: Record<string, () => unknown> = {
-    "cohort.toDanfo(c.table)": () => toDanfo(c.table, { warn: () => {} }),
-    "cohort.describe(c)": () => explore.describe(c),
-    'cohort.describe(c, { include: "categorical" })': () => explore.describe(c, { include: "categorical" }),
-    'cohort.valueCounts(c, "view")': () => explore.valueCounts(c, "view"),
-    'cohort.crosstab(c, "view", "Cardiomegaly")': () => explore.crosstab(c, "view", "Cardiomegaly"),
-    'cohort.labelsBy(c, "sex")': () => explore.labelsBy(c, "sex"),
-    "cohort.labelCooccurrence(c)": () => explore.labelCooccurrence(c),
-    "cohort.missingness(c)": () => explore.missingness(c),
-    "cohort.perPatient(c)": () => explore.perPatient(c),
-  };
-  const df = toDanfo(c.table, { warn: () => {} });
-  const selection = df.query(df["view"].eq("PA"));
-  ours["cohort.select(c, df.query(PA views))"] = () => select(c, selection, { reason: "not a PA view" });
-  ours["round trip: toDanfo + query + select"] = () => {
-    const d = toDanfo(c.table, { warn: () => {} });
-    return select(c, d.query(d["age"].gt(60)), { reason: "age 60 or under" });
-  };
-
-  const results: Record<string, unknown>[] = [];
-  const table: Record<string, string | number | undefined>[] = [];
-  for (const [name, f] of Object.entries(ours)) {
-    const runs = Array.from({ length: repeats }, () => timed(f));
-    const seconds = median(runs.map((r) => r.seconds));
-    const cpu = median(runs.map((r) => r.cpu));
-    results.push({ side: "ehr-msn", call: name, seconds: runs.map((r) => r.seconds), cpu: runs.map((r) => r.cpu) });
-    table.push({ call: name, seconds, "cpu seconds": cpu, "under 2 s": seconds < 2 ? "yes" : "NO" });
+  const ours = new Map<string, Timing[]>();
+  for (const op of OPERATIONS) {
+    console.log(`ehr-msn: ${op.name} ...`);
+    ours.set(
+      op.name,
+      Array.from({ length: repeats }, () => timed(() => op.run(c))),
+    );
   }
+  const plain = new Map<string, Partial<Timing> & { outcome: string }>();
   const arrow = path.join(os.tmpdir(), `ehr-msn-bench-danfo-${process.pid}.arrow`);
   fs.writeFileSync(arrow, aq.toArrowIPC(c.table));
   try {
-    for (const [name, call] of Object.entries(PLAIN)) {
-      console.log(`plain danfo: ${name} ...`);
-      const r = await plainCall(arrow, call, timeoutS);
-      results.push({ side: "danfo", call: name, ...r });
-      table.push({ call: `danfo ${name}`, seconds: r.seconds, outcome: r.outcome });
+    for (const call of Object.keys(PLAIN)) {
+      console.log(`plain danfo: ${call} ...`);
+      plain.set(call, await plainCall(arrow, call, timeoutS));
     }
   } finally {
     fs.rmSync(arrow, { force: true });
   }
-  console.log(`\ncohort of ${rows} rows x ${c.table.numCols()} columns (median of ${repeats} runs for ehr-msn)\n`);
-  printTable(table);
+  const pandas = pandasSide(c, repeats);
+  const pandasCpu = (name: string) => (pandas.times?.[name] ? median(pandas.times[name].cpu) : undefined);
+  const danfoTime = (call: string) => {
+    const d = plain.get(call)!;
+    return d.seconds ?? d.outcome;
+  };
+
+  const helpers = OPERATIONS.map((op) => {
+    const t = ours.get(op.name)!;
+    const wall = median(t.map((x) => x.seconds));
+    const cpu = median(t.map((x) => x.cpu));
+    const p = pandasCpu(op.pandas);
+    return {
+      "ehr-msn": op.name,
+      "wall s": wall,
+      "cpu s": cpu,
+      "under 2 s (wall/cpu)": `${wall < 2 ? "yes" : "NO"}/${cpu < 2 ? "yes" : "NO"}`,
+      "pandas cpu s": p,
+      "cpu / pandas": p ? cpu / p : undefined,
+      "plain danfo": op.danfo,
+      "danfo wall s": op.danfo ? danfoTime(op.danfo) : undefined,
+    };
+  });
+  const calls = Object.entries(PLAIN).map(([call, name]) => {
+    const d = plain.get(call)!;
+    const p = pandasCpu(name);
+    return {
+      "plain danfo": call,
+      "wall s": danfoTime(call),
+      "cpu s": d.cpu,
+      pandas: name,
+      "pandas cpu s": p,
+      "danfo cpu / pandas": d.cpu !== undefined && p ? d.cpu / p : undefined,
+    };
+  });
   console.log(
-    `\nload average during the run: ${os
-      .loadavg()
-      .map((x) => x.toFixed(1))
-      .join(", ")} on ${os.cpus().length} cores`,
+    `\ncohort of ${rows} rows x ${c.table.numCols()} columns; ehr-msn and pandas: median of ${repeats} runs; ` +
+      `plain danfo: one run each, in its own process, stopped at ${timeoutS} s`,
   );
-  writeResult("danfo", { rows, columns: c.table.numCols(), repeats, timeoutS, results, loadAverage: os.loadavg() });
+  if (pandas.reason) console.log(`pandas not run: ${pandas.reason}`);
+  printTable(helpers);
+  console.log("");
+  printTable(calls);
+  const load = os.loadavg();
+  console.log(`\nload average at the end: ${load.map((x) => x.toFixed(1)).join(", ")} on ${os.cpus().length} cores`);
+  writeResult("danfo", {
+    rows,
+    columns: c.table.numCols(),
+    repeats,
+    timeoutS,
+    pandas: pandas.version ?? pandas.reason,
+    loadAverage: load,
+    ours: Object.fromEntries(ours),
+    danfo: Object.fromEntries(plain),
+    pandasTimes: pandas.times,
+  });
 }

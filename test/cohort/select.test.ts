@@ -33,6 +33,13 @@ test("select: a danfo query round trip keeps splits, features and the report, co
   // The same rows, in the cohort's order, with their splits.
   const keptIds = (c.table.array("dicom_id") as string[]).filter((_, i) => ages[i] > 60);
   assert.deepEqual(s.table.array("dicom_id"), keptIds);
+  // Every column carries the kept rows' values, the image paths (made on access) included.
+  for (const name of c.table.columnNames())
+    assert.deepEqual(
+      Array.from(s.table.array(name) as ArrayLike<unknown>),
+      Array.from(c.table.array(name) as ArrayLike<unknown>).filter((_, i) => ages[i] > 60),
+      name,
+    );
   for (const split of ["train", "validate", "test"] as const) {
     const before = (c.split(split).array("age") as number[]).filter((a) => a > 60).length;
     assert.equal(s.split(split).numRows(), before, split);

@@ -16,6 +16,15 @@ test("image paths are files/pXX/pNNNNNNNN/sNNNNNNNN/<dicom_id>.jpg", () => {
     jpegPath("/data/mimic-cxr-jpg/2.0.0", 10000032, 50414267, "02aa804e-bde0afdd-112c0b34-7bc16630-4e384014"),
     "/data/mimic-cxr-jpg/2.0.0/files/p10/p10000032/s50414267/02aa804e-bde0afdd-112c0b34-7bc16630-4e384014.jpg",
   );
+  // The appended form against path.join on roots and ids that need normalising.
+  for (const root of ["/data/x", "/data//x/", "/", "", ".", "rel/../x", "/a/./b/"])
+    for (const id of ["ab-12", "", "..", "a/b", "../up", "a\\b"])
+      for (const root2 of [root, "/other"])
+        assert.equal(
+          jpegPath(root2, 10000032, 5, id),
+          path.join(root2, "files", "p10", "p10000032", "s5", `${id}.jpg`),
+          `${root2} ${id}`,
+        );
 });
 
 test("MIMIC-IV 2.x keeps the hospital tables in hosp/, 1.0 in core/; ICU stays in icu/ in both", () => {

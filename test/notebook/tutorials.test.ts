@@ -27,14 +27,22 @@ fs.rmSync(path.join(packageRoot(), "runs", "tutorial-quick"), { recursive: true,
 test("tutorial 01-cohort builds the cohort and shows it", { skip }, () => {
   const r = runNotebook("01-cohort.ipynb", quick);
   const figures = plotly(r);
-  assert.equal(figures.length, 2, "EHR distributions and label prevalence");
+  assert.equal(figures.length, 4, "EHR distributions, label prevalence and two heatmaps");
   assert.match(JSON.stringify(figures[0].layout), /Age/);
+  assert.deepEqual(
+    figures.slice(2).map((f) => f.data[0].type),
+    ["heatmap", "heatmap"],
+  );
   assert.match(cellText(r, 8), /male, female, age_norm: \d+ training images/);
+  // danfo as a pandas user writes it: the frame, a Series' mean and value counts; then a selection back.
+  assert.match(cellText(r, 9), /\d+ rows x 29 columns; mean age \d+\.\d/);
+  assert.match(cellText(r, 9), /PA/);
   // The report and the summary are HTML tables; no id column is shown.
   const html = displays(r)
     .map((d) => String(d["text/html"] ?? ""))
     .join("\n");
   assert.match(html, /train/);
+  assert.match(html, /selection \(not a PA view\)/);
   assert.doesNotMatch(html, /dicom_id|subject_id|study_id/);
 });
 
