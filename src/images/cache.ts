@@ -7,7 +7,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { commitAtomic, writeFileAtomic } from "../util/atomicWrite";
+import { commitAtomic, writeError, writeFileAtomic } from "../util/atomicWrite";
 import { InputError, describeValue } from "../util/errors";
 import { checkInt, checkOneOf } from "../util/validate";
 import { progress } from "../util/progress";
@@ -353,7 +353,7 @@ async function build(
       }
     }
     for (const t of tmp) fs.rmSync(t, { force: true });
-    throw e;
+    throw writeError(dir, e);
   }
 }
 
