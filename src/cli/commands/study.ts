@@ -4,6 +4,7 @@ import { DEMO_CONFIG, layeredStudyConfig, RANDOM_MODEL, Study, submitToSlurm, TA
 import type { ConfigLayer } from "../../pipeline/configLayers";
 import type { ResultsTable } from "../../eval/table";
 import { report as writeReport } from "../../pipeline/htmlReport";
+import * as backend from "../../backend";
 import { InputError } from "../../util/errors";
 import { readConfigFile } from "../configFile";
 import { intFlag } from "../flags";
@@ -123,6 +124,9 @@ async function withStudy(
       if (!flags.dryRun) console.log(`follow it with: ehr-msn status ${study.folder.dir}`);
       return;
     }
+    // The backend first, so that no tensor is made before it is chosen: a weight file read or an
+    // initial encoder made before would start TensorFlow.js's CPU backend, which prints its banner.
+    await backend.ensure();
     await body(study);
   } finally {
     await study.close();
