@@ -95,3 +95,46 @@ test(
     assert.deepEqual(fs.readdirSync(out), []);
   },
 );
+
+test("--runs-dir naming a file is refused before any work, naming the flag", () => {
+  const dir = tempDir("runs-file");
+  const file = path.join(dir, "runs");
+  fs.writeFileSync(file, "");
+  const r = cli(["pretrain", "--synth", "12", "--runs-dir", file]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(
+    r.stderr,
+    `ehr-msn: --runs-dir: expected a folder (or a path where one can be made), found the file ${file}.\n`,
+  );
+  const below = cli(["pretrain", "--synth", "12", "--runs-dir", path.join(file, "more")]);
+  assert.equal(below.status, 2, below.stderr);
+  assert.match(below.stderr, /--runs-dir: expected a folder .*, found .*more, below the file .*runs\./);
+  assert.deepEqual(fs.readdirSync(dir), ["runs"]);
+});
+
+test(
+  "--runs-dir and --out where this user may not write are refused before any work (run as the user nobody)",
+  { skip: asRoot ? false : "needs root to run the command as another user (nobody) whom the folder refuses" },
+  () => {
+    const { mimicCxr, mimicIv } = writeHandmade();
+    const root = path.dirname(path.dirname(mimicCxr));
+    fs.chmodSync(root, 0o755);
+    for (const f of fs.readdirSync(root, { recursive: true, encoding: "utf8" }))
+      fs.chmodSync(path.join(root, f), fs.statSync(path.join(root, f)).isDirectory() ? 0o755 : 0o644);
+    // root's folder, readable by all, writable by root only.
+    const locked = path.join(root, "locked");
+    fs.mkdirSync(locked, { mode: 0o755 });
+    const asNobody = { uid: 65534, gid: 65534 };
+    const study = cli(["pretrain", "--synth", "12", "--runs-dir", path.join(locked, "runs")], asNobody);
+    assert.equal(study.status, 2, study.stderr);
+    assert.equal(
+      study.stderr,
+      `ehr-msn: --runs-dir: expected a place this user can write to, found ${locked}: EACCES.\n`,
+    );
+    const out = path.join(locked, "c.csv");
+    const cohort = cli(["cohort", "--mimic-cxr", mimicCxr, "--mimic-iv", mimicIv, "--out", out, "--quiet"], asNobody);
+    assert.equal(cohort.status, 2, cohort.stderr);
+    assert.equal(cohort.stderr, `ehr-msn: --out: expected a place this user can write to, found ${locked}: EACCES.\n`);
+    assert.deepEqual(fs.readdirSync(locked), []);
+  },
+);

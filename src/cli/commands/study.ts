@@ -7,6 +7,7 @@ import { report as writeReport } from "../../pipeline/htmlReport";
 import * as backend from "../../backend";
 import { InputError } from "../../util/errors";
 import { readConfigFile } from "../configFile";
+import { checkWritableFolder } from "../outputs";
 import { intFlag } from "../flags";
 
 /** Flags shared by the study commands; each overrides the same field of the config file. */
@@ -104,7 +105,9 @@ function openStudy(preset: ConfigLayer, flags: StudyFlags): Study {
   const layers = [preset];
   if (flags.config) layers.push({ source: { kind: "file", file: flags.config }, values: readConfigFile(flags.config) });
   layers.push(flagLayer(flags));
-  return Study.fromConfig(layeredStudyConfig(layers));
+  const config = layeredStudyConfig(layers);
+  checkWritableFolder(config.runsDir, flags.runsDir !== undefined ? "--runs-dir" : "runsDir");
+  return Study.fromConfig(config);
 }
 
 /** Runs `body` on the study (or submits `stage` to Slurm with --slurm) and always frees it. */
