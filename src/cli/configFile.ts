@@ -15,7 +15,23 @@ export function readConfigFile(file: string): Record<string, unknown> {
       hint: "Check the path given to --config.",
     });
   }
-  const text = fs.readFileSync(file, "utf8");
+  if (fs.statSync(file).isDirectory())
+    throw new InputError({
+      file,
+      expected: "a config file",
+      found: "a folder",
+      hint: "Give --config a .yaml, .yml or .json file.",
+    });
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new InputError({
+      file,
+      expected: "a readable config file",
+      found: (e as NodeJS.ErrnoException).code ?? String(e),
+    });
+  }
   const ext = path.extname(file).toLowerCase();
   let value: unknown;
   if (ext === ".json") {

@@ -12,7 +12,8 @@ export async function main(argv = process.argv): Promise<number> {
   for (const register of commands) register(program);
   try {
     await program.parseAsync(argv);
-    return 0;
+    // A command that finished with a verdict (doctor: no backend runs) sets process.exitCode.
+    return Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
     if (e instanceof InputError) {

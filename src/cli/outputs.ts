@@ -64,6 +64,30 @@ function writableFolder(dir: string, flag: string): void {
 }
 
 /**
+ * Refuses `dir` (given by `flag`) as a folder to write into when it, or the nearest part of its path
+ * that exists, is a file or cannot be written; creates nothing (a refused command leaves no trace).
+ */
+export function checkWritableFolder(dir: string, flag: string): void {
+  let p = path.resolve(dir);
+  while (!fs.existsSync(p) && path.dirname(p) !== p) p = path.dirname(p);
+  if (!fs.statSync(p).isDirectory())
+    throw new InputError({
+      field: flag,
+      expected: "a folder (or a path where one can be made)",
+      found: p === path.resolve(dir) ? `the file ${dir}` : `${dir}, below the file ${p}`,
+    });
+  try {
+    fs.accessSync(p, fs.constants.W_OK);
+  } catch (e) {
+    throw new InputError({
+      field: flag,
+      expected: "a place this user can write to",
+      found: `${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    });
+  }
+}
+
+/**
  * Refuses to write a dataset into `dir` (given by `flag`) when it already holds one of the MIMIC
  * folders (`markers`, relative to `dir`), unless `force`.
  */

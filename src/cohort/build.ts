@@ -25,6 +25,7 @@ import { labelColumns } from "./labels";
 import { cohortTable } from "./cohortTable";
 import { AUTHORS_AGE_BOUNDS } from "./features";
 import { MimicCohort } from "./dataset";
+import { checkCohortData } from "./dataChecks";
 
 /** Builds the cohort from the MIMIC-CXR-JPG folder and the MIMIC-IV folder or database. */
 export async function build(options: CohortOptions): Promise<Cohort> {
@@ -57,7 +58,7 @@ export async function build(options: CohortOptions): Promise<Cohort> {
   const labels = labelColumns(t.chex, joined.labelRow, rows, o.uncertain);
   const { viewMissing, posMissing } = filled;
   const fields = { ...ids, ymd: t.meta.numbers.StudyDate, split, viewCode, posCode, viewMissing, posMissing, ehr };
-  const table = cohortTable(rows, fields, labels, images);
+  const table = checkCohortData(cohortTable(rows, fields, labels, images), t, rep);
   const bounds = ageBounds(o, table);
   const report = rep.finish(reportedOptions(o));
   bar.finish({ images: table.numRows() });

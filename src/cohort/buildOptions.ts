@@ -4,6 +4,7 @@ import * as path from "path";
 import { InputError, describeValue } from "../util/errors";
 import { checkInt, checkOneOf } from "../util/validate";
 import type { DatabaseSource } from "./readTables";
+import { checkReadableFolder } from "./tableChecks";
 import { redactUrl } from "./postgresDatabase";
 import { defaultSplit, paperSplit } from "./patientSplit";
 import type { CohortOptions, ImputePolicy, RandomSplit, SplitName, StayMatch, UncertainPolicy } from "./types";
@@ -37,8 +38,7 @@ export function keywordOption<T extends string>(field: string, v: unknown, allow
 export function existingFolder(field: string, dir: unknown): string {
   if (typeof dir !== "string" || dir === "")
     throw new InputError({ field, expected: "a folder path", found: describeValue(dir) });
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
-    throw new InputError({ field, file: dir, expected: "an existing folder", found: "nothing there" });
+  checkReadableFolder(dir, field);
   return path.resolve(dir);
 }
 

@@ -7,6 +7,7 @@ export class Reporter {
   readonly inputs: { file: string; rows: number }[] = [];
   readonly steps: ReportStep[] = [];
   readonly imputed = { view: 0, position: 0 };
+  readonly warnings: string[] = [];
 
   /** Notes a file read. */
   input(file: string, rows: number): void {
@@ -35,24 +36,36 @@ export class Reporter {
     this.steps.push({ step, table, rowsIn, rowsOut, dropped });
   }
 
+  /** Records a warning about the data and prints it at once: a problem the user must see, not a reason to stop. */
+  warn(message: string): void {
+    this.warnings.push(message);
+    console.warn(`ehr-msn: warning: ${message}`);
+  }
+
   finish(options: Record<string, unknown>): CohortReport {
     const dropped: Record<string, number> = {};
     for (const s of this.steps) {
       if (s.table === "images") for (const [k, v] of Object.entries(s.dropped)) dropped[k] = (dropped[k] ?? 0) + v;
     }
-    const { inputs, steps, imputed } = this;
+    const { inputs, steps, imputed, warnings } = this;
     return {
       inputs,
       steps,
       dropped,
       imputed,
+      warnings,
       options,
-      text: () => reportText(inputs, steps, imputed),
+      text: () => reportText(inputs, steps, imputed, warnings),
     };
   }
 }
 
-function reportText(inputs: CohortReport["inputs"], steps: ReportStep[], imputed: CohortReport["imputed"]): string {
+function reportText(
+  inputs: CohortReport["inputs"],
+  steps: ReportStep[],
+  imputed: CohortReport["imputed"],
+  warnings: readonly string[],
+): string {
   const lines = ["files read:"];
   for (const f of inputs) lines.push(`  ${f.file}: ${f.rows} rows`);
   lines.push("steps:");
@@ -61,5 +74,6 @@ function reportText(inputs: CohortReport["inputs"], steps: ReportStep[], imputed
     for (const [k, v] of Object.entries(s.dropped)) lines.push(`      left out, ${k}: ${v}`);
   }
   if (imputed.view || imputed.position) lines.push(`imputed: view ${imputed.view}, position ${imputed.position}`);
+  for (const w of warnings) lines.push(`warning: ${w}`);
   return lines.join("\n");
 }

@@ -15,6 +15,7 @@ import * as zlib from "zlib";
 import { promisify } from "util";
 import { Worker } from "worker_threads";
 import { InputError } from "../util/errors";
+import { checkReadableFolder } from "./tableChecks";
 import { parseTimestampBytes } from "../mimic/time";
 import type { CsvJob, CsvReply } from "./csvWorker";
 
@@ -60,6 +61,7 @@ export function findCsv(dir: string, names: readonly string[], what: string): st
   for (const name of names) {
     for (const ext of [".csv.gz", ".csv"]) {
       const f = path.join(dir, name + ext);
+      if (fs.existsSync(path.dirname(f))) checkReadableFolder(path.dirname(f));
       if (fs.existsSync(f)) return f;
       tried.push(f);
     }

@@ -2,6 +2,7 @@
  * Checks of the MIMIC tables as read: values present, keys unique, category values recoded. Each
  * failure is an InputError naming the file, row and column.
  */
+import * as fs from "fs";
 import { InputError, describeValue } from "../util/errors";
 import type { CsvColumns } from "./csv";
 import { IdIndex } from "./idIndex";
@@ -83,4 +84,25 @@ export function recode(t: CsvColumns, column: string, vocabulary: readonly strin
   const out = new Int8Array(codes.length);
   for (let i = 0; i < codes.length; i++) out[i] = map[codes[i]];
   return out;
+}
+
+/**
+ * An InputError unless `dir` is a folder this user can list: a missing folder, a file given for a
+ * folder (e.g. a table instead of its MIMIC folder) and a folder without read permission each say so,
+ * rather than "found nothing there" or a missing table.
+ */
+export function checkReadableFolder(dir: string, field?: string): void {
+  try {
+    fs.readdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const found: Record<string, [string, string?]> = {
+      ENOENT: ["nothing there"],
+      ENOTDIR: ["a file, not a folder", "Give the folder that holds the MIMIC tables, not one of its files."],
+      EACCES: ["a folder this user may not read (EACCES)", "Check its permissions (ls -ld), or run as its owner."],
+      EPERM: ["a folder this user may not read (EPERM)", "Check its permissions (ls -ld), or run as its owner."],
+    };
+    const [what, hint] = found[code ?? ""] ?? [`a folder that cannot be read (${code ?? String(e)})`];
+    throw new InputError({ field, file: dir, expected: "an existing folder", found: what, hint });
+  }
 }

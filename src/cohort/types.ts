@@ -116,6 +116,8 @@ export interface CohortReport {
   dropped: Record<string, number>;
   /** Values filled in by imputation. */
   imputed: { view: number; position: number };
+  /** Problems with the data that did not stop the build (e.g. a patient in two splits); printed when found. */
+  warnings?: string[];
   /** The options after defaults. */
   options: Record<string, unknown>;
   /** Short text rendering. */

@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { EvalViewOptions, ProbeTrainOptions } from "../images/types";
+import { InputError } from "../util/errors";
 import { checkInt, checkOneOf } from "../util/validate";
 import { progress } from "../util/progress";
 import type { NamedMatrix } from "../util/matrix";
@@ -131,6 +132,24 @@ export function protocolSettings(opts: ProtocolOptions): Required<Omit<ProtocolO
 }
 
 /**
+ * An InputError naming the validate split, before any training, when none of its labels has both a
+ * positive and a negative (e.g. a one-image split): every epoch is scored on it.
+ */
+function checkValidationLabels(yVal: NamedMatrix<ArrayLike<number>>): void {
+  try {
+    evaluate(yVal, { names: yVal.names, values: new Float32Array(yVal.values.length) }, { quiet: true });
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    throw new InputError({
+      ...e.details,
+      field: "the validate split",
+      found: `${yVal.rows} image(s): ${e.details.found}`,
+      hint: "The best epoch is chosen on it; give it more images (a larger cohort, or a larger validate share).",
+    });
+  }
+}
+
+/**
  * Runs the protocol on `learner`, validating against `yVal`, and leaves the learner's variables at
  * the best checkpoint of all runs.
  */
@@ -141,6 +160,7 @@ export async function runProtocol(
   label = "probe",
 ): Promise<ProtocolResult> {
   const s = protocolSettings(opts);
+  checkValidationLabels(yVal);
   const bar = progress(label, s.runs.length * s.maxEpochs, { unit: "epoch", quiet: s.quiet });
   const runs: RunRecord[] = [];
   let best: { snapshot: tf.Tensor[]; run: number; epoch: number; valAuroc: number } | undefined;

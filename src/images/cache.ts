@@ -7,7 +7,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { commitAtomic, writeFileAtomic } from "../util/atomicWrite";
+import { commitAtomic, writeError, writeFileAtomic } from "../util/atomicWrite";
 import { InputError, describeValue } from "../util/errors";
 import { checkInt, checkOneOf } from "../util/validate";
 import { progress } from "../util/progress";
@@ -62,7 +62,7 @@ export async function buildCache(opts: BuildCacheOptions): Promise<ImageCache> {
   const key = await contentKey(images, shortSide, channels);
   const existing = readIndex(dir);
   if (existing && existing.key === key && splitFilesIntact(dir, existing)) {
-    if (onBadImage === "error" && existing.skipped.length > 0) throw badImageInput(existing.skipped[0]);
+    if (onBadImage === "error" && existing.skipped.length > 0) throw badImageInput(existing.skipped, images, dir);
     return new FileCache(dir, existing, true);
   }
   const index = await build(images, dir, key, shortSide, channels, onBadImage, concurrency, opts.quiet);
@@ -211,14 +211,37 @@ function splitFile(split: string): string {
     : `split-${createHash("sha256").update(split).digest("hex").slice(0, 16)}.u8`;
 }
 
-function badImageInput(s: SkippedImage): InputError {
+/** The file in a cache folder that names its bad images (id, path): messages name an image only by its place. */
+export const BAD_IMAGES = "bad-images.csv";
+
+/**
+ * The InputError for the first of `bad`, which names the image by its place in its split ("image 1,234
+ * of the validate split"), never by an id or a path (README, privacy); the ids and paths of `bad` go to
+ * BAD_IMAGES in the cache folder, which the user chose.
+ */
+function badImageInput(bad: readonly SkippedImage[], images: readonly ImageSource[], dir: string): InputError {
+  const list = writeBadImageList(dir, bad);
+  const s = bad[0];
+  const place = images.filter((im) => im.split === s.split).findIndex((im) => im.id === s.id) + 1;
+  // The decoder's words may quote the path (fs errors do).
+  const words = s.message.split(s.path).join("the file");
   return new InputError({
-    file: s.path,
-    row: s.id,
+    field: `image ${place.toLocaleString("en-US")} of the ${s.split} split`,
     expected: "a readable JPEG or PNG image",
-    found: s.reason === "missing" ? "no such file" : `an image that cannot be decoded (${s.message})`,
-    hint: 'Fix or remove it, or pass onBadImage: "skip" to leave it out (it is then counted in the report).',
+    found: s.reason === "missing" ? "no such file" : `an image that cannot be decoded (${words})`,
+    hint:
+      `Its id and path are in ${list}. Fix or remove it, or pass onBadImage: "skip" (--skip-bad-images) ` +
+      "to leave it out (it is then counted in the report).",
   });
+}
+
+/** Writes the split, id, path and reason of each of `bad` to BAD_IMAGES in `dir`; returns its path. */
+function writeBadImageList(dir: string, bad: readonly SkippedImage[]): string {
+  const list = path.join(dir, BAD_IMAGES);
+  const csv = (v: string) => `"${v.replace(/"/g, '""')}"`;
+  const rows = bad.map((b) => [b.split, b.id, b.path, b.reason].map(csv).join(","));
+  writeFileAtomic(list, ["split,id,path,reason", ...rows].join("\n") + "\n");
+  return list;
 }
 
 /**
@@ -237,6 +260,7 @@ async function build(
 ): Promise<IndexFile> {
   const start = Date.now();
   await fs.promises.mkdir(dir, { recursive: true });
+  removeOrphanedTemporaries(dir);
   const splits: string[] = [];
   for (const im of images) if (!splits.includes(im.split)) splits.push(im.split);
   if (splits.length > 255)
@@ -289,8 +313,8 @@ async function build(
         }
       });
       // The first bad image in input order, whatever finished first.
-      const bad = decoded.find((d): d is SkippedImage => "reason" in d);
-      if (bad && onBadImage === "error") throw badImageInput(bad);
+      const bad = decoded.filter((d): d is SkippedImage => "reason" in d);
+      if (bad.length > 0 && onBadImage === "error") throw badImageInput(bad, images, dir);
       const buffers: Buffer[][] = splits.map(() => []);
       decoded.forEach((d, j) => {
         const im = part[j];
@@ -317,6 +341,7 @@ async function build(
     for (const f of old?.files ?? []) if (!files.includes(f)) fs.rmSync(path.join(dir, f), { force: true });
     index.buildSeconds = (Date.now() - start) / 1000;
     writeFileAtomic(path.join(dir, INDEX), JSON.stringify(index));
+    if (index.skipped.length > 0) writeBadImageList(dir, index.skipped);
     bar.finish({ skipped: index.skipped.length });
     return index;
   } catch (e) {
@@ -328,7 +353,32 @@ async function build(
       }
     }
     for (const t of tmp) fs.rmSync(t, { force: true });
-    throw e;
+    throw writeError(dir, e);
+  }
+}
+
+/**
+ * Removes the temporary files (`*.tmp-<pid>`) that a killed build left in `dir`: those of a process
+ * that is gone. A live process's are its own business (a concurrent build), so they stay.
+ */
+export function removeOrphanedTemporaries(dir: string): string[] {
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    const pid = Number(/\.tmp-(\d+)$/.exec(name)?.[1]);
+    if (!pid || processAlive(pid)) continue;
+    fs.rmSync(path.join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** Whether process `pid` exists on this machine (EPERM: it does, owned by someone else). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -15,7 +15,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { readSafetensors, SafeTensor, TensorToWrite, writeSafetensors } from "../model/safetensors";
-import { commitAtomic, writeFileAtomic } from "../util/atomicWrite";
+import { commitAtomic, writeError, writeFileAtomic } from "../util/atomicWrite";
 import { InputError } from "../util/errors";
 import { CROP_DEFAULTS, METHOD_DEFAULTS, PretrainConfig, RUN_DEFINING, STOPPING_DEFAULTS } from "./config";
 
@@ -104,21 +104,26 @@ export function writeCheckpoint(runDir: string, c: CheckpointToWrite, keep: numb
   const tmp = path.join(root, `.tmp-${path.basename(final)}-${process.pid}`);
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp);
-  writeSafetensors(path.join(tmp, "model.safetensors"), c.model, { format: "pt" });
-  writeSafetensors(path.join(tmp, "train_state.safetensors"), c.trainState);
-  writeFileAtomic(path.join(tmp, "config.json"), JSON.stringify({ config: c.config, data: c.data }, null, 1) + "\n");
-  writeFileAtomic(path.join(tmp, "history.json"), JSON.stringify(c.history) + "\n");
-  const state: CheckpointState = {
-    format: FORMAT,
-    step: c.step,
-    totalSteps: c.totalSteps,
-    sha256: Object.fromEntries(FILES.map((f) => [f, sha256(path.join(tmp, f))])),
-    writtenAt: new Date().toISOString(),
-  };
-  writeFileAtomic(path.join(tmp, "state.json"), JSON.stringify(state, null, 1) + "\n");
-  // A checkpoint of the same step (a replayed step after a crash) is replaced.
-  fs.rmSync(final, { recursive: true, force: true });
-  commitAtomic(tmp, final);
+  try {
+    writeSafetensors(path.join(tmp, "model.safetensors"), c.model, { format: "pt" });
+    writeSafetensors(path.join(tmp, "train_state.safetensors"), c.trainState);
+    writeFileAtomic(path.join(tmp, "config.json"), JSON.stringify({ config: c.config, data: c.data }, null, 1) + "\n");
+    writeFileAtomic(path.join(tmp, "history.json"), JSON.stringify(c.history) + "\n");
+    const state: CheckpointState = {
+      format: FORMAT,
+      step: c.step,
+      totalSteps: c.totalSteps,
+      sha256: Object.fromEntries(FILES.map((f) => [f, sha256(path.join(tmp, f))])),
+      writtenAt: new Date().toISOString(),
+    };
+    writeFileAtomic(path.join(tmp, "state.json"), JSON.stringify(state, null, 1) + "\n");
+    // A checkpoint of the same step (a replayed step after a crash) is replaced.
+    fs.rmSync(final, { recursive: true, force: true });
+    commitAtomic(tmp, final);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw writeError(final, e);
+  }
   for (const old of listCheckpoints(runDir).slice(0, -keep)) fs.rmSync(old, { recursive: true, force: true });
   return final;
 }

@@ -327,6 +327,32 @@ const NON_NEGATIVE: (keyof PretrainConfig)[] = [
 const UNIT_INTERVAL: (keyof PretrainConfig)[] = ["momentum", "momentumEnd", "beta1", "beta2", "dinoCenterMomentum"];
 
 /**
+ * An InputError naming the view size (imageSize, or focalSize when focal views are masked) whose
+ * tokens the mask would leave none of: the per-row mask keeps trunc(tokens·(1 − maskRatio)), which is
+ * 0 for a view of one 16 px patch at 0.15. The size is the mistake, not the ratio: it names the smallest size that works.
+ */
+function checkMaskKeepsTokens(c: PretrainConfig): void {
+  if (c.maskRatio === 0 || c.maskSharing === "per-batch") return;
+  const keeps = (side: number) => {
+    const patches = (side / c.patch) ** 2;
+    return Math.trunc((c.maskCount === "authors" ? patches : patches + 1) * (1 - c.maskRatio)) >= 1;
+  };
+  const masked: (keyof PretrainConfig & ("imageSize" | "focalSize"))[] = ["imageSize"];
+  if (c.maskViews !== "anchor" && c.focalViews > 0) masked.push("focalSize");
+  for (const field of masked) {
+    if (keeps(c[field])) continue;
+    let least = c.patch;
+    while (!keeps(least)) least += c.patch;
+    throw new InputError({
+      field,
+      expected: `a view that keeps at least one of its ${c.patch} px patches after masking ${c.maskRatio} of them (at least ${least} px)`,
+      found: String(c[field]),
+      hint: `A ${c[field]} px view has ${(c[field] / c.patch) ** 2} patch(es), of which the mask would keep none.`,
+    });
+  }
+}
+
+/**
  * The full configuration from the given fields: preset defaults, then the fields. Throws an
  * InputError naming the first field that is unknown, of the wrong kind or out of range.
  */
@@ -360,6 +386,7 @@ export function pretrainConfig(given: Partial<PretrainConfig> = {}): PretrainCon
   if (c.channels !== 1 && c.channels !== 3) fail("channels", "1 (grey) or 3 (grey replicated to RGB, as the authors)");
   if (c.imageSize % c.patch !== 0) fail("imageSize", `a multiple of the patch size ${c.patch}`);
   if (c.focalSize % c.patch !== 0) fail("focalSize", `a multiple of the patch size ${c.patch}`);
+  checkMaskKeepsTokens(c);
   if (c.batchSize < 2) {
     throw new InputError({
       field: "batchSize",

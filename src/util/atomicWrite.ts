@@ -6,6 +6,33 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { InputError } from "./errors";
+
+/** A write that failed for want of disk space: an InputError (one line, what to do) that names the file. */
+export class DiskFullError extends InputError {
+  constructor(
+    readonly file: string,
+    readonly code: "ENOSPC" | "EDQUOT",
+  ) {
+    super({
+      file,
+      expected: "room on its disk to write it",
+      found: code === "ENOSPC" ? "the disk full (ENOSPC)" : "the disk quota used up (EDQUOT)",
+      hint:
+        `Nothing was replaced: an earlier ${path.basename(file)} is as it was, and the partial copy was removed. ` +
+        `Free space in ${path.dirname(file)} (df -h shows how much is left) or write elsewhere, then run the command again.`,
+    });
+  }
+}
+
+/**
+ * `e` as the user should see it when writing `file` failed: a full disk (or quota) is a DiskFullError
+ * naming `file` (also when `e` named a file written on the way to it); any other error is returned as it is.
+ */
+export function writeError(file: string, e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return code === "ENOSPC" || code === "EDQUOT" ? new DiskFullError(file, code) : e;
+}
 
 /** The temporary name a write of `file` goes through (same folder, so the rename is atomic). */
 export function tempPathFor(file: string): string {
@@ -26,7 +53,7 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw e;
+    throw writeError(file, e);
   }
   fsyncDir(path.dirname(file));
 }

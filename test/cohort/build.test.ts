@@ -302,10 +302,11 @@ test("toDanfo(): a DataFrame with the table's shape and columns", async () => {
   assert.deepEqual(df.columns.slice(0, 5), ["dicom_id", "subject_id", "study_id", "split", "path"]);
 });
 
-test("checkImages: rows whose JPEG is missing are left out and counted", async () => {
-  const c = await build(opts({ checkImages: true }));
-  assert.equal(c.table.numRows(), 0);
-  assert.equal(c.report.dropped["image file missing"], 10);
+test("checkImages: rows whose JPEG is missing are left out and counted (here all: an empty cohort is an error)", async () => {
+  await assert.rejects(
+    build(opts({ checkImages: true })),
+    /expected a cohort of at least one image, found none left \(image file missing: 10;/,
+  );
 });
 
 test("bad input: missing file, missing column, bad values, duplicates, bad options", async () => {

@@ -12,7 +12,13 @@ import sklearn
 from scipy.spatial.distance import pdist, squareform
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE, trustworthiness
-from sklearn.manifold._t_sne import _joint_probabilities, _joint_probabilities_nn, _kl_divergence, _kl_divergence_bh
+from sklearn.manifold._t_sne import (
+    _gradient_descent,
+    _joint_probabilities,
+    _joint_probabilities_nn,
+    _kl_divergence,
+    _kl_divergence_bh,
+)
 from sklearn.neighbors import NearestNeighbors
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tsne_fixture.json")
@@ -86,6 +92,34 @@ def main():
         "trust10": float(trustworthiness(X3, Y3, n_neighbors=10)),
         "kl": kl3, "klSklearn": float(tsne.kl_divergence_),
         "pcaAxes": pca.components_.tolist(),
+    }
+
+    # 4. The early-exaggeration phase alone, as TSNE.fit runs it (exact method, set 2's P and fixed
+    #    embedding as the start): P times early_exaggeration, momentum 0.5, 250 iterations. Step size 1
+    #    keeps the path smooth (sklearn's "auto" step of 50 makes it chaotic: float32 vs float64
+    #    affinities then part ways within 10 iterations). The plain KL(P || Q) at the start of the last
+    #    iteration (what ehr-msn reports), sklearn's exaggerated KL there, and TSNE()'s defaults.
+    defaults = TSNE().get_params()
+    ee = float(defaults["early_exaggeration"])
+    phase = TSNE._EXPLORATION_MAX_ITER
+
+    def explore(iterations):
+        return _gradient_descent(
+            _kl_divergence, Y2.ravel().copy(), it=0, max_iter=iterations, n_iter_check=TSNE._N_ITER_CHECK,
+            n_iter_without_progress=phase, momentum=0.5, learning_rate=1.0, min_grad_norm=defaults["min_grad_norm"],
+            args=[P2 * ee, 1, 50, 2], kwargs=dict(skip_num_points=0),
+        )
+
+    before_last = explore(phase - 1)[0]
+    _, kl_exaggerated, it = explore(phase)
+    out["early"] = {
+        "learningRate": 1.0, "iterations": int(it + 1), "earlyExaggeration": ee,
+        "kl": float(_kl_divergence(before_last, P2, 1, 50, 2)[0]), "klExaggerated": float(kl_exaggerated),
+        "defaults": {
+            "perplexity": defaults["perplexity"], "earlyExaggeration": ee, "maxIter": defaults["max_iter"],
+            "exaggerationIter": phase, "learningRate": defaults["learning_rate"],
+            "theta": defaults["angle"], "init": defaults["init"], "minGradNorm": defaults["min_grad_norm"],
+        },
     }
     with open(OUT, "w") as f:
         json.dump(out, f, separators=(",", ":"))

@@ -3,7 +3,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildCache, openCache } from "../../src/images/cache";
+import { spawn, spawnSync } from "node:child_process";
+import { BAD_IMAGES, buildCache, openCache } from "../../src/images/cache";
 import { decodeResized, resizedSize } from "../../src/images/decode";
 import type { ImageSource } from "../../src/images/types";
 import { writePhantoms, type PhantomSpec } from "../../src/synth/phantoms";
@@ -137,7 +138,7 @@ test("the cache is reused when inputs and settings are unchanged, and rebuilt wh
   repaired.close();
 });
 
-test("a corrupt, truncated or missing image is an InputError naming its id and path; with skip it is counted", async () => {
+test("a corrupt, truncated or missing image is an InputError naming its place in its split, never its id or path; with skip it is counted", async () => {
   const bad = path.join(dir, "bad");
   fs.mkdirSync(bad, { recursive: true });
   const jpeg = fs.readFileSync(sources[0].path);
@@ -150,22 +151,43 @@ test("a corrupt, truncated or missing image is an InputError naming its id and p
     { id: "dicom-missing", path: path.join(bad, "missing.jpg"), split: "test" },
   ];
   const d = path.join(dir, "c3");
-  await assert.rejects(buildCache({ images: withBad, dir: d, quiet: true, concurrency: 4 }), (e: unknown) => {
+  const list = path.join(d, BAD_IMAGES);
+  const noIds = (e: unknown) => {
     assert.ok(e instanceof InputError);
+    assert.doesNotMatch(e.message, /dicom-|truncated\.jpg|garbage\.jpg|missing\.jpg/);
+    return true;
+  };
+  await assert.rejects(buildCache({ images: withBad, dir: d, quiet: true, concurrency: 4 }), (e: unknown) => {
+    noIds(e);
     assert.match(
-      e.message,
-      /truncated\.jpg, row dicom-truncated: expected a readable JPEG or PNG image, found an image that cannot be decoded \(.+\)/i,
+      (e as Error).message,
+      /^image 3 of the train split: expected a readable JPEG or PNG image, found an image that cannot be decoded \(.+\)\. Its id and path are in .*bad-images\.csv\./i,
     );
     return true;
   });
-  await assert.rejects(
-    buildCache({ images: withBad.slice(5), dir: d, quiet: true }),
-    /garbage\.jpg, row dicom-garbage: expected a readable JPEG or PNG image, found an image that cannot be decoded/,
-  );
-  await assert.rejects(
-    buildCache({ images: withBad.slice(6), dir: d, quiet: true }),
-    /missing\.jpg, row dicom-missing: expected a readable JPEG or PNG image, found no such file/,
-  );
+  // The ids and paths are in the cache folder's list only: here all three bad images of the chunk.
+  assert.deepEqual(fs.readFileSync(list, "utf8").trim().split("\n"), [
+    "split,id,path,reason",
+    `"train","dicom-truncated","${withBad[4].path}","undecodable"`,
+    `"train","dicom-garbage","${withBad[5].path}","undecodable"`,
+    `"test","dicom-missing","${withBad[6].path}","missing"`,
+  ]);
+  await assert.rejects(buildCache({ images: withBad.slice(5), dir: d, quiet: true }), (e: unknown) => {
+    noIds(e);
+    assert.match(
+      (e as Error).message,
+      /^image 1 of the train split: expected a readable JPEG or PNG image, found an image that cannot be decoded/,
+    );
+    return true;
+  });
+  await assert.rejects(buildCache({ images: withBad.slice(6), dir: d, quiet: true }), (e: unknown) => {
+    noIds(e);
+    assert.match(
+      (e as Error).message,
+      /^image 1 of the test split: expected a readable JPEG or PNG image, found no such file\./,
+    );
+    return true;
+  });
   assert.ok(
     !fs.existsSync(d) || fs.readdirSync(d).every((f) => !f.includes(".tmp-")),
     "no temporary files left behind",
@@ -191,7 +213,29 @@ test("a corrupt, truncated or missing image is an InputError naming its id and p
   assert.deepEqual(reopened.report.skippedByReason, { missing: 1, undecodable: 2 });
   assert.equal(reopened.report.reused, true);
   reopened.close();
-  await assert.rejects(buildCache({ images: withBad, dir: d, quiet: true }), /row dicom-truncated/);
+  await assert.rejects(
+    buildCache({ images: withBad, dir: d, quiet: true }),
+    /^InputError: image 3 of the train split:/,
+  );
+});
+
+test("a build removes the *.tmp-<pid> files of a killed build, and only those whose process is gone", async () => {
+  const d = path.join(dir, "c5");
+  fs.mkdirSync(d, { recursive: true });
+  const gone = spawnSync(process.execPath, ["-e", ""]).pid!;
+  const alive = spawn("sleep", ["30"]);
+  try {
+    const orphans = [`train.u8.tmp-${gone}`, `index.json.tmp-${gone}`];
+    const kept = [`other.u8.tmp-${alive.pid}`, "notes.tmp-x"];
+    for (const f of [...orphans, ...kept]) fs.writeFileSync(path.join(d, f), "half");
+    const cache = await buildCache({ images: sources.slice(0, 2), dir: d, quiet: true });
+    cache.close();
+    const left = fs.readdirSync(d);
+    for (const f of orphans) assert.ok(!left.includes(f), `${f} removed`);
+    for (const f of kept) assert.ok(left.includes(f), `${f} kept`);
+  } finally {
+    alive.kill();
+  }
 });
 
 test("bad options are InputErrors naming the field", async () => {

@@ -4,8 +4,10 @@ import { DEMO_CONFIG, layeredStudyConfig, RANDOM_MODEL, Study, submitToSlurm, TA
 import type { ConfigLayer } from "../../pipeline/configLayers";
 import type { ResultsTable } from "../../eval/table";
 import { report as writeReport } from "../../pipeline/htmlReport";
+import * as backend from "../../backend";
 import { InputError } from "../../util/errors";
 import { readConfigFile } from "../configFile";
+import { checkWritableFolder } from "../outputs";
 import { intFlag } from "../flags";
 
 /** Flags shared by the study commands; each overrides the same field of the config file. */
@@ -103,7 +105,9 @@ function openStudy(preset: ConfigLayer, flags: StudyFlags): Study {
   const layers = [preset];
   if (flags.config) layers.push({ source: { kind: "file", file: flags.config }, values: readConfigFile(flags.config) });
   layers.push(flagLayer(flags));
-  return Study.fromConfig(layeredStudyConfig(layers));
+  const config = layeredStudyConfig(layers);
+  checkWritableFolder(config.runsDir, flags.runsDir !== undefined ? "--runs-dir" : "runsDir");
+  return Study.fromConfig(config);
 }
 
 /** Runs `body` on the study (or submits `stage` to Slurm with --slurm) and always frees it. */
@@ -123,6 +127,9 @@ async function withStudy(
       if (!flags.dryRun) console.log(`follow it with: ehr-msn status ${study.folder.dir}`);
       return;
     }
+    // The backend first, so that no tensor is made before it is chosen: a weight file read or an
+    // initial encoder made before would start TensorFlow.js's CPU backend, which prints its banner.
+    await backend.ensure();
     await body(study);
   } finally {
     await study.close();
