@@ -119,7 +119,7 @@ const qualified = (t: { schema: string; table: string }) => `${t.schema}.${t.tab
 /** The tables of the attached file, as schema.table. */
 async function databaseTables(con: DuckDBConnection): Promise<Set<string>> {
   const r = await con.runAndReadAll(
-    `SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_catalog = '${DB}'`,
+    `SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE database_name = '${DB}'`,
   );
   return new Set(r.getRows().map((row) => row[0] as string));
 }

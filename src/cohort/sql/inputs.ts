@@ -58,17 +58,20 @@ export async function defineRelation(
   if ("file" in source) return fromCsv(con, name, source.file, specs);
   if ("columns" in source) return fromColumns(con, name, source.columns, specs);
   const { database, where, schema, table } = source;
-  const [found] = (
+  const header = (
     await con.runAndReadAll(
-      `SELECT count(*) FROM information_schema.tables WHERE table_catalog = $1 AND table_schema = $2 AND table_name = $3`,
+      `SELECT column_name FROM duckdb_columns() WHERE database_name = $1 AND schema_name = $2 AND table_name = $3
+       ORDER BY column_index`,
       [database, schema, table],
     )
-  ).getRows();
-  if (Number(found[0]) === 0) {
+  )
+    .getRows()
+    .map((r) => r[0] as string);
+  if (header.length === 0) {
     const tables = (
       await con.runAndReadAll(
-        `SELECT DISTINCT table_schema || '.' || table_name FROM information_schema.tables
-         WHERE table_catalog = $1 AND table_schema LIKE 'mimic%' ORDER BY 1`,
+        `SELECT DISTINCT schema_name || '.' || table_name FROM duckdb_tables()
+         WHERE database_name = $1 AND schema_name LIKE 'mimic%' ORDER BY 1`,
         [database],
       )
     ).getRows();
@@ -81,13 +84,13 @@ export async function defineRelation(
   }
   const relation = `${ident(database)}.${ident(schema)}.${ident(table)}`;
   const file = `${where} (${schema}.${table})`;
-  requireColumns(file, await columnNames(con, relation), specs);
+  requireColumns(file, header, specs);
   const select = specs.map((s) => `${normalized(s, ident(s.name), "CAST")} AS ${ident(s.name)}`).join(", ");
   await con.run(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT rowid AS row, ${select} FROM ${relation}`);
   try {
-    const [[rows]] = (await con.runAndReadAll(`SELECT count(*) FROM ${name}`)).getRows();
     // A cast that fails fails here, on a scan of every column, rather than in a later step.
-    await con.run(`SELECT ${specs.map((s) => `count(${ident(s.name)})`).join(", ")} FROM ${name}`);
+    const counts = specs.map((s) => `count(${ident(s.name)})`).join(", ");
+    const [[rows]] = (await con.runAndReadAll(`SELECT count(*), ${counts} FROM ${name}`)).getRows();
     return { where: file, rows: Number(rows) };
   } catch (e) {
     throw new InputError({

@@ -2,7 +2,7 @@
  * Runs the cohort's SQL steps (sql/steps.ts) in an in-memory DuckDB over the six relations of
  * sql/inputs.ts, and reads the result column by column into typed arrays (no object per row).
  */
-import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from "@duckdb/node-api";
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBMaterializedResult } from "@duckdb/node-api";
 import { CHEXPERT_LABELS } from "../../util/labels";
 import { InputError } from "../../util/errors";
 import type { StayMatch, UncertainPolicy } from "../types";
@@ -23,7 +23,7 @@ export interface SqlCohort {
   ymd: Float64Array;
   /** Index in IMAGE_STEPS of the step that leaves the row out, -1 when kept; its reason. */
   leftOutStep: Int8Array;
-  leftOutReason: (string | null)[];
+  leftOutReason: string[];
   split: Int8Array;
   viewCode: Int8Array;
   posCode: Int8Array;
@@ -108,55 +108,57 @@ async function usableOf(con: DuckDBConnection, table: "usable_admissions" | "usa
   return { rows: Number(rows), usable: Number(rows) - left, dropped };
 }
 
-/** The cohort query's columns, read chunk by chunk from DuckDB's vectors. */
-function readCohort(result: DuckDBMaterializedResult) {
+/**
+ * The result's columns: VARCHAR as strings (NULL as ""), the others as doubles (the cohort query gives
+ * every number as a DOUBLE, NULL as NaN). Each chunk is fetched once (a fetch copies the chunk) and each
+ * DOUBLE vector copied in one block: the vectors' per-value `getItem` checks validity with BigInt
+ * arithmetic, and with a fetch per column this read had cost more than all the SQL steps together.
+ */
+function resultColumns(result: DuckDBMaterializedResult): Record<string, Float64Array | string[]> {
   const n = result.rowCount;
   const names = result.columnNames();
-  const at = (name: string) => names.indexOf(name);
-  const numbers = <T extends Float64Array | Float32Array | Int8Array | Uint8Array>(name: string, out: T): T => {
-    const j = at(name);
-    let o = 0;
-    for (let k = 0; k < result.chunkCount; k++) {
-      const chunk = result.getChunk(k);
-      const v = chunk.getColumnVector(j);
-      for (let i = 0; i < chunk.rowCount; i++) {
-        const x = v.getItem(i);
-        out[o++] = x === null ? NaN : Number(x);
-      }
-    }
-    return out;
-  };
-  const values = <T>(name: string, out: T[]): T[] => {
-    const j = at(name);
-    let o = 0;
-    for (let k = 0; k < result.chunkCount; k++) {
-      const chunk = result.getChunk(k);
-      const v = chunk.getColumnVector(j);
-      for (let i = 0; i < chunk.rowCount; i++) out[o++] = v.getItem(i) as T;
-    }
-    return out;
-  };
-  const stepOf = numbers("left_out_step", new Float64Array(n));
-  const leftOutStep = Int8Array.from(stepOf, (s) => (Number.isNaN(s) ? -1 : s));
-  const hadm = numbers("hadm_id", new Float64Array(n));
+  const types = result.columnTypes();
+  const out = names.map((_, j) =>
+    types[j].typeId === DuckDBTypeId.VARCHAR ? new Array<string>(n) : new Float64Array(n),
+  );
+  let o = 0;
+  for (let k = 0; k < result.chunkCount; k++) {
+    const chunk = result.getChunk(k);
+    const m = chunk.rowCount;
+    out.forEach((col, j) => {
+      const v = chunk.getColumnVector(j) as unknown as { items?: unknown; getItem(i: number): unknown };
+      if (Array.isArray(col)) for (let i = 0; i < m; i++) col[o + i] = (v.getItem(i) as string | null) ?? "";
+      // `items`: DuckDBDoubleVector's data (@duckdb/node-api 1.5.6); per value if a version lacks it.
+      else if (v.items instanceof Float64Array) col.set(v.items, o);
+      else for (let i = 0; i < m; i++) col[o + i] = Number(v.getItem(i) ?? NaN);
+    });
+    o += m;
+  }
+  return Object.fromEntries(names.map((name, j) => [name, out[j]]));
+}
+
+/** The cohort query's columns as typed arrays. */
+function readCohort(result: DuckDBMaterializedResult) {
+  const c = resultColumns(result);
+  const number = (name: string) => c[name] as Float64Array;
   const labels: Record<string, Float32Array> = {};
-  for (const l of CHEXPERT_LABELS) labels[l] = numbers(l, new Float32Array(n));
+  for (const l of CHEXPERT_LABELS) labels[l] = Float32Array.from(number(l));
   return {
-    dicom: values<string>("dicom_id", new Array(n)),
-    subject: numbers("subject_id", new Float64Array(n)),
-    study: numbers("study_id", new Float64Array(n)),
-    ymd: numbers("StudyDate", new Float64Array(n)),
-    leftOutStep,
-    leftOutReason: values<string | null>("left_out_reason", new Array(n)),
-    split: numbers("split_code", new Int8Array(n)),
-    viewCode: numbers("view_code", new Int8Array(n)),
-    posCode: numbers("pos_code", new Int8Array(n)),
+    dicom: c.dicom_id as string[],
+    subject: number("subject_id"),
+    study: number("study_id"),
+    ymd: number("StudyDate"),
+    leftOutStep: Int8Array.from(number("left_out_step"), (s) => (Number.isNaN(s) ? -1 : s)),
+    leftOutReason: c.left_out_reason as string[],
+    split: Int8Array.from(number("split_code")),
+    viewCode: Int8Array.from(number("view_code")),
+    posCode: Int8Array.from(number("pos_code")),
     ehr: {
-      age: numbers("age", new Float64Array(n)),
-      male: numbers("male", new Uint8Array(n)),
-      icu: numbers("icu", new Uint8Array(n)),
-      died: numbers("died", new Uint8Array(n)),
-      hadm: Array.from(hadm, (h) => (Number.isNaN(h) ? null : h)),
+      age: number("age"),
+      male: Uint8Array.from(number("male")),
+      icu: Uint8Array.from(number("icu")),
+      died: Uint8Array.from(number("died")),
+      hadm: Array.from(number("hadm_id"), (h) => (Number.isNaN(h) ? null : h)),
     },
     labels,
   };

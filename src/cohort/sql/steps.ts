@@ -47,7 +47,8 @@ WITH m AS (
   SELECT *,
     ${codeOf("ViewPosition", VIEW_CODES)} AS view_code,
     ${codeOf("PatientOrientationCodeSequence_CodeMeaning", POSITION_CODES)} AS pos_code,
-    epoch(strptime(CAST(CAST(StudyDate AS BIGINT) AS VARCHAR), '%Y%m%d'))
+    epoch(make_date(CAST(floor(StudyDate / 10000) AS BIGINT), CAST(floor(StudyDate / 100) % 100 AS BIGINT),
+      CAST(StudyDate % 100 AS BIGINT)))
       + (floor(StudyTime / 10000) * 3600 + (floor(StudyTime / 100) % 100) * 60
          + ((floor(StudyTime) % 100) + (StudyTime - floor(StudyTime)))) AS time
   FROM metadata
@@ -109,7 +110,10 @@ FROM icustays`,
    */
   admissionMatch: `
 CREATE OR REPLACE TEMP TABLE admission_match AS
-SELECT i.row AS image, a.hadm_id, a.hospital_expire_flag
+SELECT i.row AS image,
+  arg_max(a.row, [
+    CAST(getvariable('stay_match') = 'date' AND a.admittime <= i.time AND i.time <= a.dischtime AS DOUBLE),
+    a.admittime, a.hadm_id, -a.row]) AS admission
 FROM images i
 JOIN usable_admissions a ON a.subject_id = i.subject_id AND a.unusable IS NULL
 WHERE CASE getvariable('stay_match')
@@ -117,11 +121,7 @@ WHERE CASE getvariable('stay_match')
   WHEN 'datetime' THEN a.admittime <= i.time AND i.time <= a.dischtime
   ELSE true
 END
-QUALIFY row_number() OVER (
-  PARTITION BY i.row
-  ORDER BY getvariable('stay_match') = 'date' AND a.admittime <= i.time AND i.time <= a.dischtime DESC,
-    a.admittime DESC, a.hadm_id DESC, a.row
-) = 1`,
+GROUP BY i.row`,
 
   /** Step "stays (<rule>)", ICU: the images an ICU stay of the subject holds, by time ('datetime') or calendar days. */
   icuMatch: `
@@ -138,23 +138,36 @@ END`,
    * Steps "EHR fields" and "labels": every metadata row (in order) with what the earlier steps found,
    * its EHR fields (age: the study year minus the anchor year of birth, as the authors compute it)
    * and its 14 CheXpert labels under `uncertain` (1 -> 1, -1 -> the policy's value, 0 or blank -> 0).
+   * Numbers as DOUBLE, NULL as NaN: the result is read in blocks of doubles (sql/run.ts).
    */
   cohort: `
-SELECT i.row, i.dicom_id, i.subject_id, i.study_id, i.StudyDate, i.left_out_step, i.left_out_reason,
-  i.split_code, i.view_code, i.pos_code,
-  floor(i.StudyDate / 10000) - (p.anchor_year - p.anchor_age) AS age,
-  i.male,
-  CASE WHEN icu.image IS NULL THEN 0 ELSE 1 END AS icu,
-  coalesce(am.hospital_expire_flag, 0) AS died,
-  am.hadm_id,
-  ${CHEXPERT_LABELS.map(
-    (l) => `CASE c.${ident(l)} WHEN 1 THEN 1 WHEN -1 THEN (CASE getvariable('uncertain') WHEN 'zeros' THEN 0
-    WHEN 'ones' THEN 1 ELSE ${IGNORE_LABEL} END) ELSE 0 END AS ${ident(l)}`,
-  ).join(",\n  ")}
+SELECT i.dicom_id, coalesce(i.left_out_reason, '') AS left_out_reason,
+  ${[
+    ["i.subject_id", "subject_id"],
+    ["i.study_id", "study_id"],
+    ["i.StudyDate", "StudyDate"],
+    ["i.left_out_step", "left_out_step"],
+    ["i.split_code", "split_code"],
+    ["i.view_code", "view_code"],
+    ["i.pos_code", "pos_code"],
+    ["floor(i.StudyDate / 10000) - (p.anchor_year - p.anchor_age)", "age"],
+    ["i.male", "male"],
+    ["CASE WHEN icu.image IS NULL THEN 0 ELSE 1 END", "icu"],
+    ["coalesce(a.hospital_expire_flag, 0)", "died"],
+    ["a.hadm_id", "hadm_id"],
+    ...CHEXPERT_LABELS.map((l) => [
+      `CASE c.${ident(l)} WHEN 1 THEN 1 WHEN -1 THEN (CASE getvariable('uncertain') WHEN 'zeros' THEN 0
+    WHEN 'ones' THEN 1 ELSE ${IGNORE_LABEL} END) ELSE 0 END`,
+      l,
+    ]),
+  ]
+    .map(([value, name]) => `coalesce(CAST(${value} AS DOUBLE), 'NaN'::DOUBLE) AS ${ident(name)}`)
+    .join(",\n  ")}
 FROM images i
 LEFT JOIN patients p ON p.row = i.patient
 LEFT JOIN chexpert c ON c.row = i.label_row
 LEFT JOIN admission_match am ON am.image = i.row
+LEFT JOIN admissions a ON a.row = am.admission
 LEFT JOIN icu_match icu ON icu.image = i.row
 ORDER BY i.row`,
 } as const;
