@@ -1,11 +1,8 @@
 /**
- * MIMIC-IV tables read from a database in mimic-code's layout (schemas `mimiciv_hosp`, `mimiciv_icu`;
- * MIMIC_CODE_TABLES), into the same columns the CSV reader gives, so that every later step of the
- * build is shared and the cohort cannot differ by source. One SQL dialect serves DuckDB and PostgreSQL.
- *
- * Only for databases: on PhysioNet's gzipped CSV files DuckDB's `read_csv` takes longer than the whole
- * build from our CSV reader (bench/cohort.ts measures both), gzip being decompressed on one thread per file.
- */
+ * MIMIC-IV tables read from PostgreSQL in mimic-code's layout (schemas `mimiciv_hosp`, `mimiciv_icu`;
+ * MIMIC_CODE_TABLES) into columns, which the SQL engine appends to its in-memory DuckDB
+ * (sql/inputs.ts): DuckDB's postgres extension would be a download at run time. A DuckDB file is
+ * attached by the SQL engine directly. */
 import { InputError } from "../util/errors";
 import { MIMIC_CODE_TABLES } from "../mimic/layout";
 import type { Category, ColumnSpec, CsvColumns } from "./csv";
