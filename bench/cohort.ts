@@ -85,7 +85,7 @@ export async function run(args: string[]): Promise<void> {
   // Why the imputation forest is our own: ml-random-forest's fit time on 1,000 rows (bench for randomForest.ts).
   const forest = runNode(`
     const { RandomForestClassifier } = require("ml-random-forest");
-    const { RandomForest } = require(${lib});
+    const { RandomForest } = require(${JSON.stringify(path.join(packageRoot(), "dist", "src", "cohort", "randomForest"))});
     const { Rng } = require(${JSON.stringify(path.join(packageRoot(), "dist", "src", "util", "random"))});
     const rng = new Rng(3);
     const make = (n) => { const x = [], y = []; for (let i = 0; i < n; i++) { const r = [rng.int(3), rng.int(17), rng.int(2), rng.int(2), rng.int(2), rng.int(2), rng.int(2), rng.int(2)]; x.push(r); y.push(r[0] === 2 && r[3] ? 0 : rng.int(4)); } return { x, y }; };

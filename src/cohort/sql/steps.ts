@@ -54,7 +54,8 @@ WITH m AS (
   FROM metadata
 )
 SELECT m.row, m.dicom_id, m.subject_id, m.study_id, m.StudyDate, m.time, m.view_code, m.pos_code,
-  p.row AS patient, c.row AS label_row,
+  p.anchor_year - p.anchor_age AS anchor_birth_year,
+  ${CHEXPERT_LABELS.map((l) => `c.${ident(l)}`).join(", ")},
   CASE p.gender WHEN 'M' THEN 1 ELSE 0 END AS male,
   ${codeOf("s.split", SPLIT_NAMES)} AS split_code,
   CASE
@@ -110,17 +111,20 @@ FROM icustays`,
    */
   admissionMatch: `
 CREATE OR REPLACE TEMP TABLE admission_match AS
-SELECT i.row AS image,
-  arg_max(a.row, [
+SELECT i.row AS image, arg_max(i.hadm_id, i.key) AS hadm_id,
+  arg_max(i.hospital_expire_flag, i.key) AS hospital_expire_flag
+FROM (
+  SELECT i.row, a.hadm_id, a.hospital_expire_flag, [
     CAST(getvariable('stay_match') = 'date' AND a.admittime <= i.time AND i.time <= a.dischtime AS DOUBLE),
-    a.admittime, a.hadm_id, -a.row]) AS admission
-FROM images i
-JOIN usable_admissions a ON a.subject_id = i.subject_id AND a.unusable IS NULL
-WHERE CASE getvariable('stay_match')
-  WHEN 'date' THEN ${day("a.admittime")} <= ${day("i.time")} AND ${day("i.time")} <= ${day("a.dischtime")}
-  WHEN 'datetime' THEN a.admittime <= i.time AND i.time <= a.dischtime
-  ELSE true
-END
+    a.admittime, a.hadm_id, -a.row] AS key
+  FROM images i
+  JOIN usable_admissions a ON a.subject_id = i.subject_id AND a.unusable IS NULL
+  WHERE CASE getvariable('stay_match')
+    WHEN 'date' THEN ${day("a.admittime")} <= ${day("i.time")} AND ${day("i.time")} <= ${day("a.dischtime")}
+    WHEN 'datetime' THEN a.admittime <= i.time AND i.time <= a.dischtime
+    ELSE true
+  END
+) AS i
 GROUP BY i.row`,
 
   /** Step "stays (<rule>)", ICU: the images an ICU stay of the subject holds, by time ('datetime') or calendar days. */
@@ -150,13 +154,13 @@ SELECT i.dicom_id, coalesce(i.left_out_reason, '') AS left_out_reason,
     ["i.split_code", "split_code"],
     ["i.view_code", "view_code"],
     ["i.pos_code", "pos_code"],
-    ["floor(i.StudyDate / 10000) - (p.anchor_year - p.anchor_age)", "age"],
+    ["floor(i.StudyDate / 10000) - i.anchor_birth_year", "age"],
     ["i.male", "male"],
     ["CASE WHEN icu.image IS NULL THEN 0 ELSE 1 END", "icu"],
-    ["coalesce(a.hospital_expire_flag, 0)", "died"],
-    ["a.hadm_id", "hadm_id"],
+    ["coalesce(am.hospital_expire_flag, 0)", "died"],
+    ["am.hadm_id", "hadm_id"],
     ...CHEXPERT_LABELS.map((l) => [
-      `CASE c.${ident(l)} WHEN 1 THEN 1 WHEN -1 THEN (CASE getvariable('uncertain') WHEN 'zeros' THEN 0
+      `CASE i.${ident(l)} WHEN 1 THEN 1 WHEN -1 THEN (CASE getvariable('uncertain') WHEN 'zeros' THEN 0
     WHEN 'ones' THEN 1 ELSE ${IGNORE_LABEL} END) ELSE 0 END`,
       l,
     ]),
@@ -164,10 +168,7 @@ SELECT i.dicom_id, coalesce(i.left_out_reason, '') AS left_out_reason,
     .map(([value, name]) => `coalesce(CAST(${value} AS DOUBLE), 'NaN'::DOUBLE) AS ${ident(name)}`)
     .join(",\n  ")}
 FROM images i
-LEFT JOIN patients p ON p.row = i.patient
-LEFT JOIN chexpert c ON c.row = i.label_row
 LEFT JOIN admission_match am ON am.image = i.row
-LEFT JOIN admissions a ON a.row = am.admission
 LEFT JOIN icu_match icu ON icu.image = i.row
 ORDER BY i.row`,
 } as const;
