@@ -132,6 +132,31 @@ test("a bad value in a database table is named by source, table, row and column"
   );
 });
 
+test("a bad value in a CSV file gives the same InputError from both engines", async () => {
+  const dir = path.join(data.dir, "bad-cxr");
+  fs.cpSync(data.mimicCxr, dir, { recursive: true });
+  const metaFile = path.join(dir, "mimic-cxr-2.0.0-metadata.csv.gz");
+  const lines = zlib.gunzipSync(fs.readFileSync(metaFile)).toString("utf8").split("\n");
+  const header = lines[0].split(",");
+  const cells = lines[7].split(",");
+  cells[header.indexOf("StudyTime")] = "12:30";
+  lines[7] = cells.join(",");
+  fs.writeFileSync(metaFile, zlib.gzipSync(lines.join("\n")));
+  const splitFile = path.join(data.dir, "bad-split.csv");
+  fs.writeFileSync(splitFile, "dicom_id,split\na,train\nb,test\nc,training\n");
+  for (const [mimicCxr, split, message] of [
+    [dir, undefined, `${metaFile}, row 7, column "StudyTime": expected a number, found "12:30"`],
+    [data.mimicCxr, splitFile, `${splitFile}, row 3, column "split": expected train, validate, test, found "training"`],
+  ] as const) {
+    for (const engine of ["js", "duckdb"] as const)
+      await assert.rejects(
+        build({ mimicCxr, mimicIv: data.mimicIv, split, engine, quiet: true }),
+        (e: Error) => e.message.startsWith(message),
+        `${engine}: ${message}`,
+      );
+  }
+});
+
 test("ehr-msn cohort --source duckdb:FILE writes the CSV that --mimic-iv writes", () => {
   const cli = (...args: string[]) =>
     spawnSync(process.execPath, [path.join(packageRoot(), "bin", "ehr-msn.js"), "cohort", ...args], {
