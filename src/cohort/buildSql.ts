@@ -13,7 +13,7 @@ import type { RandomSplit } from "./types";
 import type { ResolvedOptions } from "./buildOptions";
 import type { Reporter } from "./buildReport";
 import { COLUMNS, findCxrInputs, findIvFiles, findSplitFile } from "./readTables";
-import { readDatabaseTable } from "./databaseTables";
+import { hasTable, readDatabaseTable } from "./databaseTables";
 import { openPostgres } from "./postgresDatabase";
 import { assignSplit } from "./assignSplit";
 import { dropMissingImages } from "./paths";
@@ -89,27 +89,38 @@ async function tableSources(
   file: string | undefined,
 ): Promise<Partial<Record<SqlTableName, TableSource>>> {
   const out: Partial<Record<SqlTableName, TableSource>> = {};
-  const inDb = file ? await databaseTables(con) : new Set<string>();
-  const cxrInDb = (["metadata", "chexpert"] as const).every((k) => inDb.has(qualified(MIMIC_CXR_DATABASE_TABLES[k])));
-  // The split in a database is the official one: another split is read from the file that names it.
-  const splitInDb = cxrInDb && o.split === "official" && inDb.has(qualified(MIMIC_CXR_DATABASE_TABLES.split));
-  const files = cxrInDb ? undefined : findCxrInputs(o.mimicCxr, o.split);
-  for (const k of ["metadata", "chexpert"] as const)
-    out[k] = cxrInDb ? { database: DB, where: file!, ...MIMIC_CXR_DATABASE_TABLES[k] } : { file: files![k] };
-  const splitFile = splitInDb ? undefined : (files?.split ?? findSplitFile(o.mimicCxr, o.split));
-  if (splitInDb) out.split = { database: DB, where: file!, ...MIMIC_CXR_DATABASE_TABLES.split };
-  else if (splitFile) out.split = { file: splitFile };
   if (file) for (const k of IV_TABLES) out[k] = { database: DB, where: file, ...MIMIC_CODE_TABLES[k] };
   else if (o.source && "postgres" in o.source) {
     const db = await openPostgres(o.source.postgres);
     try {
-      for (const k of IV_TABLES) out[k] = { columns: await readDatabaseTable(db, k, COLUMNS[k]) };
+      for (const k of IV_TABLES) out[k] = { columns: await readDatabaseTable(db, MIMIC_CODE_TABLES[k], COLUMNS[k]) };
+      const cxr = MIMIC_CXR_DATABASE_TABLES;
+      if ((await hasTable(db, cxr.metadata)) && (await hasTable(db, cxr.chexpert))) {
+        for (const k of ["metadata", "chexpert"] as const)
+          out[k] = { columns: await readDatabaseTable(db, cxr[k], COLUMNS[k]) };
+        if (o.split === "official" && (await hasTable(db, cxr.split)))
+          out.split = { columns: await readDatabaseTable(db, cxr.split, COLUMNS.split) };
+      }
     } finally {
       await db.close();
     }
   } else {
     const iv = findIvFiles(o.mimicIv);
     for (const k of IV_TABLES) out[k] = { file: iv[k] };
+  }
+  const inDb = file ? await databaseTables(con) : new Set<string>();
+  const cxrInDb = (["metadata", "chexpert"] as const).every((k) => inDb.has(qualified(MIMIC_CXR_DATABASE_TABLES[k])));
+  // The split in a database is the official one: another split is read from the file that names it.
+  const splitInDb = cxrInDb && o.split === "official" && inDb.has(qualified(MIMIC_CXR_DATABASE_TABLES.split));
+  if (cxrInDb)
+    for (const k of ["metadata", "chexpert", ...(splitInDb ? (["split"] as const) : [])] as const)
+      out[k] = { database: DB, where: file!, ...MIMIC_CXR_DATABASE_TABLES[k] };
+  // MIMIC-CXR from its files where no database held it.
+  const files = out.metadata ? undefined : findCxrInputs(o.mimicCxr, o.split);
+  if (files) for (const k of ["metadata", "chexpert"] as const) out[k] = { file: files[k] };
+  if (!out.split) {
+    const splitFile = files ? files.split : findSplitFile(o.mimicCxr, o.split);
+    if (splitFile) out.split = { file: splitFile };
   }
   return out;
 }

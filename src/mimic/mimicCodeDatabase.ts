@@ -59,7 +59,7 @@ export function mimicCodeDdl(mimicIv: string): { create: string[]; load: { table
 /** The type of a MIMIC-CXR-JPG column in the `mimiciv_cxr` tables (MIMIC_CXR_DATABASE_TABLES). */
 function cxrColumnType(column: string): string {
   if (column === "subject_id" || column === "study_id" || column === "StudyDate") return "INTEGER";
-  if (column === "StudyTime" || (CHEXPERT_LABELS as readonly string[]).includes(column)) return "DOUBLE";
+  if (column === "StudyTime" || (CHEXPERT_LABELS as readonly string[]).includes(column)) return "DOUBLE PRECISION";
   if (column === "Rows" || column === "Columns") return "INTEGER";
   return "VARCHAR";
 }
