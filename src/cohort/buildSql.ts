@@ -3,7 +3,7 @@
  * tables where they are, and hand the shared last steps (impute, cohortTable) the same columns as the
  * JavaScript engine. Used when MIMIC-IV is in a database (a DuckDB file, attached read-only; or
  * PostgreSQL, read through `pg` into an in-memory DuckDB, as DuckDB's postgres extension would be a
- * download); the MIMIC-CXR tables come from the same DuckDB file when it holds them (schema
+ * download); the MIMIC-CXR tables come from the same database when it holds them (schema
  * `mimiciv_cxr`), else from their files. `engine: "duckdb"` runs it on the folders too (the bench
  * measures both engines there; the tests check that they agree).
  */
@@ -82,7 +82,7 @@ export async function sqlStages(o: ResolvedOptions, rep: Reporter): Promise<Stag
   };
 }
 
-/** Where each table comes from: the DuckDB file when it holds it, PostgreSQL, or the files. */
+/** Where each table comes from: the DuckDB file or PostgreSQL when it holds it, else the files. */
 async function tableSources(
   con: DuckDBConnection,
   o: ResolvedOptions,
