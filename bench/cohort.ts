@@ -1,10 +1,11 @@
 /**
  * `npm run bench -- cohort [--repeats N] [--dir DIR]`: builds the cohort from full-size synthetic
- * MIMIC tables (377,110 images; generated once into DIR) with ehr-msn (from the `.csv.gz` folders and
- * with MIMIC-IV from a DuckDB file in mimic-code's layout), pandas (bench/python/cohort_pandas.py) and
- * polars (bench/python/cohort_polars.py) on the same files, and prints times, ratios to polars and
- * peak memory. It also times DuckDB's own `read_csv` of the six tables: the measurement behind
- * keeping our CSV reader for the folders. Each side runs in its own process, so each peak RSS is its own.
+ * MIMIC tables (377,110 images; generated once into DIR) with ehr-msn (the JavaScript engine on the
+ * `.csv.gz` folders; the SQL engine on the same folders, on a DuckDB file holding every table, and on
+ * one holding MIMIC-IV in mimic-code's layout), pandas (bench/python/cohort_pandas.py) and polars
+ * (bench/python/cohort_polars.py) on the same files, and prints wall and CPU times, ratios to polars
+ * and peak memory. The SQL engine on the folders is the measurement behind keeping the JavaScript
+ * engine there. Each side runs in its own process, so each peak RSS is its own.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -44,11 +45,14 @@ export async function run(args: string[]): Promise<void> {
     synthSeconds = (await generate({ dir, scale: "mimic", seed: 1, quiet: true })).seconds;
     console.log(`  done in ${synthSeconds.toFixed(1)} s`);
   }
-  const dbFile = path.join(dir, "mimic4.duckdb");
-  if (!fs.existsSync(dbFile)) await writeMimicCodeDuckDb(mimicIv, dbFile);
+  // MIMIC-IV alone in a DuckDB file (mimic-code's layout), and every table in one (MIMIC-CXR in mimiciv_cxr).
+  const ivFile = path.join(dir, "mimic4.duckdb");
+  const allFile = path.join(dir, "mimic-all.duckdb");
+  if (!fs.existsSync(ivFile)) await writeMimicCodeDuckDb(mimicIv, ivFile);
+  if (!fs.existsSync(allFile)) await writeMimicCodeDuckDb(mimicIv, allFile, mimicCxr);
   const lib = JSON.stringify(path.join(packageRoot(), "dist", "src", "cohort"));
-  const opts = (impute: string, iv: Record<string, string> = { mimicIv }) =>
-    JSON.stringify({ mimicCxr, ...iv, impute, quiet: true });
+  const opts = (impute: string, more: Record<string, string> = { mimicIv }) =>
+    JSON.stringify({ mimicCxr, ...more, impute, quiet: true });
   const timed = (options: string) =>
     runNode(`
     const { build } = require(${lib});
@@ -65,22 +69,13 @@ export async function run(args: string[]): Promise<void> {
       console.log(JSON.stringify({ seconds, cpu, rows: c.table.numRows(), dropped: c.report.dropped, peak_rss_mib: process.resourceUsage().maxRSS / 1024 }));
     })();`);
   const ours = timed(opts("mode"));
-  const fromDuckDb = timed(opts("mode", { source: `duckdb:${dbFile}` }));
-  // DuckDB reading the six gzipped tables itself (2 threads, one table after the other).
-  const tables = JSON.stringify([
-    ...["metadata", "chexpert", "split"].map((t) => path.join(mimicCxr, `mimic-cxr-2.0.0-${t}.csv.gz`)),
-    ...["hosp/patients", "hosp/admissions", "icu/icustays"].map((t) => path.join(mimicIv, `${t}.csv.gz`)),
-  ]);
-  const duckdbReadCsv = runNode(`
-    const { DuckDBInstance } = require("@duckdb/node-api");
-    (async () => {
-      const db = await DuckDBInstance.create(":memory:", { threads: "2" });
-      const con = await db.connect();
-      const t = process.hrtime.bigint(), u = process.cpuUsage();
-      for (const [i, f] of ${tables}.entries()) await con.run("CREATE TABLE t" + i + " AS SELECT * FROM read_csv('" + f + "')");
-      const d = process.cpuUsage(u);
-      console.log(JSON.stringify({ seconds: Number(process.hrtime.bigint() - t) / 1e9, cpu: (d.user + d.system) / 1e6 }));
-    })();`);
+  // The SQL engine on the same .csv.gz files: the measurement behind keeping the JavaScript engine there.
+  const sqlOnFolders = timed(opts("mode", { mimicIv, engine: "duckdb" }));
+  const fromDuckDb = timed(opts("mode", { source: `duckdb:${allFile}` }));
+  const fromIvDuckDb = timed(opts("mode", { source: `duckdb:${ivFile}` }));
+  for (const [name, side] of Object.entries({ sqlOnFolders, fromDuckDb, fromIvDuckDb }))
+    if (side.rows !== ours.rows || JSON.stringify(sorted(side.dropped)) !== JSON.stringify(sorted(ours.dropped)))
+      throw new Error(`${name} gives ${side.rows} rows, not ${ours.rows} (or other rows left out)`);
   const model = runNode(`
     const { build } = require(${lib});
     (async () => {
@@ -90,7 +85,7 @@ export async function run(args: string[]): Promise<void> {
   // Why the imputation forest is our own: ml-random-forest's fit time on 1,000 rows (bench for randomForest.ts).
   const forest = runNode(`
     const { RandomForestClassifier } = require("ml-random-forest");
-    const { RandomForest } = require(${lib});
+    const { RandomForest } = require(${JSON.stringify(path.join(packageRoot(), "dist", "src", "cohort", "randomForest"))});
     const { Rng } = require(${JSON.stringify(path.join(packageRoot(), "dist", "src", "util", "random"))});
     const rng = new Rng(3);
     const make = (n) => { const x = [], y = []; for (let i = 0; i < n; i++) { const r = [rng.int(3), rng.int(17), rng.int(2), rng.int(2), rng.int(2), rng.int(2), rng.int(2), rng.int(2)]; x.push(r); y.push(r[0] === 2 && r[3] ? 0 : rng.int(4)); } return { x, y }; };
@@ -112,8 +107,6 @@ export async function run(args: string[]): Promise<void> {
   };
   const ref = reference("pandas", "cohort_pandas.py");
   const polars = reference("polars", "cohort_polars.py");
-  if (fromDuckDb.rows !== ours.rows)
-    throw new Error(`the DuckDB source gives ${fromDuckDb.rows} rows, not ${ours.rows}`);
   const t = median(ours.seconds as number[]);
   const tp = ref ? median(ref.seconds as number[]) : undefined;
   const tpl = polars ? median(polars.seconds as number[]) : undefined;
@@ -128,19 +121,28 @@ export async function run(args: string[]): Promise<void> {
   // what else runs; pandas uses one thread, the build two (reading in a worker thread), polars all cores.
   printTable([
     {
-      side: "ehr-msn cohort.build, .csv.gz folders (impute mode)",
+      side: "ehr-msn, JavaScript engine on the .csv.gz folders",
       seconds: t,
       "cpu seconds": cpu,
       "peak MiB": Math.round(ours.peak_rss_mib as number),
       "x polars": tpl ? tpl / t : undefined,
     },
-    {
-      side: "ehr-msn cohort.build, MIMIC-IV from a DuckDB file",
-      seconds: tdb,
-      "cpu seconds": median(fromDuckDb.cpu as number[]),
-      "peak MiB": Math.round(fromDuckDb.peak_rss_mib as number),
-      "x polars": tpl ? tpl / tdb : undefined,
-    },
+    ...(
+      [
+        ["ehr-msn, SQL engine on the .csv.gz folders", sqlOnFolders],
+        ["ehr-msn, every table in a DuckDB file", fromDuckDb],
+        ["ehr-msn, MIMIC-IV in a DuckDB file, MIMIC-CXR .csv.gz", fromIvDuckDb],
+      ] as const
+    ).map(([side, r]) => {
+      const seconds = median(r.seconds as number[]);
+      return {
+        side,
+        seconds,
+        "cpu seconds": median(r.cpu as number[]),
+        "peak MiB": Math.round(r.peak_rss_mib as number),
+        "x polars": tpl ? tpl / seconds : undefined,
+      };
+    }),
     {
       side: "polars reference (impute mode)",
       seconds: tpl,
@@ -154,11 +156,6 @@ export async function run(args: string[]): Promise<void> {
       "cpu seconds": cpuPandas,
       "peak MiB": ref ? Math.round(ref.peak_rss_mib as number) : undefined,
       "x polars": tpl && tp ? tpl / tp : undefined,
-    },
-    {
-      side: "DuckDB read_csv of the six .csv.gz tables only (1 run)",
-      seconds: duckdbReadCsv.seconds as number,
-      "cpu seconds": duckdbReadCsv.cpu as number,
     },
     {
       side: "ehr-msn cohort.build (impute model, 1 run)",
@@ -180,8 +177,9 @@ export async function run(args: string[]): Promise<void> {
     repeats,
     synthSeconds,
     ours,
+    sqlOnFolders,
     fromDuckDb,
-    duckdbReadCsv,
+    fromIvDuckDb,
     model,
     pandas: ref,
     polars,
@@ -189,7 +187,14 @@ export async function run(args: string[]): Promise<void> {
     medianSeconds: { ours: t, fromDuckDb: tdb, pandas: tp, polars: tpl },
     medianCpuSeconds: { ours: cpu, pandas: cpuPandas, polars: cpuPolars },
     speedup: tp ? tp / t : undefined,
-    vsPolars: tpl ? { folders: tpl / t, duckdb: tpl / tdb } : undefined,
+    vsPolars: tpl
+      ? {
+          folders: tpl / t,
+          sqlOnFolders: tpl / median(sqlOnFolders.seconds as number[]),
+          duckdbFile: tpl / tdb,
+          ivDuckdbFile: tpl / median(fromIvDuckDb.seconds as number[]),
+        }
+      : undefined,
     loadAverage: os.loadavg(),
   });
 }

@@ -16,7 +16,7 @@ import { patientSplit } from "./patientSplit";
  * the index in SPLIT_NAMES (-1 for rows left out).
  */
 export async function assignSplit(
-  t: MimicTables,
+  t: Pick<MimicTables, "meta" | "splitFile">,
   rows: Int32Array,
   random: RandomSplit | undefined,
   seed: number,

@@ -19,50 +19,77 @@ import { joinImages } from "./joinImages";
 import { assignSplit } from "./assignSplit";
 import { dropMissingImages } from "./paths";
 import { timeMatch } from "./timeMatch";
-import { ehrFields } from "./ehrFields";
+import { ehrFields, type EhrFields } from "./ehrFields";
+import { sqlStages } from "./buildSql";
 import { imputeViewPosition } from "./impute";
 import { labelColumns } from "./labels";
 import { cohortTable } from "./cohortTable";
 import { AUTHORS_AGE_BOUNDS } from "./features";
 import { MimicCohort } from "./dataset";
-import { checkCohortData } from "./dataChecks";
+import { checkCohortData, type CheckedTables } from "./dataChecks";
+
+/** The images kept after the split, image and EHR steps, and per metadata row what those steps found. */
+export interface StagedImages {
+  rows: Int32Array;
+  ids: { dicom: readonly string[]; subject: Float64Array; study: Float64Array };
+  /** StudyDate, YYYYMMDD. */
+  ymd: Float64Array;
+  split: Int8Array;
+  viewCode: Int8Array;
+  posCode: Int8Array;
+  ehr: EhrFields;
+  /** The metadata file (or table), named when nothing is known to impute from. */
+  file: string;
+  /** The 14 labels of the images `rows`, in that order, under the uncertain policy. */
+  labels: (rows: Int32Array) => Record<string, Float32Array>;
+  /** Each table's file (or database table) and row count, for the checks of the data as a whole. */
+  tables: CheckedTables;
+}
 
 /** Builds the cohort from the MIMIC-CXR-JPG folder and the MIMIC-IV folder or database. */
 export async function build(options: CohortOptions): Promise<Cohort> {
   const o = resolveOptions(options);
   const bar = progress("cohort", 4, { unit: "step", quiet: options.quiet });
   const rep = new Reporter();
-  const cxr = findCxrInputs(o.mimicCxr, o.split);
-  const t = await readTables(cxr, o.source ?? findIvFiles(o.mimicIv), rep);
-  bar.tick(1);
+  // Databases by SQL; the folders by the JavaScript engine, which reads gzipped CSV faster than DuckDB
+  // (bench/cohort.ts measures both engines on the same files).
+  const s = o.source || o.engine === "duckdb" ? await sqlStages(o, rep) : await jsStages(o, rep);
+  bar.tick(2);
 
-  const joined = joinImages(t, rep);
-  const { rows: inSplit, split } = await assignSplit(t, joined.rows, o.split as RandomSplit, o.seed, rep);
-  const ids = { dicom: t.meta.strings.dicom_id, subject: t.meta.numbers.subject_id, study: t.meta.numbers.study_id };
-  const images = { root: o.images, layout: o.imageLayout };
-  let rows = o.checkImages ? dropMissingImages(inSplit, ids, images, rep) : inSplit;
-  bar.tick(1);
-
-  const ehr = ehrFields(t, rows, joined.patient, timeMatch(t, rows, o.stayMatch, rep));
-  bar.tick(1);
-
-  const { viewCode, posCode } = joined;
+  const { viewCode, posCode, split, ids } = s;
   const filled = imputeViewPosition(
-    { rows, viewCode, posCode, split, study: ids.study, ehr, file: t.meta.file },
+    { rows: s.rows, viewCode, posCode, split, study: ids.study, ehr: s.ehr, file: s.file },
     o,
     rep,
   );
-  rows = filled.rows;
+  const rows = filled.rows;
   bar.tick(1);
 
-  const labels = labelColumns(t.chex, joined.labelRow, rows, o.uncertain);
   const { viewMissing, posMissing } = filled;
-  const fields = { ...ids, ymd: t.meta.numbers.StudyDate, split, viewCode, posCode, viewMissing, posMissing, ehr };
-  const table = checkCohortData(cohortTable(rows, fields, labels, images), t, rep);
+  const fields = { ...ids, ymd: s.ymd, split, viewCode, posCode, viewMissing, posMissing, ehr: s.ehr };
+  const images = { root: o.images, layout: o.imageLayout };
+  const table = checkCohortData(cohortTable(rows, fields, s.labels(rows), images), s.tables, rep);
+  bar.tick(1);
   const bounds = ageBounds(o, table);
   const report = rep.finish(reportedOptions(o));
   bar.finish({ images: table.numRows() });
   return new MimicCohort(table, report, bounds, o.pretrainSplit);
+}
+
+/** The steps up to the EHR fields by the JavaScript engine: the tables read into columns, joined through indexes. */
+async function jsStages(o: ResolvedOptions, rep: Reporter): Promise<StagedImages> {
+  const cxr = findCxrInputs(o.mimicCxr, o.split);
+  const t = await readTables(cxr, findIvFiles(o.mimicIv), rep);
+  const joined = joinImages(t, rep);
+  const { rows: inSplit, split } = await assignSplit(t, joined.rows, o.split as RandomSplit, o.seed, rep);
+  const ids = { dicom: t.meta.strings.dicom_id, subject: t.meta.numbers.subject_id, study: t.meta.numbers.study_id };
+  const images = { root: o.images, layout: o.imageLayout };
+  const rows = o.checkImages ? dropMissingImages(inSplit, ids, images, rep) : inSplit;
+  const ehr = ehrFields(t, rows, joined.patient, timeMatch(t, rows, o.stayMatch, rep));
+  const { viewCode, posCode } = joined;
+  const labels = (kept: Int32Array) => labelColumns(t.chex, joined.labelRow, kept, o.uncertain);
+  const tables = t;
+  return { rows, ids, ymd: t.meta.numbers.StudyDate, split, viewCode, posCode, ehr, file: t.meta.file, labels, tables };
 }
 
 /** The bounds of `age_norm` the options ask for ("train": the training split's youngest and oldest). */

@@ -16,6 +16,7 @@ export interface ResolvedOptions {
   mimicIv: string;
   /** The MIMIC-IV database, when one is used. */
   source?: DatabaseSource;
+  engine: "js" | "duckdb";
   images: string;
   imageLayout: "mimic" | "flat";
   checkImages: boolean;
@@ -100,6 +101,7 @@ export function resolveOptions(o: CohortOptions): ResolvedOptions {
     mimicCxr,
     mimicIv,
     ...(source && { source }),
+    engine: keywordOption("engine", o.engine, ["js", "duckdb"], "js"),
     images: path.resolve(o.images ?? o.mimicCxr),
     imageLayout: keywordOption("imageLayout", o.imageLayout, ["mimic", "flat"], "mimic"),
     checkImages: Boolean(o.checkImages),

@@ -6,19 +6,24 @@
  */
 import type * as aq from "arquero";
 import { InputError } from "../util/errors";
-import type { CsvColumns } from "./csv";
 import type { Reporter } from "./buildReport";
 
 /** The ages a patient can have; outside them the MIMIC row is wrong, not the patient old. */
 export const PLAUSIBLE_AGES = { min: 0, max: 120 } as const;
 
+/** A table read: its file (or database table) and its number of data rows. */
+export interface TableSize {
+  file: string;
+  rows: number;
+}
+
 /** The tables whose rows the cohort needs; each names what an empty one would silently do. */
 export interface CheckedTables {
-  meta: CsvColumns;
-  chex: CsvColumns;
-  pat: CsvColumns;
-  adm: CsvColumns;
-  icu: CsvColumns;
+  meta: TableSize;
+  chex: TableSize;
+  pat: TableSize;
+  adm: TableSize;
+  icu: TableSize;
 }
 
 const EMPTY_MEANS: Record<keyof CheckedTables, string> = {

@@ -1,16 +1,10 @@
 /**
- * MIMIC-IV tables read from a database in mimic-code's layout (schemas `mimiciv_hosp`, `mimiciv_icu`;
- * MIMIC_CODE_TABLES), into the same columns the CSV reader gives, so that every later step of the
- * build is shared and the cohort cannot differ by source. One SQL dialect serves DuckDB and PostgreSQL.
- *
- * Only for databases: on PhysioNet's gzipped CSV files DuckDB's `read_csv` takes longer than the whole
- * build from our CSV reader (bench/cohort.ts measures both), gzip being decompressed on one thread per file.
- */
+ * MIMIC-IV tables read from PostgreSQL in mimic-code's layout (schemas `mimiciv_hosp`, `mimiciv_icu`;
+ * MIMIC_CODE_TABLES) into columns, which the SQL engine appends to its in-memory DuckDB
+ * (sql/inputs.ts): DuckDB's postgres extension would be a download at run time. A DuckDB file is
+ * attached by the SQL engine directly. */
 import { InputError } from "../util/errors";
-import { MIMIC_CODE_TABLES } from "../mimic/layout";
 import type { Category, ColumnSpec, CsvColumns } from "./csv";
-
-export type MimicIvTableName = keyof typeof MIMIC_CODE_TABLES;
 
 /** An open database: what the reader needs of DuckDB or PostgreSQL. */
 export interface MimicDatabase {
@@ -21,13 +15,12 @@ export interface MimicDatabase {
   close(): Promise<void>;
 }
 
-/** Reads the `specs` columns of one MIMIC-IV table, in the table's stored order. */
+/** Reads the `specs` columns of one table (MIMIC_CODE_TABLES, MIMIC_CXR_DATABASE_TABLES), in its stored order. */
 export async function readDatabaseTable(
   db: MimicDatabase,
-  name: MimicIvTableName,
+  { schema, table }: { schema: string; table: string },
   specs: readonly ColumnSpec[],
 ): Promise<CsvColumns> {
-  const { schema, table } = MIMIC_CODE_TABLES[name];
   const where = `${db.where} (${schema}.${table})`;
   const header = await tableColumns(db, schema, table);
   for (const s of specs) {
@@ -55,11 +48,21 @@ export async function readDatabaseTable(
   specs.forEach((s, j) => {
     const col = values[j] ?? [];
     if (s.kind === "category") out.categories[s.name] = categories(col as (string | null)[]);
-    else if (s.kind === "string") out.strings[s.name] = (col as (string | null)[]).map((v) => v ?? "");
-    else if (s.kind === "hash") throw new RangeError(`hash columns are not read from databases (${s.name})`);
+    // A key hash (csv.ts) is for the JavaScript engine; the SQL engine that reads databases joins the text.
+    else if (s.kind === "string" || s.kind === "hash")
+      out.strings[s.name] = (col as (string | null)[]).map((v) => v ?? "");
     else out.numbers[s.name] = Float64Array.from(col as (number | null)[], (v) => (v === null ? NaN : v));
   });
   return out;
+}
+
+/** Whether the database holds `schema.table`. */
+export async function hasTable(db: MimicDatabase, { schema, table }: { schema: string; table: string }) {
+  const [n] = await db.columns(
+    "SELECT count(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2",
+    [schema, table],
+  );
+  return Number(n?.[0]) > 0;
 }
 
 /** The table's columns, or an InputError naming the source and the table when the table is not there. */

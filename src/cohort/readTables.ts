@@ -13,9 +13,6 @@ import { ColumnSpec, CsvColumns, findCsv, readCsv, readCsvInWorker } from "./csv
 import type { Reporter } from "./buildReport";
 import { IdIndex } from "./idIndex";
 import { checkUnique, keyIndex, recode, requireValue } from "./tableChecks";
-import { readDatabaseTable } from "./databaseTables";
-import { openDuckDb } from "./duckdbDatabase";
-import { openPostgres } from "./postgresDatabase";
 
 /** The MIMIC-CXR-JPG files `build` reads. */
 export interface MimicCxrInputs {
@@ -35,9 +32,6 @@ export interface MimicIvFiles {
 /** A MIMIC-IV database in mimic-code's layout: a DuckDB file, or a PostgreSQL connection URL. */
 export type DatabaseSource = { duckdb: string } | { postgres: string };
 
-/** Where MIMIC-IV's tables come from: its CSV files, or a database. */
-export type MimicIvSource = MimicIvFiles | DatabaseSource;
-
 /** The files `build` reads from the two folders. */
 export type MimicInputs = MimicCxrInputs & MimicIvFiles;
 
@@ -54,13 +48,14 @@ export function findCxrInputs(mimicCxr: string, split: CohortOptions["split"] = 
   return {
     metadata: findCsv(mimicCxr, [MIMIC_CXR_TABLES.metadata.stem], "the MIMIC-CXR-JPG metadata"),
     chexpert: findCsv(mimicCxr, [MIMIC_CXR_TABLES.chexpert.stem], "the MIMIC-CXR-JPG CheXpert labels"),
-    split:
-      split === "official"
-        ? findCsv(mimicCxr, [MIMIC_CXR_TABLES.split.stem], "the MIMIC-CXR-JPG split")
-        : typeof split === "string" && split !== "paper"
-          ? existing(split, "split")
-          : undefined,
+    split: findSplitFile(mimicCxr, split),
   };
+}
+
+/** The split file that `split` names (none for a random split). */
+export function findSplitFile(mimicCxr: string, split: CohortOptions["split"] = "official"): string | undefined {
+  if (split === "official") return findCsv(mimicCxr, [MIMIC_CXR_TABLES.split.stem], "the MIMIC-CXR-JPG split");
+  return typeof split === "string" && split !== "paper" ? existing(split, "split") : undefined;
 }
 
 /** The MIMIC-IV files in their folder. */
@@ -79,7 +74,7 @@ function existing(file: string, field: string): string {
 }
 
 /** The columns `build` reads from each table, and how each is parsed. */
-const COLUMNS: Record<keyof MimicInputs, ColumnSpec[]> = {
+export const COLUMNS: Record<keyof MimicInputs, ColumnSpec[]> = {
   metadata: [
     { name: "dicom_id", kind: "string" },
     { name: "subject_id", kind: "number" },
@@ -136,37 +131,13 @@ export interface MimicTables {
   icu: CsvColumns;
 }
 
-const IV_TABLES = ["patients", "admissions", "icustays"] as const;
-
-/** Reads and checks every table, noting each file (or database table) and its rows in the report. */
-export async function readTables(files: MimicCxrInputs, iv: MimicIvSource, rep: Reporter): Promise<MimicTables> {
-  if (!("duckdb" in iv || "postgres" in iv)) return readAll(files, iv, rep);
-  const db = "duckdb" in iv ? await openDuckDb(iv.duckdb) : await openPostgres(iv.postgres);
-  // One query at a time, and the database closed only once none is running (a closed connection
-  // must never be used again); DuckDB's threads read while this one parses MIMIC-CXR's files.
-  const read = (async () => {
-    try {
-      const out: CsvColumns[] = [];
-      for (const k of IV_TABLES) out.push(await readDatabaseTable(db, k, COLUMNS[k]));
-      return out;
-    } finally {
-      await db.close();
-    }
-  })();
-  return readAll(files, (k) => read.then((t) => t[IV_TABLES.indexOf(k)]), rep);
-}
-
-async function readAll(
-  files: MimicCxrInputs,
-  iv: MimicIvFiles | ((table: (typeof IV_TABLES)[number]) => Promise<CsvColumns>),
-  rep: Reporter,
-): Promise<MimicTables> {
+/** Reads and checks every table, noting each file and its rows in the report. */
+export async function readTables(files: MimicCxrInputs, iv: MimicIvFiles, rep: Reporter): Promise<MimicTables> {
   // MIMIC-IV's CSV files are parsed on a worker thread while MIMIC-CXR's are parsed here, and each table
   // is checked and indexed as soon as it is parsed: this thread would otherwise wait for the worker.
-  const [patients, admissions, icustays] =
-    typeof iv === "function"
-      ? IV_TABLES.map(iv)
-      : readCsvInWorker(IV_TABLES.map((k) => ({ file: iv[k], specs: COLUMNS[k] })));
+  const [patients, admissions, icustays] = readCsvInWorker(
+    (["patients", "admissions", "icustays"] as const).map((k) => ({ file: iv[k], specs: COLUMNS[k] })),
+  );
   const [metadata, labels, pats, splitFile, adm, icu] = await Promise.all([
     readCsv(files.metadata, COLUMNS.metadata).then((t) => ({ t, time: studyTimes(t) })),
     readCsv(files.chexpert, COLUMNS.chexpert).then((t) => ({ t, row: keyIndex(t, "study_id") })),

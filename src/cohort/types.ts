@@ -64,6 +64,12 @@ export interface CohortOptions {
    * `postgres://user[:password]@host[:port]/database`. MIMIC-CXR-JPG is read from `mimicCxr`.
    */
   source?: string;
+  /**
+   * Which engine applies the rules to the folders: `js` (default; it reads gzipped CSV faster than
+   * DuckDB, see bench/cohort.ts) or `duckdb` (the SQL of src/cohort/sql/). A database `source` is always
+   * read by the SQL engine. Both give the same cohort and report.
+   */
+  engine?: "js" | "duckdb";
   /** Root of the JPEG files (default: `mimicCxr`). */
   images?: string;
   /** Default `mimic`. */

@@ -117,3 +117,14 @@ export const MIMIC_CODE_TABLES: Record<"patients" | "admissions" | "icustays", {
   admissions: { schema: "mimiciv_hosp", table: "admissions" },
   icustays: { schema: "mimiciv_icu", table: "icustays" },
 };
+
+/**
+ * The MIMIC-CXR-JPG tables in a database. mimic-code has no build script for MIMIC-CXR (its
+ * `mimic-iv-cxr` folder holds DICOM and report tools only), so ehr-msn names them as mimic-code names
+ * MIMIC-IV's: schema `mimiciv_cxr`, each table under its file name without the `mimic-cxr-2.0.0-` prefix.
+ */
+export const MIMIC_CXR_DATABASE_TABLES: Record<"metadata" | "chexpert" | "split", { schema: string; table: string }> = {
+  metadata: { schema: "mimiciv_cxr", table: "metadata" },
+  chexpert: { schema: "mimiciv_cxr", table: "chexpert" },
+  split: { schema: "mimiciv_cxr", table: "split" },
+};

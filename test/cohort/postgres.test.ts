@@ -14,7 +14,7 @@ import { build } from "../../src/cohort";
 import type { Cohort } from "../../src/cohort";
 import { generate } from "../../src/synth";
 import type { SynthResult } from "../../src/synth";
-import { mimicCodeDdl, writeMimicCodeDuckDb } from "../../src/mimic/mimicCodeDatabase";
+import { mimicCodeDdl, mimicCxrDdl, writeMimicCodeDuckDb } from "../../src/mimic/mimicCodeDatabase";
 import { tempDir } from "../support/tempDir";
 
 /** The folder of PostgreSQL's server programs (Debian: /usr/lib/postgresql/<version>/bin), if any. */
@@ -135,6 +135,21 @@ test("PostgreSQL in mimic-code's layout, a DuckDB file and the folders give the 
     assert.deepEqual(postgres.report.imputed, folders.report.imputed);
     assert.equal(postgres.report.inputs[3].file, `${url} (mimiciv_hosp.patients)`);
   }
+  // With the MIMIC-CXR tables loaded too (schema mimiciv_cxr), they come from the server.
+  const { create, load } = mimicCxrDdl(data.mimicCxr);
+  const script = [
+    ...create.map((s) => `${s};`),
+    ...load.map(({ table, file }) => `\\copy ${table} FROM PROGRAM 'gzip -dc ${file}' WITH (FORMAT csv, HEADER true)`),
+  ].join("\n");
+  const r = spawnSync("psql", ["-v", "ON_ERROR_STOP=1", "-q", url], { input: script, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const everything = await build({ mimicCxr: data.mimicCxr, source: url, quiet: true });
+  assert.equal(everything.table.toCSV(), fromFolders.table.toCSV());
+  assert.deepEqual(everything.report.steps, fromFolders.report.steps);
+  assert.deepEqual(
+    everything.report.inputs.slice(0, 3).map((i) => i.file),
+    ["metadata", "chexpert", "split"].map((t) => `${url} (mimiciv_cxr.${t})`),
+  );
 });
 
 test("a server that cannot be reached says where it tried, without the password", { skip }, async () => {

@@ -6,6 +6,7 @@ import { test, before } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 import { spawnSync } from "node:child_process";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { build } from "../../src/cohort";
@@ -79,6 +80,81 @@ test("a database without a table, or a table without a column, names the source,
     build({ mimicCxr: data.mimicCxr, source: "mysql://x", quiet: true }),
     /source: expected duckdb:FILE or postgres:\/\/user@host:port\/database, found another kind of URL\./,
   );
+});
+
+test("the MIMIC-CXR tables from the DuckDB file give the same cohort; a random split and another split file too", async () => {
+  const all = path.join(data.dir, "all.duckdb");
+  await writeMimicCodeDuckDb(data.mimicIv, all, data.mimicCxr);
+  const fromDb = await build({ mimicCxr: data.mimicCxr, source: `duckdb:${all}`, impute: "model", quiet: true });
+  assert.equal(fromDb.table.toCSV(), fromFolders.table.toCSV());
+  assert.deepEqual(fromDb.report.steps, fromFolders.report.steps);
+  assert.deepEqual(
+    fromDb.report.inputs.map((i) => i.file),
+    ["metadata", "chexpert", "split"]
+      .map((t) => `mimiciv_cxr.${t}`)
+      .concat(["mimiciv_hosp.patients", "mimiciv_hosp.admissions", "mimiciv_icu.icustays"])
+      .map((t) => `${all} (${t})`),
+  );
+  const splitFile = path.join(data.dir, "my-split.csv");
+  const firstRows = fs.readFileSync(path.join(data.mimicCxr, "mimic-cxr-2.0.0-split.csv.gz"));
+  fs.writeFileSync(splitFile, zlib.gunzipSync(firstRows).toString("utf8").split("\n").slice(0, 200).join("\n"));
+  for (const split of [{ validate: 0.2, test: 0.3, seed: 3 }, splitFile]) {
+    const options = { mimicCxr: data.mimicCxr, split, impute: "mode" as const, quiet: true };
+    const a = await build({ ...options, mimicIv: data.mimicIv });
+    const b = await build({ ...options, source: `duckdb:${all}` });
+    assert.ok(a.table.numRows() > 100, `${a.table.numRows()} rows`);
+    assert.equal(b.table.toCSV(), a.table.toCSV());
+    assert.deepEqual(b.report.steps, a.report.steps);
+  }
+});
+
+test("a bad value in a database table is named by source, table, row and column", async () => {
+  const all = path.join(data.dir, "bad.duckdb");
+  await writeMimicCodeDuckDb(data.mimicIv, all, data.mimicCxr);
+  const db = await DuckDBInstance.create(all);
+  const con = await db.connect();
+  await con.run("UPDATE mimiciv_cxr.metadata SET StudyDate = 21800231 WHERE rowid = 4");
+  con.closeSync();
+  db.closeSync();
+  await assert.rejects(build({ mimicCxr: data.mimicCxr, source: `duckdb:${all}`, quiet: true }), (e: Error) =>
+    e.message.startsWith(
+      `${all} (mimiciv_cxr.metadata), row 5, column "StudyDate": expected a date YYYYMMDD, found 21800231`,
+    ),
+  );
+  const duplicate = await brokenCopy(
+    "dup.duckdb",
+    "UPDATE mimiciv_hosp.patients SET subject_id = (SELECT min(subject_id) FROM mimiciv_hosp.patients) WHERE rowid = 2",
+  );
+  await assert.rejects(build({ mimicCxr: data.mimicCxr, source: `duckdb:${duplicate}`, quiet: true }), (e: Error) =>
+    e.message.startsWith(
+      `${duplicate} (mimiciv_hosp.patients), row 3, column "subject_id": expected a subject_id not seen before, found the subject_id of row 1`,
+    ),
+  );
+});
+
+test("a bad value in a CSV file gives the same InputError from both engines", async () => {
+  const dir = path.join(data.dir, "bad-cxr");
+  fs.cpSync(data.mimicCxr, dir, { recursive: true });
+  const metaFile = path.join(dir, "mimic-cxr-2.0.0-metadata.csv.gz");
+  const lines = zlib.gunzipSync(fs.readFileSync(metaFile)).toString("utf8").split("\n");
+  const header = lines[0].split(",");
+  const cells = lines[7].split(",");
+  cells[header.indexOf("StudyTime")] = "12:30";
+  lines[7] = cells.join(",");
+  fs.writeFileSync(metaFile, zlib.gzipSync(lines.join("\n")));
+  const splitFile = path.join(data.dir, "bad-split.csv");
+  fs.writeFileSync(splitFile, "dicom_id,split\na,train\nb,test\nc,training\n");
+  for (const [mimicCxr, split, message] of [
+    [dir, undefined, `${metaFile}, row 7, column "StudyTime": expected a number, found "12:30"`],
+    [data.mimicCxr, splitFile, `${splitFile}, row 3, column "split": expected train, validate, test, found "training"`],
+  ] as const) {
+    for (const engine of ["js", "duckdb"] as const)
+      await assert.rejects(
+        build({ mimicCxr, mimicIv: data.mimicIv, split, engine, quiet: true }),
+        (e: Error) => e.message.startsWith(message),
+        `${engine}: ${message}`,
+      );
+  }
 });
 
 test("ehr-msn cohort --source duckdb:FILE writes the CSV that --mimic-iv writes", () => {
