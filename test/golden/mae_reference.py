@@ -28,7 +28,7 @@ torch.manual_seed(41)
 
 D, LAYERS, HEADS, MLP, PATCH, CH = 32, 2, 2, 128, 4, 3
 IMAGE, B = 32, 4
-DEC_D, DEC_LAYERS, DEC_HEADS, DEC_MLP = 24, 2, 3, 96
+DEC_D, DEC_LAYERS, DEC_HEADS = 24, 2, 3
 MASK_RATIO = 0.75
 
 
@@ -52,14 +52,16 @@ def get_2d_sincos_pos_embed(embed_dim, grid_size):
 
 
 class Decoder(nn.Module):
-    def __init__(self, in_dim, patches, out_dim):
+    """The fixtures' decoder by default; the benchmark builds ehr-msn's default (256 wide, 4 blocks, 8 heads)."""
+
+    def __init__(self, in_dim, patches, out_dim, dim=DEC_D, layers=DEC_LAYERS, heads=DEC_HEADS):
         super().__init__()
-        self.decoder_embed = nn.Linear(in_dim, DEC_D)
-        self.mask_token = nn.Parameter(0.02 * torch.randn(1, 1, DEC_D))
-        self.layers = nn.Sequential(*[EncoderBlock(DEC_HEADS, DEC_D, DEC_MLP) for _ in range(DEC_LAYERS)])
-        self.decoder_norm = nn.LayerNorm(DEC_D, eps=1e-6)
-        self.decoder_pred = nn.Linear(DEC_D, out_dim)
-        pos = get_2d_sincos_pos_embed(DEC_D, int(patches ** 0.5))
+        self.decoder_embed = nn.Linear(in_dim, dim)
+        self.mask_token = nn.Parameter(0.02 * torch.randn(1, 1, dim))
+        self.layers = nn.Sequential(*[EncoderBlock(heads, dim, 4 * dim) for _ in range(layers)])
+        self.decoder_norm = nn.LayerNorm(dim, eps=1e-6)
+        self.decoder_pred = nn.Linear(dim, out_dim)
+        pos = get_2d_sincos_pos_embed(dim, int(patches ** 0.5))
         self.register_buffer("pos", torch.from_numpy(pos).unsqueeze(0), persistent=False)
 
     def forward(self, x, ids_restore):
@@ -92,8 +94,8 @@ def patchify(imgs, p):
     return x.reshape(imgs.shape[0], h * w, p * p * imgs.shape[1])
 
 
-def forward_loss(imgs, pred, mask, norm_pix_loss=True):
-    target = patchify(imgs, PATCH)
+def forward_loss(imgs, pred, mask, norm_pix_loss=True, patch=PATCH):
+    target = patchify(imgs, patch)
     if norm_pix_loss:
         mean = target.mean(dim=-1, keepdim=True)
         var = target.var(dim=-1, keepdim=True)
