@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- pretrain [--method msn|dino] [--batch 16] [--steps 3] [--no-profile]`
+ * `npm run bench -- pretrain [--method msn|dino|mae] [--batch 16] [--steps 3] [--no-profile]`
  *
  * One CXR-EHR-MSN training step at the authors' geometry (ViT-Tiny, 1 target + 1 anchor view at
  * 224 px, 10 focal views at 96 px, EHR fused, 1024 frozen prototypes) through `pretrainOnSource`
@@ -8,6 +8,8 @@
  * profile of one TF.js step (`tf.profile`) saying where the time goes. Target: ratio 1.0.
  * `--method dino`: one DINO step instead (2 global + 10 local views, DINO's 65,536-wide head, no EHR),
  * against bench/python/dino_pretrain.py; results in bench/results/pretrain-dino.json.
+ * `--method mae`: one MAE step (one 224 px view per image, 75% of its patches masked, the default
+ * 256-wide 4-block decoder), against bench/python/mae_pretrain.py; results in bench/results/pretrain-mae.json.
  */
 import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
@@ -58,6 +60,48 @@ function randomSource(batch: number, batches: number, config: StepConfig): { sou
 }
 
 export const CONFIG: StepConfig = { vit: "tiny", epochs: 1, focalViews: FOCAL_VIEWS };
+
+type Method = "msn" | "dino" | "mae";
+
+/** What differs between the methods' benchmarks: the step's title, views counted, reference script and result file. */
+const METHODS: Record<
+  Method,
+  {
+    title: (batch: number) => string;
+    viewsPerImage: number;
+    config?: StepConfig;
+    script: string;
+    scriptArgs: (batch: number, steps: number) => string[];
+    result: string;
+  }
+> = {
+  msn: {
+    title: (b) =>
+      `MSN training step: ViT-Tiny (6 heads), batch ${b} x (1 target + 1 anchor at 224 px + ${FOCAL_VIEWS} focal at 96 px), EHR on`,
+    viewsPerImage: 2 + FOCAL_VIEWS,
+    script: "msn_pretrain.py",
+    scriptArgs: (b, s) => [String(b), String(s), String(FEATURES.length), String(FOCAL_VIEWS)],
+    result: "pretrain",
+  },
+  dino: {
+    title: (b) =>
+      `DINO training step: ViT-Tiny (6 heads), batch ${b} x (2 global at 224 px + ${FOCAL_VIEWS} local at 96 px), head 65,536 wide`,
+    viewsPerImage: 2 + FOCAL_VIEWS,
+    script: "dino_pretrain.py",
+    scriptArgs: (b, s) => [String(b), String(s), String(FOCAL_VIEWS)],
+    result: "pretrain-dino",
+  },
+  mae: {
+    title: (b) =>
+      `MAE training step: ViT-Tiny (6 heads), batch ${b} x 1 view at 224 px, 75% of patches masked, decoder 256 wide x 4 blocks`,
+    viewsPerImage: 1,
+    // MAE reads one view: no focal views are made.
+    config: { focalViews: 0 },
+    script: "mae_pretrain.py",
+    scriptArgs: (b, s) => [String(b), String(s)],
+    result: "pretrain-mae",
+  },
+};
 
 /**
  * Seconds of each step of a run of `steps` + 1 steps (the first, warm-up, left out); `onStep` is called
@@ -144,16 +188,13 @@ export async function profileStep(
 export async function run(args: string[]): Promise<void> {
   const batch = Number(arg(args, "batch", "16"));
   const steps = Number(arg(args, "steps", "3"));
-  const method = arg(args, "method", "msn") as "msn" | "dino";
-  const config: StepConfig = { ...CONFIG, method };
-  if (method !== "msn" && method !== "dino") throw new Error(`--method: expected msn or dino, found ${method}`);
+  const method = arg(args, "method", "msn") as Method;
+  if (!(method in METHODS)) throw new Error(`--method: expected msn, dino or mae, found ${method}`);
+  const m = METHODS[method];
+  const config: StepConfig = { ...CONFIG, method, ...m.config };
   const info = await backend.init({ prefer: "tensorflow" });
-  const imagesPerStep = batch * (2 + FOCAL_VIEWS);
-  console.log(
-    method === "msn"
-      ? `MSN training step: ViT-Tiny (6 heads), batch ${batch} x (1 target + 1 anchor at 224 px + ${FOCAL_VIEWS} focal at 96 px), EHR on; ${info.name} backend, ${info.threads} threads`
-      : `DINO training step: ViT-Tiny (6 heads), batch ${batch} x (2 global at 224 px + ${FOCAL_VIEWS} local at 96 px), head 65,536 wide; ${info.name} backend, ${info.threads} threads`,
-  );
+  const imagesPerStep = batch * m.viewsPerImage;
+  console.log(`${m.title(batch)}; ${info.name} backend, ${info.threads} threads`);
 
   const load = os.loadavg()[0];
   const times = await timeSteps(batch, steps, config);
@@ -189,13 +230,7 @@ export async function run(args: string[]): Promise<void> {
   const py = referencePython(["torch"]);
   if (py.python) {
     const passive = quietReference();
-    const ref = runPython(
-      py.python,
-      method === "msn" ? "msn_pretrain.py" : "dino_pretrain.py",
-      method === "msn"
-        ? [String(batch), String(steps), String(FEATURES.length), String(FOCAL_VIEWS)]
-        : [String(batch), String(steps), String(FOCAL_VIEWS)],
-    ) as {
+    const ref = runPython(py.python, m.script, m.scriptArgs(batch, steps)) as {
       secondsPerStep: number;
       imagesPerSecond: number;
       peakRssMiB: number;
@@ -233,5 +268,5 @@ export async function run(args: string[]): Promise<void> {
     printTable(p.kernels.slice(0, 15).map((k) => ({ kernel: k.kernel, calls: k.calls, ms: k.ms, "%": 100 * k.share })));
     result.profile = p;
   }
-  writeResult(method === "msn" ? "pretrain" : "pretrain-dino", result);
+  writeResult(m.result, result);
 }

@@ -1,4 +1,4 @@
-/** ViT, masking, projection heads, prototypes, MSN loss, EHR fusion, and ViT weights in safetensors. */
+/** ViT, masking, projection heads, prototypes, MSN loss, EHR fusion, DINO and MAE, and ViT weights in safetensors. */
 export type { Encoder } from "./encoder";
 export { vit, vitConfig, VisionTransformer, VIT_SIZES } from "./vit";
 export type { VitOptions, VitConfig, VitSize, ForwardOptions } from "./vit";
@@ -12,6 +12,12 @@ export { DinoHead } from "./dinoHead";
 export type { DinoHeadOptions } from "./dinoHead";
 export { dinoLoss, dinoCenter } from "./dinoLoss";
 export type { DinoLossOptions } from "./dinoLoss";
+export { MaeModel, patchify } from "./mae";
+export type { MaeModelOptions } from "./mae";
+export { MaeDecoder } from "./maeDecoder";
+export type { MaeDecoderOptions } from "./maeDecoder";
+export { maeRandomMask } from "./maeMasking";
+export type { MaeMask } from "./maeMasking";
 export type { EhrFusionOptions } from "./fusion";
 export type { ProjectionHeadOptions } from "./heads";
 export {

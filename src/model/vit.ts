@@ -185,6 +185,19 @@ export class VisionTransformer implements Encoder {
    * resampled position embedding.
    */
   forward(images: tf.Tensor4D, opts: ForwardOptions = {}): tf.Tensor2D {
+    return tf.tidy(() => this.run(images, opts, true).reshape([images.shape[0], this.config.dim]) as tf.Tensor2D);
+  }
+
+  /**
+   * Differentiable forward to every (kept) token after the final LayerNorm, [B, T, dim] with the class
+   * token first (MAE's encoder output, which its decoder reads).
+   */
+  encode(images: tf.Tensor4D, opts: ForwardOptions = {}): tf.Tensor3D {
+    return this.run(images, opts, false);
+  }
+
+  /** The forward pass; with `clsOnly` the last block computes the class token alone ([B, 1, dim]). */
+  private run(images: tf.Tensor4D, opts: ForwardOptions, clsOnly: boolean): tf.Tensor3D {
     const { dim: d, patch: p, channels: c, layers, heads } = this.config;
     const [b, h, w, ch] = images.shape;
     if (h !== w || h % p !== 0 || ch !== c) {
@@ -210,20 +223,17 @@ export class VisionTransformer implements Encoder {
       // A broadcast rather than tf.tile: the gradient of tile is two kernels per image, that of mul one sum.
       const cls = tf.mul(tf.ones([b, 1, 1]), P.get("class_token"));
       let x = tf.add(tf.concat([cls, tokens], 1), this.positionEmbedding(side)) as tf.Tensor3D;
-      if (opts.keep) x = keepTokens(x, opts.keep);
+      if (opts.keep) x = gatherTokens(x, opts.keep);
       for (let i = 0; i < layers; i++) {
         const weights = layerParamNames(i).map((n) => P.get(n)) as unknown as BlockWeights;
         const input = x;
         // A tidy per block frees its temporaries at once (the gradient tape keeps what backward reads).
-        x = tf.tidy(() => transformerBlock(input, weights, { heads, eps: LN_EPS, clsOnly: i === layers - 1 }));
+        x = tf.tidy(() =>
+          transformerBlock(input, weights, { heads, eps: LN_EPS, clsOnly: clsOnly && i === layers - 1 }),
+        );
       }
-      // The last block returned the class token only; LayerNorm is per token.
-      return layerNorm(
-        x.reshape([b, d]) as tf.Tensor2D,
-        P.get("encoder.ln.weight") as tf.Tensor1D,
-        P.get("encoder.ln.bias") as tf.Tensor1D,
-        LN_EPS,
-      );
+      // LayerNorm is per token.
+      return layerNorm(x, P.get("encoder.ln.weight") as tf.Tensor1D, P.get("encoder.ln.bias") as tf.Tensor1D, LN_EPS);
     });
   }
 
@@ -261,8 +271,8 @@ export class VisionTransformer implements Encoder {
   }
 }
 
-/** Gathers the kept tokens of each image: x [B, T, D], keep [B, K] -> [B, K, D]. */
-function keepTokens(x: tf.Tensor3D, keep: tf.Tensor2D): tf.Tensor3D {
+/** Gathers tokens of each sequence: x [B, T, D], keep [B, K] (indices into T) -> [B, K, D]. */
+export function gatherTokens(x: tf.Tensor3D, keep: tf.Tensor2D): tf.Tensor3D {
   const [b, t, d] = x.shape;
   const [kb, kk] = keep.shape;
   if (kb !== b) throw new InputError({ field: "keep", expected: `${b} rows (one per image)`, found: `${kb}` });

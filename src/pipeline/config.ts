@@ -26,6 +26,8 @@ export interface ModelSpec {
   features: string | string[];
   /** "pretrain" (default): pretrained by the study; "random": untrained, seeded; { weights }: read from a ViT weight file. */
   init?: EncoderInit;
+  /** The pretraining method (default `pretrain.method`, else "msn"); "dino" and "mae" fuse no features. */
+  method?: PretrainConfig["method"];
 }
 
 export interface StudyConfig {
@@ -71,6 +73,8 @@ export interface StudyConfig {
   external: { chexpert?: string; nih?: string };
   /** What each job asks a Slurm cluster for, when the study is submitted with `--slurm`. */
   slurm: SlurmOptions;
+  /** The weight file (and head count) of the supervised ImageNet row of `sweep --table 3`; without it the row is left out. */
+  imagenet?: { weights: string; heads?: number };
 }
 
 /** The paper's Table 3: vanilla MSN and every EHR feature set, singles then groups. */
@@ -93,6 +97,20 @@ export const TABLE3_MODELS: ModelSpec[] = [
 
 /** The untrained encoder of the study's geometry: the floor every pretraining must beat. */
 export const RANDOM_MODEL: ModelSpec = { name: "Random", features: [], init: "random" };
+
+/** The self-supervised baselines of Table 3, pretrained by the study on its images like MSN. */
+export const DINO_MODEL: ModelSpec = { name: "DINO", features: [], method: "dino" };
+export const MAE_MODEL: ModelSpec = { name: "MAE", features: [], method: "mae" };
+
+/**
+ * The paper's whole Table 3 in its order: the random floor, the supervised ImageNet encoder (only
+ * when its weight file is given), DINO, MAE, vanilla MSN and the 13 EHR variants. The others are
+ * tested against vanilla MSN ("MSN").
+ */
+export function table3Models(imagenet?: { weights: string; heads?: number }): ModelSpec[] {
+  const supervised: ModelSpec[] = imagenet ? [{ name: "ImageNet", features: [], init: { ...imagenet } }] : [];
+  return [RANDOM_MODEL, ...supervised, DINO_MODEL, MAE_MODEL, ...TABLE3_MODELS];
+}
 
 export const STUDY_DEFAULTS: StudyConfig = {
   name: "study",
@@ -140,7 +158,7 @@ export const DEMO_CONFIG: Partial<StudyConfig> = {
   tsne: { perplexity: 30, maxPoints: 2000 },
 };
 
-const TOP_KEYS = Object.keys(STUDY_DEFAULTS);
+const TOP_KEYS = [...Object.keys(STUDY_DEFAULTS), "imagenet"];
 
 /**
  * The full, checked configuration: defaults, then `given` (e.g. a preset), then `overrides`
@@ -174,12 +192,15 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
   if ("ehrIn" in c.pretrain)
     throw err("pretrain.ehrIn", "no value (each model's features decide it)", c.pretrain.ehrIn);
 
+  // Before the models: `sweep --table 3` puts this file into the ImageNet row.
+  if (c.imagenet !== undefined)
+    checkWeightFile(objectAt(c.imagenet, "imagenet", file) as StudyConfig["imagenet"] & object, "imagenet", file);
   if (!Array.isArray(c.models) || c.models.length === 0) throw err("models", "a list of { name, features }", c.models);
   const names = new Set<string>();
   c.models.forEach((m, i) => {
     const at = `models[${i}]`;
     if (m === null || typeof m !== "object") throw err(at, "{ name, features }", m);
-    unknownKeys(m as unknown as Record<string, unknown>, ["name", "features", "init"], `${at}.`, file);
+    unknownKeys(m as unknown as Record<string, unknown>, ["name", "features", "init", "method"], `${at}.`, file);
     if (m.init !== undefined && m.init !== "pretrain" && m.features === undefined) m.features = [];
     if (typeof m.name !== "string" || !/^[A-Za-z0-9+._-]+$/.test(m.name))
       throw err(`${at}.name`, "a model name of letters, digits, '+', '.', '_' and '-'", m.name);
@@ -190,6 +211,7 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
       throw err(`${at}.features`, "a feature-set name, a list of feature names, or [] for vanilla MSN", f);
     if (!(Array.isArray(f) && f.length === 0)) withPrefix(`${at}.`, file, () => resolveFeatures(f));
     checkInit(m, at, file);
+    checkMethod(m, c.pretrain, at, file);
   });
   c.baseline = given.baseline === undefined ? c.models[0].name : c.baseline;
   if (!names.has(c.baseline))
@@ -244,6 +266,32 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
   return c;
 }
 
+/**
+ * A model's `method`: one of the pretraining methods, only for a model the study pretrains; DINO and
+ * MAE fuse no features. Its pretraining settings (the study's with the method) are checked here.
+ */
+function checkMethod(m: ModelSpec, pretrain: Partial<PretrainConfig>, at: string, file?: string): void {
+  if (m.method !== undefined) {
+    checkOneOf(m.method, `${at}.method`, ["msn", "dino", "mae"], { file });
+    if (m.init !== undefined && m.init !== "pretrain")
+      throw new InputError({
+        file,
+        field: `${at}.method`,
+        expected: 'no method: a model with init "random" or { weights } is not pretrained',
+        found: describeValue(m.method),
+      });
+    withPrefix("pretrain.", file, () => pretrainConfig({ ...pretrain, method: m.method }));
+  }
+  const method = m.method ?? pretrain.method ?? "msn";
+  if (method !== "msn" && !(Array.isArray(m.features) && m.features.length === 0))
+    throw new InputError({
+      file,
+      field: `${at}.features`,
+      expected: `[] (${method === "dino" ? "DINO" : "MAE"} fuses no EHR features)`,
+      found: describeValue(m.features),
+    });
+}
+
 /** A model's `init`: "pretrain", "random", or { weights: an existing file, heads? }; only pretrained models fuse features. */
 function checkInit(m: ModelSpec, at: string, file?: string): void {
   const init = m.init;
@@ -254,13 +302,24 @@ function checkInit(m: ModelSpec, at: string, file?: string): void {
   if (init !== "random") {
     if (init === null || typeof init !== "object" || Array.isArray(init))
       fail("init", '"pretrain", "random" or { weights: "file.safetensors", heads? }', init);
-    unknownKeys(init as Record<string, unknown>, ["weights", "heads"], `${at}.init.`, file);
-    if (typeof init.weights !== "string" || !fs.existsSync(init.weights) || !fs.statSync(init.weights).isFile())
-      fail("init.weights", "an existing ViT weight file (.safetensors)", init.weights);
-    if (init.heads !== undefined) checkInt(init.heads, `${at}.init.heads`, { min: 1, file });
+    checkWeightFile(init, `${at}.init`, file);
   }
   if (!(Array.isArray(m.features) && m.features.length === 0))
     fail("features", "[] (only an encoder the study pretrains fuses EHR features)", m.features);
+}
+
+/** `{ weights: an existing file, heads? }` at `field`. */
+function checkWeightFile(init: { weights: string; heads?: number }, field: string, file?: string): void {
+  unknownKeys(init, ["weights", "heads"], `${field}.`, file);
+  const w = init.weights;
+  if (typeof w !== "string" || !fs.existsSync(w) || !fs.statSync(w).isFile())
+    throw new InputError({
+      file,
+      field: `${field}.weights`,
+      expected: "an existing ViT weight file (.safetensors)",
+      found: describeValue(w),
+    });
+  if (init.heads !== undefined) checkInt(init.heads, `${field}.heads`, { min: 1, file });
 }
 
 /** Merges config layers: later layers win, nested sections (`pretrain`, `probe`, ...) merge key by key. */

@@ -10,6 +10,9 @@ export {
   DEMO_CONFIG,
   TABLE3_MODELS,
   RANDOM_MODEL,
+  DINO_MODEL,
+  MAE_MODEL,
+  table3Models,
 } from "./config";
 export type { EncoderInit } from "./encoderInit";
 export type { StudyConfig, ModelSpec } from "./config";

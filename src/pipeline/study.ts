@@ -111,6 +111,7 @@ export class Study {
         differs.push(`features of model ${m.name}`);
       if (old && JSON.stringify(old.init ?? "pretrain") !== JSON.stringify(m.init ?? "pretrain"))
         differs.push(`init of model ${m.name}`);
+      if (old && (old.method ?? "msn") !== (m.method ?? "msn")) differs.push(`method of model ${m.name}`);
     }
     if (differs.length > 0) {
       throw new InputError({
@@ -267,6 +268,7 @@ export class Study {
         ...this.config.pretrain,
         cohort,
         cache,
+        ...(spec.method ? { method: spec.method } : {}),
         features: spec.features,
         dir,
         resume: true,

@@ -89,8 +89,8 @@ export interface PretrainConfig {
   scheduleStretch: number;
 
   // --- method ---
-  /** "msn": (EHR-)MSN, the paper's method; "dino": DINO, a baseline of its Table 3 (no EHR fusion). */
-  method: "msn" | "dino";
+  /** "msn": (EHR-)MSN, the paper's method; "dino" and "mae": DINO and MAE, baselines of its Table 3 (no EHR fusion). */
+  method: "msn" | "dino" | "mae";
   /** DINO head output width, hidden width and bottleneck (65,536, 2,048 and 256, as DINO). */
   dinoOutDim: number;
   dinoHiddenDim: number;
@@ -102,6 +102,16 @@ export interface PretrainConfig {
   dinoWarmupTeacherTempEpochs: number;
   /** Momentum of the EMA of the teacher's output centre (0.9). */
   dinoCenterMomentum: number;
+
+  // --- MAE (method: "mae"; docs/method-reference.md "MAE and DINO defaults") ---
+  /** Share of patches MAE masks (0.75, the original MAE's; the paper's appendix gives its own ratio for MAE). */
+  maeMaskRatio: number;
+  /** MAE decoder width, blocks and heads (256, 4, 8: MAE's 512, 8, 16 halved in width and depth for ViT-Tiny/Small). */
+  maeDecoderDim: number;
+  maeDecoderLayers: number;
+  maeDecoderHeads: number;
+  /** Score per-patch normalised pixels (true, MAE's `norm_pix_loss`) or raw ones. */
+  maeNormPixLoss: boolean;
 
   // --- run ---
   epochs: number;
@@ -170,8 +180,17 @@ function checkStopping(c: PretrainConfig): void {
   checkNumber(rule.minDelta, "earlyStopping.minDelta", { min: 0 });
 }
 
+/** MAE's settings (method: "mae"), in their own block. */
+export const MAE_DEFAULTS = {
+  maeMaskRatio: 0.75,
+  maeDecoderDim: 256,
+  maeDecoderLayers: 4,
+  maeDecoderHeads: 8,
+  maeNormPixLoss: true,
+} as const satisfies Partial<PretrainConfig>;
+
 /**
- * The method and DINO's settings (added after the first checkpoints were written: a checkpoint
+ * The method and DINO's and MAE's settings (added after the first checkpoints were written: a checkpoint
  * without them was written by an MSN run with these values).
  */
 export const METHOD_DEFAULTS = {
@@ -184,6 +203,7 @@ export const METHOD_DEFAULTS = {
   dinoWarmupTeacherTemp: 0.04,
   dinoWarmupTeacherTempEpochs: 0,
   dinoCenterMomentum: 0.9,
+  ...MAE_DEFAULTS,
 } as const satisfies Partial<PretrainConfig>;
 
 /** The authors' settings (CXR-EHR-MSN, method-reference §1-11). */
@@ -275,7 +295,7 @@ const CHOICES: Partial<Record<keyof PretrainConfig, readonly string[]>> = {
   emaTiming: ["before-step", "after-step"],
   weightDecayOn: ["all", "weights"],
   lrUnit: ["epoch", "step"],
-  method: ["msn", "dino"],
+  method: ["msn", "dino", "mae"],
 };
 
 const POSITIVE_INT: (keyof PretrainConfig)[] = [
@@ -298,6 +318,9 @@ const POSITIVE_INT: (keyof PretrainConfig)[] = [
   "dinoOutDim",
   "dinoHiddenDim",
   "dinoBottleneckDim",
+  "maeDecoderDim",
+  "maeDecoderLayers",
+  "maeDecoderHeads",
 ];
 const NON_NEGATIVE_INT: (keyof PretrainConfig)[] = [
   "focalViews",
@@ -396,8 +419,23 @@ export function pretrainConfig(given: Partial<PretrainConfig> = {}): PretrainCon
     });
   }
   if (c.method === "dino" && c.ehrIn > 0) fail("ehrIn", "0: DINO fuses no EHR features");
+  checkMae(c, fail);
   if (c.warmupEpochs >= c.epochs * c.scheduleStretch && c.warmupEpochs > 0)
     fail("warmupEpochs", `fewer than the ${c.epochs} epochs of the run`);
   checkStopping(c);
   return c;
+}
+
+/** MAE's keys: the mask ratio, a decoder width its heads and the sine-cosine embedding divide, no EHR. */
+function checkMae(c: PretrainConfig, fail: (field: keyof PretrainConfig, expected: string) => never): void {
+  checkNumber(c.maeMaskRatio, "maeMaskRatio", { min: 0, max: 1, minExclusive: true, maxExclusive: true });
+  checkBoolean(c.maeNormPixLoss, "maeNormPixLoss");
+  if (c.maeDecoderDim % c.maeDecoderHeads !== 0)
+    fail("maeDecoderHeads", `a divisor of the decoder width maeDecoderDim ${c.maeDecoderDim}`);
+  if (c.maeDecoderDim % 4 !== 0) fail("maeDecoderDim", "a multiple of 4 (the sine-cosine position embedding)");
+  if (c.method !== "mae") return;
+  if (c.ehrIn > 0) fail("ehrIn", "0: MAE fuses no EHR features");
+  const patches = (c.imageSize / c.patch) ** 2;
+  if (Math.trunc(patches * (1 - c.maeMaskRatio)) < 1)
+    fail("maeMaskRatio", `a ratio that keeps at least one of the ${patches} patches of an image`);
 }

@@ -7,6 +7,7 @@ import type { Cohort, SplitSelector } from "../cohort/types";
 import { datasetCache } from "../images/datasetCache";
 import type { ImageCache } from "../images/types";
 import type { DinoModel } from "../model/dino";
+import type { MaeModel } from "../model/mae";
 import { MsnModel } from "../model/msn";
 import { VisionTransformer } from "../model/vit";
 import { InputError } from "../util/errors";
@@ -14,6 +15,7 @@ import { AUTHORS_DEFAULTS, PretrainConfig, pretrainConfig, RUN_DEFINING } from "
 import { cohortSource, PRETRAIN_CACHE_SHORT_SIDE } from "./data";
 import { LoopResult, RunOptions, trainLoop } from "./loop";
 import { dinoMethod } from "./dinoMethod";
+import { maeMethod } from "./maeMethod";
 import { msnMethod } from "./msnMethod";
 import { BatchSource } from "./source";
 import { ensure as ensureBackend } from "../backend/init";
@@ -22,9 +24,9 @@ export { PretrainInterruptedError, TrainingDivergedError } from "./loop";
 export type { LoopResult, PretrainCallbacks, PretrainHistory, RunOptions, StepInfo } from "./loop";
 
 export interface PretrainResult<M = MsnModel> extends LoopResult {
-  /** The trained model (MSN: target and anchor sides, heads, prototypes; DINO: teacher and student); dispose it when done. */
+  /** The trained model (MSN: target and anchor sides, heads, prototypes; DINO: teacher and student; MAE: encoder and decoder); dispose it when done. */
   model: M;
-  /** The EMA encoder (MSN's target, DINO's teacher), the one used downstream (part of `model`). */
+  /** The encoder used downstream (MSN's target, DINO's teacher, MAE's encoder; part of `model`). */
   encoder: VisionTransformer;
   config: PretrainConfig;
 }
@@ -48,11 +50,12 @@ export interface PretrainOptions extends Partial<PretrainConfig>, RunOptions {
  * Pretrains an (EHR-)MSN: `pretrain({ cohort, features: "socio-norm", vit: "tiny", epochs: 1 })`.
  * Every hyperparameter of `PretrainConfig` may be given (validated before any work starts); the
  * images come from the image cache (built when needed), the EHR vectors from `cohort.features`.
- * `method: "dino"` pretrains the DINO baseline instead (no features).
+ * `method: "dino"` or `"mae"` pretrains the DINO or MAE baseline instead (no features).
  */
 export async function pretrain(options: PretrainOptions & { method: "dino" }): Promise<PretrainResult<DinoModel>>;
+export async function pretrain(options: PretrainOptions & { method: "mae" }): Promise<PretrainResult<MaeModel>>;
 export async function pretrain(options: PretrainOptions): Promise<PretrainResult>;
-export async function pretrain(options: PretrainOptions): Promise<PretrainResult<MsnModel | DinoModel>> {
+export async function pretrain(options: PretrainOptions): Promise<PretrainResult<AnyModel>> {
   const { cohort, source, features, split, cache, cacheShortSide, dir, resume, callbacks, quiet, signal } = options;
   const known = new Set<string>([...Object.keys(AUTHORS_DEFAULTS), ...RUN_DEFINING]);
   const given = Object.fromEntries(Object.entries(options).filter(([k]) => known.has(k))) as Partial<PretrainConfig>;
@@ -97,7 +100,8 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     views: {
       randomSize: cfg.imageSize,
       focalSize: cfg.focalSize,
-      focalViews: cfg.focalViews,
+      // MAE reads one view: no focal crops to cut.
+      focalViews: cfg.method === "mae" ? 0 : cfg.focalViews,
       antialias: cfg.antialiasCrops,
       channels: cfg.channels as 1 | 3,
     },
@@ -128,12 +132,20 @@ const PRETRAIN_OPTION_KEYS = [
   "signal",
 ];
 
-/** Trains on any BatchSource (the cohort glue and tests build one), with MSN or, given `method: "dino"`, DINO. */
+/** The model of any method. */
+type AnyModel = MsnModel | DinoModel | MaeModel;
+
+/** Trains on any BatchSource (the cohort glue and tests build one), with MSN or, given `method`, DINO or MAE. */
 export async function pretrainOnSource(
   given: Partial<PretrainConfig> & { method: "dino" },
   source: BatchSource,
   run?: RunOptions,
 ): Promise<PretrainResult<DinoModel>>;
+export async function pretrainOnSource(
+  given: Partial<PretrainConfig> & { method: "mae" },
+  source: BatchSource,
+  run?: RunOptions,
+): Promise<PretrainResult<MaeModel>>;
 export async function pretrainOnSource(
   given: Partial<PretrainConfig>,
   source: BatchSource,
@@ -143,10 +155,10 @@ export async function pretrainOnSource(
   given: Partial<PretrainConfig>,
   source: BatchSource,
   run: RunOptions = {},
-): Promise<PretrainResult<MsnModel | DinoModel>> {
+): Promise<PretrainResult<AnyModel>> {
   await ensureBackend();
   const cfg = configForSource(given, source);
-  const method = cfg.method === "dino" ? dinoMethod(cfg) : msnMethod(cfg);
+  const method = cfg.method === "dino" ? dinoMethod(cfg) : cfg.method === "mae" ? maeMethod(cfg) : msnMethod(cfg);
   const result = await trainLoop(cfg, source, method, run);
   return { ...result, model: method.model, encoder: method.encoder, config: cfg };
 }

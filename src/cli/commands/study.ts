@@ -1,7 +1,15 @@
 import * as path from "path";
 import { Command, Option } from "commander";
-import { DEMO_CONFIG, layeredStudyConfig, RANDOM_MODEL, Study, submitToSlurm, TABLE3_MODELS } from "../../pipeline";
-import type { ConfigLayer } from "../../pipeline/configLayers";
+import {
+  DEMO_CONFIG,
+  layeredStudyConfig,
+  RANDOM_MODEL,
+  Study,
+  submitToSlurm,
+  TABLE3_MODELS,
+  table3Models,
+} from "../../pipeline";
+import { type ConfigLayer, layeredConfig } from "../../pipeline/configLayers";
 import type { ResultsTable } from "../../eval/table";
 import { report as writeReport } from "../../pipeline/htmlReport";
 import * as backend from "../../backend";
@@ -30,6 +38,10 @@ interface StudyFlags {
   skipBadImages?: boolean;
   slurm?: boolean;
   dryRun?: boolean;
+  /** sweep: "3" for the paper's whole Table 3, with the ImageNet row when its weights are given. */
+  table?: string;
+  imagenetWeights?: string;
+  imagenetHeads?: number;
 }
 
 function studyOptions(cmd: Command): Command {
@@ -97,7 +109,23 @@ function flagLayer(flags: StudyFlags): ConfigLayer {
   set("pretrain.batchSize", "--batch-size", flags.batchSize);
   set("pretrain.imageSize", "--image-size", flags.imageSize);
   set("onBadImage", "--skip-bad-images", flags.skipBadImages ? "skip" : undefined);
+  set("imagenet.weights", "--imagenet-weights", flags.imagenetWeights);
+  set("imagenet.heads", "--imagenet-heads", flags.imagenetHeads);
   return { source: { kind: "flags", flags: names }, values };
+}
+
+/**
+ * `--table 3`: the models of the paper's Table 3 (the ImageNet row when the layers below give
+ * `imagenet`), tested against vanilla MSN; it replaces the models of the preset and the config file.
+ */
+function table3Layer(layers: readonly ConfigLayer[], flags: StudyFlags): ConfigLayer {
+  if (flags.features !== undefined)
+    throw new InputError({ field: "--table", expected: "either --table or --features", found: "both" });
+  const imagenet = layeredConfig(layers).values.imagenet as { weights: string; heads?: number } | undefined;
+  return {
+    source: { kind: "flags", flags: { models: "--table", baseline: "--table" } },
+    values: { models: table3Models(imagenet), baseline: "MSN" },
+  };
 }
 
 /** The study's configuration: a preset, then the config file, then the flags given. */
@@ -105,6 +133,13 @@ function openStudy(preset: ConfigLayer, flags: StudyFlags): Study {
   const layers = [preset];
   if (flags.config) layers.push({ source: { kind: "file", file: flags.config }, values: readConfigFile(flags.config) });
   layers.push(flagLayer(flags));
+  if (flags.table !== undefined) layers.push(table3Layer(layers, flags));
+  else if (flags.imagenetWeights !== undefined || flags.imagenetHeads !== undefined)
+    throw new InputError({
+      field: "--imagenet-weights",
+      expected: "--table 3 with it (the ImageNet row is one of Table 3's)",
+      found: "no --table",
+    });
   const config = layeredStudyConfig(layers);
   checkWritableFolder(config.runsDir, flags.runsDir !== undefined ? "--runs-dir" : "runsDir");
   return Study.fromConfig(config);
@@ -258,6 +293,17 @@ export function registerStudy(program: Command): void {
     .description(
       "pretraining and probing for every feature set of the paper's Table 3 (or the config's models), one results table; resumes where it stopped",
     )
+    .addOption(
+      new Option(
+        "--table <n>",
+        "3: the paper's whole Table 3 (random floor, ImageNet with --imagenet-weights, DINO, MAE, vanilla MSN, 13 EHR variants), tested against vanilla MSN",
+      ).choices(["3"]),
+    )
+    .option(
+      "--imagenet-weights <file>",
+      "with --table 3: a supervised ImageNet ViT weight file (torchvision / timm .safetensors) for the ImageNet row (or `imagenet: { weights }` in the config)",
+    )
+    .option("--imagenet-heads <n>", "attention heads of that file's ViT", intFlag("--imagenet-heads", { min: 1 }))
     .action((flags: StudyFlags) =>
       withStudy("sweep", preset("sweep", { name: "sweep", models: [...TABLE3_MODELS, RANDOM_MODEL] }), flags, runWhole),
     );
