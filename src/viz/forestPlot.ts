@@ -230,7 +230,7 @@ function drawForest(rows: readonly ForestRow[], opts: ForestOptions & { zero: bo
     }
     annotations.push(panelTitle(metric, grid.layout, panel));
     const xa = grid.layout[panel.xaxis] as Record<string, unknown>;
-    xa.title = { text: `${metric} (95% CI)` };
+    xa.title = { text: opts.zero ? `${metric} difference (95% CI)` : `${metric} (95% CI)` };
     xa.zeroline = false;
     const ya = grid.layout[panel.yaxis] as Record<string, unknown>;
     Object.assign(ya, { type: "category", categoryorder: "array", categoryarray: yOrder, showticklabels: k === 0 });

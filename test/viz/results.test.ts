@@ -107,6 +107,10 @@ test("forestPlot takes results, a results table and comparisons directly", () =>
     "a line at no difference",
   );
   assert.match(JSON.stringify(fromComparisons.layout.title), /Difference from the baseline/);
+  assert.deepEqual(
+    ["xaxis", "xaxis2"].map((k) => (fromComparisons.layout[k] as { title: { text: string } }).title.text),
+    ["AUROC difference (95% CI)", "AUPRC difference (95% CI)"],
+  );
   assert.throws(
     () => forestPlot([{ macro: probeA.macro }] as never),
     (e: unknown) => e instanceof InputError && /model name/.test(e.message),
