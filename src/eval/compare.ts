@@ -13,7 +13,7 @@
  * from an independent numpy implementation (test/golden/metrics_reference.py).
  */
 import erfc = require("@stdlib/math-base-special-erfc");
-import { InputError } from "../util/errors";
+import { InputError, describeValue } from "../util/errors";
 import { interval, resampleLabels, resampleSettings, rowMean, type BootstrapOptions } from "./bootstrap";
 import type { ScoredSet } from "./matrix";
 import { evaluateRanked, missingClass, rankSet, type Evaluation, type RankedSet } from "./metrics";
@@ -34,9 +34,18 @@ export interface AurocDifference extends Difference {
   delong: { z: number; variance: number; p: number } | null;
 }
 
+/** One label's differences (null where the test set lacks one of its classes). */
+export interface LabelDifference {
+  name: string;
+  auroc: AurocDifference | null;
+  auprc: Difference | null;
+}
+
 export interface Comparison {
   macro: { auroc: AurocDifference; auprc: Difference };
-  perLabel: { name: string; auroc: AurocDifference | null; auprc: Difference | null }[];
+  perLabel: LabelDifference[];
+  /** One label's differences: `comparison.label("Edema")`. */
+  label(name: string): LabelDifference;
   /** Labels left out (a class missing in the test set). */
   leftOut: Evaluation["leftOut"];
   /** Labels in the macro DeLong test (those with at least 2 positives and 2 negatives). */
@@ -66,7 +75,7 @@ export function compare(a: ScoredSet, b: ScoredSet, opts: BootstrapOptions = {})
     return { a: pa, b: pb, diff: pb - pa, lower: ci.lower, upper: ci.upper, pBootstrap: bootstrapP(samples) };
   };
   const delong = labels.map((j) => delongLabel(setA.ranked[j], setB.ranked[j], setA.y.rows));
-  const perLabel = pointA.perLabel.map((m, j) => {
+  const perLabel: LabelDifference[] = pointA.perLabel.map((m, j) => {
     const l = labels.indexOf(j);
     if (l < 0) return { name: m.name, auroc: null, auprc: null };
     const d = (x: Float64Array, y: Float64Array) =>
@@ -85,6 +94,16 @@ export function compare(a: ScoredSet, b: ScoredSet, opts: BootstrapOptions = {})
   const macroDiff = (x: Float64Array, y: Float64Array) =>
     Float64Array.from({ length: n }, (_, r) => rowMean(y, r, L) - rowMean(x, r, L));
   const usable = delong.filter((t): t is DelongLabel => t !== null);
+  const label = (name: string): LabelDifference => {
+    const found = perLabel.find((l) => l.name === name);
+    if (!found)
+      throw new InputError({
+        field: "label",
+        expected: `one of ${perLabel.map((l) => l.name).join(", ")}`,
+        found: describeValue(name),
+      });
+    return found;
+  };
   return {
     macro: {
       auroc: {
@@ -94,6 +113,7 @@ export function compare(a: ScoredSet, b: ScoredSet, opts: BootstrapOptions = {})
       auprc: diffOf(pointA.macroAuprc, pointB.macroAuprc, macroDiff(drawsA.auprc, drawsB.auprc)),
     },
     perLabel,
+    label,
     leftOut: pointA.leftOut,
     delongLabels: labels.filter((_, l) => delong[l] !== null).map((j) => setA.y.names[j]),
     n,

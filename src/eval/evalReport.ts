@@ -5,6 +5,7 @@
  */
 import { bootstrapCi, type BootstrapOptions, type BootstrapResult, type Interval } from "./bootstrap";
 import type { NamedMatrix } from "../util/matrix";
+import { labelResult, type LabelResult } from "./labelResult";
 import { labelTable, type ResultsTable } from "./table";
 
 export interface EvalReport {
@@ -16,6 +17,8 @@ export interface EvalReport {
   test: { yTrue: NamedMatrix<ArrayLike<number>>; yScore: NamedMatrix };
   /** Per-label table with the macro row, in the paper's format. */
   table(): ResultsTable;
+  /** One label's AUROC / AUPRC with intervals and its test labels and scores: `r.label("Edema")`. */
+  label(name: string): LabelResult;
 }
 
 /** Bootstraps the test predictions and packs them into an `EvalReport`. */
@@ -32,5 +35,7 @@ export function evalReport(
     ci,
     test: { yTrue, yScore },
     table: () => labelTable(ci),
+    label: (name) =>
+      labelResult({ perLabel: ci.perLabel, names: yTrue.names, yTrue: yTrue.values, yScore: scores }, name),
   };
 }

@@ -18,7 +18,8 @@ export { PROTOCOL_RUNS } from "./schedule";
 export { PAPER_DOWNSTREAM } from "./protocol";
 
 export type { Interval, BootstrapOptions, BootstrapResult } from "./bootstrap";
-export type { Comparison, Difference, AurocDifference } from "./compare";
+export type { Comparison, Difference, AurocDifference, LabelDifference } from "./compare";
+export type { LabelResult } from "./labelResult";
 export type { Evaluation, LabelMetrics, MetricOptions } from "./metrics";
 export type { MatrixLike, NamedValues, ScoredSet } from "./matrix";
 export type { NamedMatrix } from "../util/matrix";

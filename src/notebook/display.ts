@@ -161,22 +161,38 @@ function isLive(x: unknown): x is Live {
 const LIVE_INTERVAL_MS = 500;
 const live = new WeakMap<object, LiveDisplay>();
 
+/**
+ * A live figure while it grows is sent as HTML (a div and a script) without the Plotly MIME type:
+ * jupyterlab-plotly draws a figure once and ignores later updates of the same output, while
+ * JupyterLab re-renders an HTML output on every update. Once finished it is sent whole, so the
+ * notebook keeps the Plotly figure (JupyterLab then swaps in jupyterlab-plotly's renderer).
+ */
+function drawLive(display: LiveDisplay, x: Live, opts: ShowOptions): void {
+  const fig = asFigure(x.figure());
+  if (!fig || x.finished) {
+    display.update(x.figure(), opts);
+    return;
+  }
+  ensurePlotlyLoaded();
+  display.updateBundle({ "text/html": figureHtml(fig), "text/plain": figureText(fig) }, () => figureText(fig));
+}
+
 function showLive(x: Live, opts: ShowOptions): void {
   const shown = live.get(x);
   if (shown) {
-    shown.update(x.figure(), opts);
+    drawLive(shown, x, opts);
     return;
   }
   const display = new LiveDisplay();
   live.set(x, display);
-  display.update(x.figure(), opts);
+  drawLive(display, x, opts);
   if (!inKernel()) return;
   let last = Date.now();
   let timer: NodeJS.Timeout | undefined;
   const redraw = () => {
     timer = undefined;
     last = Date.now();
-    display.update(x.figure(), opts);
+    drawLive(display, x, opts);
   };
   x.subscribe(() => {
     if (x.finished) {

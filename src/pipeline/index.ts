@@ -1,7 +1,7 @@
 /** Experiment runs: a study's configuration, its run folder, its stages from data to report, and HTML reports. */
 export { Study } from "./study";
 export type { StudyResults } from "./study";
-export type { ExternalDataset, ExternalSummary, ProbeSummary } from "./summaries";
+export type { ExternalDataset, ExternalSummary, ProbeSummary, StudyProbe } from "./summaries";
 export {
   studyConfig,
   mergeConfig,

@@ -19,6 +19,7 @@ import { compare } from "../eval/compare";
 import { externalValidation } from "../eval/external";
 import type { HeadWeights } from "../eval/head";
 import type { EvalReport } from "../eval/evalReport";
+import { labelResult } from "../eval/labelResult";
 import { buildCache, datasetImages } from "../images/cache";
 import type { EvalViewOptions, ImageCache } from "../images/types";
 import { load as loadEncoder } from "../model/load";
@@ -37,7 +38,7 @@ import { Rng } from "../util/random";
 import { takeRows } from "../util/rows";
 import { ModelSpec, StudyConfig, studyConfig } from "./config";
 import { ModelComparison, StudyReportInput, studyReportSections, studyReportTitle } from "./studyReport";
-import { EXTERNAL_NAMES, ExternalDataset, ExternalSummary, ProbeSummary } from "./summaries";
+import { EXTERNAL_NAMES, ExternalDataset, ExternalSummary, ProbeSummary, StudyProbe } from "./summaries";
 import { writeInitialEncoder } from "./encoderInit";
 import { changedTables, DataFingerprint, dataFingerprint } from "./dataFingerprint";
 import { RunFolder } from "./runFolder";
@@ -68,7 +69,7 @@ export class Study {
   private cachePromise?: Promise<ImageCache>;
   private readonly externalSets = new Map<ExternalDataset, Promise<{ dataset: LabelledDataset; cache: ImageCache }>>();
   private readonly encoders = new Map<string, VisionTransformer>();
-  private readonly probes = new Map<string, ProbeSummary>();
+  private readonly probes = new Map<string, StudyProbe>();
 
   private constructor(readonly config: StudyConfig) {
     this.folder = new RunFolder(config.runsDir, config.name);
@@ -328,7 +329,7 @@ export class Study {
   }
 
   /** The linear probe of a model (the authors' protocol), kept as models/<name>/probe.json. */
-  async probe(name: string): Promise<ProbeSummary> {
+  async probe(name: string): Promise<StudyProbe> {
     const cached = this.probes.get(name);
     if (cached) return cached;
     const encoder = await this.encoder(name);
@@ -336,8 +337,9 @@ export class Study {
     const stored = this.folder.readJson<ProbeSummary>(file);
     const settings = JSON.stringify(this.probeSettings());
     if (stored && stored.encoder === encoder.fingerprint() && stored.settings === settings && stored.head) {
-      this.probes.set(name, stored);
-      return stored;
+      const p = withLabels(stored);
+      this.probes.set(name, p);
+      return p;
     }
     const r = await runProbe({
       encoder,
@@ -370,8 +372,9 @@ export class Study {
       auprc: r.macro.auprc,
       chosen: r.chosen,
     });
-    this.probes.set(name, summary);
-    return summary;
+    const p = withLabels(summary);
+    this.probes.set(name, p);
+    return p;
   }
 
   /**
@@ -611,6 +614,11 @@ export class Study {
     this.externalSets.clear();
     this.folder.unlock();
   }
+}
+
+/** A stored probe with its per-label accessor. */
+function withLabels(s: ProbeSummary): StudyProbe {
+  return { ...s, label: (label) => labelResult({ perLabel: s.perLabel, ...s.test }, label) };
 }
 
 /** Test labels and scores as plain arrays, as probe.json and external-*.json keep them. */

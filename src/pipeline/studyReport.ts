@@ -4,13 +4,12 @@
  */
 import type { BackendInfo } from "../backend/init";
 import type { Cohort } from "../cohort/types";
-import type { Interval } from "../eval/bootstrap";
 import type { Comparison, Difference } from "../eval/compare";
 import type { ResultsTable } from "../eval/table";
 import type { PretrainConfig } from "../train/config";
 import { ehrDistributions } from "../viz/ehr";
 import type { Figure } from "../viz/figure";
-import { forestPlot, ForestRow } from "../viz/forestPlot";
+import { forestPlot } from "../viz/forestPlot";
 import { labelPrevalence } from "../viz/prevalence";
 import { TrainingCurves } from "../viz/training";
 import { escapeHtml } from "../util/html";
@@ -129,24 +128,7 @@ export function intervalNote(table: ResultsTable): string[] {
 
 /** The results table as a forest plot, starred where significantly better than the baseline (p < 0.05). */
 export function resultsForest(table: ResultsTable, baseline: string): Figure {
-  const base = table.cells.find((c) => c.model === baseline)!;
-  const better = (p: number | undefined, x: Interval, b: Interval) =>
-    p !== undefined && p < 0.05 && x.estimate > b.estimate;
-  const row = (model: string, metric: string, x: Interval, significant: boolean): ForestRow => ({
-    model,
-    metric,
-    value: x.estimate,
-    lo: x.lower,
-    hi: x.upper,
-    significant,
-  });
-  return forestPlot(
-    table.cells.flatMap((c) => [
-      row(c.model, "AUROC", c.auroc, better(c.pAuroc, c.auroc, base.auroc)),
-      row(c.model, "AUPRC", c.auprc, better(c.pAuprc, c.auprc, base.auprc)),
-    ]),
-    { reference: baseline, title: "Test macro AUROC and AUPRC with 95% CIs", percentileIntervals: true },
-  );
+  return forestPlot(table, { reference: baseline, title: "Test macro AUROC and AUPRC with 95% CIs" });
 }
 
 /** Each model's difference from the baseline on the same test images, one line per model. */

@@ -1,5 +1,6 @@
 /** What the stages of a study keep in its run folder, read back by later stages and the report. */
 import type { Interval } from "../eval/bootstrap";
+import type { LabelResult } from "../eval/labelResult";
 import type { ProtocolResult } from "../eval/protocol";
 
 /** What a probe leaves for the later stages (table, tests, figures); kept as probe.json. */
@@ -14,6 +15,11 @@ export interface ProbeSummary {
   test: { names: string[]; yTrue: number[]; yScore: number[] };
   /** The trained linear head (applied as it is to CheXpert by `external`). */
   head: { names: string[]; dim: number; weight: number[]; bias: number[] };
+}
+
+/** A probe as `Study.probe` hands it out: the stored summary, and one label of it with `label("Edema")`. */
+export interface StudyProbe extends ProbeSummary {
+  label(name: string): LabelResult;
 }
 
 /** An external validation of a model (the paper's Table 4); kept as models/<name>/external-<dataset>.json. */

@@ -24,6 +24,8 @@ export interface CurveOptions {
   columns?: number;
   /** Most points drawn per curve (evenly thinned beyond); default 300. */
   maxPoints?: number;
+  /** The labels drawn, a panel each, in this order; default every label of the first model. */
+  labels?: readonly string[];
 }
 
 /** One label's curve: thresholds swept from high to low. */
@@ -119,27 +121,68 @@ function sweep(
   return { blocks, positives: tp, negatives: fp };
 }
 
-/** ROC curves per label (a panel each) for one or several models. */
-export function rocCurves(input: ScoredLabels | readonly ScoredLabels[], opts: CurveOptions = {}): Figure {
+/**
+ * A result that hands out each label's test labels and scores: `probe(...)`, `study.probe(name)`, an
+ * external validation or a fine-tuning run (eval's `label(name)`).
+ */
+export interface LabelledResult {
+  /** Legend name (a study's probe carries its model's; give one to a plain `probe` result). */
+  model?: string;
+  perLabel: readonly { name: string }[];
+  label(name: string): { yTrue: ArrayLike<number>; yScore: ArrayLike<number> };
+}
+
+/** What the curve builders take: labels and scores, or results, of one model or several. */
+export type CurveInput = ScoredLabels | LabelledResult | readonly (ScoredLabels | LabelledResult)[];
+
+/**
+ * ROC curves per label (a panel each) for one or several models:
+ * `rocCurves([await study.probe("MSN"), await study.probe("MSN+demographics")], { labels: ["Edema"] })`.
+ */
+export function rocCurves(input: CurveInput, opts: CurveOptions = {}): Figure {
   return curveGrid("roc", input, opts);
 }
 
 /** Precision-recall curves per label for one or several models; the dashed line is the prevalence. */
-export function prCurves(input: ScoredLabels | readonly ScoredLabels[], opts: CurveOptions = {}): Figure {
+export function prCurves(input: CurveInput, opts: CurveOptions = {}): Figure {
   return curveGrid("pr", input, opts);
 }
 
-function curveGrid(kind: "roc" | "pr", input: ScoredLabels | readonly ScoredLabels[], opts: CurveOptions): Figure {
-  const models = Array.isArray(input) ? (input as readonly ScoredLabels[]) : [input as ScoredLabels];
+/** One model's labels and a reader of one label's column. */
+interface LabelColumns {
+  model?: string;
+  labels: readonly string[];
+  column(label: string, field: "yTrue" | "yScore"): ArrayLike<number>;
+}
+
+function isResult(x: ScoredLabels | LabelledResult): x is LabelledResult {
+  return typeof (x as LabelledResult).label === "function" && Array.isArray((x as LabelledResult).perLabel);
+}
+
+/** A result read through its `label`, or labels and scores given as rows or one row-major array. */
+function labelColumns(m: ScoredLabels | LabelledResult): LabelColumns {
+  if (isResult(m)) return { model: m.model, labels: m.perLabel.map((l) => l.name), column: (l, f) => m.label(l)[f] };
+  return { model: m.model, labels: m.labels, column: (l, f) => column(m[f], m.labels.indexOf(l), m.labels.length, f) };
+}
+
+function curveGrid(kind: "roc" | "pr", input: CurveInput, opts: CurveOptions): Figure {
+  const models = (Array.isArray(input) ? (input as readonly (ScoredLabels | LabelledResult)[]) : [input]).map((m) =>
+    labelColumns(m as ScoredLabels | LabelledResult),
+  );
   if (models.length === 0)
     throw new InputError({ field: "input", expected: "at least one model's labels and scores", found: "none" });
-  const labels = models[0].labels;
+  if (opts.labels !== undefined && (!Array.isArray(opts.labels) || opts.labels.length === 0))
+    throw new InputError({ field: "labels", expected: "at least one label name", found: describeValue(opts.labels) });
+  const labels = opts.labels ?? models[0].labels;
   models.forEach((m, k) => {
-    if (m.labels.length !== labels.length || m.labels.some((l, j) => l !== labels[j])) {
+    const missing = labels.filter((l) => !m.labels.includes(l));
+    const same = opts.labels !== undefined || m.labels.length === labels.length;
+    if (missing.length > 0 || !same) {
       throw new InputError({
         field: `input[${k}].labels`,
-        expected: `the same labels as the first model (${labels.join(", ")})`,
+        expected: `the labels ${labels.join(", ")}`,
         found: m.labels.join(", "),
+        hint: missing.length > 0 ? `missing: ${missing.join(", ")}` : undefined,
       });
     }
   });
@@ -156,10 +199,7 @@ function curveGrid(kind: "roc" | "pr", input: ScoredLabels | readonly ScoredLabe
     let prevalence = NaN;
     let missingClass = false;
     models.forEach((m, k) => {
-      const pts = (kind === "roc" ? rocPoints : prPoints)(
-        column(m.yTrue, j, labels.length, "yTrue"),
-        column(m.yScore, j, labels.length, "yScore"),
-      );
+      const pts = (kind === "roc" ? rocPoints : prPoints)(m.column(label, "yTrue"), m.column(label, "yScore"));
       if (k === 0) prevalence = pts.positives / (pts.positives + pts.negatives);
       if (Number.isNaN(pts.area)) {
         missingClass = true;
@@ -210,8 +250,6 @@ function curveGrid(kind: "roc" | "pr", input: ScoredLabels | readonly ScoredLabe
       ...baseLayout(opts.title ?? (kind === "roc" ? "ROC curves per label" : "Precision-recall curves per label")),
       ...grid.layout,
       annotations,
-      // Above the panels, right of the title: below them it would collide with the axis titles.
-      legend: { orientation: "h", x: 1, xanchor: "right", y: 0.995, yanchor: "top", yref: "container" },
       height: 240 * rows + 140,
     },
     config: { responsive: true, displaylogo: false },

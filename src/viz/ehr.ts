@@ -4,7 +4,17 @@
  */
 import { InputError, describeValue } from "../util/errors";
 import { checkNumber, checkOneOf } from "../util/validate";
-import { baseLayout, colorMap, Figure, panelTitle, round, SPLIT_COLORS, subplotGrid, Trace } from "./figure";
+import {
+  baseLayout,
+  colorMap,
+  legendLayout,
+  Figure,
+  panelTitle,
+  round,
+  SPLIT_COLORS,
+  subplotGrid,
+  Trace,
+} from "./figure";
 import { columnsOf, isMissing, requireColumn, TableInput } from "./table";
 
 /** One image's EHR fields (what a cohort row holds besides ids and labels). */
@@ -109,7 +119,7 @@ export function ehrDistributions(table: TableInput | readonly EhrRow[], opts: Eh
       annotations,
       barmode: "group",
       bargap: 0.15,
-      legend: { title: { text: "split" }, orientation: "h", x: 0, y: -0.12, yanchor: "top" },
+      legend: legendLayout({ title: { text: "split" } }),
       height: 300 * Math.ceil(features.length / perRow) + 120,
     },
     config: { responsive: true, displaylogo: false },

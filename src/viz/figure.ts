@@ -61,7 +61,27 @@ export function colorMap(names: readonly string[], fixed: Record<string, string>
   return m;
 }
 
-/** Layout defaults shared by every figure: white background, readable font, compact margins. */
+/**
+ * Where every figure's legend sits: one horizontal row (wrapping when long) at the bottom of the figure,
+ * left-aligned. Plotly's modebar takes the top right corner and the title the top left; down here the
+ * legend collides with neither, and Plotly reserves the margin it needs below the axis titles (a
+ * legend in container coordinates pushes the plot area up).
+ */
+export const LEGEND: Readonly<Record<string, unknown>> = Object.freeze({
+  orientation: "h",
+  x: 0,
+  xanchor: "left",
+  y: 0,
+  yanchor: "bottom",
+  yref: "container",
+});
+
+/** The default legend (`LEGEND`) with settings other than its place, e.g. `{ title: { text: "split" } }`. */
+export function legendLayout(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...extra, ...LEGEND };
+}
+
+/** Layout defaults shared by every figure: white background, readable font, compact margins, the legend's place. */
 export function baseLayout(title: string | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     ...(title ? { title: { text: title, x: 0.01, xanchor: "left" } } : {}),
@@ -69,6 +89,7 @@ export function baseLayout(title: string | undefined, extra: Record<string, unkn
     font: { family: "Helvetica, Arial, sans-serif", size: 12 },
     margin: { l: 60, r: 20, t: title ? 60 : 30, b: 50 },
     hoverlabel: { namelength: -1 },
+    legend: legendLayout(),
     ...extra,
   };
 }

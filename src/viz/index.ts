@@ -4,7 +4,7 @@
  * or later layers.
  */
 export type { Figure, Trace, Panel } from "./figure";
-export { isFigure, GROUP_COLORS, SPLIT_COLORS } from "./figure";
+export { isFigure, GROUP_COLORS, SPLIT_COLORS, LEGEND } from "./figure";
 export type { TableInput, ArqueroLike, DanfoLike } from "./table";
 export { ehrDistributions, EHR_FEATURES } from "./ehr";
 export type { EhrRow, EhrFeature, EhrDistributionOptions } from "./ehr";

@@ -4,7 +4,7 @@
  */
 import { InputError, describeValue } from "../util/errors";
 import { CHEXPERT_LABELS, IGNORE_LABEL } from "../util/labels";
-import { baseLayout, colorMap, Figure, round, SPLIT_COLORS, Trace } from "./figure";
+import { baseLayout, colorMap, legendLayout, Figure, round, SPLIT_COLORS, Trace } from "./figure";
 import { columnsOf, isMissing, TableInput } from "./table";
 
 /** Labels as a row-major matrix with its column names (the cohort's `labels(split)` shape). */
@@ -102,7 +102,7 @@ export function labelPrevalence(input: TableInput | LabelMatrix, opts: Prevalenc
         categoryorder: "array",
         categoryarray: yOrder,
       },
-      legend: { title: { text: "split" } },
+      legend: legendLayout({ title: { text: "split" } }),
       height: Math.max(320, 28 * labels.length * Math.max(1, splitNames.length * 0.6) + 120),
     },
     config: { responsive: true, displaylogo: false },

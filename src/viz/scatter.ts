@@ -8,6 +8,7 @@
 import { InputError, describeValue } from "../util/errors";
 import {
   baseLayout,
+  legendLayout,
   escapeText,
   Figure,
   GROUP_COLORS,
@@ -118,7 +119,7 @@ export function embeddingScatter(
       ...baseLayout(title),
       xaxis: { title: { text: "dimension 1" }, showticklabels: false, zeroline: false },
       yaxis: { title: { text: "dimension 2" }, showticklabels: false, zeroline: false },
-      legend: { title: { text: "label" }, itemsizing: "constant" },
+      legend: legendLayout({ title: { text: "label" }, itemsizing: "constant" }),
       height: 520,
     },
     config: { responsive: true, displaylogo: false },

@@ -173,6 +173,13 @@ test("inside tslab: one output per figure, plotly.js once per session, tables an
     };
     assert.deepEqual(last.data[0].y, [2, 1]);
     assert.equal(last.layout.title.text, "pretraining (finished)");
+    // While it grows it is HTML only (jupyterlab-plotly would draw the first state and ignore the updates);
+    // finished, the whole bundle with the Plotly figure.
+    assert.deepEqual(
+      live.map((s) => Object.keys(s.msg.data)),
+      [...live.slice(1).map(() => ["text/html", "text/plain"]), [PLOTLY_JSON, "text/html", "text/plain"]],
+    );
+    assert.match(String(live[0].msg.data["text/html"]), /"data":\[\][\s\S]*Plotly\.newPlot/);
     assert.ok(live.every((s) => !String(s.msg.data["text/html"]).includes("* plotly.js v3.7.0")));
     const before = k.sent.length;
     show(curves);

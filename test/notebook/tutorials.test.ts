@@ -67,7 +67,29 @@ test("tutorial 03-linear-probe reports the table with CIs, the tests and the fig
     .map((d) => String(d["text/html"] ?? ""))
     .join("\n");
   assert.match(html, /AUROC \(CI\)/);
-  assert.equal(plotly(r).length, 2, "forest plot and ROC curves");
+  // One label read from each result: its interval and its count of positive test images.
+  assert.match(
+    cellText(r, 6),
+    /^MSN · Edema: AUROC (0\.\d{3} \(0\.\d{3}, 0\.\d{3}\)|n\/a .*), AUPRC .*; \d+ of \d+ test images positive$/m,
+  );
+  assert.match(cellText(r, 6), /^MSN\+demographics - MSN · Edema: AUROC (-?\d\.\d{3}, DeLong p = \d\.\d{3}|n\/a)$/m);
+  const figures = plotly(r);
+  assert.deepEqual(
+    figures.map((f) => (f.layout.title as { text: string }).text.split("<br>")[0]),
+    [
+      "AUROC and AUPRC with confidence intervals",
+      "Difference from the baseline (B - A) with 95% CIs",
+      "ROC curves per label",
+      "Precision-recall curves per label",
+    ],
+  );
+  // The curves come from the results directly: a panel for each of the four labels asked for, both models.
+  const panels = (figures[2].layout.annotations as { text: string }[]).map((a) => a.text.replace(/<\/?b>/g, ""));
+  assert.deepEqual(
+    panels.map((t) => t.replace(/ \(one class only: no curve\)$/, "")),
+    ["Cardiomegaly", "Pleural Effusion", "Edema", "Support Devices"],
+  );
+  assert.deepEqual([...new Set(figures[2].data.map((t) => t.name))].sort(), ["MSN", "MSN+demographics", "chance"]);
 });
 
 test("tutorial 04-embeddings draws the t-SNE panels of Figure 3", { skip }, () => {
