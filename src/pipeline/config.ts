@@ -25,6 +25,8 @@ export interface ModelSpec {
   features: string | string[];
   /** "pretrain" (default): pretrained by the study; "random": untrained, seeded; { weights }: read from a ViT weight file. */
   init?: EncoderInit;
+  /** Seed of this model's initial weights and pretraining (default: the study's `pretrain.seed`, else `seed`); several seeds show the spread. */
+  seed?: number;
 }
 
 export interface StudyConfig {
@@ -169,7 +171,8 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
   c.models.forEach((m, i) => {
     const at = `models[${i}]`;
     if (m === null || typeof m !== "object") throw err(at, "{ name, features }", m);
-    unknownKeys(m as unknown as Record<string, unknown>, ["name", "features", "init"], `${at}.`, file);
+    unknownKeys(m as unknown as Record<string, unknown>, ["name", "features", "init", "seed"], `${at}.`, file);
+    if (m.seed !== undefined) checkInt(m.seed, `${at}.seed`, { min: 0, file });
     if (m.init !== undefined && m.init !== "pretrain" && m.features === undefined) m.features = [];
     if (typeof m.name !== "string" || !/^[A-Za-z0-9+._-]+$/.test(m.name))
       throw err(`${at}.name`, "a model name of letters, digits, '+', '.', '_' and '-'", m.name);

@@ -18,6 +18,7 @@ import type { StudyConfig } from "./config";
 import type { ReportSection } from "./htmlReport";
 import { formatP, signed } from "./numberFormat";
 import type { ProbeSummary } from "./summaries";
+import { tableReading } from "./tableReading";
 
 /** A model's comparison against the study's baseline. */
 export interface ModelComparison {
@@ -103,6 +104,7 @@ function linearEvaluationSection({ config, table, comparisons, probes }: StudyRe
     ...intervalNote(table),
     resultsForest(table, config.baseline),
     comparisonText(comparisons, config.baseline),
+    tableReading(config, probes),
     probeChoices(probes),
   ];
 }

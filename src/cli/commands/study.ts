@@ -4,6 +4,7 @@ import { DEMO_CONFIG, layeredStudyConfig, RANDOM_MODEL, Study, submitToSlurm, TA
 import type { ConfigLayer } from "../../pipeline/configLayers";
 import type { ResultsTable } from "../../eval/table";
 import { report as writeReport } from "../../pipeline/htmlReport";
+import { tableReading } from "../../pipeline/tableReading";
 import { InputError } from "../../util/errors";
 import { readConfigFile } from "../configFile";
 import { intFlag } from "../flags";
@@ -150,6 +151,8 @@ function printTable(t: ResultsTable): void {
 async function runWhole(study: Study): Promise<void> {
   const r = await study.run();
   printTable(r.table);
+  const reading = tableReading(study.config, r.probes);
+  if (reading) console.log(`\n${reading}`);
   if (r.external) printTable(r.external);
   console.log(`\nreport: ${r.report}`);
 }
