@@ -21,7 +21,58 @@ import { VisionTransformer } from "../src/model/vit";
 import { DEMO_CONFIG, Study } from "../src/pipeline";
 import { pretrainConfig, type PretrainConfig } from "../src/train/config";
 import { vitOptionsOf } from "../src/train/msnMethod";
-import { pretrain } from "../src/train/pretrain";
+import { pretrainOnSource } from "../src/train/pretrain";
+import { cohortSource } from "../src/train/data";
+import type { BatchSource, PretrainBatch } from "../src/train/source";
+import { Rng } from "../src/util/random";
+
+/** ImageNet's grey statistics, the views' normalisation (channel 0 replicated). */
+const MEAN = 0.485;
+const STD = 0.229;
+
+/** Each view of `t` [N, S, S, C] (normalised) with its own brightness, contrast and gamma, back in normalised units. */
+function jitterViews(t: tf.Tensor4D, strength: number, rng: Rng): tf.Tensor4D {
+  const n = t.shape[0];
+  const draw = (f: () => number) => tf.tensor4d(Float32Array.from({ length: n }, f), [n, 1, 1, 1]);
+  return tf.tidy(() => {
+    const x = tf.clipByValue(tf.add(tf.mul(t, STD), MEAN), 1e-4, 1);
+    const gamma = draw(() => Math.exp(rng.range(-strength / 2, strength / 2)));
+    const bright = tf.mul(
+      tf.pow(x, gamma),
+      draw(() => rng.range(1 - strength, 1 + strength)),
+    );
+    const mean = tf.mean(bright, [1, 2, 3], true);
+    const contrast = tf.add(
+      tf.mul(
+        tf.sub(bright, mean),
+        draw(() => rng.range(1 - strength, 1 + strength)),
+      ),
+      mean,
+    );
+    return tf.div(tf.sub(tf.clipByValue(contrast, 0, 1), MEAN), STD) as tf.Tensor4D;
+  });
+}
+
+/** `source` with every view grey-level jittered, drawn from (seed, epoch, index) alone. */
+function jittered(source: BatchSource, strength: number, seed: number): BatchSource {
+  return {
+    batchesPerEpoch: source.batchesPerEpoch,
+    ehrFeatures: source.ehrFeatures,
+    signature: `${source.signature} jitter ${strength}`,
+    async batch(epoch, index) {
+      const b: PretrainBatch = await source.batch(epoch, index);
+      const rng = new Rng(seed).fork(`jitter:${epoch}:${index}`);
+      const out = {
+        ...b,
+        target: jitterViews(b.target, strength, rng),
+        anchor: jitterViews(b.anchor, strength, rng),
+        focal: jitterViews(b.focal, strength, rng),
+      };
+      tf.dispose([b.target, b.anchor, b.focal]);
+      return out;
+    },
+  };
+}
 
 const RESULTS = path.join(__dirname, "..", "..", "bench", "results", "demo.json");
 const SCORES = path.join(__dirname, "..", "..", "runs", "demo-study", "scores");
@@ -33,6 +84,7 @@ interface Spec {
   anchor: boolean;
   test: boolean;
   ref: string;
+  jitter: number;
 }
 
 /** `label:key=value,...` with numbers and words as values; init, anchor and test are the script's own keys. */
@@ -45,6 +97,7 @@ function parseSpec(arg: string): Spec {
     anchor: false,
     test: false,
     ref: "random",
+    jitter: 0,
   };
   for (const kv of rest.split(",").filter((s) => s !== "")) {
     const [k, v] = kv.split("=");
@@ -53,6 +106,7 @@ function parseSpec(arg: string): Spec {
     else if (k === "anchor") spec.anchor = v === "1";
     else if (k === "test") spec.test = v === "1";
     else if (k === "ref") spec.ref = v;
+    else if (k === "jitter") spec.jitter = Number(v);
     else (spec.pretrain as Record<string, unknown>)[k] = value;
   }
   pretrainConfig(spec.pretrain); // every mistake named before any work
@@ -124,7 +178,12 @@ function append(entry: Record<string, unknown>): void {
 async function experiment(study: Study, spec: Spec): Promise<void> {
   const t0 = Date.now();
   const cfg = pretrainConfig(spec.pretrain);
-  const entry: Record<string, unknown> = { label: spec.label, pretrain: spec.pretrain, at: new Date().toISOString() };
+  const entry: Record<string, unknown> = {
+    label: spec.label,
+    pretrain: spec.pretrain,
+    jitter: spec.jitter,
+    at: new Date().toISOString(),
+  };
   if (spec.random) {
     const vit = new VisionTransformer({ ...vitOptionsOf(cfg), seed: cfg.seed });
     const p = await probeEncoder(study, vit, spec.test);
@@ -140,10 +199,19 @@ async function experiment(study: Study, spec: Spec): Promise<void> {
     Object.assign(entry, { init: "random", target: summarise(p, spec.ref) });
   } else {
     const epochs: Record<string, number>[] = [];
-    const r = await pretrain({
-      ...spec.pretrain,
-      cohort: await study.cohort(),
-      cache: await study.cache(),
+    const data = cohortSource(await study.cohort(), await study.cache(), {
+      features: [],
+      batchSize: cfg.batchSize,
+      seed: cfg.seed,
+      views: {
+        randomSize: cfg.imageSize,
+        focalSize: cfg.focalSize,
+        focalViews: cfg.focalViews,
+        channels: cfg.channels as 1 | 3,
+      },
+    });
+    const source = spec.jitter > 0 ? jittered(data, spec.jitter, cfg.seed) : data;
+    const r = await pretrainOnSource(spec.pretrain, source, {
       quiet: true,
       callbacks: {
         onEpochEnd: ({ epoch, meanLoss, diagnostics }) => {
@@ -172,7 +240,12 @@ export async function run(args: string[]): Promise<void> {
     return;
   }
   const specs = args.map(parseSpec);
-  const study = Study.open({ ...DEMO_CONFIG, name: "demo-study", runsDir: path.join(__dirname, "..", "..", "runs") });
+  // Experiments run side by side: they only read the folder's cohort and image cache, made by the first.
+  const study = Study.open(
+    { ...DEMO_CONFIG, name: "demo-study", runsDir: path.join(__dirname, "..", "..", "runs") },
+    undefined,
+    { lockFolder: false },
+  );
   try {
     await study.cache();
     for (const spec of specs) await experiment(study, spec);

@@ -132,6 +132,26 @@ export const DEMO_CONFIG: Partial<StudyConfig> = {
   tsne: { perplexity: 30, maxPoints: 2000 },
 };
 
+/**
+ * `demo --long`: the demo with the pretraining that beats the untrained encoder (docs/demo-study.md),
+ * in its own run folder; it takes about `DEMO_LONG_MINUTES` on 2 cores.
+ */
+export const DEMO_LONG_CONFIG: Partial<StudyConfig> = {
+  ...DEMO_CONFIG,
+  name: "demo-long",
+  pretrain: { ...DEMO_CONFIG.pretrain, epochs: 30 },
+};
+export const DEMO_LONG_MINUTES = 30;
+
+/**
+ * The demo's models with `seeds` pretraining seeds of vanilla MSN: `MSN` (the study's seed), then
+ * `MSN-seed2`, `MSN-seed3`, ... (seeds 2, 3, ...), MSN with demographics and the untrained encoder.
+ */
+export function demoModels(seeds = 1): ModelSpec[] {
+  const more = Array.from({ length: seeds - 1 }, (_, k) => ({ name: `MSN-seed${k + 2}`, features: [], seed: k + 2 }));
+  return [TABLE3_MODELS[0], ...more, TABLE3_MODELS[7], RANDOM_MODEL];
+}
+
 const TOP_KEYS = Object.keys(STUDY_DEFAULTS);
 
 /**

@@ -8,6 +8,9 @@ export {
   layeredStudyConfig,
   STUDY_DEFAULTS,
   DEMO_CONFIG,
+  DEMO_LONG_CONFIG,
+  DEMO_LONG_MINUTES,
+  demoModels,
   TABLE3_MODELS,
   RANDOM_MODEL,
 } from "./config";
@@ -17,6 +20,7 @@ export type { ConfigLayer, ConfigSource } from "./configLayers";
 export { RunFolder } from "./runFolder";
 export { report } from "./htmlReport";
 export type { ReportOptions, ReportSection } from "./htmlReport";
+export { tableReading } from "./tableReading";
 export { renderHtml, renderText, figureHtml } from "./render";
 export type { RenderOptions } from "./render";
 export { submitToSlurm } from "./slurm/submit";

@@ -1,10 +1,20 @@
 import * as path from "path";
 import { Command, Option } from "commander";
-import { DEMO_CONFIG, layeredStudyConfig, RANDOM_MODEL, Study, submitToSlurm, TABLE3_MODELS } from "../../pipeline";
+import {
+  DEMO_CONFIG,
+  DEMO_LONG_CONFIG,
+  DEMO_LONG_MINUTES,
+  demoModels,
+  layeredStudyConfig,
+  RANDOM_MODEL,
+  Study,
+  submitToSlurm,
+  TABLE3_MODELS,
+} from "../../pipeline";
 import type { ConfigLayer } from "../../pipeline/configLayers";
 import type { ResultsTable } from "../../eval/table";
 import { report as writeReport } from "../../pipeline/htmlReport";
-import { tableReading } from "../../pipeline/tableReading";
+import { tableReading } from "../../pipeline";
 import { InputError } from "../../util/errors";
 import { readConfigFile } from "../configFile";
 import { intFlag } from "../flags";
@@ -248,7 +258,25 @@ export function registerStudy(program: Command): void {
     .description(
       "the study end to end on ~2,000 synthetic images with a small ViT: vanilla MSN vs MSN with demographics and an untrained encoder, written to runs/demo/report.html",
     )
-    .action((flags: StudyFlags) => withStudy("demo", preset("demo", DEMO_CONFIG), flags, runWhole));
+    .option(
+      "--long",
+      `pretrain long enough to beat the untrained encoder (docs/demo-study.md; about ${DEMO_LONG_MINUTES} minutes on 2 cores, runs/demo-long/)`,
+    )
+    .option(
+      "--seeds <n>",
+      "pretrain vanilla MSN with this many seeds (rows MSN, MSN-seed2, ...) to show their spread",
+      intFlag("--seeds", { min: 1 }),
+    )
+    .action((flags: StudyFlags & { long?: boolean; seeds?: number }) => {
+      const config = flags.long ? DEMO_LONG_CONFIG : DEMO_CONFIG;
+      console.log(
+        flags.long
+          ? `demo --long: about ${DEMO_LONG_MINUTES} minutes on 2 cores per pretrained model.`
+          : "demo: too short for pretraining to learn more than an untrained ViT gives; `ehr-msn demo --long` is long enough (docs/demo-study.md).",
+      );
+      const name = flags.long ? "demo --long" : "demo";
+      return withStudy("demo", preset(name, { ...config, models: demoModels(flags.seeds) }), flags, runWhole);
+    });
 
   studyOptions(program.command("sweep"))
     .description(
