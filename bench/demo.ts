@@ -85,6 +85,8 @@ interface Spec {
   test: boolean;
   ref: string;
   jitter: number;
+  /** Crop area fractions of the target and anchor views, and of the focal views ("0.3/1": the authors'). */
+  scales: { randomScale?: [number, number]; focalScale?: [number, number] };
 }
 
 /** `label:key=value,...` with numbers and words as values; init, anchor and test are the script's own keys. */
@@ -98,6 +100,7 @@ function parseSpec(arg: string): Spec {
     test: false,
     ref: "random",
     jitter: 0,
+    scales: {},
   };
   for (const kv of rest.split(",").filter((s) => s !== "")) {
     const [k, v] = kv.split("=");
@@ -107,6 +110,7 @@ function parseSpec(arg: string): Spec {
     else if (k === "test") spec.test = v === "1";
     else if (k === "ref") spec.ref = v;
     else if (k === "jitter") spec.jitter = Number(v);
+    else if (k === "randomScale" || k === "focalScale") spec.scales[k] = v.split("/").map(Number) as [number, number];
     else (spec.pretrain as Record<string, unknown>)[k] = value;
   }
   pretrainConfig(spec.pretrain); // every mistake named before any work
@@ -182,6 +186,7 @@ async function experiment(study: Study, spec: Spec): Promise<void> {
     label: spec.label,
     pretrain: spec.pretrain,
     jitter: spec.jitter,
+    scales: spec.scales,
     at: new Date().toISOString(),
   };
   if (spec.random) {
@@ -208,6 +213,7 @@ async function experiment(study: Study, spec: Spec): Promise<void> {
         focalSize: cfg.focalSize,
         focalViews: cfg.focalViews,
         channels: cfg.channels as 1 | 3,
+        ...spec.scales,
       },
     });
     const source = spec.jitter > 0 ? jittered(data, spec.jitter, cfg.seed) : data;
