@@ -133,17 +133,6 @@ export const DEMO_CONFIG: Partial<StudyConfig> = {
 };
 
 /**
- * `demo --long`: the demo with the pretraining that beats the untrained encoder (docs/demo-study.md),
- * in its own run folder; it takes about `DEMO_LONG_MINUTES` on 2 cores.
- */
-export const DEMO_LONG_CONFIG: Partial<StudyConfig> = {
-  ...DEMO_CONFIG,
-  name: "demo-long",
-  pretrain: { ...DEMO_CONFIG.pretrain, epochs: 30 },
-};
-export const DEMO_LONG_MINUTES = 30;
-
-/**
  * The demo's models with `seeds` pretraining seeds of vanilla MSN: `MSN` (the study's seed), then
  * `MSN-seed2`, `MSN-seed3`, ... (seeds 2, 3, ...), MSN with demographics and the untrained encoder.
  */

@@ -8,8 +8,6 @@ export {
   layeredStudyConfig,
   STUDY_DEFAULTS,
   DEMO_CONFIG,
-  DEMO_LONG_CONFIG,
-  DEMO_LONG_MINUTES,
   demoModels,
   TABLE3_MODELS,
   RANDOM_MODEL,
