@@ -269,6 +269,7 @@ export class Study {
       const logged = this.folder
         .metrics()
         .reduce((max, m) => (m.stage === "pretrain" && m.model === name ? Math.max(max, m.step as number) : max), 0);
+      let step = 0;
       const result = await runPretrain({
         ...this.pretrainGiven(name),
         cohort,
@@ -280,6 +281,7 @@ export class Study {
         callbacks: {
           ...callbacks,
           onStep: async (s) => {
+            step = s.step;
             if (s.step > logged)
               this.folder.appendMetric({
                 stage: "pretrain",
@@ -290,6 +292,19 @@ export class Study {
                 lr: s.lr,
               });
             await onStep?.(s);
+          },
+          // Prototype usage and collapse checks once per epoch (train/diagnostics.ts), beside the loss.
+          onEpochEnd: async (e) => {
+            if (step > logged)
+              this.folder.appendMetric({
+                stage: "pretrain-epoch",
+                model: name,
+                step,
+                epoch: e.epoch,
+                meanLoss: e.meanLoss,
+                ...e.diagnostics,
+              });
+            await callbacks?.onEpochEnd?.(e);
           },
         },
       });
