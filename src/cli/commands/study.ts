@@ -263,7 +263,7 @@ export function registerStudy(program: Command): void {
     )
     .action((flags: StudyFlags & { seeds?: number }) => {
       console.log(
-        "demo: 240 pretraining steps, too few for MSN to learn more than an untrained ViT already gives (docs/demo-study.md); the table says whether it did.",
+        "demo: its 6 pretraining epochs (240 steps) are too few for MSN to learn more than an untrained ViT already gives (docs/demo-study.md); the sentence under the table says whether it did.",
       );
       return withStudy("demo", preset("demo", { ...DEMO_CONFIG, models: demoModels(flags.seeds) }), flags, runWhole);
     });
