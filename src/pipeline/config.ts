@@ -28,6 +28,8 @@ export interface ModelSpec {
   init?: EncoderInit;
   /** The pretraining method (default `pretrain.method`, else "msn"); "dino" and "mae" fuse no features. */
   method?: PretrainConfig["method"];
+  /** Seed of this model's initial weights and pretraining (default: the study's `pretrain.seed`, else `seed`); several seeds show the spread. */
+  seed?: number;
 }
 
 export interface StudyConfig {
@@ -158,6 +160,15 @@ export const DEMO_CONFIG: Partial<StudyConfig> = {
   tsne: { perplexity: 30, maxPoints: 2000 },
 };
 
+/**
+ * The demo's models with `seeds` pretraining seeds of vanilla MSN: `MSN` (the study's seed), then
+ * `MSN-seed2`, `MSN-seed3`, ... (seeds 2, 3, ...), MSN with demographics and the untrained encoder.
+ */
+export function demoModels(seeds = 1): ModelSpec[] {
+  const more = Array.from({ length: seeds - 1 }, (_, k) => ({ name: `MSN-seed${k + 2}`, features: [], seed: k + 2 }));
+  return [TABLE3_MODELS[0], ...more, TABLE3_MODELS[7], RANDOM_MODEL];
+}
+
 const TOP_KEYS = [...Object.keys(STUDY_DEFAULTS), "imagenet"];
 
 /**
@@ -200,7 +211,13 @@ export function studyConfig(given: Record<string, unknown>, file?: string): Stud
   c.models.forEach((m, i) => {
     const at = `models[${i}]`;
     if (m === null || typeof m !== "object") throw err(at, "{ name, features }", m);
-    unknownKeys(m as unknown as Record<string, unknown>, ["name", "features", "init", "method"], `${at}.`, file);
+    unknownKeys(
+      m as unknown as Record<string, unknown>,
+      ["name", "features", "init", "method", "seed"],
+      `${at}.`,
+      file,
+    );
+    if (m.seed !== undefined) checkInt(m.seed, `${at}.seed`, { min: 0, file });
     if (m.init !== undefined && m.init !== "pretrain" && m.features === undefined) m.features = [];
     if (typeof m.name !== "string" || !/^[A-Za-z0-9+._-]+$/.test(m.name))
       throw err(`${at}.name`, "a model name of letters, digits, '+', '.', '_' and '-'", m.name);

@@ -8,6 +8,7 @@ export {
   layeredStudyConfig,
   STUDY_DEFAULTS,
   DEMO_CONFIG,
+  demoModels,
   TABLE3_MODELS,
   RANDOM_MODEL,
   DINO_MODEL,
@@ -20,6 +21,7 @@ export type { ConfigLayer, ConfigSource } from "./configLayers";
 export { RunFolder } from "./runFolder";
 export { report } from "./htmlReport";
 export type { ReportOptions, ReportSection } from "./htmlReport";
+export { tableReading } from "./tableReading";
 export { renderHtml, renderText, figureHtml } from "./render";
 export type { RenderOptions } from "./render";
 export { submitToSlurm } from "./slurm/submit";

@@ -27,7 +27,7 @@ import type { VisionTransformer } from "../model/vit";
 import { generate as generateSynth } from "../synth/generate";
 import { synthPaths } from "../synth/write";
 import { pretrain as runPretrain, PretrainCallbacks } from "../train/pretrain";
-import { pretrainConfig } from "../train/config";
+import { pretrainConfig, type PretrainConfig } from "../train/config";
 import type { Figure } from "../viz/figure";
 import { report as writeReport } from "./htmlReport";
 import { FIGURE3_GROUPS, singleLabels, tsneFigure } from "../viz/scatter";
@@ -113,6 +113,7 @@ export class Study {
       if (old && JSON.stringify(old.init ?? "pretrain") !== JSON.stringify(m.init ?? "pretrain"))
         differs.push(`init of model ${m.name}`);
       if (old && (old.method ?? "msn") !== (m.method ?? "msn")) differs.push(`method of model ${m.name}`);
+      if (old && old.seed !== m.seed) differs.push(`seed of model ${m.name}`);
     }
     if (differs.length > 0) {
       throw new InputError({
@@ -239,9 +240,15 @@ export class Study {
     return m;
   }
 
-  /** Pretraining settings of the study (its seed unless `pretrain.seed` is given). */
-  pretrainSettings() {
-    return pretrainConfig({ seed: this.config.seed, ...this.config.pretrain });
+  /** Pretraining settings of the study (its seed unless `pretrain.seed` is given), or of one model (its own seed if it has one). */
+  pretrainSettings(model?: string) {
+    return pretrainConfig(this.pretrainGiven(model));
+  }
+
+  /** The pretraining options the config gives (a model's own seed wins). */
+  private pretrainGiven(model?: string): Partial<PretrainConfig> {
+    const seed = model === undefined ? undefined : this.model(model).seed;
+    return { seed: this.config.seed, ...this.config.pretrain, ...(seed === undefined ? {} : { seed }) };
   }
 
   /**
@@ -256,7 +263,7 @@ export class Study {
     const dir = this.folder.folder(path.join("models", name));
     const file = path.join(dir, "encoder.safetensors");
     if (!fs.existsSync(file) && spec.init !== undefined && spec.init !== "pretrain")
-      writeInitialEncoder(spec.init, this.pretrainSettings(), file);
+      writeInitialEncoder(spec.init, this.pretrainSettings(name), file);
     if (!fs.existsSync(file)) {
       const [cohort, cache] = [await this.cohort(), await this.cache()];
       const onStep = callbacks?.onStep;
@@ -264,9 +271,9 @@ export class Study {
       const logged = this.folder
         .metrics()
         .reduce((max, m) => (m.stage === "pretrain" && m.model === name ? Math.max(max, m.step as number) : max), 0);
+      let step = 0;
       const result = await runPretrain({
-        seed: this.config.seed,
-        ...this.config.pretrain,
+        ...this.pretrainGiven(name),
         cohort,
         cache,
         ...(spec.method ? { method: spec.method } : {}),
@@ -277,6 +284,7 @@ export class Study {
         callbacks: {
           ...callbacks,
           onStep: async (s) => {
+            step = s.step;
             if (s.step > logged)
               this.folder.appendMetric({
                 stage: "pretrain",
@@ -287,6 +295,19 @@ export class Study {
                 lr: s.lr,
               });
             await onStep?.(s);
+          },
+          // Prototype usage and collapse checks once per epoch (train/diagnostics.ts), beside the loss.
+          onEpochEnd: async (e) => {
+            if (step > logged)
+              this.folder.appendMetric({
+                stage: "pretrain-epoch",
+                model: name,
+                step,
+                epoch: e.epoch,
+                meanLoss: e.meanLoss,
+                ...e.diagnostics,
+              });
+            await callbacks?.onEpochEnd?.(e);
           },
         },
       });

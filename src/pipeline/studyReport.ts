@@ -17,6 +17,7 @@ import type { StudyConfig } from "./config";
 import type { ReportSection } from "./htmlReport";
 import { formatP, signed } from "./numberFormat";
 import type { ProbeSummary } from "./summaries";
+import { tableReading } from "./tableReading";
 
 /** A model's comparison against the study's baseline. */
 export interface ModelComparison {
@@ -102,6 +103,7 @@ function linearEvaluationSection({ config, table, comparisons, probes }: StudyRe
     ...intervalNote(table),
     resultsForest(table, config.baseline),
     comparisonText(comparisons, config.baseline),
+    tableReading(config, probes),
     probeChoices(probes),
   ];
 }

@@ -46,8 +46,11 @@ export interface StepInfo {
 export interface PretrainCallbacks {
   /** After every optimizer step (e.g. to draw a live loss curve). */
   onStep?(info: StepInfo): void | Promise<void>;
-  /** After the last step of each epoch, with the epoch's mean loss. */
-  onEpochEnd?(info: { epoch: number; meanLoss: number }): void | Promise<void>;
+  /**
+   * After the last step of each epoch, with the epoch's mean loss and the method's diagnostics of the
+   * epoch's last batch (train/diagnostics.ts; taken only when this callback is given).
+   */
+  onEpochEnd?(info: { epoch: number; meanLoss: number; diagnostics?: Record<string, number> }): void | Promise<void>;
   /** After each checkpoint is written. */
   onCheckpoint?(info: { step: number; dir: string }): void | Promise<void>;
 }
@@ -170,7 +173,7 @@ export async function trainLoop(
     let steps = end;
     for (let s = start; s < end; s++) {
       const at = position(run, s);
-      const { loss, lr, momentum, imagesSeen } = await optimizerStep(run, at, s === start);
+      const { loss, lr, momentum, imagesSeen, diagnostics } = await optimizerStep(run, at, s === start);
       images += imagesSeen;
       const imagesPerSecond = (images * 1000) / Math.max(1, Date.now() - t0);
       bar.set(s + 1 - start, {
@@ -178,7 +181,7 @@ export async function trainLoop(
         loss,
         "img/s": Number(imagesPerSecond.toFixed(1)),
       });
-      await report(run, at, { loss, lr, momentum, imagesPerSecond });
+      await report(run, at, { loss, lr, momentum, imagesPerSecond }, diagnostics);
       const early = at.stepInEpoch === at.stepsPerEpoch - 1 && (await epochEnd(run, at.epoch));
       const interrupted = options.signal?.aborted === true && s + 1 < run.totalSteps && !early;
       await checkpointIfDue(run, s + 1, interrupted || early || s + 1 === run.totalSteps);
@@ -296,7 +299,7 @@ async function optimizerStep(
   run: Run,
   at: StepPosition,
   firstOfSession: boolean,
-): Promise<{ loss: number; lr: number; momentum?: number; imagesSeen: number }> {
+): Promise<{ loss: number; lr: number; momentum?: number; imagesSeen: number; diagnostics?: Record<string, number> }> {
   const { cfg, source, method } = run;
   const lr = learningRate(
     {
@@ -315,6 +318,8 @@ async function optimizerStep(
   let lossSum = 0;
   let imagesSeen = 0;
   let gradSum: Map<string, tf.Tensor> | undefined;
+  let diagnostics: Record<string, number> | undefined;
+  const diagnosing = at.stepInEpoch === at.stepsPerEpoch - 1 && run.options.callbacks?.onEpochEnd && method.diagnose;
   for (let i = first; i < last; i++) {
     const batch = await source.batch(at.epoch, i);
     try {
@@ -323,6 +328,7 @@ async function optimizerStep(
       lossSum += loss;
       gradSum = gradSum ? addInto(gradSum, grads) : grads;
       imagesSeen += method.imagesPerBatch(batch);
+      if (diagnosing && i === last - 1) diagnostics = await method.diagnose!(batch);
     } finally {
       tf.dispose(Object.values(batch));
     }
@@ -339,7 +345,7 @@ async function optimizerStep(
   method.endStep(at);
   run.history.loss.push(loss);
   run.history.lr.push(lr);
-  return { loss, lr, momentum, imagesSeen };
+  return { loss, lr, momentum, imagesSeen, diagnostics };
 }
 
 /** The step's callbacks, and the epoch's at its last step. */
@@ -347,12 +353,14 @@ async function report(
   run: Run,
   at: StepPosition,
   m: { loss: number; lr: number; momentum?: number; imagesPerSecond: number },
+  diagnostics?: Record<string, number>,
 ): Promise<void> {
   const { callbacks } = run.options;
   await callbacks?.onStep?.({ step: at.step + 1, totalSteps: at.totalSteps, epoch: at.epoch, ...m });
   if (at.stepInEpoch === at.stepsPerEpoch - 1) {
     const losses = run.history.loss.slice(-at.stepsPerEpoch);
-    await callbacks?.onEpochEnd?.({ epoch: at.epoch, meanLoss: losses.reduce((a, b) => a + b, 0) / losses.length });
+    const meanLoss = losses.reduce((a, b) => a + b, 0) / losses.length;
+    await callbacks?.onEpochEnd?.({ epoch: at.epoch, meanLoss, diagnostics });
   }
 }
 

@@ -51,6 +51,8 @@ export interface TrainingMethod {
   microStep(batch: PretrainBatch, epoch: number, index: number): MicroStepResult | Promise<MicroStepResult>;
   /** After the optimizer has applied the step's gradients. */
   endStep(at: StepPosition): void;
+  /** Health figures of the model on a batch (prototype usage, collapse), taken once per epoch; optional. */
+  diagnose?(batch: PretrainBatch): Promise<Record<string, number>>;
   dispose(): void;
 }
 

@@ -13,6 +13,7 @@ import { Rng } from "../util/random";
 import type { PretrainConfig } from "./config";
 import { gradsByName, type MicroStepResult, type StepPosition, type TrainingMethod } from "./method";
 import { emaMomentum } from "./schedules";
+import { msnDiagnostics } from "./diagnostics";
 import type { PretrainBatch } from "./source";
 
 /** The MSN method of a run: its model (built from `cfg`) and its step. */
@@ -71,6 +72,7 @@ export function msnMethod(cfg: PretrainConfig): MsnMethod {
     endStep(at) {
       if (cfg.emaTiming === "after-step") model.emaUpdate(momentumAt(at));
     },
+    diagnose: async (batch) => ({ ...(await msnDiagnostics(model, batch.target, cfg.temperature)) }),
     dispose: () => model.dispose(),
   };
 }

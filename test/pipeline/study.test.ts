@@ -77,6 +77,9 @@ test("a study runs end to end into its run folder, and the same config and seed 
     "one finite loss per pretraining step",
   );
   assert.equal(metrics.filter((m) => m.stage === "probe").length, 2);
+  const epochs = metrics.filter((m) => m.stage === "pretrain-epoch" && m.model === "MSN");
+  assert.equal(epochs.length, 1, "one line of diagnostics per pretraining epoch");
+  assert.ok((epochs[0].embeddingRank as number) >= 1 && (epochs[0].sampleEntropy as number) > 0);
   assert.match(a.csv, /^Model,AUROC \(CI\),AUPRC \(CI\)\nMSN,"0\.\d{3} \(0\.\d{3}, 0\.\d{3}\)"/);
 
   const b = await runStudy("b");
