@@ -122,10 +122,7 @@ test("a study's probe stage killed at a random moment, then run again: the same 
   await new Promise((resolve) => first.stdout.once("data", resolve));
   const second = run(args("runs"), dir);
   assert.equal(second.status, 2, second.stderr);
-  assert.match(
-    second.stderr,
-    /expected a run folder no other process is writing to, found it is in use by process \d+/,
-  );
+  assert.match(second.stderr, /expected a folder no other process is writing to, found it is in use by process \d+/);
   const code = await new Promise((resolve) => first.on("exit", resolve));
   assert.equal(code, 0, err);
   assert.doesNotMatch(err, /looks like you are running TensorFlow\.js in Node\.js/);

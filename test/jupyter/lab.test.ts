@@ -201,7 +201,8 @@ async function figuresDrawn(page: Page): Promise<{ figures: number; drawn: numbe
     const meet = (a: DOMRect, b: DOMRect) =>
       a.width > 0 && b.width > 0 && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
     els.forEach((el, k) => {
-      if (el.querySelectorAll("svg.main-svg").length === 0 || el.querySelectorAll(".trace").length === 0) return;
+      // Scatter and bar traces are `.trace` groups; a heatmap is drawn as an image in a `g.hm` group.
+      if (el.querySelectorAll("svg.main-svg").length === 0 || el.querySelectorAll(".trace, g.hm").length === 0) return;
       drawn++;
       const title = el.querySelector(".gtitle")?.textContent ?? `figure ${k + 1}`;
       const modebar = el.querySelector(".modebar")?.getBoundingClientRect();
