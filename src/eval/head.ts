@@ -99,12 +99,16 @@ export function maskedBce(logits: tf.Tensor2D, labels: tf.Tensor2D): tf.Scalar {
   });
 }
 
-/** Row order of one epoch: a seeded shuffle cut into batches; with `dropLast` the short tail is left out. */
+/**
+ * Row order of one epoch: a seeded shuffle cut into batches; with `dropLast` the short tail is left out
+ * (the authors' drop_last), unless it is the only batch: a split smaller than one batch would otherwise
+ * give epochs of no step, an untrained head scored as if trained.
+ */
 export function epochBatches(rows: number, batchSize: number, rng: Rng, dropLast: boolean): Int32Array[] {
   const order = rng.permutation(rows);
   const out: Int32Array[] = [];
   for (let start = 0; start < rows; start += batchSize) {
-    if (dropLast && start + batchSize > rows) break;
+    if (dropLast && start > 0 && start + batchSize > rows) break;
     out.push(order.subarray(start, Math.min(start + batchSize, rows)));
   }
   return out;

@@ -355,7 +355,8 @@ const UNIT_INTERVAL: (keyof PretrainConfig)[] = ["momentum", "momentumEnd", "bet
  * 0 for a view of one 16 px patch at 0.15. The size is the mistake, not the ratio: it names the smallest size that works.
  */
 function checkMaskKeepsTokens(c: PretrainConfig): void {
-  if (c.maskRatio === 0 || c.maskSharing === "per-batch") return;
+  // MSN's token mask: DINO masks nothing, and MAE has its own ratio (checkMae).
+  if (c.method !== "msn" || c.maskRatio === 0 || c.maskSharing === "per-batch") return;
   const keeps = (side: number) => {
     const patches = (side / c.patch) ** 2;
     return Math.trunc((c.maskCount === "authors" ? patches : patches + 1) * (1 - c.maskRatio)) >= 1;

@@ -113,7 +113,7 @@ test("a linear head trained by Adam + cosine equals PyTorch after every epoch (s
   tf.dispose([x, y]);
 });
 
-test("epochBatches: a seeded shuffle, every row once, the short tail dropped on request", () => {
+test("epochBatches: a seeded shuffle, every row once, the short tail dropped on request unless it is the only batch", () => {
   const a = epochBatches(10, 4, new Rng(3), true);
   assert.deepEqual(
     a.map((b) => b.length),
@@ -131,6 +131,11 @@ test("epochBatches: a seeded shuffle, every row once, the short tail dropped on 
   assert.deepEqual(
     a.map((x) => [...x]),
     b.slice(0, 2).map((x) => [...x]),
+  );
+  // Fewer rows than one batch: the short batch is the only one, and is kept (else no step would be taken).
+  assert.deepEqual(
+    epochBatches(3, 4, new Rng(3), true).map((x) => x.length),
+    [3],
   );
 });
 

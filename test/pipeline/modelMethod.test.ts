@@ -46,7 +46,7 @@ test("a model's method is checked: a known one, no features for DINO and MAE, on
   );
   fails(
     {
-      pretrain: { maeMaskRatio: 0.99, imageSize: 32, patch: 16, focalSize: 16 },
+      pretrain: { maeMaskRatio: 0.99, imageSize: 32, patch: 16, focalSize: 32 },
       models: [MSN, { name: "MAE", features: [], method: "mae" }],
     },
     /pretrain\.maeMaskRatio: expected a ratio that keeps at least one of the 4 patches/,
