@@ -109,6 +109,21 @@ export async function readCsv(file: string, specs: readonly ColumnSpec[]): Promi
   return parseCsv(buf, file, specs);
 }
 
+/**
+ * Throws an InputError naming the first of `specs` that `header` lacks; `where` is the file or database
+ * table. The CSV reader, the database reader and the SQL engine all check their tables with it.
+ */
+export function requireColumns(where: string, header: readonly string[], specs: readonly ColumnSpec[]): void {
+  for (const spec of specs)
+    if (!header.includes(spec.name))
+      throw new InputError({
+        file: where,
+        column: spec.name,
+        expected: `a column named "${spec.name}"`,
+        found: `the columns ${header.map((h) => JSON.stringify(h)).join(", ")}`,
+      });
+}
+
 /** Parses CSV bytes (exported for tests). */
 export function parseCsv(buf: Buffer, file: string, specs: readonly ColumnSpec[]): CsvColumns {
   const start = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
@@ -117,19 +132,9 @@ export function parseCsv(buf: Buffer, file: string, specs: readonly ColumnSpec[]
   if (header.length === 0 || (header.length === 1 && header[0] === "")) {
     throw new InputError({ file, expected: "a CSV header line", found: "an empty file" });
   }
+  requireColumns(file, header, specs);
   const wanted = new Array<ColumnSpec | undefined>(header.length).fill(undefined);
-  for (const spec of specs) {
-    const i = header.indexOf(spec.name);
-    if (i < 0) {
-      throw new InputError({
-        file,
-        column: spec.name,
-        expected: `a column named "${spec.name}"`,
-        found: `the columns ${header.map((h) => JSON.stringify(h)).join(", ")}`,
-      });
-    }
-    wanted[i] = spec;
-  }
+  for (const spec of specs) wanted[header.indexOf(spec.name)] = spec;
   const cols: Columns = {
     names: header,
     kinds: Int8Array.from(wanted, (spec) => (spec ? KIND_CODE[spec.kind] : SKIP)),

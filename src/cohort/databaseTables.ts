@@ -4,7 +4,7 @@
  * (sql/inputs.ts): DuckDB's postgres extension would be a download at run time. A DuckDB file is
  * attached by the SQL engine directly. */
 import { InputError } from "../util/errors";
-import type { Category, ColumnSpec, CsvColumns } from "./csv";
+import { requireColumns, type Category, type ColumnSpec, type CsvColumns } from "./csv";
 
 /** An open database: what the reader needs of DuckDB or PostgreSQL. */
 export interface MimicDatabase {
@@ -23,15 +23,7 @@ export async function readDatabaseTable(
 ): Promise<CsvColumns> {
   const where = `${db.where} (${schema}.${table})`;
   const header = await tableColumns(db, schema, table);
-  for (const s of specs) {
-    if (!header.includes(s.name))
-      throw new InputError({
-        file: where,
-        column: s.name,
-        expected: `a column named "${s.name}"`,
-        found: `the columns ${header.map((h) => `"${h}"`).join(", ")}`,
-      });
-  }
+  requireColumns(where, header, specs);
   const select = specs.map((s) => `${selectExpression(s)} AS ${quoteIdent(s.name)}`).join(", ");
   let values: unknown[][];
   try {

@@ -6,7 +6,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { InputError, describeValue } from "../../util/errors";
-import type { ColumnSpec, CsvColumns } from "../csv";
+import { requireColumns, type ColumnSpec, type CsvColumns } from "../csv";
 import { ident } from "./steps";
 
 export type SqlTableName = "metadata" | "chexpert" | "split" | "patients" | "admissions" | "icustays";
@@ -35,17 +35,6 @@ const PARSED: Partial<Record<ColumnSpec["kind"], string>> = {
 async function columnNames(con: DuckDBConnection, relation: string): Promise<string[]> {
   const r = await con.runAndReadAll(`SELECT * FROM ${relation} LIMIT 0`);
   return r.columnNames();
-}
-
-function requireColumns(where: string, header: string[], specs: readonly ColumnSpec[]): void {
-  for (const s of specs)
-    if (!header.includes(s.name))
-      throw new InputError({
-        file: where,
-        column: s.name,
-        expected: `a column named "${s.name}"`,
-        found: `the columns ${header.map((h) => `"${h}"`).join(", ")}`,
-      });
 }
 
 /** Defines the relation `name` over its source; returns how the source is named and its rows. */
