@@ -11,6 +11,7 @@ import { commitAtomic, writeError, writeFileAtomic } from "../util/atomicWrite";
 import { InputError, describeValue } from "../util/errors";
 import { checkInt, checkOneOf } from "../util/validate";
 import { progress } from "../util/progress";
+import { processAlive } from "../util/processAlive";
 import { BadImageError, decodeResized } from "./decode";
 import type { LabelledDataset, SplitSelector } from "../cohort/types";
 import type {
@@ -370,16 +371,6 @@ export function removeOrphanedTemporaries(dir: string): string[] {
     removed.push(name);
   }
   return removed;
-}
-
-/** Whether process `pid` exists on this machine (EPERM: it does, owned by someone else). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function uniqueNames(names: string[]): string[] {

@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { InputError } from "../util/errors";
+import { processAlive } from "../util/processAlive";
 
 export interface LockHolder {
   pid: number;
@@ -41,20 +42,10 @@ function me(): LockHolder {
   return { pid: process.pid, host: os.hostname(), ...(job ? { job } : {}), started: new Date().toISOString() };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but belongs to another user.
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Whether `holder` can no longer be holding its lock, as seen from `self`. */
 export function isStale(holder: LockHolder, self: LockHolder = me()): boolean {
   if (holder.job !== undefined && holder.job === self.job) return true;
-  return holder.host === self.host && !alive(holder.pid);
+  return holder.host === self.host && !processAlive(holder.pid);
 }
 
 /**
