@@ -55,12 +55,17 @@ function writableFolder(dir: string, flag: string): void {
     fs.mkdirSync(dir, { recursive: true });
     fs.accessSync(dir, fs.constants.W_OK);
   } catch (e) {
-    throw new InputError({
-      field: flag,
-      expected: "a place this user can write to",
-      found: `${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    });
+    throw notWritable(dir, flag, e);
   }
+}
+
+/** The InputError for a folder `flag` names that this user cannot create or write into. */
+function notWritable(dir: string, flag: string, e: unknown): InputError {
+  return new InputError({
+    field: flag,
+    expected: "a place this user can write to",
+    found: `${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+  });
 }
 
 /**
@@ -79,11 +84,7 @@ export function checkWritableFolder(dir: string, flag: string): void {
   try {
     fs.accessSync(p, fs.constants.W_OK);
   } catch (e) {
-    throw new InputError({
-      field: flag,
-      expected: "a place this user can write to",
-      found: `${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    });
+    throw notWritable(p, flag, e);
   }
 }
 
