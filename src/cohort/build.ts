@@ -88,8 +88,18 @@ async function jsStages(o: ResolvedOptions, rep: Reporter): Promise<StagedImages
   const ehr = ehrFields(t, rows, joined.patient, timeMatch(t, rows, o.stayMatch, rep));
   const { viewCode, posCode } = joined;
   const labels = (kept: Int32Array) => labelColumns(t.chex, joined.labelRow, kept, o.uncertain);
-  const tables = t;
-  return { rows, ids, ymd: t.meta.numbers.StudyDate, split, viewCode, posCode, ehr, file: t.meta.file, labels, tables };
+  return {
+    rows,
+    ids,
+    ymd: t.meta.numbers.StudyDate,
+    split,
+    viewCode,
+    posCode,
+    ehr,
+    file: t.meta.file,
+    labels,
+    tables: t,
+  };
 }
 
 /** The bounds of `age_norm` the options ask for ("train": the training split's youngest and oldest). */
