@@ -9,7 +9,7 @@ import { listCheckpoints } from "../../src/train/checkpoint";
 import { METHOD_DEFAULTS } from "../../src/train/config";
 import { pretrainOnSource } from "../../src/train/pretrain";
 import { InputError } from "../../src/util/errors";
-import { flatState, syntheticSource, TINY } from "./support";
+import { assertResumesExactly, syntheticSource, TINY } from "./support";
 import { tempDir } from "../support/tempDir";
 
 const DINO = { ...TINY, method: "dino" as const, dinoOutDim: 64, dinoHiddenDim: 32, dinoBottleneckDim: 16 };
@@ -38,28 +38,7 @@ test("DINO lowers its loss over a few hundred steps on a tiny config", async () 
 });
 
 test("DINO resumes exactly (teacher, student, centre and AdamW state in the checkpoint); EHR features are refused", async () => {
-  const dir = tempDir("dino-resume");
-  const source = syntheticSource();
-  const whole = await pretrainOnSource({ ...DINO, epochs: 2 }, source, { quiet: true });
-  const first = await pretrainOnSource({ ...DINO, epochs: 2, checkpointEvery: 3 }, source, {
-    dir,
-    quiet: true,
-    callbacks: {
-      onCheckpoint: ({ step }) => {
-        if (step === 3) throw new Error("killed");
-      },
-    },
-  }).catch((e: Error) => e);
-  assert.equal((first as Error).message, "killed");
-  const resumed = await pretrainOnSource({ ...DINO, epochs: 2, checkpointEvery: 3 }, source, {
-    dir,
-    resume: true,
-    quiet: true,
-  });
-  assert.equal(resumed.resumedFrom, 3);
-  assert.deepEqual(flatState(resumed.model.state()), flatState(whole.model.state()));
-  assert.deepEqual(resumed.history.loss, whole.history.loss);
-  [whole, resumed].forEach((r) => r.model.dispose());
+  await assertResumesExactly(DINO, tempDir("dino-resume"));
   await assert.rejects(
     pretrainOnSource(DINO, syntheticSource({ ehrFeatures: ["a", "b"] }), { quiet: true }),
     (e: unknown) => e instanceof InputError && /ehrIn: expected 0: DINO fuses no EHR features, found 2/.test(e.message),

@@ -5,7 +5,7 @@ import * as backend from "../../src/backend";
 import { pretrainConfig } from "../../src/train/config";
 import { pretrainOnSource } from "../../src/train/pretrain";
 import { InputError } from "../../src/util/errors";
-import { flatState, syntheticSource, TINY } from "./support";
+import { assertResumesExactly, syntheticSource, TINY } from "./support";
 import { tempDir } from "../support/tempDir";
 
 const MAE = { ...TINY, method: "mae" as const, maeDecoderDim: 16, maeDecoderLayers: 1, maeDecoderHeads: 2 };
@@ -32,28 +32,7 @@ test("MAE lowers its loss over a few hundred steps on a tiny config", async () =
 });
 
 test("MAE resumes exactly (encoder, decoder and AdamW state in the checkpoint); EHR features are refused", async () => {
-  const dir = tempDir("mae-resume");
-  const source = syntheticSource();
-  const whole = await pretrainOnSource({ ...MAE, epochs: 2 }, source, { quiet: true });
-  const first = await pretrainOnSource({ ...MAE, epochs: 2, checkpointEvery: 3 }, source, {
-    dir,
-    quiet: true,
-    callbacks: {
-      onCheckpoint: ({ step }) => {
-        if (step === 3) throw new Error("killed");
-      },
-    },
-  }).catch((e: Error) => e);
-  assert.equal((first as Error).message, "killed");
-  const resumed = await pretrainOnSource({ ...MAE, epochs: 2, checkpointEvery: 3 }, source, {
-    dir,
-    resume: true,
-    quiet: true,
-  });
-  assert.equal(resumed.resumedFrom, 3);
-  assert.deepEqual(flatState(resumed.model.state()), flatState(whole.model.state()));
-  assert.deepEqual(resumed.history.loss, whole.history.loss);
-  [whole, resumed].forEach((r) => r.model.dispose());
+  await assertResumesExactly(MAE, tempDir("mae-resume"));
   await assert.rejects(
     pretrainOnSource(MAE, syntheticSource({ ehrFeatures: ["a", "b"] }), { quiet: true }),
     (e: unknown) => e instanceof InputError && /ehrIn: expected 0: MAE fuses no EHR features, found 2/.test(e.message),

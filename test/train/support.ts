@@ -1,7 +1,9 @@
+import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../src/util/random";
 import type { PretrainConfig } from "../../src/train/config";
 import type { BatchSource, PretrainBatch } from "../../src/train/source";
+import { pretrainOnSource } from "../../src/train/pretrain";
 
 /** A tiny model and view geometry (16 px views of 4 px patches, 8 px focal views) that trains in milliseconds per step. */
 export const TINY: Partial<PretrainConfig> = {
@@ -118,4 +120,32 @@ export function flatState(state: Map<string, { data: Float32Array }>): Float32Ar
     at += p.length;
   }
   return out;
+}
+
+/**
+ * Asserts that a run of `config` for 2 epochs, stopped by an error thrown right after the checkpoint of
+ * step 3 and resumed from it, ends with the weights and loss history of an uninterrupted run.
+ */
+export async function assertResumesExactly(config: Partial<PretrainConfig>, dir: string): Promise<void> {
+  const source = syntheticSource();
+  const whole = await pretrainOnSource({ ...config, epochs: 2 }, source, { quiet: true });
+  const first = await pretrainOnSource({ ...config, epochs: 2, checkpointEvery: 3 }, source, {
+    dir,
+    quiet: true,
+    callbacks: {
+      onCheckpoint: ({ step }) => {
+        if (step === 3) throw new Error("killed");
+      },
+    },
+  }).catch((e: Error) => e);
+  assert.equal((first as Error).message, "killed");
+  const resumed = await pretrainOnSource({ ...config, epochs: 2, checkpointEvery: 3 }, source, {
+    dir,
+    resume: true,
+    quiet: true,
+  });
+  assert.equal(resumed.resumedFrom, 3);
+  assert.deepEqual(flatState(resumed.model.state()), flatState(whole.model.state()));
+  assert.deepEqual(resumed.history.loss, whole.history.loss);
+  [whole, resumed].forEach((r) => r.model.dispose());
 }
