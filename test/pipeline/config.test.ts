@@ -4,20 +4,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { studyConfig, mergeConfig, TABLE3_MODELS, DEMO_CONFIG } from "../../src/pipeline";
-import { InputError } from "../../src/util/errors";
 import { packageRoot } from "../../src/util/paths";
 import { tempDir } from "../support/tempDir";
-
-function fails(given: Record<string, unknown>, pattern: RegExp): void {
-  assert.throws(
-    () => studyConfig(given, "study.yaml"),
-    (e: unknown) => {
-      assert.ok(e instanceof InputError, String(e));
-      assert.match((e as Error).message, pattern);
-      return true;
-    },
-  );
-}
+import { fails } from "./studyConfigFails";
 
 test("the defaults are the authors' pretraining with vanilla MSN and MSN+demographics on a synthetic cohort", () => {
   const c = studyConfig({});

@@ -6,17 +6,7 @@ import * as path from "node:path";
 import { Study, studyConfig, table3Models, TABLE3_MODELS } from "../../src/pipeline";
 import { InputError } from "../../src/util/errors";
 import { tempDir } from "../support/tempDir";
-
-function fails(given: Record<string, unknown>, pattern: RegExp): void {
-  assert.throws(
-    () => studyConfig(given, "study.yaml"),
-    (e: unknown) => {
-      assert.ok(e instanceof InputError, String(e));
-      assert.match((e as Error).message, pattern);
-      return true;
-    },
-  );
-}
+import { fails } from "./studyConfigFails";
 
 const MSN = { name: "MSN", features: [] };
 
