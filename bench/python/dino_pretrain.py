@@ -7,12 +7,11 @@ usage: dino_pretrain.py BATCH STEPS LOCAL_VIEWS   -> prints one JSON line
 """
 import json
 import os
-import resource
 import sys
 
 import torch
 
-from step_timing import time_steps
+from step_timing import step_report, time_steps
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "golden"))
 from dino_reference import Wrapper, dino_loss  # noqa: E402
@@ -44,13 +43,7 @@ def main():
                 t.mul_(0.996).add_(s.detach(), alpha=0.004)
         return loss.item()
 
-    times = time_steps(step, steps)
-    median = times[len(times) // 2]
-    print(json.dumps({
-        "secondsPerStep": median, "imagesPerSecond": batch * (2 + local_views) / median, "times": times,
-        "threads": torch.get_num_threads(), "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "torch": torch.__version__,
-    }))
+    print(json.dumps(step_report(time_steps(step, steps), batch * (2 + local_views))))
 
 
 if __name__ == "__main__":

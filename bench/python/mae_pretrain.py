@@ -7,12 +7,11 @@ usage: mae_pretrain.py BATCH STEPS   -> prints one JSON line
 """
 import json
 import os
-import resource
 import sys
 
 import torch
 
-from step_timing import time_steps
+from step_timing import step_report, time_steps
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "golden"))
 from mae_reference import Decoder, VisionTransformer, encode, forward_loss  # noqa: E402
@@ -42,13 +41,7 @@ def main():
         opt.step()
         return loss.item()
 
-    times = time_steps(step, steps)
-    median = times[len(times) // 2]
-    print(json.dumps({
-        "secondsPerStep": median, "imagesPerSecond": batch / median, "times": times,
-        "threads": torch.get_num_threads(), "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "torch": torch.__version__,
-    }))
+    print(json.dumps(step_report(time_steps(step, steps), batch)))
 
 
 if __name__ == "__main__":

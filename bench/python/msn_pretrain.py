@@ -7,12 +7,11 @@ usage: msn_pretrain.py BATCH STEPS EHR_IN FOCAL_VIEWS [DIM HEADS DEVICE PRECISIO
 """
 import json
 import os
-import resource
 import sys
 
 import torch
 
-from step_timing import time_steps
+from step_timing import step_report, time_steps
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "golden"))
 from msn_reference import CxrEhrMSN, msn_loss, random_token_mask  # noqa: E402
@@ -60,14 +59,10 @@ def main():
         opt.step()
         return loss.item()
 
-    times = time_steps(step, steps)
-    median = times[len(times) // 2]
-    print(json.dumps({
-        "secondsPerStep": median, "imagesPerSecond": batch * (2 + focal_views) / median, "times": times,
-        "threads": torch.get_num_threads(), "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "torch": torch.__version__, "device": device, "precision": precision,
-        "peakGpuMiB": torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else None,
-    }))
+    print(json.dumps(step_report(
+        time_steps(step, steps), batch * (2 + focal_views), device=device, precision=precision,
+        peakGpuMiB=torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else None,
+    )))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
 """Timing shared by the PyTorch benchmark scripts: one warm-up call, then the sorted times of `steps` calls."""
+import resource
 import time
+
+import torch
 
 
 def time_steps(step, steps):
@@ -11,3 +14,13 @@ def time_steps(step, steps):
         step()
         times.append(time.perf_counter() - t0)
     return sorted(times)
+
+
+def step_report(times, images_per_step, **extra):
+    """What a pretraining benchmark prints: the median step, images/s, the times, threads, peak RSS and `extra`."""
+    median = times[len(times) // 2]
+    return {
+        "secondsPerStep": median, "imagesPerSecond": images_per_step / median, "times": times,
+        "threads": torch.get_num_threads(), "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "torch": torch.__version__, **extra,
+    }
