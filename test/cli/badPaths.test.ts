@@ -64,16 +64,22 @@ test("--mimic-cxr naming a file (a table, not its folder) says it is a file", ()
 });
 
 const asRoot = process.getuid?.() === 0;
+
+/** The hand-made MIMIC folders with every folder and file readable by all users, and the folder that holds them. */
+function handmadeReadableByAll(): { mimicCxr: string; mimicIv: string; root: string } {
+  const { mimicCxr, mimicIv } = writeHandmade();
+  const root = path.dirname(path.dirname(mimicCxr));
+  fs.chmodSync(root, 0o755);
+  for (const f of fs.readdirSync(root, { recursive: true, encoding: "utf8" }))
+    fs.chmodSync(path.join(root, f), fs.statSync(path.join(root, f)).isDirectory() ? 0o755 : 0o644);
+  return { mimicCxr, mimicIv, root };
+}
 test(
   "an unreadable hosp/ is named as unreadable, not as missing tables (run as the user nobody)",
   { skip: asRoot ? false : "needs root to run the command as another user (nobody) whom hosp/ refuses" },
   () => {
-    const { mimicCxr, mimicIv } = writeHandmade();
-    const root = path.dirname(path.dirname(mimicCxr));
+    const { mimicCxr, mimicIv, root } = handmadeReadableByAll();
     // Everything readable by nobody but hosp/ (root's, mode 0700); the output folder writable by all.
-    fs.chmodSync(root, 0o755);
-    for (const f of fs.readdirSync(root, { recursive: true, encoding: "utf8" }))
-      fs.chmodSync(path.join(root, f), fs.statSync(path.join(root, f)).isDirectory() ? 0o755 : 0o644);
     const hosp = path.join(mimicIv, "hosp");
     fs.chmodSync(hosp, 0o700);
     const out = path.join(root, "out");
@@ -116,11 +122,7 @@ test(
   "--runs-dir and --out where this user may not write are refused before any work (run as the user nobody)",
   { skip: asRoot ? false : "needs root to run the command as another user (nobody) whom the folder refuses" },
   () => {
-    const { mimicCxr, mimicIv } = writeHandmade();
-    const root = path.dirname(path.dirname(mimicCxr));
-    fs.chmodSync(root, 0o755);
-    for (const f of fs.readdirSync(root, { recursive: true, encoding: "utf8" }))
-      fs.chmodSync(path.join(root, f), fs.statSync(path.join(root, f)).isDirectory() ? 0o755 : 0o644);
+    const { mimicCxr, mimicIv, root } = handmadeReadableByAll();
     // root's folder, readable by all, writable by root only.
     const locked = path.join(root, "locked");
     fs.mkdirSync(locked, { mode: 0o755 });
