@@ -25,6 +25,7 @@ import type { BootstrapOptions } from "./bootstrap";
 import { splitRows, type SplitRows } from "./dataset";
 import { embedImages } from "./embeddings";
 import { LinearHead, epochBatches, headEpoch, type HeadWeights } from "./head";
+import { logisticSweep, type LogisticChoice } from "./logistic";
 import type { NamedMatrix } from "../util/matrix";
 import { checkLabels, type NamedValues } from "./matrix";
 import {
@@ -36,6 +37,7 @@ import {
   type ProtocolResult,
 } from "./protocol";
 import { evalReport, type EvalReport } from "./evalReport";
+import { evaluate } from "./metrics";
 import { encoderViews } from "./views";
 import { ensure as ensureBackend } from "../backend/init";
 
@@ -64,13 +66,21 @@ export interface ProbeOptions extends ProtocolOptions, BootstrapOptions {
    * authors' loaders did (up to batchSize - 1 random test images unscored). Default false.
    */
   authorsEvalDropLast?: boolean;
+  /**
+   * Fit the probe as scikit-learn's StandardScaler + LogisticRegression(C), to convergence, for each
+   * C here, keeping the best on validation (eval/logistic.ts), instead of the authors' Adam runs
+   * (`runs`, `maxEpochs`, `patience` and `batchSize` then do not apply). For studies of thousands of images.
+   */
+  logisticC?: readonly number[];
 }
 
 export interface ProbeResult extends EvalReport {
-  /** The run and epoch picked on validation, with its learning rate and schedule. */
-  chosen: ProtocolResult["chosen"];
-  /** Every run with its per-epoch history. */
+  /** The run and epoch picked on validation, with its learning rate and schedule; or the C of a `logisticC` sweep. */
+  chosen: ProbeChoice;
+  /** Every run with its per-epoch history (none for a `logisticC` sweep). */
   runs: ProtocolResult["runs"];
+  /** Every C of a `logisticC` sweep with its validation macro AUROC. */
+  sweep?: LogisticChoice[];
   /** The trained head (apply it elsewhere with `applyHead`). */
   head: HeadWeights;
   /** Embeddings and labels of every split, as used (for t-SNE and further analysis). */
@@ -78,6 +88,22 @@ export interface ProbeResult extends EvalReport {
   labels: Record<ProbeSplit, NamedMatrix<ArrayLike<number>>>;
   /** Rows left out of validation and test by `authorsEvalDropLast` (0 otherwise). */
   dropped: { validate: number; test: number };
+}
+
+/** What validation chose: an Adam run and epoch (the authors' protocol), or a C (`logisticC`). */
+export type ProbeChoice = ProtocolResult["chosen"] | LogisticChoice;
+
+/** The Adam run and epoch of a choice (an Error for a `logisticC` sweep's, which has none). */
+export function protocolChoice(c: ProbeChoice): ProtocolResult["chosen"] {
+  if ("c" in c) throw new Error(`the probe was a logisticC sweep (C = ${c.c}), not Adam runs`);
+  return c;
+}
+
+/** A choice in words: "Adam lr 0.001, cosine with early stopping, epoch 12" or "logistic regression C = 0.3". */
+export function describeChoice(c: ProbeChoice): string {
+  if ("c" in c) return `logistic regression to convergence, C = ${c.c} (${c.iterations} Newton steps)`;
+  const schedule = c.scheduler === "cosine" ? "cosine" : "reduce-on-plateau";
+  return `Adam lr ${c.lr}, ${schedule}${c.earlyStopping ? " with early stopping" : ""}, epoch ${c.epoch}`;
 }
 
 /** Re-embeds the training images for an epoch (augmented views); the rows stay in the same order. */
@@ -227,6 +253,28 @@ export async function trainProbe(
   const test = opts.authorsEvalDropLast
     ? dropLastBatch(data.test, batchSize, rng.fork("test-order"))
     : { set: data.test, dropped: 0 };
+  const labelled = (s: LabelledEmbeddings) => ({ rows: s.x.n, cols: names.length, names, values: s.y.values });
+  const shared = (report: EvalReport, head: HeadWeights) => ({
+    ...report,
+    head,
+    embeddings: { train: data.train.x, validate: validate.set.x, test: test.set.x },
+    labels: { train: labelled(data.train), validate: labelled(validate.set), test: labelled(test.set) },
+    dropped: { validate: validate.dropped, test: test.dropped },
+  });
+  if (opts.logisticC) {
+    if (augment)
+      throw new InputError({
+        field: "logisticC",
+        expected: "no augmentation (the logistic probe fits the cached embeddings once)",
+        found: "augment",
+      });
+    const yVal = labelled(validate.set);
+    const score = async (h: HeadWeights) =>
+      evaluate(yVal, { names, values: await applyHead(h, validate.set.x) }, { quiet: true }).macroAuroc;
+    const fit = await logisticSweep(data.train, opts.logisticC, score);
+    const report = evalReport(labelled(test.set), await applyHead(fit.head, test.set.x), opts);
+    return { ...shared(report, fit.head), chosen: fit.chosen, runs: [], sweep: fit.sweep };
+  }
   const head = new LinearHead(dim, names, rng.fork("head"));
   const tensors = {
     x: tf.tensor2d(data.train.x.data, [data.train.x.n, dim]),
@@ -242,7 +290,7 @@ export async function trainProbe(
         head.bias.assign(fresh.bias);
         fresh.dispose();
       },
-      trainEpoch: async (optimizer, epoch, run) => {
+      trainEpoch: async (optimizer, epoch, run, spec) => {
         if (augment) {
           const x = await augment(epoch, run);
           tensors.x.dispose();
@@ -254,23 +302,13 @@ export async function trainProbe(
           rng.fork(`batches-${run}-${epoch}`),
           opts.dropLast ?? true,
         );
-        return headEpoch(head, optimizer, tensors.x, tensors.y, batches);
+        return headEpoch(head, optimizer, tensors.x, tensors.y, batches, spec.l2);
       },
       validate: async () => head.scores(validate.set.x.data, validate.set.x.n),
     };
-    const labelled = (s: LabelledEmbeddings) => ({ rows: s.x.n, cols: names.length, names, values: s.y.values });
-    const yVal = labelled(validate.set);
-    const protocol = await runProtocol(learner, yVal, opts, label);
+    const protocol = await runProtocol(learner, labelled(validate.set), opts, label);
     const report = evalReport(labelled(test.set), await head.scores(test.set.x.data, test.set.x.n), opts);
-    return {
-      ...report,
-      chosen: protocol.chosen,
-      runs: protocol.runs,
-      head: await head.read(),
-      embeddings: { train: data.train.x, validate: validate.set.x, test: test.set.x },
-      labels: { train: labelled(data.train), validate: labelled(validate.set), test: labelled(test.set) },
-      dropped: { validate: validate.dropped, test: test.dropped },
-    };
+    return { ...shared(report, await head.read()), chosen: protocol.chosen, runs: protocol.runs };
   } finally {
     tf.dispose([tensors.x, tensors.y]);
     head.dispose();

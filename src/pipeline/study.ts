@@ -344,6 +344,7 @@ export class Study {
       patience: p.patience,
       augment: p.augment,
       preset: p.preset,
+      logisticC: p.logisticC,
       n: p.bootstrap,
       seed: this.config.seed,
     };

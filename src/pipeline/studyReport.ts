@@ -6,6 +6,7 @@ import type { BackendInfo } from "../backend/init";
 import type { Cohort } from "../cohort/types";
 import type { Comparison, Difference } from "../eval/compare";
 import type { ResultsTable } from "../eval/table";
+import { describeChoice } from "../eval/probe";
 import type { PretrainConfig } from "../train/config";
 import { ehrDistributions } from "../viz/ehr";
 import type { Figure } from "../viz/figure";
@@ -155,12 +156,13 @@ function differenceText(d: Difference): string {
 
 /** The probe run each model's validation chose. */
 function probeChoices(probes: ProbeSummary[]): string {
-  const runs = probes.map(({ model, chosen: c }) => {
-    const schedule = c.scheduler === "cosine" ? "cosine" : "reduce-on-plateau";
-    const stopping = c.earlyStopping ? " with early stopping" : "";
-    return `${model}: Adam lr ${c.lr}, ${schedule}${stopping}, epoch ${c.epoch} (validation macro AUROC ${c.valAuroc.toFixed(3)})`;
-  });
-  return `Probe chosen on validation macro AUROC among the runs of the authors' protocol: ${runs.join("; ")}.`;
+  const runs = probes.map(
+    ({ model, chosen: c }) => `${model}: ${describeChoice(c)} (validation macro AUROC ${c.valAuroc.toFixed(3)})`,
+  );
+  const among = probes.some(({ chosen }) => "c" in chosen)
+    ? "among the C values of the logistic probe (docs/demo-study.md)"
+    : "among the runs of the authors' protocol";
+  return `Probe chosen on validation macro AUROC ${among}: ${runs.join("; ")}.`;
 }
 
 function externalSection({ external }: StudyReportInput): ReportSection[] {

@@ -1,7 +1,7 @@
 /** What the stages of a study keep in its run folder, read back by later stages and the report. */
 import type { Interval } from "../eval/bootstrap";
 import type { LabelResult } from "../eval/labelResult";
-import type { ProtocolResult } from "../eval/protocol";
+import type { ProbeChoice } from "../eval/probe";
 
 /** What a probe leaves for the later stages (table, tests, figures); kept as probe.json. */
 export interface ProbeSummary {
@@ -9,7 +9,7 @@ export interface ProbeSummary {
   /** The encoder's fingerprint and the probe settings: a probe of other weights or settings is never reused. */
   encoder: string;
   settings: string;
-  chosen: ProtocolResult["chosen"];
+  chosen: ProbeChoice;
   macro: { auroc: Interval; auprc: Interval };
   perLabel: { name: string; auroc: Interval | null; auprc: Interval | null; positives: number; negatives: number }[];
   test: { names: string[]; yTrue: number[]; yScore: number[] };

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as backend from "../../src/backend";
-import { probe } from "../../src/eval/probe";
+import { describeChoice, probe } from "../../src/eval/probe";
 import { buildCache } from "../../src/images/cache";
 import { msnViews } from "../../src/images/views";
 import type { ImageCache } from "../../src/images/types";
@@ -101,7 +101,7 @@ test("probes of a random and a briefly pretrained ViT on phantom radiographs, bo
 
   const line = (name: string, r: typeof r0) =>
     `${name}: macro AUROC ${r.table().rows.at(-1)![1]}, AUPRC ${r.table().rows.at(-1)![2]} over ${r.perLabel.filter((l) => l.auroc).length} labels ` +
-    `(lr ${r.chosen.lr}, ${r.chosen.scheduler}, epoch ${r.chosen.epoch + 1}, val AUROC ${r.chosen.valAuroc.toFixed(3)})`;
+    `(${describeChoice(r.chosen)}, val AUROC ${r.chosen.valAuroc.toFixed(3)})`;
   t.diagnostic(line("random ViT", r0));
   t.diagnostic(
     line(

@@ -2,7 +2,7 @@ import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import * as backend from "../../src/backend";
-import { applyHead, probeEmbeddings, type ProbeData } from "../../src/eval/probe";
+import { applyHead, probeEmbeddings, protocolChoice, type ProbeData } from "../../src/eval/probe";
 import { formatCi, resultsTable } from "../../src/eval/table";
 import { evaluate } from "../../src/eval/metrics";
 import { InputError } from "../../src/util/errors";
@@ -61,7 +61,8 @@ test("probe on informative embeddings: high AUROC, chosen run reported, head reu
   assert.ok(r.runs[0].history.every((h) => Number.isFinite(h.loss) && h.valAuroc > 0.5));
   const best = Math.max(...r.runs.flatMap((x) => x.history.map((h) => h.valAuroc)));
   assert.equal(r.chosen.valAuroc, best);
-  assert.equal(r.chosen.lr, runs[r.chosen.run].lr);
+  const chosen = protocolChoice(r.chosen);
+  assert.equal(chosen.lr, runs[chosen.run].lr);
   // The returned head reproduces the test scores, and they give the reported AUROC.
   const again = await applyHead(r.head, r.embeddings.test);
   assert.deepEqual(Array.from(again), Array.from(r.test.yScore.values));

@@ -70,6 +70,8 @@ test("a MIMIC folder without its files names the file it looked for", () => {
 test("a value of the wrong type names its path in the file", () => {
   fails({ pretrain: { epochs: "ten" } }, /study\.yaml, pretrain\.epochs: expected a positive integer, found "ten"/);
   fails({ probe: { bootstrap: 0 } }, /probe\.bootstrap: expected a positive integer, found 0/);
+  fails({ probe: { logisticC: [0.1, 0] } }, /probe\.logisticC\[1\]: expected a positive number, found 0/);
+  fails({ probe: { logisticC: [1], augment: true } }, /probe\.logisticC: expected no augment, preset or runs with it/);
   fails({ cohort: { uncertain: "maybe" } }, /cohort\.uncertain/);
 });
 
@@ -95,6 +97,12 @@ test("a misspelt option is refused with the option it resembles", () => {
     },
     /models\[1\]\.name: expected a name no other model has/,
   );
+});
+
+test("the demo probes with the converged logistic regression, every C of the grid", () => {
+  const c = studyConfig(DEMO_CONFIG as Record<string, unknown>);
+  assert.deepEqual(c.probe.logisticC, [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3]);
+  assert.equal(c.probe.augment, false);
 });
 
 test("later config layers win, sections merge key by key", () => {
