@@ -21,7 +21,7 @@ import { Rng } from "../util/random";
 import type { BootstrapOptions } from "./bootstrap";
 import { splitRows, type SplitRows } from "./dataset";
 import { embedImages } from "./embeddings";
-import { LinearHead, headLoss } from "./head";
+import { LinearHead, maskedBce } from "./head";
 import { runProtocol, type Learner, type ProtocolOptions, type ProtocolResult } from "./protocol";
 import { evalReport, type EvalReport } from "./evalReport";
 import type { RunSpec } from "./schedule";
@@ -203,7 +203,7 @@ async function trainSubset(
         head.bias.assign(fresh.bias);
         fresh.dispose();
       },
-      trainEpoch: async (optimizer, epoch, run, spec) => {
+      trainEpoch: async (optimizer, epoch, run) => {
         const batches = loader({
           cache,
           indices: images,
@@ -225,7 +225,7 @@ async function trainSubset(
           const next = tf.tidy(() => {
             const yt = tf.tensor2d(y, [batch.indices.length, k]);
             const loss = optimizer.minimize(
-              () => headLoss(head, head.logits(encoder.forward(batch.x)), yt, spec.l2),
+              () => maskedBce(head.logits(encoder.forward(batch.x)), yt),
               true,
               trainable(),
             ) as tf.Scalar;

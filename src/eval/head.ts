@@ -99,14 +99,6 @@ export function maskedBce(logits: tf.Tensor2D, labels: tf.Tensor2D): tf.Scalar {
   });
 }
 
-/** `maskedBce` plus `l2 * sum(w^2)` over the head's weights (not its bias): a run's `l2` penalty. */
-export function headLoss(head: LinearHead, logits: tf.Tensor2D, labels: tf.Tensor2D, l2 = 0): tf.Scalar {
-  return tf.tidy(() => {
-    const bce = maskedBce(logits, labels);
-    return l2 > 0 ? (tf.add(bce, tf.mul(l2, tf.sum(tf.square(head.weight)))) as tf.Scalar) : bce;
-  });
-}
-
 /**
  * Row order of one epoch: a seeded shuffle cut into batches; with `dropLast` the short tail is left out
  * (the authors' drop_last), unless it is the only batch: a split smaller than one batch would otherwise
@@ -124,7 +116,7 @@ export function epochBatches(rows: number, batchSize: number, rng: Rng, dropLast
 
 /**
  * One epoch of a head on fixed embeddings `x` [n, D] and labels `y` [n, K] (tensors kept by the
- * caller), one Adam step per batch on `headLoss` with penalty `l2`. Returns the mean training loss. The epoch's row order goes to the
+ * caller), one Adam step per batch. Returns the mean training loss. The epoch's row order goes to the
  * backend once and the losses are summed there: on a GPU nothing is read back until the epoch's end.
  */
 export async function headEpoch(
@@ -133,7 +125,6 @@ export async function headEpoch(
   x: tf.Tensor2D,
   y: tf.Tensor2D,
   batches: Int32Array[],
-  l2 = 0,
 ): Promise<number> {
   const starts = new Int32Array(batches.length);
   let rowCount = 0;
@@ -150,11 +141,7 @@ export async function headEpoch(
       const rows = tf.slice(rowsOfEpoch, starts[i], idx.length);
       const xb = tf.gather(x, rows);
       const yb = tf.gather(y, rows);
-      const loss = optimizer.minimize(
-        () => headLoss(head, head.logits(xb), yb, l2),
-        true,
-        head.variables(),
-      ) as tf.Scalar;
+      const loss = optimizer.minimize(() => maskedBce(head.logits(xb), yb), true, head.variables()) as tf.Scalar;
       return tf.add(total, loss) as tf.Scalar;
     });
     total.dispose();

@@ -290,7 +290,7 @@ export async function trainProbe(
         head.bias.assign(fresh.bias);
         fresh.dispose();
       },
-      trainEpoch: async (optimizer, epoch, run, spec) => {
+      trainEpoch: async (optimizer, epoch, run) => {
         if (augment) {
           const x = await augment(epoch, run);
           tensors.x.dispose();
@@ -302,7 +302,7 @@ export async function trainProbe(
           rng.fork(`batches-${run}-${epoch}`),
           opts.dropLast ?? true,
         );
-        return headEpoch(head, optimizer, tensors.x, tensors.y, batches, spec.l2);
+        return headEpoch(head, optimizer, tensors.x, tensors.y, batches);
       },
       validate: async () => head.scores(validate.set.x.data, validate.set.x.n),
     };

@@ -20,8 +20,8 @@ export interface Learner {
   variables(): tf.Variable[];
   /** Puts the initial weights back before run `run` (0-based). */
   reset(run: number): void;
-  /** Trains one epoch of run `run` (whose settings are `spec`) with `optimizer`; returns the mean training loss. */
-  trainEpoch(optimizer: tf.Optimizer, epoch: number, run: number, spec: RunSpec): Promise<number>;
+  /** Trains one epoch with `optimizer`; returns the mean training loss. */
+  trainEpoch(optimizer: tf.Optimizer, epoch: number, run: number): Promise<number>;
   /** Sigmoid scores of the validation rows, row-major [rows x labels]. */
   validate(): Promise<Float32Array>;
 }
@@ -181,7 +181,7 @@ export async function runProtocol(
     for (let epoch = 0; epoch < s.maxEpochs; epoch++) {
       const lr = spec.scheduler === "cosine" ? cosineLr(spec.lr, epoch, s.maxEpochs) : plateau.lr;
       setLearningRate(optimizer, lr);
-      const loss = await learner.trainEpoch(optimizer, epoch, r, spec);
+      const loss = await learner.trainEpoch(optimizer, epoch, r);
       const val = evaluate(yVal, { names: yVal.names, values: await learner.validate() }, { quiet: true });
       record.history.push({ epoch, lr, loss, valAuroc: val.macroAuroc, valAuprc: val.macroAuprc });
       record.epochs = epoch + 1;

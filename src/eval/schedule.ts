@@ -17,11 +17,6 @@ export interface RunSpec {
   scheduler: "cosine" | "reduce";
   /** Stop when the validation macro AUROC has not improved for `patience` epochs. */
   earlyStopping: boolean;
-  /**
-   * L2 penalty on the head's weights (not its bias) added to the mean binary cross-entropy:
-   * `l2 * sum(w^2)`. Default 0, as the authors (Adam without weight decay).
-   */
-  l2?: number;
 }
 
 /**
@@ -48,7 +43,6 @@ export function checkRuns(runs: readonly RunSpec[]): void {
     });
   runs.forEach((r, i) => {
     checkNumber(r.lr, `runs[${i}].lr`, { min: 0, minExclusive: true });
-    if (r.l2 !== undefined) checkNumber(r.l2, `runs[${i}].l2`, { min: 0 });
     if (r.scheduler !== "cosine" && r.scheduler !== "reduce")
       throw new InputError({
         field: `runs[${i}].scheduler`,
