@@ -4,7 +4,8 @@
  * Each experiment pretrains on the demo's cohort (DEMO_CONFIG's data, cohort and cache, made once in
  * runs/demo-study) with DEMO_CONFIG's pretraining settings changed as given (`k128:numPrototypes=128,lr=1e-3`),
  * records the loss and the per-epoch diagnostics (train/diagnostics.ts), and probes the target encoder
- * with the study's protocol. `init=random` probes an untrained encoder instead (its scores are kept as a
+ * with the demo's probe (the converged logistic regression; `probe=authors`: the authors' Adam runs, as
+ * the measurements before it; a reference is compared only with encoders probed the same way). `init=random` probes an untrained encoder instead (its scores are kept as a
  * reference, under its label); `anchor=1` also probes the anchor encoder of the same run. Settings are
  * judged on the validation split: its macro AUROC and DeLong's test against the reference encoder
  * `ref=<label>` (default `random`, so measure `random:init=random` first). The test split is
@@ -85,6 +86,8 @@ interface Spec {
   test: boolean;
   ref: string;
   jitter: number;
+  /** The probe: "logistic" (the demo's, DEMO_CONFIG.probe.logisticC) or "authors" (Adam runs, best epoch). */
+  probe: "logistic" | "authors";
   /** Crop area fractions of the target and anchor views, and of the focal views ("0.3/1": the authors'). */
   scales: { randomScale?: [number, number]; focalScale?: [number, number] };
 }
@@ -100,6 +103,7 @@ function parseSpec(arg: string): Spec {
     test: false,
     ref: "random",
     jitter: 0,
+    probe: "logistic",
     scales: {},
   };
   for (const kv of rest.split(",").filter((s) => s !== "")) {
@@ -110,6 +114,7 @@ function parseSpec(arg: string): Spec {
     else if (k === "test") spec.test = v === "1";
     else if (k === "ref") spec.ref = v;
     else if (k === "jitter") spec.jitter = Number(v);
+    else if (k === "probe") spec.probe = v === "authors" ? "authors" : "logistic";
     else if (k === "randomScale" || k === "focalScale") spec.scales[k] = v.split("/").map(Number) as [number, number];
     else (spec.pretrain as Record<string, unknown>)[k] = value;
   }
@@ -128,7 +133,7 @@ const plain = (s: Scored) => ({
 });
 
 /** The study's probe of `encoder`; validation (and, if asked, test) scores of its chosen head. */
-async function probeEncoder(study: Study, encoder: VisionTransformer, test: boolean) {
+async function probeEncoder(study: Study, encoder: VisionTransformer, test: boolean, kind: Spec["probe"]) {
   const r = await probe({
     encoder,
     cohort: await study.cohort(),
@@ -137,6 +142,7 @@ async function probeEncoder(study: Study, encoder: VisionTransformer, test: bool
     embeddingsDir: false,
     maxEpochs: study.config.probe.maxEpochs,
     patience: study.config.probe.patience,
+    logisticC: kind === "logistic" ? study.config.probe.logisticC : undefined,
     n: study.config.probe.bootstrap,
     seed: study.config.seed,
     quiet: true,
@@ -184,6 +190,7 @@ async function experiment(study: Study, spec: Spec): Promise<void> {
   const cfg = pretrainConfig(spec.pretrain);
   const entry: Record<string, unknown> = {
     label: spec.label,
+    probe: spec.probe,
     pretrain: spec.pretrain,
     jitter: spec.jitter,
     scales: spec.scales,
@@ -191,7 +198,7 @@ async function experiment(study: Study, spec: Spec): Promise<void> {
   };
   if (spec.random) {
     const vit = new VisionTransformer({ ...vitOptionsOf(cfg), seed: cfg.seed });
-    const p = await probeEncoder(study, vit, spec.test);
+    const p = await probeEncoder(study, vit, spec.test, spec.probe);
     vit.dispose();
     fs.mkdirSync(SCORES, { recursive: true });
     // A reference's first measurement stays the reference of every later DeLong test against it.
@@ -228,8 +235,8 @@ async function experiment(study: Study, spec: Spec): Promise<void> {
     });
     const pretrainSeconds = r.seconds;
     Object.assign(entry, { steps: r.steps, pretrainSeconds, logK: Math.log(cfg.numPrototypes), epochs });
-    entry.target = summarise(await probeEncoder(study, r.encoder, spec.test), spec.ref);
-    if (spec.anchor) entry.anchor = summarise(await probeEncoder(study, r.model.anchor, spec.test), spec.ref);
+    entry.target = summarise(await probeEncoder(study, r.encoder, spec.test, spec.probe), spec.ref);
+    if (spec.anchor) entry.anchor = summarise(await probeEncoder(study, r.model.anchor, spec.test, spec.probe), spec.ref);
     r.model.dispose();
   }
   entry.seconds = (Date.now() - t0) / 1000;

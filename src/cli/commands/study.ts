@@ -297,9 +297,6 @@ export function registerStudy(program: Command): void {
       intFlag("--seeds", { min: 1 }),
     )
     .action((flags: StudyFlags & { seeds?: number }) => {
-      console.log(
-        "demo: its 6 pretraining epochs (240 steps) are too few for MSN to learn more than an untrained ViT already gives (docs/demo-study.md); the sentence under the table says whether it did.",
-      );
       return withStudy("demo", preset("demo", { ...DEMO_CONFIG, models: demoModels(flags.seeds) }), flags, runWhole);
     });
 
