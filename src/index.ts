@@ -19,7 +19,7 @@ export * as jupyter from "./jupyter";
 export * as pipeline from "./pipeline";
 
 export { pretrain } from "./train";
-export { probe, finetune, externalValidation, resultsTable, metrics } from "./eval";
+export { probe, describeChoice, finetune, externalValidation, resultsTable, metrics } from "./eval";
 export { show } from "./notebook";
 
 export { InputError } from "./util/errors";

@@ -1,6 +1,6 @@
 /**
  * Evaluation: metrics with bootstrap CIs and significance tests, class-token embeddings, the linear
- * probe (the authors' protocol), low-data fine-tuning, external validation and results tables.
+ * probe (the authors' protocol, or a converged logistic regression), low-data fine-tuning, external validation and results tables.
  */
 import { bootstrapCi, percentile } from "./bootstrap";
 import { compare } from "./compare";
@@ -9,7 +9,8 @@ import { auprc, auroc, evaluate, macroAuprc, macroAuroc } from "./metrics";
 /** `metrics.auroc(y, s)`, `metrics.macroAuroc(Y, S)`, `metrics.bootstrapCi(Y, S, { n: 1000, seed })`, `metrics.compare(a, b)`. */
 export const metrics = { auroc, auprc, macroAuroc, macroAuprc, evaluate, bootstrapCi, compare, percentile };
 
-export { probe, probeEmbeddings, applyHead, PROBE_SPLITS } from "./probe";
+export { probe, probeEmbeddings, applyHead, describeChoice, PROBE_SPLITS } from "./probe";
+export { fitLogistic, logisticSweep, LOGISTIC_C_GRID } from "./logistic";
 export { finetune, FINETUNE_RUNS } from "./finetune";
 export { externalValidation } from "./external";
 export { embedImages } from "./embeddings";

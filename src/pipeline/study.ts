@@ -350,7 +350,7 @@ export class Study {
     };
   }
 
-  /** The linear probe of a model (the authors' protocol), kept as models/<name>/probe.json. */
+  /** The linear probe of a model (the authors' protocol, or the logistic probe of `probe.logisticC`), kept as models/<name>/probe.json. */
   async probe(name: string): Promise<StudyProbe> {
     const cached = this.probes.get(name);
     if (cached) return cached;

@@ -216,7 +216,7 @@ export function registerStudy(program: Command): void {
 
   studyOptions(program.command("probe"))
     .description(
-      "linear probes of the study's encoders (the authors' protocol), the results table with CIs and the tests against the baseline",
+      "linear probes of the study's encoders (the authors' protocol, or probe.logisticC's logistic regression), the results table with CIs and the tests against the baseline",
     )
     .action((flags: StudyFlags) =>
       withStudy("probe", preset("study", { name: "study" }), flags, async (study) => {
