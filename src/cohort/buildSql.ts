@@ -85,7 +85,11 @@ export async function sqlStages(o: ResolvedOptions, rep: Reporter): Promise<Stag
     tables,
     labels: (kept) => {
       const out: Record<string, Float32Array> = {};
-      for (const [name, col] of Object.entries(c.labels)) out[name] = Float32Array.from(kept, (i) => col[i]);
+      // A loop: Float32Array.from with a mapper is about 100 times slower (0.38 s a build on full-size tables).
+      for (const [name, col] of Object.entries(c.labels)) {
+        const picked = (out[name] = new Float32Array(kept.length));
+        for (let k = 0; k < kept.length; k++) picked[k] = col[kept[k]];
+      }
       return out;
     },
   };
