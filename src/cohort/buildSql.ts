@@ -57,7 +57,7 @@ export async function sqlStages(o: ResolvedOptions, rep: Reporter): Promise<Stag
   const random = typeof o.split === "object";
   IMAGE_STEPS.forEach((step, k) => {
     if (random && step === "split") return;
-    rows = rep.filter(step, rows, (i) => (c.leftOutStep[i] === k ? c.leftOutReason[i]! : undefined));
+    rows = rep.filter(step, rows, (i) => (c.leftOutStep[i] === k ? c.leftOutReason.get(i)! : undefined));
   });
   const meta: CsvColumns = {
     file: c.metadataFile,
@@ -88,7 +88,7 @@ export async function sqlStages(o: ResolvedOptions, rep: Reporter): Promise<Stag
       // A loop: Float32Array.from with a mapper is about 100 times slower (0.38 s a build on full-size tables).
       for (const [name, col] of Object.entries(c.labels)) {
         const picked = (out[name] = new Float32Array(kept.length));
-        for (let k = 0; k < kept.length; k++) picked[k] = col[kept[k]];
+        for (let k = 0; k < kept.length; k++) picked[k] = col[c.labelRow[kept[k]]];
       }
       return out;
     },

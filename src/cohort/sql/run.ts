@@ -1,9 +1,8 @@
 /**
  * Runs the cohort's SQL steps (sql/steps.ts) in an in-memory DuckDB over the six relations of
- * sql/inputs.ts, and reads the result column by column into typed arrays (no object per row).
+ * sql/inputs.ts, and reads the result column by column into typed arrays (sql/read.ts; no object per row).
  */
-import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBMaterializedResult } from "@duckdb/node-api";
-import { CHEXPERT_LABELS } from "../../util/labels";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { InputError } from "../../util/errors";
 import type { StayMatch, UncertainPolicy } from "../types";
 import type { ColumnSpec } from "../csv";
@@ -11,6 +10,7 @@ import type { EhrFields } from "../ehrFields";
 import { checkRelations } from "./checks";
 import { defineNoSplit, defineRelation, type SqlTableName, type TableSource } from "./inputs";
 import { COHORT_STEPS, unusableCounts } from "./steps";
+import { columnsByRow, textByRow } from "./read";
 
 /** What the SQL steps found, per metadata row (in file order). */
 export interface SqlCohort {
@@ -21,13 +21,16 @@ export interface SqlCohort {
   subject: Float64Array;
   study: Float64Array;
   ymd: Float64Array;
-  /** Index in IMAGE_STEPS of the step that leaves the row out, -1 when kept; its reason. */
+  /** Index in IMAGE_STEPS of the step that leaves the row out, -1 when kept. */
   leftOutStep: Int8Array;
-  leftOutReason: string[];
+  /** Why, for the rows left out. */
+  leftOutReason: Map<number, string>;
   split: Int8Array;
   viewCode: Int8Array;
   posCode: Int8Array;
   ehr: EhrFields;
+  /** The CheXpert row of each image (-1: none), and each CheXpert row's 14 labels under the policy. */
+  labelRow: Int32Array;
   labels: Record<string, Float32Array>;
   /** Admissions and ICU stays: rows, usable rows, and the others by reason. */
   usable: Record<"admissions" | "ICU stays", { rows: number; usable: number; dropped: Record<string, number> }>;
@@ -93,10 +96,39 @@ export async function runCohortSql(con: DuckDBConnection, x: SqlCohortInputs): P
     admissions: await usableOf(con, "usable_admissions"),
     "ICU stays": await usableOf(con, "usable_icustays"),
   };
-  const result = await con.run(COHORT_STEPS.cohort);
-  return { inputs, metadataFile: where.metadata, usable, ...readCohort(result) };
+  const rows = (name: SqlTableName) => inputs.find((i) => i.name === name)!.rows;
+  const c = columnsByRow(await con.run(COHORT_STEPS.cohort), rows("metadata"));
+  const labels = columnsByRow(await con.run(COHORT_STEPS.labels), rows("chexpert")) as Record<string, Float32Array>;
+  const leftOutReason = new Map<number, string>();
+  const reasons = await con.runAndReadAll(`SELECT row, left_out_reason FROM images WHERE left_out_step IS NOT NULL`);
+  for (const [row, why] of reasons.getRows()) leftOutReason.set(Number(row), why as string);
+  const number = (name: string) => c[name] as Float64Array;
+  const code = (name: string) => c[name] as Int8Array;
+  const flag = (name: string) => c[name] as Uint8Array;
+  return {
+    inputs,
+    metadataFile: where.metadata,
+    usable,
+    dicom: await textByRow(con, "metadata", "dicom_id"),
+    subject: number("subject_id"),
+    study: number("study_id"),
+    ymd: number("StudyDate"),
+    leftOutStep: code("left_out_step"),
+    leftOutReason,
+    split: code("split_code"),
+    viewCode: code("view_code"),
+    posCode: code("pos_code"),
+    ehr: {
+      age: number("age"),
+      male: flag("male"),
+      icu: flag("icu"),
+      died: flag("died"),
+      hadm: Array.from(number("hadm_id"), (h) => (Number.isNaN(h) ? null : h)),
+    },
+    labelRow: c.label_row as Int32Array,
+    labels,
+  };
 }
-
 async function usableOf(con: DuckDBConnection, table: "usable_admissions" | "usable_icustays") {
   const [[rows]] = (await con.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRows();
   const dropped: Record<string, number> = {};
@@ -106,60 +138,4 @@ async function usableOf(con: DuckDBConnection, table: "usable_admissions" | "usa
     left += Number(n);
   }
   return { rows: Number(rows), usable: Number(rows) - left, dropped };
-}
-
-/**
- * The result's columns: VARCHAR as strings (NULL as ""), the others as doubles (the cohort query gives
- * every number as a DOUBLE, NULL as NaN). Each chunk is fetched once (a fetch copies the chunk) and each
- * DOUBLE vector copied in one block: the vectors' per-value `getItem` checks validity with BigInt
- * arithmetic, and with a fetch per column this read had cost more than all the SQL steps together.
- */
-function resultColumns(result: DuckDBMaterializedResult): Record<string, Float64Array | string[]> {
-  const n = result.rowCount;
-  const names = result.columnNames();
-  const types = result.columnTypes();
-  const out = names.map((_, j) =>
-    types[j].typeId === DuckDBTypeId.VARCHAR ? new Array<string>(n) : new Float64Array(n),
-  );
-  let o = 0;
-  for (let k = 0; k < result.chunkCount; k++) {
-    const chunk = result.getChunk(k);
-    const m = chunk.rowCount;
-    out.forEach((col, j) => {
-      const v = chunk.getColumnVector(j) as unknown as { items?: unknown; getItem(i: number): unknown };
-      if (Array.isArray(col)) for (let i = 0; i < m; i++) col[o + i] = (v.getItem(i) as string | null) ?? "";
-      // `items`: DuckDBDoubleVector's data (@duckdb/node-api 1.5.6); per value if a version lacks it.
-      else if (v.items instanceof Float64Array) col.set(v.items, o);
-      else for (let i = 0; i < m; i++) col[o + i] = Number(v.getItem(i) ?? NaN);
-    });
-    o += m;
-  }
-  return Object.fromEntries(names.map((name, j) => [name, out[j]]));
-}
-
-/** The cohort query's columns as typed arrays. */
-function readCohort(result: DuckDBMaterializedResult) {
-  const c = resultColumns(result);
-  const number = (name: string) => c[name] as Float64Array;
-  const labels: Record<string, Float32Array> = {};
-  for (const l of CHEXPERT_LABELS) labels[l] = Float32Array.from(number(l));
-  return {
-    dicom: c.dicom_id as string[],
-    subject: number("subject_id"),
-    study: number("study_id"),
-    ymd: number("StudyDate"),
-    leftOutStep: Int8Array.from(number("left_out_step"), (s) => (Number.isNaN(s) ? -1 : s)),
-    leftOutReason: c.left_out_reason as string[],
-    split: Int8Array.from(number("split_code")),
-    viewCode: Int8Array.from(number("view_code")),
-    posCode: Int8Array.from(number("pos_code")),
-    ehr: {
-      age: number("age"),
-      male: Uint8Array.from(number("male")),
-      icu: Uint8Array.from(number("icu")),
-      died: Uint8Array.from(number("died")),
-      hadm: Array.from(number("hadm_id"), (h) => (Number.isNaN(h) ? null : h)),
-    },
-    labels,
-  };
 }

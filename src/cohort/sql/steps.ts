@@ -38,13 +38,15 @@ const day = (t: string) => `floor(${t} / ${SECONDS_PER_DAY})`;
 export const COHORT_STEPS = {
   /**
    * Steps "patients", "view and position codes", "labels" and "split": every metadata row joined to
-   * its patient, its study's CheXpert row and its split, with the step that leaves it out and why
-   * (NULL when kept). `time`: the study's date and time in seconds since 1970 (mimic/time.ts).
+   * its patient, its study's CheXpert row (`label_row`) and its split, with the step that leaves it
+   * out and why (NULL when kept). `time`: the study's date and time in seconds since 1970
+   * (mimic/time.ts). Narrow on purpose: the labels are read from their own table (`labels` below) and
+   * the ids from metadata, as carrying them through the joins and a sort had cost more than the joins.
    */
   images: `
 CREATE OR REPLACE TEMP TABLE images AS
 WITH m AS (
-  SELECT *,
+  SELECT row, dicom_id, subject_id, study_id, StudyDate, ViewPosition, PatientOrientationCodeSequence_CodeMeaning,
     ${codeOf("ViewPosition", VIEW_CODES)} AS view_code,
     ${codeOf("PatientOrientationCodeSequence_CodeMeaning", POSITION_CODES)} AS pos_code,
     epoch(make_date(CAST(floor(StudyDate / 10000) AS BIGINT), CAST(floor(StudyDate / 100) % 100 AS BIGINT),
@@ -53,10 +55,10 @@ WITH m AS (
          + ((floor(StudyTime) % 100) + (StudyTime - floor(StudyTime)))) AS time
   FROM metadata
 )
-SELECT m.row, m.dicom_id, m.subject_id, m.study_id, m.StudyDate, m.time, m.view_code, m.pos_code,
+SELECT m.row, m.subject_id, m.study_id, m.StudyDate, m.time, m.view_code, m.pos_code,
   p.anchor_year - p.anchor_age AS anchor_birth_year,
-  ${CHEXPERT_LABELS.map((l) => `c.${ident(l)}`).join(", ")},
   CASE p.gender WHEN 'M' THEN 1 ELSE 0 END AS male,
+  c.row AS label_row,
   ${codeOf("s.split", SPLIT_NAMES)} AS split_code,
   CASE
     WHEN p.row IS NULL OR p.gender = '' THEN 0
@@ -76,9 +78,7 @@ SELECT m.row, m.dicom_id, m.subject_id, m.study_id, m.StudyDate, m.time, m.view_
 FROM m
 LEFT JOIN patients p ON p.subject_id = m.subject_id
 LEFT JOIN chexpert c ON c.study_id = m.study_id
-LEFT JOIN split s ON s.dicom_id = m.dicom_id
-ORDER BY m.row`,
-
+LEFT JOIN split s ON s.dicom_id = m.dicom_id`,
   /** Step "usable admissions": admissions that can be matched; the others counted by reason. */
   usableAdmissions: `
 CREATE OR REPLACE TEMP TABLE usable_admissions AS
@@ -139,38 +139,44 @@ WHERE CASE getvariable('stay_match')
 END`,
 
   /**
-   * Steps "EHR fields" and "labels": every metadata row (in order) with what the earlier steps found,
-   * its EHR fields (age: the study year minus the anchor year of birth, as the authors compute it)
-   * and its 14 CheXpert labels under `uncertain` (1 -> 1, -1 -> the policy's value, 0 or blank -> 0).
-   * Numbers as DOUBLE, NULL as NaN: the result is read in blocks of doubles (sql/run.ts).
+   * Step "EHR fields": every metadata row (`row`, in no particular order) with what the earlier steps
+   * found and its EHR fields (age: the study year minus the anchor year of birth, as the authors
+   * compute it). Each column in the type of the array it is read into (sql/read.ts), NULL as -1 or NaN.
    */
   cohort: `
-SELECT i.dicom_id, coalesce(i.left_out_reason, '') AS left_out_reason,
+SELECT i.row,
   ${[
-    ["i.subject_id", "subject_id"],
-    ["i.study_id", "study_id"],
-    ["i.StudyDate", "StudyDate"],
-    ["i.left_out_step", "left_out_step"],
-    ["i.split_code", "split_code"],
-    ["i.view_code", "view_code"],
-    ["i.pos_code", "pos_code"],
-    ["floor(i.StudyDate / 10000) - i.anchor_birth_year", "age"],
-    ["i.male", "male"],
-    ["CASE WHEN icu.image IS NULL THEN 0 ELSE 1 END", "icu"],
-    ["coalesce(am.hospital_expire_flag, 0)", "died"],
-    ["am.hadm_id", "hadm_id"],
-    ...CHEXPERT_LABELS.map((l) => [
-      `CASE i.${ident(l)} WHEN 1 THEN 1 WHEN -1 THEN (CASE getvariable('uncertain') WHEN 'zeros' THEN 0
-    WHEN 'ones' THEN 1 ELSE ${IGNORE_LABEL} END) ELSE 0 END`,
-      l,
-    ]),
+    ["i.subject_id", "DOUBLE", "subject_id"],
+    ["i.study_id", "DOUBLE", "study_id"],
+    ["i.StudyDate", "DOUBLE", "StudyDate"],
+    ["coalesce(i.left_out_step, -1)", "TINYINT", "left_out_step"],
+    ["i.split_code", "TINYINT", "split_code"],
+    ["i.view_code", "TINYINT", "view_code"],
+    ["i.pos_code", "TINYINT", "pos_code"],
+    ["coalesce(i.label_row, -1)", "INTEGER", "label_row"],
+    ["coalesce(floor(i.StudyDate / 10000) - i.anchor_birth_year, 'NaN'::DOUBLE)", "DOUBLE", "age"],
+    ["i.male", "UTINYINT", "male"],
+    ["CASE WHEN icu.image IS NULL THEN 0 ELSE 1 END", "UTINYINT", "icu"],
+    ["coalesce(am.hospital_expire_flag, 0)", "UTINYINT", "died"],
+    ["coalesce(am.hadm_id, 'NaN'::DOUBLE)", "DOUBLE", "hadm_id"],
   ]
-    .map(([value, name]) => `coalesce(CAST(${value} AS DOUBLE), 'NaN'::DOUBLE) AS ${ident(name)}`)
+    .map(([value, type, name]) => `CAST(${value} AS ${type}) AS ${ident(name)}`)
     .join(",\n  ")}
 FROM images i
 LEFT JOIN admission_match am ON am.image = i.row
-LEFT JOIN icu_match icu ON icu.image = i.row
-ORDER BY i.row`,
+LEFT JOIN icu_match icu ON icu.image = i.row`,
+
+  /**
+   * Step "labels": each CheXpert row's 14 labels under `uncertain` (1 -> 1, -1 -> the policy's value,
+   * 0 or blank -> 0); an image takes the row `images.label_row`.
+   */
+  labels: `
+SELECT row,
+  ${CHEXPERT_LABELS.map(
+    (l) => `CAST(CASE ${ident(l)} WHEN 1 THEN 1 WHEN -1 THEN (CASE getvariable('uncertain') WHEN 'zeros' THEN 0
+    WHEN 'ones' THEN 1 ELSE ${IGNORE_LABEL} END) ELSE 0 END AS FLOAT) AS ${ident(l)}`,
+  ).join(",\n  ")}
+FROM chexpert`,
 } as const;
 
 /** Rows of a usable_* table counted by why they cannot be matched, in order of first appearance. */
