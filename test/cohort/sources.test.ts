@@ -132,6 +132,52 @@ test("a bad value in a database table is named by source, table, row and column"
   );
 });
 
+test("rows deleted from a database table leave rowid gaps; the cohort is the folders' without those rows", async () => {
+  const all = path.join(data.dir, "gaps.duckdb");
+  await writeMimicCodeDuckDb(data.mimicIv, all, data.mimicCxr);
+  const db = await DuckDBInstance.create(all);
+  const con = await db.connect();
+  const [[dicom]] = (await con.runAndReadAll("SELECT dicom_id FROM mimiciv_cxr.metadata WHERE rowid = 7")).getRows();
+  const [[study]] = (await con.runAndReadAll("SELECT study_id FROM mimiciv_cxr.chexpert WHERE rowid = 3")).getRows();
+  await con.run("DELETE FROM mimiciv_cxr.metadata WHERE rowid = 7");
+  await con.run("DELETE FROM mimiciv_cxr.chexpert WHERE rowid = 3");
+  const gaps = await con.runAndReadAll(
+    "SELECT (SELECT max(rowid) + 1 - count(*) FROM mimiciv_cxr.metadata), (SELECT max(rowid) + 1 - count(*) FROM mimiciv_cxr.chexpert)",
+  );
+  con.closeSync();
+  db.closeSync();
+  assert.deepEqual(gaps.getRows()[0].map(Number), [1, 1], "the deletions leave gaps in the rowids");
+  const options = { mimicCxr: data.mimicCxr, impute: "mode" as const, quiet: true };
+  const a = await build({ ...options, mimicIv: data.mimicIv });
+  const b = await build({ ...options, source: `duckdb:${all}` });
+  const [header, ...lines] = a.table.toCSV().split("\n");
+  const col = (name: string) => header.split(",").indexOf(name);
+  const kept = lines.filter(
+    (l) => l.split(",")[col("dicom_id")] !== dicom && l.split(",")[col("study_id")] !== String(study),
+  );
+  assert.ok(kept.length < lines.length - 1, `${lines.length - kept.length} rows of the deleted image and study`);
+  assert.equal(b.table.toCSV(), [header, ...kept].join("\n"));
+});
+
+test("a text column where the database should hold numbers or times is read if it converts, else named", async () => {
+  const text = await brokenCopy(
+    "text-times.duckdb",
+    "ALTER TABLE mimiciv_hosp.admissions ALTER admittime TYPE VARCHAR; ALTER TABLE mimiciv_hosp.patients ALTER anchor_age TYPE VARCHAR",
+  );
+  const options = { mimicCxr: data.mimicCxr, impute: "model" as const, quiet: true };
+  assert.equal((await build({ ...options, source: `duckdb:${text}` })).table.toCSV(), fromFolders.table.toCSV());
+  const db = await DuckDBInstance.create(text);
+  const con = await db.connect();
+  await con.run("UPDATE mimiciv_hosp.admissions SET admittime = 'soon' WHERE rowid = 3");
+  con.closeSync();
+  db.closeSync();
+  await assert.rejects(build({ ...options, source: `duckdb:${text}` }), (e: Error) =>
+    e.message.startsWith(
+      `${text} (mimiciv_hosp.admissions): expected the columns subject_id (number), hadm_id (number), admittime (timestamp), dischtime (timestamp), hospital_expire_flag (number), found a value the database cannot convert (Conversion Error`,
+    ),
+  );
+});
+
 test("a bad value in a CSV file gives the same InputError from both engines", async () => {
   const dir = path.join(data.dir, "bad-cxr");
   fs.cpSync(data.mimicCxr, dir, { recursive: true });
