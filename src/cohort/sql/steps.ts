@@ -111,21 +111,17 @@ FROM icustays`,
    */
   admissionMatch: `
 CREATE OR REPLACE TEMP TABLE admission_match AS
-SELECT i.row AS image, arg_max(i.hadm_id, i.key) AS hadm_id,
-  arg_max(i.hospital_expire_flag, i.key) AS hospital_expire_flag
-FROM (
-  SELECT i.row, a.hadm_id, a.hospital_expire_flag, [
-    CAST(getvariable('stay_match') = 'date' AND a.admittime <= i.time AND i.time <= a.dischtime AS DOUBLE),
-    a.admittime, a.hadm_id, -a.row] AS key
-  FROM images i
-  JOIN usable_admissions a ON a.subject_id = i.subject_id AND a.unusable IS NULL
-  WHERE CASE getvariable('stay_match')
-    WHEN 'date' THEN ${day("a.admittime")} <= ${day("i.time")} AND ${day("i.time")} <= ${day("a.dischtime")}
-    WHEN 'datetime' THEN a.admittime <= i.time AND i.time <= a.dischtime
-    ELSE true
-  END
-) AS i
-GROUP BY i.row`,
+SELECT i.row AS image, a.hadm_id, a.hospital_expire_flag
+FROM images i
+JOIN usable_admissions a ON a.subject_id = i.subject_id AND a.unusable IS NULL
+WHERE CASE getvariable('stay_match')
+  WHEN 'date' THEN ${day("a.admittime")} <= ${day("i.time")} AND ${day("i.time")} <= ${day("a.dischtime")}
+  WHEN 'datetime' THEN a.admittime <= i.time AND i.time <= a.dischtime
+  ELSE true
+END
+QUALIFY row_number() OVER (PARTITION BY i.row ORDER BY
+  getvariable('stay_match') = 'date' AND a.admittime <= i.time AND i.time <= a.dischtime DESC,
+  a.admittime DESC, a.hadm_id DESC NULLS FIRST, a.row) = 1`,
 
   /** Step "stays (<rule>)", ICU: the images an ICU stay of the subject holds, by time ('datetime') or calendar days. */
   icuMatch: `
