@@ -26,7 +26,7 @@ import { labelColumns } from "./labels";
 import { cohortTable } from "./cohortTable";
 import { AUTHORS_AGE_BOUNDS } from "./features";
 import { MimicCohort } from "./dataset";
-import { checkCohortData, type CheckedTables } from "./dataChecks";
+import { checkCohortData, columnValues, type CheckedTables } from "./dataChecks";
 
 /** The images kept after the split, image and EHR steps, and per metadata row what those steps found. */
 export interface StagedImages {
@@ -106,15 +106,15 @@ async function jsStages(o: ResolvedOptions, rep: Reporter): Promise<StagedImages
 function ageBounds(o: ResolvedOptions, table: aq.ColumnTable): { min: number; max: number } {
   if (o.ageBounds === "fixed") return { ...AUTHORS_AGE_BOUNDS };
   if (typeof o.ageBounds === "object") return { min: o.ageBounds.min, max: o.ageBounds.max };
-  const ages = table.array("age") as Float64Array;
-  const splits = table.array("split") as string[];
+  const ages = columnValues(table, "age") as ArrayLike<number>;
+  const splits = columnValues(table, "split") as ArrayLike<string>;
   let min = Infinity;
   let max = -Infinity;
-  ages.forEach((a, k) => {
-    if (splits[k] !== "train") return;
-    min = Math.min(min, a);
-    max = Math.max(max, a);
-  });
+  for (let k = 0; k < ages.length; k++) {
+    if (splits[k] !== "train") continue;
+    min = Math.min(min, ages[k]);
+    max = Math.max(max, ages[k]);
+  }
   if (!(max > min))
     throw new InputError({
       field: "ageBounds",
