@@ -30,18 +30,18 @@ const DB = "mimic";
 /** The steps up to the EHR fields, by SQL; the report gets the same steps as from the JavaScript engine. */
 export async function sqlStages(o: ResolvedOptions, rep: Reporter): Promise<StagedImages> {
   const file = o.source && "duckdb" in o.source ? o.source.duckdb : undefined;
-  const { con, close } = await openDuckDbMemory(file ? { [DB]: file } : {});
+  const db = await openDuckDbMemory(file ? { [DB]: file } : {});
   let c: SqlCohort;
   try {
-    const sources = await tableSources(con, o, file);
-    c = await runCohortSql(con, {
+    const sources = await tableSources(db.con, o, file);
+    c = await runCohortSql(db, {
       sources,
       specs: COLUMNS,
       stayMatch: o.stayMatch,
       uncertain: o.uncertain,
     });
   } finally {
-    close();
+    db.close();
   }
   for (const i of c.inputs) rep.input(i.file, i.rows);
   const size = (name: SqlTableName) => c.inputs.find((i) => i.name === name)!;

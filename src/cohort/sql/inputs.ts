@@ -82,10 +82,10 @@ export async function defineRelation(
   const type = new Map(columns);
   const mayFail = specs.filter((s) => !castCannotFail(s, type.get(s.name)!));
   try {
-    if (dense) await con.run(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT ${ROW} AS row, ${select} FROM ${relation}`);
+    if (dense) await con.run(`CREATE OR REPLACE VIEW ${name} AS SELECT ${ROW} AS row, ${select} FROM ${relation}`);
     else
       await con.run(
-        `CREATE OR REPLACE TEMP TABLE ${name} AS
+        `CREATE OR REPLACE TABLE ${name} AS
          SELECT CAST(row_number() OVER (ORDER BY rowid) - 1 AS INTEGER) AS row, ${select} FROM ${relation}`,
       );
     // A cast that can fail fails here, on a scan of those columns, rather than in a later step.
@@ -121,7 +121,7 @@ async function fromCsv(
 ): Promise<{ where: string; rows: number }> {
   const raw = `raw_${name}`;
   await con.run(
-    `CREATE OR REPLACE TEMP TABLE ${raw} AS SELECT * FROM read_csv(${quote(file)}, header = true, all_varchar = true)`,
+    `CREATE OR REPLACE TABLE ${raw} AS SELECT * FROM read_csv(${quote(file)}, header = true, all_varchar = true)`,
   );
   requireColumns(file, await columnNames(con, raw), specs);
   for (const s of specs) {
@@ -143,7 +143,7 @@ async function fromCsv(
       });
   }
   const select = specs.map((s) => `${normalized(s, ident(s.name), "TRY_CAST")} AS ${ident(s.name)}`).join(", ");
-  await con.run(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT ${ROW} AS row, ${select} FROM ${raw}`);
+  await con.run(`CREATE OR REPLACE VIEW ${name} AS SELECT ${ROW} AS row, ${select} FROM ${raw}`);
   const [[rows]] = (await con.runAndReadAll(`SELECT count(*) FROM ${raw}`)).getRows();
   return { where: file, rows: Number(rows) };
 }
@@ -174,12 +174,12 @@ async function fromColumns(
   appender.closeSync();
   // Times are already seconds since 1970 here: no conversion but the names.
   await con.run(
-    `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT ${ROW} AS row, ${specs.map((s) => ident(s.name)).join(", ")} FROM ${table}`,
+    `CREATE OR REPLACE VIEW ${name} AS SELECT ${ROW} AS row, ${specs.map((s) => ident(s.name)).join(", ")} FROM ${table}`,
   );
   return { where: t.file, rows: t.rows };
 }
 
 /** An empty split relation (for a random split, which is made after the SQL steps). */
 export async function defineNoSplit(con: DuckDBConnection): Promise<void> {
-  await con.run(`CREATE OR REPLACE TEMP VIEW split AS SELECT 0 AS row, '' AS dicom_id, '' AS split WHERE false`);
+  await con.run(`CREATE OR REPLACE VIEW split AS SELECT 0 AS row, '' AS dicom_id, '' AS split WHERE false`);
 }

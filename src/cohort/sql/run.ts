@@ -47,15 +47,21 @@ export interface SqlCohortInputs {
 
 const ORDER: SqlTableName[] = ["metadata", "chexpert", "split", "patients", "admissions", "icustays"];
 
-/** Opens an in-memory DuckDB, with `attach` attached read-only. */
-export async function openDuckDbMemory(attach: Record<string, string> = {}): Promise<{
+/** An in-memory DuckDB: `con` runs the steps, `alongside` the queries that may run at the same time. */
+export interface CohortDatabase {
   con: DuckDBConnection;
+  alongside: DuckDBConnection;
   close: () => void;
-}> {
+}
+
+/** Opens an in-memory DuckDB, with `attach` attached read-only. */
+export async function openDuckDbMemory(attach: Record<string, string> = {}): Promise<CohortDatabase> {
   const db = await DuckDBInstance.create(":memory:");
   const con = await db.connect();
+  const alongside = await db.connect();
   const close = () => {
     con.closeSync();
+    alongside.closeSync();
     db.closeSync();
   };
   for (const [name, file] of Object.entries(attach)) {
@@ -66,11 +72,17 @@ export async function openDuckDbMemory(attach: Record<string, string> = {}): Pro
       throw new InputError({ file, expected: "a DuckDB database file", found: `an error (${(e as Error).message})` });
     }
   }
-  return { con, close };
+  return { con, alongside, close };
 }
 
-/** Defines the relations, checks them, runs the steps and reads the result. */
-export async function runCohortSql(con: DuckDBConnection, x: SqlCohortInputs): Promise<SqlCohort> {
+/**
+ * Defines the relations, checks them, runs the steps and reads the result. The labels and the dicom
+ * ids (each a scan of one table) are queried and read on `alongside` while `con` checks the tables
+ * and runs the steps: the steps keep DuckDB's threads about 60% busy, and this thread is free while
+ * they run. The steps wait for the checks (a repeated key could make a join explode).
+ */
+export async function runCohortSql(db: CohortDatabase, x: SqlCohortInputs): Promise<SqlCohort> {
+  const { con, alongside } = db;
   const where = {} as Record<SqlTableName, string>;
   const inputs: SqlCohort["inputs"] = [];
   for (const name of ORDER) {
@@ -84,24 +96,27 @@ export async function runCohortSql(con: DuckDBConnection, x: SqlCohortInputs): P
     where[name] = r.where;
     inputs.push({ name, file: r.where, rows: r.rows });
   }
-  await checkRelations(con, where);
-  await con.run(`SET VARIABLE stay_match = '${x.stayMatch}'`);
-  await con.run(`SET VARIABLE uncertain = '${x.uncertain}'`);
-  await con.run(COHORT_STEPS.images);
-  await con.run(COHORT_STEPS.usableAdmissions);
-  await con.run(COHORT_STEPS.usableIcuStays);
-  await con.run(COHORT_STEPS.admissionMatch);
-  await con.run(COHORT_STEPS.icuMatch);
-  const usable = {
-    admissions: await usableOf(con, "usable_admissions"),
-    "ICU stays": await usableOf(con, "usable_icustays"),
-  };
   const rows = (name: SqlTableName) => inputs.find((i) => i.name === name)!.rows;
-  const c = columnsByRow(await con.run(COHORT_STEPS.cohort), rows("metadata"));
-  const labels = columnsByRow(await con.run(COHORT_STEPS.labels), rows("chexpert")) as Record<string, Float32Array>;
-  const leftOutReason = new Map<number, string>();
-  const reasons = await con.runAndReadAll(`SELECT row, left_out_reason FROM images WHERE left_out_step IS NOT NULL`);
-  for (const [row, why] of reasons.getRows()) leftOutReason.set(Number(row), why as string);
+  const early = (async () => {
+    await alongside.run(`SET VARIABLE uncertain = '${x.uncertain}'`);
+    const labels = columnsByRow(await alongside.run(COHORT_STEPS.labels), rows("chexpert"));
+    return {
+      labels: labels as Record<string, Float32Array>,
+      dicom: await textByRow(alongside, "metadata", "dicom_id"),
+    };
+  })();
+  // Handled here, so that a failure while the steps run is not an unhandled rejection; awaited below.
+  early.catch(() => undefined);
+  let steps: Awaited<ReturnType<typeof checkAndRunSteps>>;
+  try {
+    steps = await checkAndRunSteps(con, x, where, rows("metadata"));
+  } catch (e) {
+    // `alongside` finishes before the database is closed; the checks' or steps' failure is reported.
+    await early.catch(() => undefined);
+    throw e;
+  }
+  const { usable, c, leftOutReason } = steps;
+  const { labels, dicom } = await early;
   const number = (name: string) => c[name] as Float64Array;
   const code = (name: string) => c[name] as Int8Array;
   const flag = (name: string) => c[name] as Uint8Array;
@@ -109,7 +124,7 @@ export async function runCohortSql(con: DuckDBConnection, x: SqlCohortInputs): P
     inputs,
     metadataFile: where.metadata,
     usable,
-    dicom: await textByRow(con, "metadata", "dicom_id"),
+    dicom,
     subject: number("subject_id"),
     study: number("study_id"),
     ymd: number("StudyDate"),
@@ -129,6 +144,31 @@ export async function runCohortSql(con: DuckDBConnection, x: SqlCohortInputs): P
     labels,
   };
 }
+/** The checks, then the steps on `con`: what each image's row gets, and the admissions and stays usable. */
+async function checkAndRunSteps(
+  con: DuckDBConnection,
+  x: SqlCohortInputs,
+  where: Record<SqlTableName, string>,
+  images: number,
+) {
+  await checkRelations(con, where);
+  await con.run(`SET VARIABLE stay_match = '${x.stayMatch}'`);
+  await con.run(COHORT_STEPS.images);
+  await con.run(COHORT_STEPS.usableAdmissions);
+  await con.run(COHORT_STEPS.usableIcuStays);
+  await con.run(COHORT_STEPS.admissionMatch);
+  await con.run(COHORT_STEPS.icuMatch);
+  const usable = {
+    admissions: await usableOf(con, "usable_admissions"),
+    "ICU stays": await usableOf(con, "usable_icustays"),
+  };
+  const c = columnsByRow(await con.run(COHORT_STEPS.cohort), images);
+  const leftOutReason = new Map<number, string>();
+  const reasons = await con.runAndReadAll(`SELECT row, left_out_reason FROM images WHERE left_out_step IS NOT NULL`);
+  for (const [row, why] of reasons.getRows()) leftOutReason.set(Number(row), why as string);
+  return { usable, c, leftOutReason };
+}
+
 async function usableOf(con: DuckDBConnection, table: "usable_admissions" | "usable_icustays") {
   const [[rows]] = (await con.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRows();
   const dropped: Record<string, number> = {};
