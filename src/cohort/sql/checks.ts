@@ -87,8 +87,11 @@ const KEYS: { table: SqlTableName; column: string }[] = [
   { table: "split", column: "dicom_id" },
 ];
 
-/** Runs every check; the first failure is an InputError naming `where[table]`, the row and the column. */
-export async function checkRelations(con: DuckDBConnection, where: Record<SqlTableName, string>): Promise<void> {
+/**
+ * The value checks; the first failure is an InputError naming `where[table]`, the row and the column.
+ * Reported before a failure of `checkKeys` (the JavaScript engine's order).
+ */
+export async function checkValues(con: DuckDBConnection, where: Record<SqlTableName, string>): Promise<void> {
   // One scan per table for the first row that fails any check (one filter of ORs: a min() FILTER per
   // check had cost four times as much), then that row's checks: the first that fails is reported.
   for (const table of [...new Set(CHECKS.map((c) => c.table))]) {
@@ -115,6 +118,10 @@ export async function checkRelations(con: DuckDBConnection, where: Record<SqlTab
       found: value === "" && c.column === "split" ? "an empty string" : describeValue(value),
     });
   }
+}
+
+/** The key checks: a repeated key is an InputError at its second row, naming the first. */
+export async function checkKeys(con: DuckDBConnection, where: Record<SqlTableName, string>): Promise<void> {
   for (const k of KEYS) {
     const col = ident(k.column);
     // Whether a key repeats, by a hash aggregate; only then where, by a window (a sort).

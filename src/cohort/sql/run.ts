@@ -7,7 +7,7 @@ import { InputError } from "../../util/errors";
 import type { StayMatch, UncertainPolicy } from "../types";
 import type { ColumnSpec } from "../csv";
 import type { EhrFields } from "../ehrFields";
-import { checkRelations } from "./checks";
+import { checkKeys, checkValues } from "./checks";
 import { defineNoSplit, defineRelation, type SqlTableName, type TableSource } from "./inputs";
 import { COHORT_STEPS, unusableCounts } from "./steps";
 import { columnsByRow, textByRow } from "./read";
@@ -76,10 +76,10 @@ export async function openDuckDbMemory(attach: Record<string, string> = {}): Pro
 }
 
 /**
- * Defines the relations, checks them, runs the steps and reads the result. The labels and the dicom
- * ids (each a scan of one table) are queried and read on `alongside` while `con` checks the tables
- * and runs the steps: the steps keep DuckDB's threads about 60% busy, and this thread is free while
- * they run. The steps wait for the checks (a repeated key could make a join explode).
+ * Defines the relations, checks them, runs the steps and reads the result. The key checks, then the
+ * labels and the dicom ids (each a scan of one table), run on `alongside` while `con` checks the
+ * values and runs the steps: a query keeps DuckDB's two threads about 60% busy, and this thread is
+ * free while they run. The steps wait for the checks (a repeated key could make a join explode).
  */
 export async function runCohortSql(db: CohortDatabase, x: SqlCohortInputs): Promise<SqlCohort> {
   const { con, alongside } = db;
@@ -97,21 +97,25 @@ export async function runCohortSql(db: CohortDatabase, x: SqlCohortInputs): Prom
     inputs.push({ name, file: r.where, rows: r.rows });
   }
   const rows = (name: SqlTableName) => inputs.find((i) => i.name === name)!.rows;
-  const early = (async () => {
+  // The key checks, then the labels and dicom ids, on `alongside` while `con` checks the values.
+  const keys = checkKeys(alongside, where);
+  const early = keys.then(async () => {
     await alongside.run(`SET VARIABLE uncertain = '${x.uncertain}'`);
     const labels = columnsByRow(await alongside.run(COHORT_STEPS.labels), rows("chexpert"));
     return {
       labels: labels as Record<string, Float32Array>,
       dicom: await textByRow(alongside, "metadata", "dicom_id"),
     };
-  })();
+  });
   // Handled here, so that a failure while the steps run is not an unhandled rejection; awaited below.
   early.catch(() => undefined);
-  let steps: Awaited<ReturnType<typeof checkAndRunSteps>>;
+  let steps: Awaited<ReturnType<typeof runSteps>>;
   try {
-    steps = await checkAndRunSteps(con, x, where, rows("metadata"));
+    await checkValues(con, where);
+    await keys;
+    steps = await runSteps(con, x, rows("metadata"));
   } catch (e) {
-    // `alongside` finishes before the database is closed; the checks' or steps' failure is reported.
+    // `alongside` finishes before the database is closed; a bad value is reported before a repeated key.
     await early.catch(() => undefined);
     throw e;
   }
@@ -144,14 +148,8 @@ export async function runCohortSql(db: CohortDatabase, x: SqlCohortInputs): Prom
     labels,
   };
 }
-/** The checks, then the steps on `con`: what each image's row gets, and the admissions and stays usable. */
-async function checkAndRunSteps(
-  con: DuckDBConnection,
-  x: SqlCohortInputs,
-  where: Record<SqlTableName, string>,
-  images: number,
-) {
-  await checkRelations(con, where);
+/** The steps on `con`: what each image's row gets, and the admissions and stays usable. */
+async function runSteps(con: DuckDBConnection, x: SqlCohortInputs, images: number) {
   await con.run(`SET VARIABLE stay_match = '${x.stayMatch}'`);
   await con.run(COHORT_STEPS.images);
   await con.run(COHORT_STEPS.usableAdmissions);
