@@ -81,11 +81,18 @@ function warnOfSharedPatients(table: aq.ColumnTable, rep: Reporter): void {
   const splitsOf = new Uint32Array(subject.length);
   const names: string[] = [];
   let patients = 0;
+  let p = -1;
+  let bit = -1;
   for (let i = 0; i < subject.length; i++) {
-    const seen = patientOf.add(subject[i], patients);
-    const p = seen >= 0 ? seen : patients++;
-    let bit = names.indexOf(split[i]);
-    if (bit < 0) bit = names.push(split[i]) - 1;
+    // A patient's images mostly come one after another, and in one split: look up only changes.
+    if (i === 0 || subject[i] !== subject[i - 1]) {
+      const seen = patientOf.add(subject[i], patients);
+      p = seen >= 0 ? seen : patients++;
+    }
+    if (i === 0 || split[i] !== split[i - 1]) {
+      bit = names.indexOf(split[i]);
+      if (bit < 0) bit = names.push(split[i]) - 1;
+    }
     splitsOf[p] |= 1 << bit;
   }
   const pairs = new Map<string, number>();
