@@ -3,8 +3,8 @@
  * reasons as the JavaScript engine: joinImages, assignSplit, timeMatch, ehrFields, labels).
  *
  * The queries read six relations that sql/inputs.ts defines over the source, one row per table row
- * (`row`: its 0-based place in the file or table), ids and numbers as DOUBLE, text as VARCHAR ('' for
- * blank), times as seconds since 1970 (DOUBLE):
+ * (`row`: its 0-based place in the file or table, INTEGER), ids and numbers as DOUBLE, text as VARCHAR
+ * ('' for blank), times as seconds since 1970 (DOUBLE):
  *   metadata(row, dicom_id, subject_id, study_id, StudyDate, StudyTime, ViewPosition,
  *            PatientOrientationCodeSequence_CodeMeaning)
  *   chexpert(row, study_id, "Atelectasis", ... the 14 labels)     split(row, dicom_id, split)
