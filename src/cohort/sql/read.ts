@@ -67,14 +67,11 @@ export async function textByRow(con: DuckDBConnection, relation: string, column:
        FROM ${relation} GROUP BY ALL ORDER BY 1`,
     )
   ).getRows();
-  const out: string[] = [];
-  for (const [, n, joined] of groups) {
+  const parts = groups.map(([, n, joined]) => {
     const values = (joined as string).split("\n");
-    if (values.length !== Number(n)) {
-      const r = await con.runAndReadAll(`SELECT coalesce(${column}, '') FROM ${relation} ORDER BY row`);
-      return r.getColumns()[0] as string[];
-    }
-    for (const v of values) out.push(v);
-  }
-  return out;
+    return values.length === Number(n) ? values : undefined;
+  });
+  if (parts.every((p) => p !== undefined)) return ([] as string[]).concat(...parts);
+  const r = await con.runAndReadAll(`SELECT coalesce(${column}, '') FROM ${relation} ORDER BY row`);
+  return r.getColumns()[0] as string[];
 }
