@@ -7,6 +7,7 @@ import type { Reporter } from "./buildReport";
 import type { MimicTables } from "./readTables";
 import { POSITION_CODES, VIEW_CODES } from "./impute";
 import { recode } from "./tableChecks";
+import { runLookup } from "./idIndex";
 
 /** The images kept so far and, per metadata row, what they were joined to. */
 export interface JoinedImages {
@@ -30,8 +31,9 @@ export function joinImages(t: MimicTables, rep: Reporter): JoinedImages {
   let rows: Int32Array = new Int32Array(n);
   for (let i = 0; i < n; i++) rows[i] = i;
   const patient = new Int32Array(n);
+  const patientOf = runLookup(patientRow, subject);
   rows = rep.filter("patients", rows, (i) => {
-    const p = patientRow.get(subject[i]);
+    const p = patientOf(i);
     if (p < 0) return "subject not in MIMIC-IV patients";
     patient[i] = p;
     return gender[p] < 0 ? "missing gender" : undefined;
@@ -46,8 +48,9 @@ export function joinImages(t: MimicTables, rep: Reporter): JoinedImages {
     return undefined;
   });
   const labelRow = new Int32Array(n);
+  const labelRowOf = runLookup(labelOf, study);
   rows = rep.filter("labels", rows, (i) => {
-    const r = labelOf.get(study[i]);
+    const r = labelRowOf(i);
     if (r < 0) return "study without a CheXpert label row";
     labelRow[i] = r;
     return undefined;
