@@ -203,6 +203,30 @@ test("a bad value in a CSV file gives the same InputError from both engines", as
   }
 });
 
+test("with bad values in two tables the SQL engine names the first table in the JavaScript engine's order", async () => {
+  const cxr = path.join(data.dir, "bad-cxr-2");
+  const iv = path.join(data.dir, "bad-iv");
+  fs.cpSync(data.mimicCxr, cxr, { recursive: true });
+  fs.cpSync(data.mimicIv, iv, { recursive: true });
+  const spoil = (file: string, column: string, line: number, value: string) => {
+    const lines = zlib.gunzipSync(fs.readFileSync(file)).toString("utf8").split("\n");
+    const cells = lines[line].split(",");
+    cells[lines[0].split(",").indexOf(column)] = value;
+    lines[line] = cells.join(",");
+    fs.writeFileSync(file, zlib.gzipSync(lines.join("\n")));
+  };
+  const metaFile = path.join(cxr, "mimic-cxr-2.0.0-metadata.csv.gz");
+  spoil(metaFile, "StudyTime", 9, "noon");
+  const patientsFile = path.join(iv, "hosp", "patients.csv.gz");
+  spoil(patientsFile, "anchor_age", 2, "old");
+  await assert.rejects(build({ mimicCxr: data.mimicCxr, mimicIv: iv, engine: "duckdb", quiet: true }), (e: Error) =>
+    e.message.startsWith(`${patientsFile}, row 2, column "anchor_age": expected a number, found "old"`),
+  );
+  await assert.rejects(build({ mimicCxr: cxr, mimicIv: iv, engine: "duckdb", quiet: true }), (e: Error) =>
+    e.message.startsWith(`${metaFile}, row 9, column "StudyTime": expected a number, found "noon"`),
+  );
+});
+
 test("ehr-msn cohort --source duckdb:FILE writes the CSV that --mimic-iv writes", () => {
   const cli = (...args: string[]) =>
     spawnSync(process.execPath, [path.join(packageRoot(), "bin", "ehr-msn.js"), "cohort", ...args], {
