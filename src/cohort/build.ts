@@ -81,12 +81,14 @@ export async function build(options: CohortOptions): Promise<Cohort> {
 /** The steps up to the EHR fields by the JavaScript engine: the tables read into columns, joined through indexes. */
 async function jsStages(o: ResolvedOptions, rep: Reporter): Promise<StagedImages> {
   const cxr = findCxrInputs(o.mimicCxr, o.split);
-  const t = await readTables(cxr, findIvFiles(o.mimicIv), rep);
-  const joined = joinImages(t, rep);
-  const { rows: inSplit, split } = await assignSplit(t, joined.rows, o.split as RandomSplit, o.seed, rep);
-  const ids = { dicom: t.meta.strings.dicom_id, subject: t.meta.numbers.subject_id, study: t.meta.numbers.study_id };
+  const { tables, stays } = await readTables(cxr, findIvFiles(o.mimicIv), rep);
+  const joined = joinImages(tables, rep);
+  const { rows: inSplit, split } = await assignSplit(tables, joined.rows, o.split as RandomSplit, o.seed, rep);
+  const { meta } = tables;
+  const ids = { dicom: meta.strings.dicom_id, subject: meta.numbers.subject_id, study: meta.numbers.study_id };
   const images = { root: o.images, layout: o.imageLayout };
   const rows = o.checkImages ? dropMissingImages(inSplit, ids, images, rep) : inSplit;
+  const t = { ...tables, ...(await stays) };
   const ehr = ehrFields(t, rows, joined.patient, timeMatch(t, rows, o.stayMatch, rep));
   const { viewCode, posCode } = joined;
   const labels = (kept: Int32Array) => labelColumns(t.chex, joined.labelRow, kept, o.uncertain);

@@ -23,7 +23,10 @@ export interface JoinedImages {
 }
 
 /** Steps "patients", "view and position codes" and "labels". */
-export function joinImages(t: MimicTables, rep: Reporter): JoinedImages {
+export function joinImages(
+  t: Pick<MimicTables, "meta" | "patientRow" | "gender" | "labelRow">,
+  rep: Reporter,
+): JoinedImages {
   const { meta, patientRow, gender, labelRow: labelOf } = t;
   const n = meta.rows;
   const subject = meta.numbers.subject_id;
