@@ -79,9 +79,12 @@ FROM m
 LEFT JOIN patients p ON p.subject_id = m.subject_id
 LEFT JOIN chexpert c ON c.study_id = m.study_id
 LEFT JOIN split s ON s.dicom_id = m.dicom_id`,
-  /** Step "usable admissions": admissions that can be matched; the others counted by reason. */
+  /**
+   * Step "usable admissions": admissions that can be matched; the others counted by reason. A view:
+   * the match and the counts each scan it once, which costs less than writing it out as a table.
+   */
   usableAdmissions: `
-CREATE OR REPLACE TEMP TABLE usable_admissions AS
+CREATE OR REPLACE TEMP VIEW usable_admissions AS
 SELECT *,
   CASE
     WHEN subject_id IS NULL OR subject_id <> floor(subject_id) THEN 'no subject_id'
@@ -93,7 +96,7 @@ FROM admissions`,
 
   /** Step "usable ICU stays". */
   usableIcuStays: `
-CREATE OR REPLACE TEMP TABLE usable_icustays AS
+CREATE OR REPLACE TEMP VIEW usable_icustays AS
 SELECT *,
   CASE
     WHEN subject_id IS NULL OR subject_id <> floor(subject_id) THEN 'no subject_id'
