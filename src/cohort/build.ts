@@ -52,9 +52,9 @@ export async function build(options: CohortOptions): Promise<Cohort> {
   const bar = progress("cohort", 4, { unit: "step", quiet: options.quiet });
   const rep = new Reporter();
   // Databases by SQL; the folders by the JavaScript engine, which reads gzipped CSV faster than DuckDB:
-  // at full size 2.18 CPU s (1.35 s) against 5.11 CPU s (3.26 s) for the SQL engine on the same files,
-  // which DuckDB gunzips on one thread each (bench/cohort.ts; bench/results/cohort.json, 2 cores at
-  // load average 2.9).
+  // at full size 2.12 CPU s against 5.32 CPU s for the SQL engine on the same files, which DuckDB
+  // gunzips on one thread each (bench/cohort.ts; bench/results/cohort.json, 2 cores at load average
+  // 3.7; in a quieter run 1.26 s against 2.83 s wall).
   const s = o.source || o.engine === "duckdb" ? await sqlStages(o, rep) : await jsStages(o, rep);
   bar.tick(2);
 
