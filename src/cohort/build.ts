@@ -26,7 +26,7 @@ import { labelColumns } from "./labels";
 import { cohortTable } from "./cohortTable";
 import { AUTHORS_AGE_BOUNDS } from "./features";
 import { MimicCohort } from "./dataset";
-import { checkCohortData, type CheckedTables } from "./dataChecks";
+import { checkCohortData, columnValues, type CheckedTables } from "./dataChecks";
 
 /** The images kept after the split, image and EHR steps, and per metadata row what those steps found. */
 export interface StagedImages {
@@ -51,8 +51,10 @@ export async function build(options: CohortOptions): Promise<Cohort> {
   const o = resolveOptions(options);
   const bar = progress("cohort", 4, { unit: "step", quiet: options.quiet });
   const rep = new Reporter();
-  // Databases by SQL; the folders by the JavaScript engine, which reads gzipped CSV faster than DuckDB
-  // (bench/cohort.ts measures both engines on the same files).
+  // Databases by SQL; the folders by the JavaScript engine, which reads gzipped CSV faster than DuckDB:
+  // at full size 2.12 CPU s against 5.32 CPU s for the SQL engine on the same files, which DuckDB
+  // gunzips on one thread each (bench/cohort.ts; bench/results/cohort.json, 2 cores at load average
+  // 3.7; in a quieter run 1.26 s against 2.83 s wall).
   const s = o.source || o.engine === "duckdb" ? await sqlStages(o, rep) : await jsStages(o, rep);
   bar.tick(2);
 
@@ -79,12 +81,14 @@ export async function build(options: CohortOptions): Promise<Cohort> {
 /** The steps up to the EHR fields by the JavaScript engine: the tables read into columns, joined through indexes. */
 async function jsStages(o: ResolvedOptions, rep: Reporter): Promise<StagedImages> {
   const cxr = findCxrInputs(o.mimicCxr, o.split);
-  const t = await readTables(cxr, findIvFiles(o.mimicIv), rep);
-  const joined = joinImages(t, rep);
-  const { rows: inSplit, split } = await assignSplit(t, joined.rows, o.split as RandomSplit, o.seed, rep);
-  const ids = { dicom: t.meta.strings.dicom_id, subject: t.meta.numbers.subject_id, study: t.meta.numbers.study_id };
+  const { tables, stays } = await readTables(cxr, findIvFiles(o.mimicIv), rep);
+  const joined = joinImages(tables, rep);
+  const { rows: inSplit, split } = await assignSplit(tables, joined.rows, o.split as RandomSplit, o.seed, rep);
+  const { meta } = tables;
+  const ids = { dicom: meta.strings.dicom_id, subject: meta.numbers.subject_id, study: meta.numbers.study_id };
   const images = { root: o.images, layout: o.imageLayout };
   const rows = o.checkImages ? dropMissingImages(inSplit, ids, images, rep) : inSplit;
+  const t = { ...tables, ...(await stays) };
   const ehr = ehrFields(t, rows, joined.patient, timeMatch(t, rows, o.stayMatch, rep));
   const { viewCode, posCode } = joined;
   const labels = (kept: Int32Array) => labelColumns(t.chex, joined.labelRow, kept, o.uncertain);
@@ -106,15 +110,15 @@ async function jsStages(o: ResolvedOptions, rep: Reporter): Promise<StagedImages
 function ageBounds(o: ResolvedOptions, table: aq.ColumnTable): { min: number; max: number } {
   if (o.ageBounds === "fixed") return { ...AUTHORS_AGE_BOUNDS };
   if (typeof o.ageBounds === "object") return { min: o.ageBounds.min, max: o.ageBounds.max };
-  const ages = table.array("age") as Float64Array;
-  const splits = table.array("split") as string[];
+  const ages = columnValues(table, "age") as ArrayLike<number>;
+  const splits = columnValues(table, "split") as ArrayLike<string>;
   let min = Infinity;
   let max = -Infinity;
-  ages.forEach((a, k) => {
-    if (splits[k] !== "train") return;
-    min = Math.min(min, a);
-    max = Math.max(max, a);
-  });
+  for (let k = 0; k < ages.length; k++) {
+    if (splits[k] !== "train") continue;
+    min = Math.min(min, ages[k]);
+    max = Math.max(max, ages[k]);
+  }
   if (!(max > min))
     throw new InputError({
       field: "ageBounds",

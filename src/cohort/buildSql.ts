@@ -30,18 +30,18 @@ const DB = "mimic";
 /** The steps up to the EHR fields, by SQL; the report gets the same steps as from the JavaScript engine. */
 export async function sqlStages(o: ResolvedOptions, rep: Reporter): Promise<StagedImages> {
   const file = o.source && "duckdb" in o.source ? o.source.duckdb : undefined;
-  const { con, close } = await openDuckDbMemory(file ? { [DB]: file } : {});
+  const db = await openDuckDbMemory(file ? { [DB]: file } : {});
   let c: SqlCohort;
   try {
-    const sources = await tableSources(con, o, file);
-    c = await runCohortSql(con, {
+    const sources = await tableSources(db.con, o, file);
+    c = await runCohortSql(db, {
       sources,
       specs: COLUMNS,
       stayMatch: o.stayMatch,
       uncertain: o.uncertain,
     });
   } finally {
-    close();
+    db.close();
   }
   for (const i of c.inputs) rep.input(i.file, i.rows);
   const size = (name: SqlTableName) => c.inputs.find((i) => i.name === name)!;
@@ -57,7 +57,7 @@ export async function sqlStages(o: ResolvedOptions, rep: Reporter): Promise<Stag
   const random = typeof o.split === "object";
   IMAGE_STEPS.forEach((step, k) => {
     if (random && step === "split") return;
-    rows = rep.filter(step, rows, (i) => (c.leftOutStep[i] === k ? c.leftOutReason[i]! : undefined));
+    rows = rep.filter(step, rows, (i) => (c.leftOutStep[i] === k ? c.leftOutReason.get(i)! : undefined));
   });
   const meta: CsvColumns = {
     file: c.metadataFile,
@@ -85,7 +85,11 @@ export async function sqlStages(o: ResolvedOptions, rep: Reporter): Promise<Stag
     tables,
     labels: (kept) => {
       const out: Record<string, Float32Array> = {};
-      for (const [name, col] of Object.entries(c.labels)) out[name] = Float32Array.from(kept, (i) => col[i]);
+      // A loop: Float32Array.from with a mapper is about 100 times slower (0.38 s a build on full-size tables).
+      for (const [name, col] of Object.entries(c.labels)) {
+        const picked = (out[name] = new Float32Array(kept.length));
+        for (let k = 0; k < kept.length; k++) picked[k] = col[c.labelRow[kept[k]]];
+      }
       return out;
     },
   };

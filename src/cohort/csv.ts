@@ -100,8 +100,6 @@ const COMMA = 44;
 const QUOTE = 34;
 const LF = 10;
 const CR = 13;
-/** 1 for the bytes that end an unquoted field (a table lookup is faster than three comparisons). */
-const ENDS_FIELD = Uint8Array.from({ length: 256 }, (_, b) => (b === COMMA || b === LF || b === CR ? 1 : 0));
 
 /** Reads the requested columns of a CSV file; a missing column is an InputError naming what the header has. */
 export async function readCsv(file: string, specs: readonly ColumnSpec[]): Promise<CsvColumns> {
@@ -242,7 +240,11 @@ function scan(buf: Buffer, pos: number, file: string, target: Target): { pos: nu
         while (pos < n && buf[pos] !== COMMA && buf[pos] !== LF && buf[pos] !== CR) pos++;
       } else {
         let i = pos;
-        while (i < n && !ENDS_FIELD[buf[i]]) i++;
+        // Most bytes are above the comma (digits, letters, '-', '.'): one comparison passes them.
+        for (; i < n; i++) {
+          const b = buf[i];
+          if (b <= COMMA && (b === COMMA || b === LF || b === CR)) break;
+        }
         e = i;
         pos = i;
       }

@@ -46,3 +46,20 @@ export class IdIndex {
     }
   }
 }
+
+/**
+ * `index.get(ids[i])`, looked up only when the id differs from the last one asked: the ids come in
+ * runs (a subject's images, a study's images, one after another), and at MIMIC's size a lookup is a
+ * cache miss.
+ */
+export function runLookup(index: IdIndex, ids: ArrayLike<number>): (i: number) => number {
+  let last = NaN;
+  let found = -1;
+  return (i) => {
+    if (ids[i] !== last) {
+      last = ids[i];
+      found = index.get(last);
+    }
+    return found;
+  };
+}

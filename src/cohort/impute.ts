@@ -119,8 +119,12 @@ export function imputeViewPosition(
     );
     return { rows, viewMissing, posMissing };
   }
-  const train = rows.filter((i) => split[i] === TRAIN);
-  const fitRows = train.some((i) => !viewMissing[i]) && train.some((i) => !posMissing[i]) ? train : rows;
+  // A loop: Int32Array's filter with a callback is several times slower on 377k rows.
+  const train = new Int32Array(rows.length);
+  let inTrain = 0;
+  for (const i of rows) if (split[i] === TRAIN) train[inTrain++] = i;
+  const trainRows = train.subarray(0, inTrain);
+  const fitRows = trainRows.some((i) => !viewMissing[i]) && trainRows.some((i) => !posMissing[i]) ? trainRows : rows;
   for (const [name, codes] of [
     ["view", viewCode],
     ["position", posCode],

@@ -7,6 +7,7 @@ import type { Reporter } from "./buildReport";
 import type { MimicTables } from "./readTables";
 import { POSITION_CODES, VIEW_CODES } from "./impute";
 import { recode } from "./tableChecks";
+import { runLookup } from "./idIndex";
 
 /** The images kept so far and, per metadata row, what they were joined to. */
 export interface JoinedImages {
@@ -22,7 +23,10 @@ export interface JoinedImages {
 }
 
 /** Steps "patients", "view and position codes" and "labels". */
-export function joinImages(t: MimicTables, rep: Reporter): JoinedImages {
+export function joinImages(
+  t: Pick<MimicTables, "meta" | "patientRow" | "gender" | "labelRow">,
+  rep: Reporter,
+): JoinedImages {
   const { meta, patientRow, gender, labelRow: labelOf } = t;
   const n = meta.rows;
   const subject = meta.numbers.subject_id;
@@ -30,8 +34,9 @@ export function joinImages(t: MimicTables, rep: Reporter): JoinedImages {
   let rows: Int32Array = new Int32Array(n);
   for (let i = 0; i < n; i++) rows[i] = i;
   const patient = new Int32Array(n);
+  const patientOf = runLookup(patientRow, subject);
   rows = rep.filter("patients", rows, (i) => {
-    const p = patientRow.get(subject[i]);
+    const p = patientOf(i);
     if (p < 0) return "subject not in MIMIC-IV patients";
     patient[i] = p;
     return gender[p] < 0 ? "missing gender" : undefined;
@@ -46,8 +51,9 @@ export function joinImages(t: MimicTables, rep: Reporter): JoinedImages {
     return undefined;
   });
   const labelRow = new Int32Array(n);
+  const labelRowOf = runLookup(labelOf, study);
   rows = rep.filter("labels", rows, (i) => {
-    const r = labelOf.get(study[i]);
+    const r = labelRowOf(i);
     if (r < 0) return "study without a CheXpert label row";
     labelRow[i] = r;
     return undefined;

@@ -131,33 +131,49 @@ export interface MimicTables {
   icu: CsvColumns;
 }
 
-/** Reads and checks every table, noting each file and its rows in the report. */
-export async function readTables(files: MimicCxrInputs, iv: MimicIvFiles, rep: Reporter): Promise<MimicTables> {
+/** The admissions and ICU stays, which the time match needs; the images are joined without them. */
+export type StayTables = Pick<MimicTables, "adm" | "icu">;
+
+/**
+ * Reads and checks every table, noting each file and its rows in the report. The admissions and ICU
+ * stays come as `stays`, once the worker has read them: the largest file on the worker, admissions
+ * is often read last, and this thread joins the images meanwhile.
+ */
+export async function readTables(
+  files: MimicCxrInputs,
+  iv: MimicIvFiles,
+  rep: Reporter,
+): Promise<{ tables: Omit<MimicTables, keyof StayTables>; stays: Promise<StayTables> }> {
   // MIMIC-IV's CSV files are parsed on a worker thread while MIMIC-CXR's are parsed here, and each table
   // is checked and indexed as soon as it is parsed: this thread would otherwise wait for the worker.
   const [patients, admissions, icustays] = readCsvInWorker(
     (["patients", "admissions", "icustays"] as const).map((k) => ({ file: iv[k], specs: COLUMNS[k] })),
   );
-  const [metadata, labels, pats, splitFile, adm, icu] = await Promise.all([
+  const [metadata, labels, pats, splitFile] = await Promise.all([
     readCsv(files.metadata, COLUMNS.metadata).then((t) => ({ t, time: studyTimes(t) })),
     readCsv(files.chexpert, COLUMNS.chexpert).then((t) => ({ t, row: keyIndex(t, "study_id") })),
     patients.then((t) => ({ t, row: keyIndex(t, "subject_id"), gender: patientGender(t) })),
     files.split && readCsv(files.split, COLUMNS.split),
-    admissions,
-    icustays,
   ]);
-  for (const t of [metadata.t, labels.t, splitFile, pats.t, adm, icu]) if (t) rep.input(t.file, t.rows);
+  for (const t of [metadata.t, labels.t, splitFile, pats.t]) if (t) rep.input(t.file, t.rows);
+  const stays = Promise.all([admissions, icustays]).then(([adm, icu]) => {
+    for (const t of [adm, icu]) rep.input(t.file, t.rows);
+    return { adm, icu };
+  });
+  // A failure is reported where `stays` is awaited, not as an unhandled rejection before that.
+  stays.catch(() => undefined);
   return {
-    meta: metadata.t,
-    time: metadata.time,
-    chex: labels.t,
-    labelRow: labels.row,
-    pat: pats.t,
-    patientRow: pats.row,
-    gender: pats.gender,
-    splitFile: splitFile || undefined,
-    adm,
-    icu,
+    tables: {
+      meta: metadata.t,
+      time: metadata.time,
+      chex: labels.t,
+      labelRow: labels.row,
+      pat: pats.t,
+      patientRow: pats.row,
+      gender: pats.gender,
+      splitFile: splitFile || undefined,
+    },
+    stays,
   };
 }
 

@@ -7,7 +7,7 @@
  */
 import type { StayMatch } from "./types";
 import { SECONDS_PER_DAY } from "../mimic/time";
-import { IdIndex } from "./idIndex";
+import { IdIndex, runLookup } from "./idIndex";
 
 /** Intervals (admissions or ICU stays) grouped by subject. */
 export interface IntervalIndex {
@@ -68,8 +68,9 @@ export function matchAdmissions(
   rule: StayMatch,
 ): Int32Array {
   const out = new Int32Array(subject.length).fill(-1);
+  const groupOf = runLookup(adm.group, subject);
   for (let i = 0; i < subject.length; i++) {
-    const g = adm.group.get(subject[i]);
+    const g = groupOf(i);
     if (g < 0) continue;
     const t = time[i];
     const d = day(t);
@@ -103,8 +104,9 @@ export function matchIcu(
   rule: StayMatch,
 ): Uint8Array {
   const out = new Uint8Array(subject.length);
+  const groupOf = runLookup(icu.group, subject);
   for (let i = 0; i < subject.length; i++) {
-    const g = icu.group.get(subject[i]);
+    const g = groupOf(i);
     if (g < 0) continue;
     const t = time[i];
     const d = day(t);

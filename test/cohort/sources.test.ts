@@ -132,6 +132,52 @@ test("a bad value in a database table is named by source, table, row and column"
   );
 });
 
+test("rows deleted from a database table leave rowid gaps; the cohort is the folders' without those rows", async () => {
+  const all = path.join(data.dir, "gaps.duckdb");
+  await writeMimicCodeDuckDb(data.mimicIv, all, data.mimicCxr);
+  const db = await DuckDBInstance.create(all);
+  const con = await db.connect();
+  const [[dicom]] = (await con.runAndReadAll("SELECT dicom_id FROM mimiciv_cxr.metadata WHERE rowid = 7")).getRows();
+  const [[study]] = (await con.runAndReadAll("SELECT study_id FROM mimiciv_cxr.chexpert WHERE rowid = 3")).getRows();
+  await con.run("DELETE FROM mimiciv_cxr.metadata WHERE rowid = 7");
+  await con.run("DELETE FROM mimiciv_cxr.chexpert WHERE rowid = 3");
+  const gaps = await con.runAndReadAll(
+    "SELECT (SELECT max(rowid) + 1 - count(*) FROM mimiciv_cxr.metadata), (SELECT max(rowid) + 1 - count(*) FROM mimiciv_cxr.chexpert)",
+  );
+  con.closeSync();
+  db.closeSync();
+  assert.deepEqual(gaps.getRows()[0].map(Number), [1, 1], "the deletions leave gaps in the rowids");
+  const options = { mimicCxr: data.mimicCxr, impute: "mode" as const, quiet: true };
+  const a = await build({ ...options, mimicIv: data.mimicIv });
+  const b = await build({ ...options, source: `duckdb:${all}` });
+  const [header, ...lines] = a.table.toCSV().split("\n");
+  const col = (name: string) => header.split(",").indexOf(name);
+  const kept = lines.filter(
+    (l) => l.split(",")[col("dicom_id")] !== dicom && l.split(",")[col("study_id")] !== String(study),
+  );
+  assert.ok(kept.length < lines.length - 1, `${lines.length - kept.length} rows of the deleted image and study`);
+  assert.equal(b.table.toCSV(), [header, ...kept].join("\n"));
+});
+
+test("a text column where the database should hold numbers or times is read if it converts, else named", async () => {
+  const text = await brokenCopy(
+    "text-times.duckdb",
+    "ALTER TABLE mimiciv_hosp.admissions ALTER admittime TYPE VARCHAR; ALTER TABLE mimiciv_hosp.patients ALTER anchor_age TYPE VARCHAR",
+  );
+  const options = { mimicCxr: data.mimicCxr, impute: "model" as const, quiet: true };
+  assert.equal((await build({ ...options, source: `duckdb:${text}` })).table.toCSV(), fromFolders.table.toCSV());
+  const db = await DuckDBInstance.create(text);
+  const con = await db.connect();
+  await con.run("UPDATE mimiciv_hosp.admissions SET admittime = 'soon' WHERE rowid = 3");
+  con.closeSync();
+  db.closeSync();
+  await assert.rejects(build({ ...options, source: `duckdb:${text}` }), (e: Error) =>
+    e.message.startsWith(
+      `${text} (mimiciv_hosp.admissions): expected the columns subject_id (number), hadm_id (number), admittime (timestamp), dischtime (timestamp), hospital_expire_flag (number), found a value the database cannot convert (Conversion Error`,
+    ),
+  );
+});
+
 test("a bad value in a CSV file gives the same InputError from both engines", async () => {
   const dir = path.join(data.dir, "bad-cxr");
   fs.cpSync(data.mimicCxr, dir, { recursive: true });
@@ -155,6 +201,30 @@ test("a bad value in a CSV file gives the same InputError from both engines", as
         `${engine}: ${message}`,
       );
   }
+});
+
+test("with bad values in two tables the SQL engine names the first table in the JavaScript engine's order", async () => {
+  const cxr = path.join(data.dir, "bad-cxr-2");
+  const iv = path.join(data.dir, "bad-iv");
+  fs.cpSync(data.mimicCxr, cxr, { recursive: true });
+  fs.cpSync(data.mimicIv, iv, { recursive: true });
+  const spoil = (file: string, column: string, line: number, value: string) => {
+    const lines = zlib.gunzipSync(fs.readFileSync(file)).toString("utf8").split("\n");
+    const cells = lines[line].split(",");
+    cells[lines[0].split(",").indexOf(column)] = value;
+    lines[line] = cells.join(",");
+    fs.writeFileSync(file, zlib.gzipSync(lines.join("\n")));
+  };
+  const metaFile = path.join(cxr, "mimic-cxr-2.0.0-metadata.csv.gz");
+  spoil(metaFile, "StudyTime", 9, "noon");
+  const patientsFile = path.join(iv, "hosp", "patients.csv.gz");
+  spoil(patientsFile, "anchor_age", 2, "old");
+  await assert.rejects(build({ mimicCxr: data.mimicCxr, mimicIv: iv, engine: "duckdb", quiet: true }), (e: Error) =>
+    e.message.startsWith(`${patientsFile}, row 2, column "anchor_age": expected a number, found "old"`),
+  );
+  await assert.rejects(build({ mimicCxr: cxr, mimicIv: iv, engine: "duckdb", quiet: true }), (e: Error) =>
+    e.message.startsWith(`${metaFile}, row 9, column "StudyTime": expected a number, found "noon"`),
+  );
 });
 
 test("ehr-msn cohort --source duckdb:FILE writes the CSV that --mimic-iv writes", () => {

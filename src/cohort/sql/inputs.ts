@@ -47,15 +47,14 @@ export async function defineRelation(
   if ("file" in source) return fromCsv(con, name, source.file, specs);
   if ("columns" in source) return fromColumns(con, name, source.columns, specs);
   const { database, where, schema, table } = source;
-  const header = (
+  const columns = (
     await con.runAndReadAll(
-      `SELECT column_name FROM duckdb_columns() WHERE database_name = $1 AND schema_name = $2 AND table_name = $3
-       ORDER BY column_index`,
+      `SELECT column_name, data_type FROM duckdb_columns()
+       WHERE database_name = $1 AND schema_name = $2 AND table_name = $3 ORDER BY column_index`,
       [database, schema, table],
     )
-  )
-    .getRows()
-    .map((r) => r[0] as string);
+  ).getRows() as [string, string][];
+  const header = columns.map((c) => c[0]);
   if (header.length === 0) {
     const tables = (
       await con.runAndReadAll(
@@ -74,13 +73,25 @@ export async function defineRelation(
   const relation = `${ident(database)}.${ident(schema)}.${ident(table)}`;
   const file = `${where} (${schema}.${table})`;
   requireColumns(file, header, specs);
+  const [[count, last]] = (await con.runAndReadAll(`SELECT count(*), max(rowid) FROM ${relation}`)).getRows();
+  const rows = Number(count);
+  // `row` is the rowid where the rowids run 0..n-1, as after a load; rows deleted since the table was
+  // last rewritten leave gaps, and then the rows are numbered in a copy.
+  const dense = last === null ? rows === 0 : Number(last) === rows - 1;
   const select = specs.map((s) => `${normalized(s, ident(s.name), "CAST")} AS ${ident(s.name)}`).join(", ");
-  await con.run(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT rowid AS row, ${select} FROM ${relation}`);
+  const type = new Map(columns);
+  const mayFail = specs.filter((s) => !castCannotFail(s, type.get(s.name)!));
   try {
-    // A cast that fails fails here, on a scan of every column, rather than in a later step.
-    const counts = specs.map((s) => `count(${ident(s.name)})`).join(", ");
-    const [[rows]] = (await con.runAndReadAll(`SELECT count(*), ${counts} FROM ${name}`)).getRows();
-    return { where: file, rows: Number(rows) };
+    if (dense) await con.run(`CREATE OR REPLACE VIEW ${name} AS SELECT ${ROW} AS row, ${select} FROM ${relation}`);
+    else
+      await con.run(
+        `CREATE OR REPLACE TABLE ${name} AS
+         SELECT CAST(row_number() OVER (ORDER BY rowid) - 1 AS INTEGER) AS row, ${select} FROM ${relation}`,
+      );
+    // A cast that can fail fails here, on a scan of those columns, rather than in a later step.
+    if (mayFail.length)
+      await con.run(`SELECT ${mayFail.map((s) => `count(${ident(s.name)})`).join(", ")} FROM ${name}`);
+    return { where: file, rows };
   } catch (e) {
     throw new InputError({
       file,
@@ -88,6 +99,17 @@ export async function defineRelation(
       found: `a value the database cannot convert (${(e as Error).message.split("\n")[0]})`,
     });
   }
+}
+
+/** `row`: the rowid as INTEGER, the type the result readers (sql/read.ts) take. */
+const ROW = "CAST(rowid AS INTEGER)";
+
+/** Whether a column of database type `type` always converts to what `normalized` makes of it (mimic-code's types do). */
+function castCannotFail(s: ColumnSpec, type: string): boolean {
+  if (s.kind === "timestamp") return /^(TIMESTAMP(_S|_MS|_NS)?|DATE)$/.test(type);
+  if (s.kind === "number" || s.kind === "label")
+    return /^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|FLOAT|DOUBLE|DECIMAL\(\d+,\d+\))$/.test(type);
+  return true;
 }
 
 /** A CSV file read by DuckDB as text; each value that must parse and does not is an InputError at its row. */
@@ -99,7 +121,7 @@ async function fromCsv(
 ): Promise<{ where: string; rows: number }> {
   const raw = `raw_${name}`;
   await con.run(
-    `CREATE OR REPLACE TEMP TABLE ${raw} AS SELECT * FROM read_csv(${quote(file)}, header = true, all_varchar = true)`,
+    `CREATE OR REPLACE TABLE ${raw} AS SELECT * FROM read_csv(${quote(file)}, header = true, all_varchar = true)`,
   );
   requireColumns(file, await columnNames(con, raw), specs);
   for (const s of specs) {
@@ -121,7 +143,7 @@ async function fromCsv(
       });
   }
   const select = specs.map((s) => `${normalized(s, ident(s.name), "TRY_CAST")} AS ${ident(s.name)}`).join(", ");
-  await con.run(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT rowid AS row, ${select} FROM ${raw}`);
+  await con.run(`CREATE OR REPLACE VIEW ${name} AS SELECT ${ROW} AS row, ${select} FROM ${raw}`);
   const [[rows]] = (await con.runAndReadAll(`SELECT count(*) FROM ${raw}`)).getRows();
   return { where: file, rows: Number(rows) };
 }
@@ -152,12 +174,12 @@ async function fromColumns(
   appender.closeSync();
   // Times are already seconds since 1970 here: no conversion but the names.
   await con.run(
-    `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT rowid AS row, ${specs.map((s) => ident(s.name)).join(", ")} FROM ${table}`,
+    `CREATE OR REPLACE VIEW ${name} AS SELECT ${ROW} AS row, ${specs.map((s) => ident(s.name)).join(", ")} FROM ${table}`,
   );
   return { where: t.file, rows: t.rows };
 }
 
 /** An empty split relation (for a random split, which is made after the SQL steps). */
 export async function defineNoSplit(con: DuckDBConnection): Promise<void> {
-  await con.run(`CREATE OR REPLACE TEMP VIEW split AS SELECT 0 AS row, '' AS dicom_id, '' AS split WHERE false`);
+  await con.run(`CREATE OR REPLACE VIEW split AS SELECT 0 AS row, '' AS dicom_id, '' AS split WHERE false`);
 }

@@ -3,8 +3,8 @@
  * reasons as the JavaScript engine: joinImages, assignSplit, timeMatch, ehrFields, labels).
  *
  * The queries read six relations that sql/inputs.ts defines over the source, one row per table row
- * (`row`: its 0-based place in the file or table), ids and numbers as DOUBLE, text as VARCHAR ('' for
- * blank), times as seconds since 1970 (DOUBLE):
+ * (`row`: its 0-based place in the file or table, INTEGER), ids and numbers as DOUBLE, text as VARCHAR
+ * ('' for blank), times as seconds since 1970 (DOUBLE):
  *   metadata(row, dicom_id, subject_id, study_id, StudyDate, StudyTime, ViewPosition,
  *            PatientOrientationCodeSequence_CodeMeaning)
  *   chexpert(row, study_id, "Atelectasis", ... the 14 labels)     split(row, dicom_id, split)
@@ -38,13 +38,15 @@ const day = (t: string) => `floor(${t} / ${SECONDS_PER_DAY})`;
 export const COHORT_STEPS = {
   /**
    * Steps "patients", "view and position codes", "labels" and "split": every metadata row joined to
-   * its patient, its study's CheXpert row and its split, with the step that leaves it out and why
-   * (NULL when kept). `time`: the study's date and time in seconds since 1970 (mimic/time.ts).
+   * its patient, its study's CheXpert row (`label_row`) and its split, with the step that leaves it
+   * out and why (NULL when kept). `time`: the study's date and time in seconds since 1970
+   * (mimic/time.ts). Narrow on purpose: the labels are read from their own table (`labels` below) and
+   * the ids from metadata, as carrying them through the joins and a sort had cost more than the joins.
    */
   images: `
 CREATE OR REPLACE TEMP TABLE images AS
 WITH m AS (
-  SELECT *,
+  SELECT row, dicom_id, subject_id, study_id, StudyDate, ViewPosition, PatientOrientationCodeSequence_CodeMeaning,
     ${codeOf("ViewPosition", VIEW_CODES)} AS view_code,
     ${codeOf("PatientOrientationCodeSequence_CodeMeaning", POSITION_CODES)} AS pos_code,
     epoch(make_date(CAST(floor(StudyDate / 10000) AS BIGINT), CAST(floor(StudyDate / 100) % 100 AS BIGINT),
@@ -53,10 +55,10 @@ WITH m AS (
          + ((floor(StudyTime) % 100) + (StudyTime - floor(StudyTime)))) AS time
   FROM metadata
 )
-SELECT m.row, m.dicom_id, m.subject_id, m.study_id, m.StudyDate, m.time, m.view_code, m.pos_code,
+SELECT m.row, m.subject_id, m.study_id, m.StudyDate, m.time, m.view_code, m.pos_code,
   p.anchor_year - p.anchor_age AS anchor_birth_year,
-  ${CHEXPERT_LABELS.map((l) => `c.${ident(l)}`).join(", ")},
   CASE p.gender WHEN 'M' THEN 1 ELSE 0 END AS male,
+  c.row AS label_row,
   ${codeOf("s.split", SPLIT_NAMES)} AS split_code,
   CASE
     WHEN p.row IS NULL OR p.gender = '' THEN 0
@@ -76,12 +78,13 @@ SELECT m.row, m.dicom_id, m.subject_id, m.study_id, m.StudyDate, m.time, m.view_
 FROM m
 LEFT JOIN patients p ON p.subject_id = m.subject_id
 LEFT JOIN chexpert c ON c.study_id = m.study_id
-LEFT JOIN split s ON s.dicom_id = m.dicom_id
-ORDER BY m.row`,
-
-  /** Step "usable admissions": admissions that can be matched; the others counted by reason. */
+LEFT JOIN split s ON s.dicom_id = m.dicom_id`,
+  /**
+   * Step "usable admissions": admissions that can be matched; the others counted by reason. A view:
+   * the match and the counts each scan it once, which costs less than writing it out as a table.
+   */
   usableAdmissions: `
-CREATE OR REPLACE TEMP TABLE usable_admissions AS
+CREATE OR REPLACE TEMP VIEW usable_admissions AS
 SELECT *,
   CASE
     WHEN subject_id IS NULL OR subject_id <> floor(subject_id) THEN 'no subject_id'
@@ -93,7 +96,7 @@ FROM admissions`,
 
   /** Step "usable ICU stays". */
   usableIcuStays: `
-CREATE OR REPLACE TEMP TABLE usable_icustays AS
+CREATE OR REPLACE TEMP VIEW usable_icustays AS
 SELECT *,
   CASE
     WHEN subject_id IS NULL OR subject_id <> floor(subject_id) THEN 'no subject_id'
@@ -111,21 +114,17 @@ FROM icustays`,
    */
   admissionMatch: `
 CREATE OR REPLACE TEMP TABLE admission_match AS
-SELECT i.row AS image, arg_max(i.hadm_id, i.key) AS hadm_id,
-  arg_max(i.hospital_expire_flag, i.key) AS hospital_expire_flag
-FROM (
-  SELECT i.row, a.hadm_id, a.hospital_expire_flag, [
-    CAST(getvariable('stay_match') = 'date' AND a.admittime <= i.time AND i.time <= a.dischtime AS DOUBLE),
-    a.admittime, a.hadm_id, -a.row] AS key
-  FROM images i
-  JOIN usable_admissions a ON a.subject_id = i.subject_id AND a.unusable IS NULL
-  WHERE CASE getvariable('stay_match')
-    WHEN 'date' THEN ${day("a.admittime")} <= ${day("i.time")} AND ${day("i.time")} <= ${day("a.dischtime")}
-    WHEN 'datetime' THEN a.admittime <= i.time AND i.time <= a.dischtime
-    ELSE true
-  END
-) AS i
-GROUP BY i.row`,
+SELECT i.row AS image, a.hadm_id, a.hospital_expire_flag
+FROM images i
+JOIN usable_admissions a ON a.subject_id = i.subject_id AND a.unusable IS NULL
+WHERE CASE getvariable('stay_match')
+  WHEN 'date' THEN ${day("a.admittime")} <= ${day("i.time")} AND ${day("i.time")} <= ${day("a.dischtime")}
+  WHEN 'datetime' THEN a.admittime <= i.time AND i.time <= a.dischtime
+  ELSE true
+END
+QUALIFY row_number() OVER (PARTITION BY i.row ORDER BY
+  getvariable('stay_match') = 'date' AND a.admittime <= i.time AND i.time <= a.dischtime DESC,
+  a.admittime DESC, a.hadm_id DESC NULLS FIRST, a.row) = 1`,
 
   /** Step "stays (<rule>)", ICU: the images an ICU stay of the subject holds, by time ('datetime') or calendar days. */
   icuMatch: `
@@ -139,38 +138,44 @@ WHERE CASE getvariable('stay_match')
 END`,
 
   /**
-   * Steps "EHR fields" and "labels": every metadata row (in order) with what the earlier steps found,
-   * its EHR fields (age: the study year minus the anchor year of birth, as the authors compute it)
-   * and its 14 CheXpert labels under `uncertain` (1 -> 1, -1 -> the policy's value, 0 or blank -> 0).
-   * Numbers as DOUBLE, NULL as NaN: the result is read in blocks of doubles (sql/run.ts).
+   * Step "EHR fields": every metadata row (`row`, in no particular order) with what the earlier steps
+   * found and its EHR fields (age: the study year minus the anchor year of birth, as the authors
+   * compute it). Each column in the type of the array it is read into (sql/read.ts), NULL as -1 or NaN.
    */
   cohort: `
-SELECT i.dicom_id, coalesce(i.left_out_reason, '') AS left_out_reason,
+SELECT i.row,
   ${[
-    ["i.subject_id", "subject_id"],
-    ["i.study_id", "study_id"],
-    ["i.StudyDate", "StudyDate"],
-    ["i.left_out_step", "left_out_step"],
-    ["i.split_code", "split_code"],
-    ["i.view_code", "view_code"],
-    ["i.pos_code", "pos_code"],
-    ["floor(i.StudyDate / 10000) - i.anchor_birth_year", "age"],
-    ["i.male", "male"],
-    ["CASE WHEN icu.image IS NULL THEN 0 ELSE 1 END", "icu"],
-    ["coalesce(am.hospital_expire_flag, 0)", "died"],
-    ["am.hadm_id", "hadm_id"],
-    ...CHEXPERT_LABELS.map((l) => [
-      `CASE i.${ident(l)} WHEN 1 THEN 1 WHEN -1 THEN (CASE getvariable('uncertain') WHEN 'zeros' THEN 0
-    WHEN 'ones' THEN 1 ELSE ${IGNORE_LABEL} END) ELSE 0 END`,
-      l,
-    ]),
+    ["i.subject_id", "DOUBLE", "subject_id"],
+    ["i.study_id", "DOUBLE", "study_id"],
+    ["i.StudyDate", "DOUBLE", "StudyDate"],
+    ["coalesce(i.left_out_step, -1)", "TINYINT", "left_out_step"],
+    ["i.split_code", "TINYINT", "split_code"],
+    ["i.view_code", "TINYINT", "view_code"],
+    ["i.pos_code", "TINYINT", "pos_code"],
+    ["coalesce(i.label_row, -1)", "INTEGER", "label_row"],
+    ["coalesce(floor(i.StudyDate / 10000) - i.anchor_birth_year, 'NaN'::DOUBLE)", "DOUBLE", "age"],
+    ["i.male", "UTINYINT", "male"],
+    ["CASE WHEN icu.image IS NULL THEN 0 ELSE 1 END", "UTINYINT", "icu"],
+    ["coalesce(am.hospital_expire_flag, 0)", "UTINYINT", "died"],
+    ["coalesce(am.hadm_id, 'NaN'::DOUBLE)", "DOUBLE", "hadm_id"],
   ]
-    .map(([value, name]) => `coalesce(CAST(${value} AS DOUBLE), 'NaN'::DOUBLE) AS ${ident(name)}`)
+    .map(([value, type, name]) => `CAST(${value} AS ${type}) AS ${ident(name)}`)
     .join(",\n  ")}
 FROM images i
 LEFT JOIN admission_match am ON am.image = i.row
-LEFT JOIN icu_match icu ON icu.image = i.row
-ORDER BY i.row`,
+LEFT JOIN icu_match icu ON icu.image = i.row`,
+
+  /**
+   * Step "labels": each CheXpert row's 14 labels under `uncertain` (1 -> 1, -1 -> the policy's value,
+   * 0 or blank -> 0); an image takes the row `images.label_row`.
+   */
+  labels: `
+SELECT row,
+  ${CHEXPERT_LABELS.map(
+    (l) => `CAST(CASE ${ident(l)} WHEN 1 THEN 1 WHEN -1 THEN (CASE getvariable('uncertain') WHEN 'zeros' THEN 0
+    WHEN 'ones' THEN 1 ELSE ${IGNORE_LABEL} END) ELSE 0 END AS FLOAT) AS ${ident(l)}`,
+  ).join(",\n  ")}
+FROM chexpert`,
 } as const;
 
 /** Rows of a usable_* table counted by why they cannot be matched, in order of first appearance. */
