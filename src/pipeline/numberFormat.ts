@@ -9,3 +9,8 @@ export function signed(x: number): string {
 export function formatP(p: number): string {
   return p < 0.001 ? "< 0.001" : p.toFixed(3);
 }
+
+/** "p = 0.131" or "p < 0.001", for sentences. */
+export function pText(p: number): string {
+  return p < 0.001 ? "p < 0.001" : `p = ${p.toFixed(3)}`;
+}

@@ -16,7 +16,7 @@ import { TrainingCurves } from "../viz/training";
 import { escapeHtml } from "../util/html";
 import type { StudyConfig } from "./config";
 import type { ReportSection } from "./htmlReport";
-import { formatP, signed } from "./numberFormat";
+import { pText, signed } from "./numberFormat";
 import type { ProbeSummary } from "./summaries";
 import { tableReading } from "./tableReading";
 
@@ -139,10 +139,10 @@ function comparisonText(comparisons: ModelComparison[], baseline: string): strin
   if (comparisons.length === 0) return "";
   const lines = comparisons.map(({ model, comparison: c }) => {
     const { auroc, auprc } = c.macro;
-    const delong = auroc.delong ? `DeLong p = ${formatP(auroc.delong.p)}, ` : "";
+    const delong = auroc.delong ? `DeLong ${pText(auroc.delong.p)}, ` : "";
     return (
-      `${model} - ${baseline}: AUROC ${differenceText(auroc)}, ${delong}bootstrap p = ${formatP(auroc.pBootstrap)}; ` +
-      `AUPRC ${differenceText(auprc)}, bootstrap p = ${formatP(auprc.pBootstrap)}.`
+      `${model} - ${baseline}: AUROC ${differenceText(auroc)}, ${delong}bootstrap ${pText(auroc.pBootstrap)}; ` +
+      `AUPRC ${differenceText(auprc)}, bootstrap ${pText(auprc.pBootstrap)}.`
     );
   });
   const intro = `Differences against ${baseline} on the same test images (paired bootstrap intervals, DeLong's test for AUROC):`;

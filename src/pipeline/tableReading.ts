@@ -6,7 +6,7 @@
  */
 import { compare } from "../eval/compare";
 import type { ModelSpec, StudyConfig } from "./config";
-import { formatP, signed } from "./numberFormat";
+import { pText, signed } from "./numberFormat";
 import type { ProbeSummary } from "./summaries";
 
 const ALPHA = 0.05;
@@ -55,11 +55,11 @@ export function tableReading(config: StudyConfig, probes: ProbeSummary[]): strin
       values.length > 1
         ? `macro AUROC ${mean.toFixed(3)} ± ${sd.toFixed(3)} (sd over ${values.length} seeds, ${Math.min(...values).toFixed(3)}-${Math.max(...values).toFixed(3)})`
         : `macro AUROC ${mean.toFixed(3)}`;
-    const ps = runs.map((r) => formatP(r.p)).join(", ");
+    const ps = runs.map((r) => pText(r.p)).join(", ");
     learned = wins === runs.length;
     parts.push(
       `vanilla MSN beats the untrained encoder (${base.macro.auroc.estimate.toFixed(3)}) with DeLong p < ${ALPHA} on ` +
-        `${wins} of ${runs.length} pretraining seed${runs.length > 1 ? "s" : ""} (${spread}; p = ${ps})` +
+        `${wins} of ${runs.length} pretraining seed${runs.length > 1 ? "s" : ""} (${spread}; ${ps})` +
         (learned ? "" : ", so this table does not show that pretraining learned more than a random ViT already gives"),
     );
   }
@@ -68,7 +68,7 @@ export function tableReading(config: StudyConfig, probes: ProbeSummary[]): strin
     if (!reference) break;
     const { diff, p } = versus(reference, byName.get(m.name)!, config);
     parts.push(
-      `${m.name} - ${reference.model} is ${signed(diff)} AUROC (DeLong p = ${formatP(p)}): ` +
+      `${m.name} - ${reference.model} is ${signed(diff)} AUROC (DeLong ${pText(p)}): ` +
         (p < ALPHA
           ? "an EHR effect at this scale"
           : "no EHR effect can be told from chance at this scale, which says nothing either way about the paper's at MIMIC scale"),

@@ -58,7 +58,7 @@ test("a seed no better than the untrained encoder makes the sentence say the tab
   const text = tableReading(config, probes);
   assert.match(text, /on 1 of 2 pretraining seeds/);
   assert.match(text, /does not show that pretraining learned more than a random ViT/);
-  assert.match(text, /DeLong p = < 0\.001\): an EHR effect at this scale/);
+  assert.match(text, /DeLong p < 0\.001\): an EHR effect at this scale/);
 });
 
 test("a study without an untrained encoder or EHR models has nothing to say", () => {
