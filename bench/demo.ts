@@ -236,7 +236,8 @@ async function experiment(study: Study, spec: Spec): Promise<void> {
     const pretrainSeconds = r.seconds;
     Object.assign(entry, { steps: r.steps, pretrainSeconds, logK: Math.log(cfg.numPrototypes), epochs });
     entry.target = summarise(await probeEncoder(study, r.encoder, spec.test, spec.probe), spec.ref);
-    if (spec.anchor) entry.anchor = summarise(await probeEncoder(study, r.model.anchor, spec.test, spec.probe), spec.ref);
+    if (spec.anchor)
+      entry.anchor = summarise(await probeEncoder(study, r.model.anchor, spec.test, spec.probe), spec.ref);
     r.model.dispose();
   }
   entry.seconds = (Date.now() - t0) / 1000;

@@ -47,7 +47,12 @@ export function openTutorial(mimic: MimicFolders): pipeline.Study {
     runsDir: `${__dirname}/../runs`,
     // At MIMIC's size the authors' probe: the demo's converged logistic probe is for thousands of images.
     ...(mimic
-      ? { data: mimic, cacheShortSide: 256, pretrain: { vit: "tiny", epochs: 100 }, probe: pipeline.STUDY_DEFAULTS.probe }
+      ? {
+          data: mimic,
+          cacheShortSide: 256,
+          pretrain: { vit: "tiny", epochs: 100 },
+          probe: pipeline.STUDY_DEFAULTS.probe,
+        }
       : {}),
     models,
     baseline: "MSN",
