@@ -61,7 +61,7 @@ test("tutorial 02-pretrain trains vanilla MSN and EHR-MSN with a live loss curve
 
 test("tutorial 03-linear-probe reports the table with CIs, the tests and the figures", { skip }, () => {
   const r = runNotebook("03-linear-probe.ipynb", quick);
-  assert.match(cellText(r, 2), /^MSN: macro AUROC 0\.\d{3} \(0\.\d{3}, 0\.\d{3}\); chosen: lr /m);
+  assert.match(cellText(r, 2), /^MSN: macro AUROC 0\.\d{3} \(0\.\d{3}, 0\.\d{3}\); chosen: Adam lr /m);
   assert.match(cellText(r, 4), /MSN\+demographics - MSN: AUROC -?\d\.\d{3} .*DeLong p = \d\.\d{3}/);
   const html = displays(r)
     .map((d) => String(d["text/html"] ?? ""))
