@@ -54,7 +54,7 @@ def build(cxr, iv, uncertain="zeros", impute="mode", stay_match="date"):
     labels = read(find(cxr, ["mimic-cxr-2.0.0-chexpert"]), ["study_id"] + LABELS)
     split = read(find(cxr, ["mimic-cxr-2.0.0-split"]), ["dicom_id", "split"], ["dicom_id"])
     adm = read(find(iv, ["hosp/admissions", "core/admissions"]),
-               ["subject_id", "hadm_id", "admittime", "dischtime", "hospital_expire_flag"])
+               ["subject_id", "hadm_id", "admittime", "dischtime", "hospital_expire_flag"]).with_row_index("adm_row")
     icu = read(find(iv, ["icu/icustays"]), ["subject_id", "intime", "outtime"])
     dropped = {}
 
@@ -98,7 +98,8 @@ def build(cxr, iv, uncertain="zeros", impute="mode", stay_match="date"):
 
     images = df.select("index", "subject_id", "time", "day")
     if stay_match == "last-admission":
-        last = adm.sort(["admittime", "hadm_id"]).unique("subject_id", keep="last")
+        last = adm.sort(["admittime", "hadm_id", "adm_row"], descending=[True, True, False], nulls_last=True) \
+            .unique("subject_id", keep="first")
         best = images.join(last, on="subject_id")
     else:
         m = images.join(adm, on="subject_id").with_columns(
@@ -108,8 +109,8 @@ def build(cxr, iv, uncertain="zeros", impute="mode", stay_match="date"):
                          & (pl.col("day") <= pl.col("dischtime").dt.truncate("1d")))
         else:
             m = m.filter(pl.col("in_time"))
-        best = m.sort(["index", "in_time", "admittime", "hadm_id"], descending=[False, True, True, True]) \
-            .unique("index", keep="first")
+        best = m.sort(["index", "in_time", "admittime", "hadm_id", "adm_row"],
+                      descending=[False, True, True, True, False], nulls_last=True).unique("index", keep="first")
     df = df.join(best.select("index", "hospital_expire_flag", "hadm_id"), on="index", how="left") \
         .with_columns(mortality=pl.col("hospital_expire_flag").fill_null(0).cast(pl.Int64))
     m = images.join(icu, on="subject_id")

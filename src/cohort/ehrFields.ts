@@ -33,7 +33,8 @@ export function ehrFields(t: MimicTables, rows: Int32Array, patient: Int32Array,
     male[i] = t.gender[p];
     icu[i] = matches.inIcu[k];
     died[i] = a >= 0 ? expire[a] : 0;
-    hadm[i] = a >= 0 ? hadmId[a] : null;
+    // A matched admission's blank hadm_id (NaN) is null, as in the SQL engine and the pandas reference.
+    hadm[i] = a >= 0 && !Number.isNaN(hadmId[a]) ? hadmId[a] : null;
   });
   return { age, male, icu, died, hadm };
 }

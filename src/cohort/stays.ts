@@ -54,11 +54,18 @@ export function indexIntervals(
 const day = (t: number) => Math.floor(t / SECONDS_PER_DAY);
 
 /**
+ * Whether hadm_id `x` beats `y` among admissions admitted at the same time: the larger, and any number
+ * beats a blank (NaN), which `>` alone would leave to the row order (the SQL engine and the pandas
+ * reference put blanks last too).
+ */
+const largerHadm = (x: number, y: number) => x > y || (Number.isNaN(y) && !Number.isNaN(x));
+
+/**
  * The admission (row index, -1 for none) of each study under `rule` (see StayMatch):
  * `date` compares calendar days inclusively and, among several, prefers the admission that also
  * holds the time, then the latest admittime, then the larger hadm_id; `datetime` compares times
  * inclusively (latest admittime, then larger hadm_id); `last-admission` takes the subject's latest
- * admission whatever the time.
+ * admission whatever the time. A blank hadm_id loses to any number; left tied, the earlier row wins.
  */
 export function matchAdmissions(
   adm: IntervalIndex,
@@ -85,7 +92,7 @@ export function matchAdmissions(
       const prefer =
         rule === "date" && inTime !== bestIn
           ? inTime
-          : adm.start[a] > adm.start[best] || (adm.start[a] === adm.start[best] && hadmId[a] > hadmId[best]);
+          : adm.start[a] > adm.start[best] || (adm.start[a] === adm.start[best] && largerHadm(hadmId[a], hadmId[best]));
       if (best < 0 || prefer) {
         best = a;
         bestIn = inTime;

@@ -9,8 +9,9 @@ way a pandas user would (vectorised merges, no row loops), from the same MIMIC f
 - age = StudyDate year - (anchor_year - anchor_age);
 - mortality = hospital_expire_flag of the admission holding the study, icu = 1 when an ICU stay
   holds it, under the rule `date` (calendar days, inclusive; several admissions: the one that also
-  holds the study time, then the latest admittime, then the larger hadm_id), `datetime` (times,
-  inclusive) or `last-admission` (the subject's latest admission, ICU by date);
+  holds the study time, then the latest admittime, then the larger hadm_id, a blank hadm_id after
+  any number, then the earlier row of admissions), `datetime` (times, inclusive, the same order) or
+  `last-admission` (the subject's latest admission in that order, ICU by date);
 - missing view / position filled with the training split's mode (ties: alphabetical) or dropped;
 - labels: blank -> 0, uncertain -1 -> 0 (zeros), 1 (ones) or -1 (ignore).
 
@@ -95,6 +96,7 @@ def build(cxr, iv, uncertain="zeros", impute="mode", stay_match="date"):
     df["age"] = df.StudyDate // 10000 - (df.anchor_year - df.anchor_age)
     for c in ("admittime", "dischtime"):
         adm[c] = pd.to_datetime(adm[c], format="%Y-%m-%d %H:%M:%S")
+    adm["adm_row"] = np.arange(len(adm))
     adm = adm[adm.admittime.notna() & adm.dischtime.notna() & (adm.dischtime >= adm.admittime)]
     for c in ("intime", "outtime"):
         icu[c] = pd.to_datetime(icu[c], format="%Y-%m-%d %H:%M:%S")
@@ -102,7 +104,8 @@ def build(cxr, iv, uncertain="zeros", impute="mode", stay_match="date"):
 
     images = df[["subject_id", "time", "day"]].reset_index()
     if stay_match == "last-admission":
-        last = adm.sort_values(["admittime", "hadm_id"]).drop_duplicates("subject_id", keep="last")
+        order = ["admittime", "hadm_id", "adm_row"]
+        last = adm.sort_values(order, ascending=[False, False, True], na_position="last").drop_duplicates("subject_id")
         best = images.merge(last, on="subject_id")
     else:
         m = images.merge(adm, on="subject_id")
@@ -111,7 +114,8 @@ def build(cxr, iv, uncertain="zeros", impute="mode", stay_match="date"):
             m = m[(m.admittime.dt.normalize() <= m.day) & (m.day <= m.dischtime.dt.normalize())]
         else:
             m = m[m.in_time]
-        best = m.sort_values(["index", "in_time", "admittime", "hadm_id"], ascending=[True, False, False, False]).drop_duplicates("index")
+        order = ["index", "in_time", "admittime", "hadm_id", "adm_row"]
+        best = m.sort_values(order, ascending=[True, False, False, False, True], na_position="last").drop_duplicates("index")
     best = best.set_index("index")
     df["mortality"] = best.hospital_expire_flag.reindex(df.index).fillna(0).astype(int)
     df["hadm_id"] = best.hadm_id.reindex(df.index)

@@ -110,7 +110,8 @@ FROM icustays`,
    * Step "stays (<rule>)", admissions: each image's admission under `stay_match` (types.ts StayMatch):
    * 'date' compares calendar days inclusively and prefers the admission that also holds the time,
    * then the latest admittime, then the larger hadm_id; 'datetime' compares times inclusively;
-   * 'last-admission' takes the subject's latest admission whatever the time. Ties: the first row.
+   * 'last-admission' takes the subject's latest admission whatever the time. A blank (NULL) hadm_id
+   * loses to any number; left tied, the first row wins.
    */
   admissionMatch: `
 CREATE OR REPLACE TEMP TABLE admission_match AS
@@ -124,7 +125,7 @@ WHERE CASE getvariable('stay_match')
 END
 QUALIFY row_number() OVER (PARTITION BY i.row ORDER BY
   getvariable('stay_match') = 'date' AND a.admittime <= i.time AND i.time <= a.dischtime DESC,
-  a.admittime DESC, a.hadm_id DESC NULLS FIRST, a.row) = 1`,
+  a.admittime DESC, a.hadm_id DESC NULLS LAST, a.row) = 1`,
 
   /** Step "stays (<rule>)", ICU: the images an ICU stay of the subject holds, by time ('datetime') or calendar days. */
   icuMatch: `
