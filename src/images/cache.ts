@@ -7,11 +7,10 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { commitAtomic, writeError, writeFileAtomic } from "../util/atomicWrite";
+import { commitAtomic, removeOrphanedTemporaries, writeError, writeFileAtomic } from "../util/atomicWrite";
 import { InputError, describeValue } from "../util/errors";
 import { checkInt, checkOneOf } from "../util/validate";
 import { progress } from "../util/progress";
-import { processAlive } from "../util/processAlive";
 import { BadImageError, decodeResized } from "./decode";
 import type { LabelledDataset, SplitSelector } from "../cohort/types";
 import type {
@@ -356,21 +355,6 @@ async function build(
     for (const t of tmp) fs.rmSync(t, { force: true });
     throw writeError(dir, e);
   }
-}
-
-/**
- * Removes the temporary files (`*.tmp-<pid>`) that a killed build left in `dir`: those of a process
- * that is gone. A live process's are its own business (a concurrent build), so they stay.
- */
-export function removeOrphanedTemporaries(dir: string): string[] {
-  const removed: string[] = [];
-  for (const name of fs.readdirSync(dir)) {
-    const pid = Number(/\.tmp-(\d+)$/.exec(name)?.[1]);
-    if (!pid || processAlive(pid)) continue;
-    fs.rmSync(path.join(dir, name), { force: true });
-    removed.push(name);
-  }
-  return removed;
 }
 
 function uniqueNames(names: string[]): string[] {

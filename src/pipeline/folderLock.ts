@@ -9,6 +9,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { removeOrphanedTemporaries } from "../util/atomicWrite";
 import { InputError } from "../util/errors";
 import { processAlive } from "../util/processAlive";
 
@@ -100,5 +101,20 @@ function readHolder(file: string): LockHolder | undefined {
     return Number.isInteger(h.pid) && typeof h.host === "string" ? h : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Removes the temporary files (`*.tmp-<pid>`) that killed writers left anywhere under `dir`, a folder
+ * this process holds the lock of. A sub-folder with a live lock of its own (a Slurm task's model folder,
+ * perhaps written from another host) is its holder's business and is passed over.
+ */
+export function removeOrphanedTemporariesUnder(dir: string): void {
+  removeOrphanedTemporaries(dir);
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    const sub = path.join(dir, e.name);
+    const holder = readHolder(path.join(sub, "lock.json"));
+    if (!holder || isStale(holder)) removeOrphanedTemporariesUnder(sub);
   }
 }

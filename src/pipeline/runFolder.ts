@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { writeJsonAtomic } from "../util/atomicWrite";
 import { describeValue, InputError } from "../util/errors";
-import { type FolderLock, lockFolder } from "./folderLock";
+import { type FolderLock, lockFolder, removeOrphanedTemporariesUnder } from "./folderLock";
 
 /**
  * Whether `name` names one folder on any system: letters, digits, '.', '_' and '-', and not "." or ".."
@@ -76,10 +76,14 @@ export class RunFolder {
     }
   }
 
-  /** Takes the run folder's lock (one writer at a time; see folderLock.ts) and mends a torn last metrics line. */
+  /**
+   * Takes the run folder's lock (one writer at a time; see folderLock.ts), mends a torn last metrics
+   * line and removes the temporary files of a killed run (no live process can own them now).
+   */
   lock(): void {
     this.held = lockFolder(this.dir, "Wait for that run to finish, or give this one another --name.");
     this.mendMetrics();
+    removeOrphanedTemporariesUnder(this.dir);
   }
 
   /** Releases the run folder's lock. */

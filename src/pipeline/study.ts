@@ -135,6 +135,8 @@ export class Study {
     const stamp = { patients: d.synth.patients, imageLongSide: d.synth.imageLongSide, seed: this.config.seed };
     const done = this.folder.readJson<typeof stamp>("data/done.json");
     if (JSON.stringify(done) !== JSON.stringify(stamp)) {
+      // Whatever is there is another stamp's data or a killed run's half (with its `*.tmp-<pid>` files).
+      fs.rmSync(dir, { recursive: true, force: true });
       await generateSynth({
         dir,
         patients: stamp.patients,

@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { InputError } from "./errors";
+import { processAlive } from "./processAlive";
 
 /** A write that failed for want of disk space: an InputError (one line, what to do) that names the file. */
 export class DiskFullError extends InputError {
@@ -37,6 +38,22 @@ export function writeError(file: string, e: unknown): unknown {
 /** The temporary name a write of `file` goes through (same folder, so the rename is atomic). */
 export function tempPathFor(file: string): string {
   return `${file}.tmp-${process.pid}`;
+}
+
+/**
+ * Removes the temporary files (`*.tmp-<pid>`) that a killed write left in `dir`: those of a process
+ * that is gone. A live process's are its own business (a concurrent write), so they stay. Returns the
+ * removed names.
+ */
+export function removeOrphanedTemporaries(dir: string): string[] {
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    const pid = Number(/\.tmp-(\d+)$/.exec(name)?.[1]);
+    if (!pid || processAlive(pid)) continue;
+    fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /** Writes `data` to `file` atomically and durably. */

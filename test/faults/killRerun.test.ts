@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { buildCache } from "../../src/images/cache";
 import { writePhantoms } from "../../src/synth/phantoms";
+import { Study } from "../../src/pipeline";
 import { packageRoot } from "../../src/util/paths";
 import { writeHandmade } from "../cohort/handmade";
 import { tempDir } from "../support/tempDir";
@@ -129,4 +130,21 @@ test("a study's probe stage killed at a random moment, then run again: the same 
   const results = (runs: string) => fs.readFileSync(path.join(dir, runs, "study", "results.csv"), "utf8");
   assert.equal(results("runs"), results("ref"));
   assert.deepEqual(temporaries(path.join(dir, "runs")), []);
+});
+
+test("a study's synthetic data left half-written by a killed run is written again whole, without the killed run's temporary files", async () => {
+  const runsDir = tempDir("kill-data");
+  const config = { name: "s", runsDir, seed: 1, data: { synth: { patients: 12, imageLongSide: 32 } } };
+  const gone = spawnSync(process.execPath, ["-e", ""]).pid!;
+  const orphan = path.join(runsDir, "s", "data", "mimic-cxr-jpg", "2.0.0", "files", "p10", `a.jpg.tmp-${gone}`);
+  fs.mkdirSync(path.dirname(orphan), { recursive: true });
+  fs.writeFileSync(orphan, "half a JPEG");
+  const study = Study.open(config);
+  try {
+    const { mimicCxr } = await study.data();
+    assert.ok(fs.existsSync(path.join(mimicCxr, "mimic-cxr-2.0.0-metadata.csv.gz")));
+  } finally {
+    await study.close();
+  }
+  assert.deepEqual(temporaries(path.join(runsDir, "s", "data")), []);
 });

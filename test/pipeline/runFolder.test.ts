@@ -49,6 +49,30 @@ test("a stale lock (its process gone) is taken over with a note", async () => {
   await study.close();
 });
 
+test("taking a run folder's lock removes a killed writer's temporary files, but not a live one's, nor those in a folder locked by another", () => {
+  const folder = new RunFolder(tempDir("orphans"), "t");
+  const gone = spawnSync(process.execPath, ["-e", ""]).pid!;
+  const put = (...parts: string[]) => {
+    const p = path.join(folder.dir, ...parts);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, "part");
+  };
+  put(`config.json.tmp-${gone}`);
+  put("models", "a", "probe", `results.csv.tmp-${gone}`);
+  put("models", "a", `live.json.tmp-${process.ppid}`);
+  put("models", "b", `encoder.safetensors.tmp-${gone}`);
+  put("models", "b", "results.csv.tmp-notapid");
+  writeLock(path.join(folder.dir, "models", "b"), 1, "another-host");
+  folder.lock();
+  folder.unlock();
+  const left = fs.readdirSync(folder.dir, { recursive: true, encoding: "utf8" }).filter((n) => n.includes(".tmp-"));
+  assert.deepEqual(left.sort(), [
+    path.join("models", "a", `live.json.tmp-${process.ppid}`),
+    path.join("models", "b", `encoder.safetensors.tmp-${gone}`),
+    path.join("models", "b", "results.csv.tmp-notapid"),
+  ]);
+});
+
 test("a torn last line of metrics.jsonl does not block resuming; a torn line elsewhere is named", () => {
   const dir = tempDir("metrics");
   const folder = new RunFolder(dir, "m");
