@@ -82,6 +82,35 @@ export async function run(args: string[]): Promise<void> {
       const t = process.hrtime.bigint(); const c = await build(${opts("model")});
       console.log(JSON.stringify({ seconds: [Number(process.hrtime.bigint() - t) / 1e9], rows: c.table.numRows(), imputed: c.report.imputed, peak_rss_mib: process.resourceUsage().maxRSS / 1024 }));
     })();`);
+  // Where the time goes from the DuckDB file: each SQL statement of the last of 3 builds (start and
+  // length from the build's start, both connections), and the JavaScript after the last one.
+  const duckdbSteps = runNode(`
+    const { DuckDBConnection } = require("@duckdb/node-api");
+    const { build } = require(${lib});
+    const log = [];
+    let t0;
+    const ms = (t) => Number(t - t0) / 1e6;
+    for (const m of ["run", "runAndReadAll"]) {
+      const orig = DuckDBConnection.prototype[m];
+      DuckDBConnection.prototype[m] = async function (sql, ...rest) {
+        if (this.inner) return orig.call(this, sql, ...rest);
+        this.inner = true;
+        const start = ms(process.hrtime.bigint());
+        try { return await orig.call(this, sql, ...rest); }
+        finally { this.inner = false; log.push({ start, ms: ms(process.hrtime.bigint()) - start, sql: sql.replace(/\\s+/g, " ").trim().slice(0, 70) }); }
+      };
+    }
+    (async () => {
+      let total;
+      for (let i = 0; i < 3; i++) {
+        log.length = 0;
+        t0 = process.hrtime.bigint();
+        await build(${opts("mode", { source: `duckdb:${allFile}` })});
+        total = ms(process.hrtime.bigint());
+      }
+      const sqlEnd = Math.max(...log.map((l) => l.start + l.ms));
+      console.log(JSON.stringify({ total, sqlEnd, statements: log.sort((a, b) => b.ms - a.ms).slice(0, 12) }));
+    })();`);
   // Why the imputation forest is our own: ml-random-forest's fit time on 1,000 rows (bench for randomForest.ts).
   const forest = runNode(`
     const { RandomForestClassifier } = require("ml-random-forest");
@@ -169,6 +198,17 @@ export async function run(args: string[]): Promise<void> {
       .map((x) => x.toFixed(1))
       .join(", ")} on ${os.cpus().length} cores`,
   );
+  const steps = duckdbSteps as {
+    total: number;
+    sqlEnd: number;
+    statements: { start: number; ms: number; sql: string }[];
+  };
+  console.log(
+    `\nfrom the DuckDB file, one build of ${steps.total.toFixed(0)} ms: SQL until ${steps.sqlEnd.toFixed(0)} ms ` +
+      `(the two connections overlap), then ${(steps.total - steps.sqlEnd).toFixed(0)} ms of JavaScript; the longest statements:`,
+  );
+  for (const st of steps.statements)
+    console.log(`  at ${st.start.toFixed(0).padStart(5)} ms ${st.ms.toFixed(0).padStart(5)} ms  ${st.sql}`);
   console.log(
     `\nimputation forest fit: ml-random-forest 1,000 rows x 20 trees ${forest.mlrf_1000x20} s; ours 20,000 rows x 50 trees ${forest.ours_20000x50} s`,
   );
@@ -180,6 +220,7 @@ export async function run(args: string[]): Promise<void> {
     sqlOnFolders,
     fromDuckDb,
     fromIvDuckDb,
+    duckdbSteps,
     model,
     pandas: ref,
     polars,
