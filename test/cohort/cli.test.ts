@@ -69,6 +69,12 @@ test("bad input exits with 2 and one line naming the problem; --help exits 0", (
   const r = cli("cohort", "--mimic-cxr", "/nonexistent", "--mimic-iv", "/nonexistent", "--out", "x.csv");
   assert.equal(r.status, 2);
   assert.match(r.stderr, /^ehr-msn: .*mimicCxr: expected an existing folder, found nothing there\.\n$/);
+  const noIv = cli("cohort", "--mimic-cxr", os.tmpdir(), "--out", "x.csv");
+  assert.equal(noIv.status, 2);
+  assert.equal(
+    noIv.stderr,
+    "ehr-msn: --mimic-iv: expected the MIMIC-IV folder, or --source with a database, found the option missing.\n",
+  );
   const s = cli("synth", "--out", path.join(os.tmpdir(), "never"), "--patients", "many");
   assert.equal(s.status, 2);
   assert.match(s.stderr, /--patients: expected an integer, found "many"/);

@@ -77,6 +77,17 @@ test("a database without a table, or a table without a column, names the source,
     /source: expected a DuckDB database file, found nothing there/,
   );
   await assert.rejects(
+    build({ mimicCxr: data.mimicCxr, source: `duckdb:${data.dir}`, quiet: true }),
+    /source: expected a DuckDB database file, found a folder\./,
+  );
+  const notDuckDb = path.join(data.mimicCxr, "mimic-cxr-2.0.0-metadata.csv.gz");
+  await assert.rejects(
+    build({ mimicCxr: data.mimicCxr, source: `duckdb:${notDuckDb}`, quiet: true }),
+    (e: Error) =>
+      e.message ===
+      `${notDuckDb}: expected a DuckDB database file, found a file without DuckDB's header (another kind of file?).`,
+  );
+  await assert.rejects(
     build({ mimicCxr: data.mimicCxr, source: "mysql://x", quiet: true }),
     /source: expected duckdb:FILE or postgres:\/\/user@host:port\/database, found another kind of URL\./,
   );

@@ -37,11 +37,12 @@ export interface CohortFlags {
 
 /** The CohortOptions of the flags (a config file may fill the same object). */
 export function cohortOptions(f: CohortFlags): CohortOptions {
-  for (const [flag, v] of [
-    ["--mimic-cxr", f.mimicCxr],
-    ["--mimic-iv", f.source ? "(from --source)" : f.mimicIv],
+  for (const [flag, v, expected] of [
+    // Also with a database that holds the MIMIC-CXR tables: the images' paths are made under it.
+    ["--mimic-cxr", f.mimicCxr, "the MIMIC-CXR-JPG folder (where its images are)"],
+    ["--mimic-iv", f.source ? "(from --source)" : f.mimicIv, "the MIMIC-IV folder, or --source with a database"],
   ] as const) {
-    if (!v) throw new InputError({ field: flag, expected: "a folder", found: "nothing" });
+    if (!v) throw new InputError({ field: flag, expected, found: "the option missing" });
   }
   let ageBounds: CohortOptions["ageBounds"];
   if (f.ageBounds === "fixed" || f.ageBounds === "train" || f.ageBounds === undefined) ageBounds = f.ageBounds;

@@ -70,10 +70,26 @@ export async function openDuckDbMemory(attach: Record<string, string> = {}): Pro
       await con.run(`ATTACH '${file.replace(/'/g, "''")}' AS "${name}" (READ_ONLY)`);
     } catch (e) {
       close();
-      throw new InputError({ file, expected: "a DuckDB database file", found: `an error (${(e as Error).message})` });
+      // DuckDB's own message for another kind of file is about read-only in-memory databases.
+      const found = isDuckDbFile(file)
+        ? `an error (${(e as Error).message})`
+        : "a file without DuckDB's header (another kind of file?)";
+      throw new InputError({ file, expected: "a DuckDB database file", found });
     }
   }
   return { con, alongside, close };
+}
+
+/** Whether `file` starts as a DuckDB database does: "DUCK" after an 8-byte checksum. */
+function isDuckDbFile(file: string): boolean {
+  const head = Buffer.alloc(12);
+  const fd = fs.openSync(file, "r");
+  try {
+    fs.readSync(fd, head, 0, 12, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return head.toString("latin1", 8, 12) === "DUCK";
 }
 
 /**
