@@ -106,6 +106,20 @@ export class TrainingCurves {
       if (r === rows - 1) xa.title = { text: this.options.x ?? "step" };
       (grid.layout[panel.yaxis] as Record<string, unknown>).title = { text: group.length === 1 ? group[0] : "value" };
     });
+    if (traces.length === 0) {
+      // Say why the figure is empty rather than draw bare axes (a finished run read back runs no step).
+      const panel = grid.panels[0];
+      for (const axis of [panel.xaxis, panel.yaxis]) (grid.layout[axis] as Record<string, unknown>).visible = false;
+      annotations.push({
+        text: this.finishedFlag ? "no steps were run" : "waiting for the first step",
+        xref: "paper",
+        yref: "paper",
+        x: 0.5,
+        y: 0.5,
+        showarrow: false,
+        font: { size: 14, color: "#888" },
+      });
+    }
     const title = this.options.title ?? "Training";
     return {
       data: traces,

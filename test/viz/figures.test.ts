@@ -513,3 +513,13 @@ test("training curves grow, group metrics into panels, and tell subscribers", ()
   assert.equal(c.last("train loss"), 6.1);
   assert.throws(() => c.append(Number.NaN, { x: 1 }), InputError);
 });
+
+test("training curves without a point say why instead of drawing bare axes", () => {
+  const c = trainingCurves({ title: "pretraining", panels: [["loss"]] });
+  const note = (f: ReturnType<typeof c.figure>) =>
+    (f.layout.annotations as { text: string }[]).map((a) => a.text).filter((t) => !t.includes("<b>"));
+  assert.deepEqual(note(c.figure()), ["waiting for the first step"]);
+  assert.deepEqual(note(c.finish().figure()), ["no steps were run"]);
+  assert.equal((c.figure().layout.xaxis as { visible: boolean }).visible, false);
+  assert.deepEqual(note(trainingCurves().append(1, { loss: 2 }).figure()), []);
+});
