@@ -48,8 +48,12 @@ export function report(opts: ReportOptions): string {
 body { font-family: Helvetica, Arial, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; }
 h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 1.6em; }
 section { margin: 1.2em 0; }
-table.ehr-msn-table { border-collapse: collapse; font-size: 0.9em; }
-table.ehr-msn-table th, table.ehr-msn-table td { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: right; }
+table { border-collapse: collapse; font-size: 0.9em; margin: 0.4em 0 1em; }
+th, td { border-bottom: 1px solid #e3e3e3; padding: 3px 10px; text-align: right; font-variant-numeric: tabular-nums; }
+thead th { border-bottom: 1px solid #999; }
+tbody th, td:first-child, thead th:first-child { text-align: left; }
+tbody tr:nth-child(even) { background: #f7f7f7; }
+pre { background: #f7f7f7; padding: 0.6em 0.8em; overflow-x: auto; font-size: 0.85em; }
 footer { color: #777; font-size: 0.8em; margin-top: 3em; }
 </style>
 ${hasFigure ? plotlyScript() : ""}

@@ -76,7 +76,7 @@ function pretrainingSection({ config, pretrain: p, backend, losses }: StudyRepor
   const encoders =
     `${config.models.length} encoders: ViT-${p.vit} (${p.dim ?? "default"} width, ${p.layers ?? "default"} blocks), ` +
     `${p.imageSize} px views and ${p.focalViews} focal views of ${p.focalSize} px, ` +
-    `batch ${p.batchSize}, ${p.epochs} epochs, on the ${backend.name} backend.`;
+    `batch ${p.batchSize}, ${p.epochs} epoch${p.epochs === 1 ? "" : "s"}, on the ${backend.name} backend.`;
   const fused = config.models.map((m) => `${m.name}: ${featureText(m.features)}`).join("; ");
   return [
     { heading: "Pretraining" },
@@ -88,7 +88,7 @@ function pretrainingSection({ config, pretrain: p, backend, losses }: StudyRepor
 /** One panel of every model's loss per optimizer step. */
 function lossCurves(config: StudyConfig, losses: StudyReportInput["losses"]): TrainingCurves {
   const curves = new TrainingCurves({
-    title: "Pretraining loss (MSN loss per optimizer step)",
+    title: "Pretraining: MSN loss per optimizer step",
     panels: [config.models.map((m) => m.name)],
   });
   for (const { model, loss } of losses) loss?.forEach((l, i) => curves.append(i + 1, { [model]: l }));
