@@ -14,7 +14,8 @@ import { progress } from "../util/progress";
 import type { Cohort, CohortOptions, RandomSplit } from "./types";
 import { reportedOptions, resolveOptions, type ResolvedOptions } from "./buildOptions";
 import { Reporter } from "./buildReport";
-import { findCxrInputs, findIvFiles, readTables } from "./readTables";
+import { findCxrInputs, readTables } from "./readTables";
+import { ivTables, type IvTables } from "./ivTables";
 import { joinImages } from "./joinImages";
 import { assignSplit } from "./assignSplit";
 import { dropMissingImages } from "./paths";
@@ -51,11 +52,11 @@ export async function build(options: CohortOptions): Promise<Cohort> {
   const o = resolveOptions(options);
   const bar = progress("cohort", 4, { unit: "step", quiet: options.quiet });
   const rep = new Reporter();
-  // Databases by SQL; the folders by the JavaScript engine, which reads gzipped CSV faster than DuckDB:
-  // at full size 2.12 CPU s against 5.32 CPU s for the SQL engine on the same files, which DuckDB
-  // gunzips on one thread each (bench/cohort.ts; bench/results/cohort.json, 2 cores at load average
-  // 3.7; in a quieter run 1.26 s against 2.83 s wall).
-  const s = o.source || o.engine === "duckdb" ? await sqlStages(o, rep) : await jsStages(o, rep);
+  // A database that holds MIMIC-CXR too by SQL; MIMIC-CXR's files by the JavaScript engine, which reads
+  // gzipped CSV faster than DuckDB: at full size 1.43 s against 4.30 s for the SQL engine on the same
+  // folders, which DuckDB gunzips on one thread each (bench/cohort.ts; bench/results/cohort.json, 2 cores).
+  const iv = o.engine === "duckdb" ? undefined : await ivTables(o);
+  const s = iv ? await jsStages(o, iv, rep) : await sqlStages(o, rep);
   bar.tick(2);
 
   const { viewCode, posCode, split, ids } = s;
@@ -79,9 +80,9 @@ export async function build(options: CohortOptions): Promise<Cohort> {
 }
 
 /** The steps up to the EHR fields by the JavaScript engine: the tables read into columns, joined through indexes. */
-async function jsStages(o: ResolvedOptions, rep: Reporter): Promise<StagedImages> {
+async function jsStages(o: ResolvedOptions, iv: IvTables, rep: Reporter): Promise<StagedImages> {
   const cxr = findCxrInputs(o.mimicCxr, o.split);
-  const { tables, stays } = await readTables(cxr, findIvFiles(o.mimicIv), rep);
+  const { tables, stays } = await readTables(cxr, iv, rep);
   const joined = joinImages(tables, rep);
   const { rows: inSplit, split } = await assignSplit(tables, joined.rows, o.split as RandomSplit, o.seed, rep);
   const { meta } = tables;

@@ -1,11 +1,12 @@
 /**
  * The SQL engine of `cohort.build` (sql/): the steps up to the EHR fields run as DuckDB SQL over the
  * tables where they are, and hand the shared last steps (impute, cohortTable) the same columns as the
- * JavaScript engine. Used when MIMIC-IV is in a database (a DuckDB file, attached read-only; or
- * PostgreSQL, read through `pg` into an in-memory DuckDB, as DuckDB's postgres extension would be a
- * download); the MIMIC-CXR tables come from the same database when it holds them (schema
- * `mimiciv_cxr`), else from their files. `engine: "duckdb"` runs it on the folders too (the bench
- * measures both engines there; the tests check that they agree).
+ * JavaScript engine. Used when the database holds MIMIC-CXR's tables too (schema `mimiciv_cxr`; a
+ * DuckDB file, attached read-only, or PostgreSQL, read through `pg` into an in-memory DuckDB, as
+ * DuckDB's postgres extension would be a download). Where MIMIC-CXR comes from its files the
+ * JavaScript engine runs, with MIMIC-IV read from the database (ivTables.ts says why); `engine:
+ * "duckdb"` runs this engine there and on the folders too (the bench measures both engines; the tests
+ * check that they agree).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { MIMIC_CODE_TABLES, MIMIC_CXR_DATABASE_TABLES } from "../mimic/layout";

@@ -7,7 +7,7 @@
  * and parses only the requested columns straight from the bytes into typed arrays (numbers,
  * timestamps, labels, category codes and key hashes: no string per row but for `string` columns).
  * Its columns go to `aq.table` as they are. The cohort reads the MIMIC-IV tables on a worker thread
- * while it reads the MIMIC-CXR ones (`readCsvInWorker`).
+ * (from their files or a DuckDB file) while it reads the MIMIC-CXR ones (`readInWorker`).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -418,10 +418,10 @@ function parseNumber(buf: Buffer, s: number, e: number): number {
 }
 
 /**
- * `readCsv` of each job on a worker thread (a second core parses while this one does).
- * An InputError in the worker is an InputError here, with the same details.
+ * Each job (a CSV file, or a table of a DuckDB file) read on a worker thread (a second core reads
+ * while this one works). An InputError in the worker is an InputError here, with the same details.
  */
-export function readCsvInWorker(jobs: CsvJob[]): Promise<CsvColumns>[] {
+export function readInWorker(jobs: CsvJob[]): Promise<CsvColumns>[] {
   const worker = new Worker(path.join(__dirname, "csvWorker.js"));
   const settle: { resolve: (c: CsvColumns) => void; reject: (e: unknown) => void }[] = [];
   const promises = jobs.map(
@@ -446,7 +446,7 @@ export function readCsvInWorker(jobs: CsvJob[]): Promise<CsvColumns>[] {
       settle.forEach((p) =>
         p.reject(
           new Error(
-            `the CSV worker thread stopped (exit code ${code}) before reading ${jobs.map((j) => j.file).join(", ")}`,
+            `the worker thread stopped (exit code ${code}) before reading ${jobs.map((j) => ("file" in j ? j.file : `${j.database} (${j.schema}.${j.table})`)).join(", ")}`,
           ),
         ),
       );

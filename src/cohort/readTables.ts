@@ -9,7 +9,8 @@ import { CHEXPERT_LABELS } from "../util/labels";
 import { dayOfYmd, secondsOfStudyTime, SECONDS_PER_DAY } from "../mimic/time";
 import { MIMIC_CXR_TABLES, mimicIvStems } from "../mimic/layout";
 import type { CohortOptions } from "./types";
-import { ColumnSpec, CsvColumns, findCsv, readCsv, readCsvInWorker } from "./csv";
+import { ColumnSpec, CsvColumns, findCsv, readCsv } from "./csv";
+import type { IvTables } from "./ivTables";
 import type { Reporter } from "./buildReport";
 import { IdIndex } from "./idIndex";
 import { checkUnique, keyIndex, recode, requireValue } from "./tableChecks";
@@ -141,14 +142,12 @@ export type StayTables = Pick<MimicTables, "adm" | "icu">;
  */
 export async function readTables(
   files: MimicCxrInputs,
-  iv: MimicIvFiles,
+  iv: IvTables,
   rep: Reporter,
 ): Promise<{ tables: Omit<MimicTables, keyof StayTables>; stays: Promise<StayTables> }> {
-  // MIMIC-IV's CSV files are parsed on a worker thread while MIMIC-CXR's are parsed here, and each table
-  // is checked and indexed as soon as it is parsed: this thread would otherwise wait for the worker.
-  const [patients, admissions, icustays] = readCsvInWorker(
-    (["patients", "admissions", "icustays"] as const).map((k) => ({ file: iv[k], specs: COLUMNS[k] })),
-  );
+  // MIMIC-IV's tables are read elsewhere (a worker thread, or a database) while MIMIC-CXR's are parsed
+  // here, and each table is checked and indexed as soon as it is read: this thread would otherwise wait.
+  const [patients, admissions, icustays] = iv;
   const [metadata, labels, pats, splitFile] = await Promise.all([
     readCsv(files.metadata, COLUMNS.metadata).then((t) => ({ t, time: studyTimes(t) })),
     readCsv(files.chexpert, COLUMNS.chexpert).then((t) => ({ t, row: keyIndex(t, "study_id") })),

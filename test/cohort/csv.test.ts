@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { parseCsv, readCsv, readCsvInWorker, findCsv } from "../../src/cohort/csv";
+import { parseCsv, readCsv, readInWorker, findCsv } from "../../src/cohort/csv";
 import { InputError } from "../../src/util/errors";
 import { tempDir } from "../support/tempDir";
 
@@ -107,7 +107,7 @@ test("columns grow past the row estimate (long lines first, short ones after)", 
   assert.deepEqual(t.categories.s.values, ["x".repeat(1000), "y"]);
 });
 
-test("readCsvInWorker gives what readCsv gives, and a bad file's InputError with its details", async () => {
+test("readInWorker gives what readCsv gives, and a bad file's InputError with its details", async () => {
   const dir = tempDir("csv-worker");
   const good = path.join(dir, "good.csv.gz");
   fs.writeFileSync(good, zlib.gzipSync("id,when,kind,name\n7,2150-03-10 14:05:09,AP,x\n8,,PA,y\n"));
@@ -119,7 +119,7 @@ test("readCsvInWorker gives what readCsv gives, and a bad file's InputError with
     { name: "kind", kind: "category" },
     { name: "name", kind: "string" },
   ] as const;
-  const [fromWorker, failed] = readCsvInWorker([
+  const [fromWorker, failed] = readInWorker([
     { file: good, specs: [...specs] },
     { file: bad, specs: [...specs.slice(0, 2)] },
   ]);
