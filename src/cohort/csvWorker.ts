@@ -10,10 +10,11 @@ import type { SqlTableName } from "./sql/inputs";
 import { readRelationColumns } from "./sql/readRelation";
 import { openDuckDbMemory, type CohortDatabase } from "./sql/run";
 
-/** A CSV file, or a table of a DuckDB file in mimic-code's layout (read as the relation `name`). */
-export type CsvJob =
-  | { file: string; specs: ColumnSpec[] }
-  | { database: string; name: SqlTableName; schema: string; table: string; specs: ColumnSpec[] };
+/** A table of a DuckDB file in mimic-code's layout, read as the relation `name` (sql/inputs.ts). */
+type DatabaseJob = { database: string; name: SqlTableName; schema: string; table: string; specs: ColumnSpec[] };
+
+/** A CSV file, or a table of a DuckDB file (the database jobs of one message name one file). */
+export type CsvJob = { file: string; specs: ColumnSpec[] } | DatabaseJob;
 
 /** The reply for `jobs[index]`. */
 export type CsvReply = { index: number } & (
@@ -43,23 +44,35 @@ function reply(index: number, reading: Promise<CsvColumns>): Promise<void> {
   );
 }
 
+/**
+ * The tables of one DuckDB file, one after the other on one database (DuckDB runs each on all cores);
+ * the database is closed before the replies go, since the main thread ends the worker after the last.
+ */
+async function readDatabase(jobs: { index: number; job: DatabaseJob }[]): Promise<void> {
+  const read: Promise<CsvColumns>[] = [];
+  let db: CohortDatabase | undefined;
+  try {
+    db = await openDuckDbMemory({ mimic: jobs[0].job.database });
+    for (const { job } of jobs) {
+      const { database: where, name, schema, table, specs } = job;
+      const columns = readRelationColumns(db.con, name, { database: "mimic", where, schema, table }, specs);
+      await columns.catch(() => undefined);
+      read.push(columns);
+    }
+  } catch (e) {
+    while (read.length < jobs.length) read.push(Promise.reject(e));
+  } finally {
+    db?.close();
+  }
+  await Promise.all(jobs.map(({ index }, k) => reply(index, read[k])));
+}
+
 // All files at once, as `build` does on its own thread: each is parsed when zlib's pool has gunzipped it.
-// The tables of a DuckDB file one after the other, on one database (DuckDB runs each on all cores).
 parentPort?.on("message", (jobs: CsvJob[]) => {
-  let db: Promise<CohortDatabase> | undefined;
-  let tables: Promise<unknown> = Promise.resolve();
+  const database: { index: number; job: DatabaseJob }[] = [];
   jobs.forEach((job, index) => {
-    if ("file" in job) return void reply(index, readCsv(job.file, job.specs));
-    const { database: where, name, schema, table, specs } = job;
-    tables = tables.then(() =>
-      reply(
-        index,
-        (async () => {
-          const { con } = await (db ??= openDuckDbMemory({ mimic: where }));
-          return readRelationColumns(con, name, { database: "mimic", where, schema, table }, specs);
-        })(),
-      ),
-    );
+    if ("file" in job) void reply(index, readCsv(job.file, job.specs));
+    else database.push({ index, job });
   });
-  void tables.then(async () => (await db?.catch(() => undefined))?.close());
+  if (database.length) void readDatabase(database);
 });
