@@ -53,7 +53,7 @@ export async function build(options: CohortOptions): Promise<Cohort> {
   const bar = progress("cohort", 4, { unit: "step", quiet: options.quiet });
   const rep = new Reporter();
   // A database that holds MIMIC-CXR too by SQL; MIMIC-CXR's files by the JavaScript engine, which reads
-  // gzipped CSV faster than DuckDB: at full size 1.43 s against 4.30 s for the SQL engine on the same
+  // gzipped CSV faster than DuckDB: at full size 1.43 s against 4.26 s for the SQL engine on the same
   // folders, which DuckDB gunzips on one thread each (bench/cohort.ts; bench/results/cohort.json, 2 cores).
   const iv = o.engine === "duckdb" ? undefined : await ivTables(o);
   const s = iv ? await jsStages(o, iv, rep) : await sqlStages(o, rep);

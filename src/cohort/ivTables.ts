@@ -3,7 +3,7 @@
  * from a DuckDB file or PostgreSQL when MIMIC-CXR comes from its files, mimic-code's usual layout (it
  * has no build script for MIMIC-CXR). Those files are then read by the JavaScript engine's CSV reader:
  * DuckDB gunzips each on one thread, and a build from MIMIC-IV in a DuckDB file with MIMIC-CXR's
- * `.csv.gz` by the SQL engine took 3.06 s against 1.43 s from the folders (bench/cohort.ts, 2 cores).
+ * `.csv.gz` takes 3.62 s by the SQL engine, 2.12 s this way (bench/cohort.ts, 2 cores).
  * A database that also holds MIMIC-CXR's tables goes to the SQL engine whole (buildSql.ts).
  */
 import { MIMIC_CODE_TABLES, MIMIC_CXR_DATABASE_TABLES } from "../mimic/layout";
