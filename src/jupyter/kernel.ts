@@ -17,7 +17,7 @@ export interface KernelInstallOptions {
 
 /**
  * Writes the "ehr-msn (TypeScript)" kernelspec (kernel/kernel.json with this project's node and
- * tslab filled in) and returns the folder it went to. Without options it goes to the project's
+ * tslab's launcher filled in) and returns the folder it went to. Without options it goes to the project's
  * own venv when there is one, else to the user's folder.
  */
 export function installKernel(opts: KernelInstallOptions = {}): string {
@@ -29,9 +29,10 @@ export function installKernel(opts: KernelInstallOptions = {}): string {
       : path.join(venvJupyterPath(root), "kernels");
   const dir = path.join(base, KERNEL_NAME);
   const template = fs.readFileSync(path.join(root, "kernel", "kernel.json"), "utf8");
-  const tslab = require.resolve("tslab/bin/tslab", { paths: [root] });
+  // tslab, started by a launcher that binds its sockets in a safe order (tslabKernel.ts says why).
+  const launcher = path.join(__dirname, "tslabKernel.js");
   const spec = JSON.parse(template);
-  spec.argv = spec.argv.map((a: string) => a.replace("{node}", process.execPath).replace("{tslab}", tslab));
+  spec.argv = spec.argv.map((a: string) => a.replace("{node}", process.execPath).replace("{launcher}", launcher));
   delete spec.metadata;
   fs.mkdirSync(dir, { recursive: true });
   writeJsonAtomic(path.join(dir, "kernel.json"), spec);
