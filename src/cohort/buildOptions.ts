@@ -53,10 +53,14 @@ function databaseSource(source: unknown): DatabaseSource {
       expected: "duckdb:FILE or postgres://user@host:port/database",
       found: typeof source === "string" && source.includes("://") ? "another kind of URL" : describeValue(source),
     });
-  if (!fs.existsSync(m[1]) || !fs.statSync(m[1]).isFile()) {
-    const found = fs.existsSync(m[1]) ? "a folder" : "nothing there";
-    throw new InputError({ field: "source", file: m[1], expected: "a DuckDB database file", found });
-  }
+  const stat = fs.statSync(m[1], { throwIfNoEntry: false });
+  if (!stat?.isFile())
+    throw new InputError({
+      field: "source",
+      file: m[1],
+      expected: "a DuckDB database file",
+      found: stat ? "a folder" : "nothing there",
+    });
   return { duckdb: path.resolve(m[1]) };
 }
 

@@ -13,25 +13,21 @@ import { MIMIC_CODE_TABLES, MIMIC_CXR_DATABASE_TABLES } from "../mimic/layout";
 import type { RandomSplit } from "./types";
 import type { ResolvedOptions } from "./buildOptions";
 import type { Reporter } from "./buildReport";
-import { COLUMNS, findCxrInputs, findIvFiles, findSplitFile } from "./readTables";
-import { hasTable, readDatabaseTable } from "./databaseTables";
+import { COLUMNS, findCxrInputs, findIvFiles, findSplitFile, IV_TABLES } from "./readTables";
+import { hasTable, readDatabaseTable, type MimicDatabase } from "./databaseTables";
 import { openPostgres } from "./postgresDatabase";
 import { assignSplit } from "./assignSplit";
 import { dropMissingImages } from "./paths";
 import type { CsvColumns } from "./csv";
 import type { SqlTableName, TableSource } from "./sql/inputs";
-import { openDuckDbMemory, runCohortSql, type SqlCohort } from "./sql/run";
+import { ATTACHED, openDuckDbMemory, runCohortSql, type SqlCohort } from "./sql/run";
 import { IMAGE_STEPS } from "./sql/steps";
 import type { StagedImages } from "./build";
-
-const IV_TABLES = ["patients", "admissions", "icustays"] as const;
-/** The name the DuckDB file is attached under. */
-const DB = "mimic";
 
 /** The steps up to the EHR fields, by SQL; the report gets the same steps as from the JavaScript engine. */
 export async function sqlStages(o: ResolvedOptions, rep: Reporter): Promise<StagedImages> {
   const file = o.source && "duckdb" in o.source ? o.source.duckdb : undefined;
-  const db = await openDuckDbMemory(file ? { [DB]: file } : {});
+  const db = await openDuckDbMemory(file ? { [ATTACHED]: file } : {});
   let c: SqlCohort;
   try {
     const sources = await tableSources(db.con, o, file);
@@ -103,13 +99,13 @@ async function tableSources(
   file: string | undefined,
 ): Promise<Partial<Record<SqlTableName, TableSource>>> {
   const out: Partial<Record<SqlTableName, TableSource>> = {};
-  if (file) for (const k of IV_TABLES) out[k] = { database: DB, where: file, ...MIMIC_CODE_TABLES[k] };
+  if (file) for (const k of IV_TABLES) out[k] = { database: ATTACHED, where: file, ...MIMIC_CODE_TABLES[k] };
   else if (o.source && "postgres" in o.source) {
     const db = await openPostgres(o.source.postgres);
     try {
       for (const k of IV_TABLES) out[k] = { columns: await readDatabaseTable(db, MIMIC_CODE_TABLES[k], COLUMNS[k]) };
       const cxr = MIMIC_CXR_DATABASE_TABLES;
-      if ((await hasTable(db, cxr.metadata)) && (await hasTable(db, cxr.chexpert))) {
+      if (await postgresHoldsCxr(db)) {
         for (const k of ["metadata", "chexpert"] as const)
           out[k] = { columns: await readDatabaseTable(db, cxr[k], COLUMNS[k]) };
         if (o.split === "official" && (await hasTable(db, cxr.split)))
@@ -123,12 +119,12 @@ async function tableSources(
     for (const k of IV_TABLES) out[k] = { file: iv[k] };
   }
   const inDb = file ? await databaseTables(con) : new Set<string>();
-  const cxrInDb = (["metadata", "chexpert"] as const).every((k) => inDb.has(qualified(MIMIC_CXR_DATABASE_TABLES[k])));
+  const cxrInDb = holdsCxr(inDb);
   // The split in a database is the official one: another split is read from the file that names it.
   const splitInDb = cxrInDb && o.split === "official" && inDb.has(qualified(MIMIC_CXR_DATABASE_TABLES.split));
   if (cxrInDb)
     for (const k of ["metadata", "chexpert", ...(splitInDb ? (["split"] as const) : [])] as const)
-      out[k] = { database: DB, where: file!, ...MIMIC_CXR_DATABASE_TABLES[k] };
+      out[k] = { database: ATTACHED, where: file!, ...MIMIC_CXR_DATABASE_TABLES[k] };
   // MIMIC-CXR from its files where no database held it.
   const files = out.metadata ? undefined : findCxrInputs(o.mimicCxr, o.split);
   if (files) for (const k of ["metadata", "chexpert"] as const) out[k] = { file: files[k] };
@@ -142,9 +138,20 @@ async function tableSources(
 const qualified = (t: { schema: string; table: string }) => `${t.schema}.${t.table}`;
 
 /** The tables of the attached file, as schema.table. */
-async function databaseTables(con: DuckDBConnection): Promise<Set<string>> {
+export async function databaseTables(con: DuckDBConnection): Promise<Set<string>> {
   const r = await con.runAndReadAll(
-    `SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE database_name = '${DB}'`,
+    `SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE database_name = '${ATTACHED}'`,
   );
   return new Set(r.getRows().map((row) => row[0] as string));
+}
+
+/** Whether a DuckDB file's tables (`databaseTables`) hold MIMIC-CXR's metadata and CheXpert: then this engine reads it. */
+export function holdsCxr(tables: Set<string>): boolean {
+  return (["metadata", "chexpert"] as const).every((k) => tables.has(qualified(MIMIC_CXR_DATABASE_TABLES[k])));
+}
+
+/** Whether PostgreSQL holds MIMIC-CXR's metadata and CheXpert: then this engine reads it. */
+export async function postgresHoldsCxr(db: MimicDatabase): Promise<boolean> {
+  const cxr = MIMIC_CXR_DATABASE_TABLES;
+  return (await hasTable(db, cxr.metadata)) && (await hasTable(db, cxr.chexpert));
 }

@@ -8,7 +8,7 @@ import { InputError } from "../util/errors";
 import { ColumnSpec, CsvColumns, readCsv } from "./csv";
 import type { SqlTableName } from "./sql/inputs";
 import { readRelationColumns } from "./sql/readRelation";
-import { openDuckDbMemory, type CohortDatabase } from "./sql/run";
+import { ATTACHED, openDuckDbMemory, type CohortDatabase } from "./sql/run";
 
 /** A table of a DuckDB file in mimic-code's layout, read as the relation `name` (sql/inputs.ts). */
 type DatabaseJob = { database: string; name: SqlTableName; schema: string; table: string; specs: ColumnSpec[] };
@@ -52,10 +52,10 @@ async function readDatabase(jobs: { index: number; job: DatabaseJob }[]): Promis
   const read: Promise<CsvColumns>[] = [];
   let db: CohortDatabase | undefined;
   try {
-    db = await openDuckDbMemory({ mimic: jobs[0].job.database });
+    db = await openDuckDbMemory({ [ATTACHED]: jobs[0].job.database });
     for (const { job } of jobs) {
       const { database: where, name, schema, table, specs } = job;
-      const columns = readRelationColumns(db.con, name, { database: "mimic", where, schema, table }, specs);
+      const columns = readRelationColumns(db.con, name, { database: ATTACHED, where, schema, table }, specs);
       await columns.catch(() => undefined);
       read.push(columns);
     }

@@ -6,22 +6,18 @@
  * `.csv.gz` takes 3.62 s by the SQL engine, 2.12 s this way (bench/cohort.ts, 2 cores).
  * A database that also holds MIMIC-CXR's tables goes to the SQL engine whole (buildSql.ts).
  */
-import { MIMIC_CODE_TABLES, MIMIC_CXR_DATABASE_TABLES } from "../mimic/layout";
+import { MIMIC_CODE_TABLES } from "../mimic/layout";
 import type { ResolvedOptions } from "./buildOptions";
 import type { CsvColumns } from "./csv";
 import { readInWorker } from "./csv";
-import { hasTable, readDatabaseTable } from "./databaseTables";
+import { readDatabaseTable } from "./databaseTables";
+import { databaseTables, holdsCxr, postgresHoldsCxr } from "./buildSql";
 import { openPostgres } from "./postgresDatabase";
-import { COLUMNS, findIvFiles } from "./readTables";
-import { openDuckDbMemory } from "./sql/run";
-
-const IV = ["patients", "admissions", "icustays"] as const;
+import { COLUMNS, findIvFiles, IV_TABLES } from "./readTables";
+import { ATTACHED, openDuckDbMemory } from "./sql/run";
 
 /** patients, admissions and ICU stays, each as it is read; a failure rejects its own promise. */
 export type IvTables = [Promise<CsvColumns>, Promise<CsvColumns>, Promise<CsvColumns>];
-
-/** The name the DuckDB file is attached under here. */
-const DB = "mimic";
 
 /**
  * MIMIC-IV's tables for the JavaScript engine, or undefined when the database named by `o.source`
@@ -30,21 +26,20 @@ const DB = "mimic";
 export async function ivTables(o: ResolvedOptions): Promise<IvTables | undefined> {
   if (!o.source) {
     const files = findIvFiles(o.mimicIv);
-    return readInWorker(IV.map((k) => ({ file: files[k], specs: COLUMNS[k] }))) as IvTables;
+    return readInWorker(IV_TABLES.map((k) => ({ file: files[k], specs: COLUMNS[k] }))) as IvTables;
   }
   if ("duckdb" in o.source) {
     const file = o.source.duckdb;
-    if (await holdsCxr(file)) return undefined;
+    if (await duckDbHoldsCxr(file)) return undefined;
     // On the worker thread, as the files would be: reading the results into arrays takes about 0.35 s of a
     // thread at full size (on 2 cores the build takes as long as when this thread reads them).
     return readInWorker(
-      IV.map((k) => ({ database: file, name: k, ...MIMIC_CODE_TABLES[k], specs: COLUMNS[k] })),
+      IV_TABLES.map((k) => ({ database: file, name: k, ...MIMIC_CODE_TABLES[k], specs: COLUMNS[k] })),
     ) as IvTables;
   }
   const pg = await openPostgres(o.source.postgres);
   try {
-    const cxr = MIMIC_CXR_DATABASE_TABLES;
-    if ((await hasTable(pg, cxr.metadata)) && (await hasTable(pg, cxr.chexpert))) {
+    if (await postgresHoldsCxr(pg)) {
       await pg.close();
       return undefined;
     }
@@ -54,25 +49,17 @@ export async function ivTables(o: ResolvedOptions): Promise<IvTables | undefined
   }
   const read = async () => {
     const out: CsvColumns[] = [];
-    for (const k of IV) out.push(await readDatabaseTable(pg, MIMIC_CODE_TABLES[k], COLUMNS[k]));
+    for (const k of IV_TABLES) out.push(await readDatabaseTable(pg, MIMIC_CODE_TABLES[k], COLUMNS[k]));
     return out;
   };
   return settle(read(), () => pg.close());
 }
 
-/** Whether the DuckDB file holds MIMIC-CXR's metadata and CheXpert tables (mimic-code's layout, schema mimiciv_cxr). */
-async function holdsCxr(file: string): Promise<boolean> {
-  const db = await openDuckDbMemory({ [DB]: file });
+/** Whether the DuckDB file holds MIMIC-CXR's tables (buildSql.ts's `holdsCxr`). */
+async function duckDbHoldsCxr(file: string): Promise<boolean> {
+  const db = await openDuckDbMemory({ [ATTACHED]: file });
   try {
-    const r = await db.con.runAndReadAll(
-      `SELECT count(*) FROM duckdb_tables() WHERE database_name = '${DB}' AND schema_name = $1 AND table_name IN ($2, $3)`,
-      [
-        MIMIC_CXR_DATABASE_TABLES.metadata.schema,
-        MIMIC_CXR_DATABASE_TABLES.metadata.table,
-        MIMIC_CXR_DATABASE_TABLES.chexpert.table,
-      ],
-    );
-    return Number(r.getRows()[0][0]) === 2;
+    return holdsCxr(await databaseTables(db.con));
   } finally {
     db.close();
   }

@@ -59,6 +59,9 @@ export function findSplitFile(mimicCxr: string, split: CohortOptions["split"] = 
   return typeof split === "string" && split !== "paper" ? existing(split, "split") : undefined;
 }
 
+/** MIMIC-IV's tables the cohort reads, in the order they are read. */
+export const IV_TABLES = ["patients", "admissions", "icustays"] as const;
+
 /** The MIMIC-IV files in their folder. */
 export function findIvFiles(mimicIv: string): MimicIvFiles {
   return {

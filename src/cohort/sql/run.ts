@@ -55,6 +55,9 @@ export interface CohortDatabase {
   close: () => void;
 }
 
+/** The name a DuckDB file of MIMIC is attached under (the `database` of sql/inputs.ts's TableSource). */
+export const ATTACHED = "mimic";
+
 /** Opens an in-memory DuckDB, with `attach` attached read-only. */
 export async function openDuckDbMemory(attach: Record<string, string> = {}): Promise<CohortDatabase> {
   const db = await DuckDBInstance.create(":memory:");
